@@ -1,0 +1,88 @@
+//! Typed errors shared by every adapter, so the API, the widget and the
+//! console speak about failures with the same codes.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable, machine-readable error code. The wire form is snake_case and
+/// never changes once published: clients switch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    InvalidField,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    ClientNotFound,
+    Conflict,
+    PayloadTooLarge,
+    RateLimited,
+    LineInactive,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status an API response with this code carries.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest | ErrorCode::InvalidField => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::Forbidden | ErrorCode::LineInactive => 403,
+            ErrorCode::NotFound | ErrorCode::ClientNotFound => 404,
+            ErrorCode::Conflict => 409,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+/// A failure with a code and a human-readable message; what every API
+/// error body carries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("{code:?}: {message}")]
+pub struct ProtocolError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ProtocolError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An invalid field, named so the UI can point at it.
+    pub fn invalid_field(field: &str, why: &str) -> Self {
+        Self::new(ErrorCode::InvalidField, format!("{field}: {why}"))
+    }
+
+    /// The JSON body of an API error: `{"error": {"code", "message"}}`.
+    pub fn to_body(&self) -> ErrorBody {
+        ErrorBody {
+            error: self.clone(),
+        }
+    }
+}
+
+/// The envelope of every API error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ProtocolError,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_has_the_documented_shape() {
+        let body = ProtocolError::new(ErrorCode::ClientNotFound, "client not found").to_body();
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(json["error"]["code"], "client_not_found");
+        assert_eq!(json["error"]["message"], "client not found");
+        assert_eq!(ErrorCode::ClientNotFound.http_status(), 404);
+    }
+}

@@ -1,0 +1,87 @@
+//! Validation of the free text that visitors and operators type: the one
+//! place that decides what is too long, empty or malformed.
+
+use crate::error::ProtocolError;
+
+/// Longest chat message, in characters. Long enough for a pasted order
+/// description, short enough to keep a row far below storage limits.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// Longest client-chosen message id.
+pub const MAX_CLIENT_ID_CHARS: usize = 64;
+
+/// Trims a chat message and checks its length; returns the text to store.
+pub fn message_text(raw: &str) -> Result<String, ProtocolError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(ProtocolError::invalid_field("text", "the message is empty"));
+    }
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(ProtocolError::invalid_field(
+            "text",
+            &format!("the message is longer than {MAX_MESSAGE_CHARS} characters"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// A client-chosen message id makes resends idempotent; it must be short
+/// and made of URL-safe characters.
+pub fn client_id(raw: &str) -> Result<String, ProtocolError> {
+    let ok = !raw.is_empty()
+        && raw.chars().count() <= MAX_CLIENT_ID_CHARS
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(ProtocolError::invalid_field(
+            "client_id",
+            "1–64 characters of letters, digits, '-' or '_'",
+        ))
+    }
+}
+
+/// A short identifier (line id, dialog id) as used in URLs.
+pub fn identifier(field: &str, raw: &str) -> Result<String, ProtocolError> {
+    let ok = !raw.is_empty()
+        && raw.len() <= 64
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(ProtocolError::invalid_field(
+            field,
+            "1–64 characters of letters, digits, '-' or '_'",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_trimmed_and_must_not_be_empty() {
+        assert_eq!(message_text("  hello \n").unwrap(), "hello");
+        assert!(message_text("   ").is_err());
+    }
+
+    #[test]
+    fn a_message_longer_than_the_limit_is_refused() {
+        let long = "я".repeat(MAX_MESSAGE_CHARS + 1);
+        let err = message_text(&long).unwrap_err();
+        assert!(err.message.starts_with("text:"));
+        assert!(message_text(&"я".repeat(MAX_MESSAGE_CHARS)).is_ok());
+    }
+
+    #[test]
+    fn client_ids_are_url_safe_and_short() {
+        assert!(client_id("m-1_a").is_ok());
+        assert!(client_id("").is_err());
+        assert!(client_id("a b").is_err());
+        assert!(client_id(&"a".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds everything that is served: the edge worker (worker-build), the
+# widget and the console (cargo → wasm-bindgen → wasm-opt), and the static
+# site in dist/www; then prints the size report.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$ROOT"
+TARGET=wasm32-unknown-unknown
+OUT="$ROOT/dist/www"
+mkdir -p "$OUT"
+cp -R www/. "$OUT/"
+
+# Leptos apps: one target folder for release wasm builds.
+for app in widget console; do
+  echo "[build] $app"
+  cargo build --release --target "$TARGET" -p "openline-$app" --quiet
+  wasm-bindgen --target web --no-typescript --out-dir "$OUT/$app" \
+    "target/$TARGET/release/openline_$app.wasm"
+  wasm-opt -Oz --strip-debug --strip-producers \
+    "$OUT/$app/openline_${app}_bg.wasm" -o "$OUT/$app/openline_${app}_bg.wasm"
+done
+
+# The worker: its own target folder, since worker-build sets flags that
+# would otherwise invalidate the cache of the builds above.
+echo "[build] edge"
+(cd edge && CARGO_TARGET_DIR="$ROOT/target/edge" worker-build --release --quiet 2>&1 \
+  | grep -vE '^\s*$|Compiling|Finished' || true)
+test -f edge/build/worker/shim.mjs
+
+bash "$ROOT/scripts/size-report.sh"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check and test: formatting,
+# clippy, the core's native tests, the wasm builds, and the end-to-end
+# suite against a real `wrangler dev` (workerd) in headless Chromium.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$ROOT"
+bash scripts/bootstrap.sh
+start=$(date +%s)
+step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (native core, wasm crates)"
+cargo clippy -p openline-core --all-targets --quiet -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p openline-core -p openline-edge -p openline-widget -p openline-console --quiet -- -D warnings
+
+step "core tests (native)"
+cargo test -p openline-core --quiet 2>&1
+
+step "build (edge, widget, console, site)"
+bash scripts/build.sh
+
+step "end-to-end tests (wrangler dev + Chromium)"
+node --test --test-concurrency=1 tests/e2e/

@@ -1,0 +1,33 @@
+//! What the widget remembers in the visitor's browser: the session token
+//! per line, so a reload or a new tab resumes the same dialog.
+
+use openline_core::protocol::Session;
+
+fn key(line: &str) -> String {
+    format!("openline:{line}:session")
+}
+
+fn local() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The stored session of a line, if any and readable.
+pub fn load_session(line: &str) -> Option<Session> {
+    let raw = local()?.get_item(&key(line)).ok().flatten()?;
+    serde_json::from_str(&raw).ok()
+}
+
+/// Remembers the session; storage may be unavailable (private mode), which
+/// only costs resumption.
+pub fn save_session(session: &Session) {
+    if let (Some(storage), Ok(json)) = (local(), serde_json::to_string(session)) {
+        let _ = storage.set_item(&key(&session.line), &json);
+    }
+}
+
+/// A fresh client-side message id: time plus randomness, URL-safe.
+pub fn new_client_id() -> String {
+    let now = js_sys::Date::now() as u64;
+    let rand = (js_sys::Math::random() * 1e12) as u64;
+    format!("w{now:x}-{rand:x}")
+}

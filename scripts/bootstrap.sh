@@ -36,7 +36,7 @@ if [ "$("$WASM_BINDGEN_BIN" --version 2>/dev/null | awk '{print $2}')" != "$wbg_
   log "cargo install wasm-bindgen-cli $wbg_version"
   cargo install wasm-bindgen-cli --version "$wbg_version" --force
 fi
-if [ "$(worker-build --version 2>/dev/null | awk '{print $2}')" != "0.8.7" ]; then
+if ! worker-build --version 2>/dev/null | grep -qw "0.8.7"; then
   log "cargo install worker-build 0.8.7"
   cargo install --locked worker-build --version 0.8.7 --force
 fi

@@ -5,9 +5,28 @@
 //! that feed events (with the current time in epoch milliseconds) in and
 //! apply the returned effects. That keeps the product's rules testable
 //! natively in milliseconds and shared by every piece.
+//!
+//! - [`line`]: routing and the dialog lifecycle of one line (Q, T, R, K, B).
+//! - [`conversation`]: who sees which message and typing inside a dialog (Q11, W1).
+//! - [`settings`], [`hours`], [`operator`], [`consent`]: the line's rules.
+//! - [`timers`]: the deadline table behind the edge's single alarm.
+//! - [`protocol`], [`error`], [`text`]: the wire format shared by all pieces.
 
+pub mod consent;
+pub mod conversation;
 pub mod error;
+pub mod hours;
+pub mod line;
+pub mod operator;
 pub mod protocol;
+pub mod settings;
 pub mod text;
+pub mod timers;
 
 pub use error::{ErrorBody, ErrorCode, ProtocolError};
+
+/// Epoch milliseconds: the only notion of time the core knows, always
+/// passed in by the adapter.
+pub type Millis = i64;
+/// One minute in milliseconds.
+pub const MINUTE: Millis = 60_000;

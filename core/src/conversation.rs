@@ -1,0 +1,215 @@
+//! Inside one dialog: who receives which message and typing signal. The
+//! rules that keep the client's view clean live here — hidden messages
+//! (Q11) and the client's typing preview (W1) reach operators only.
+
+use serde::{Deserialize, Serialize};
+
+/// Who sends something in a dialog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Sender {
+    Client,
+    Operator(String),
+    System,
+}
+
+/// Who receives a frame.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Recipient {
+    Client,
+    Operator(String),
+}
+
+/// What is delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Delivery {
+    Message {
+        seq: u64,
+        hidden: bool,
+    },
+    /// `preview` carries the draft only for operators watching a client (W1).
+    Typing {
+        from: Sender,
+        preview: Option<String>,
+    },
+}
+
+/// The participants of a dialog, as the dialog's object knows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Operators in the dialog: the holder, invited colleagues, and
+    /// operators it is offered to (so they can read before accepting).
+    pub operators: Vec<String>,
+    /// W1: whether operators see the client's draft.
+    pub typing_preview: bool,
+}
+
+/// A refused action inside a dialog.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConversationError {
+    #[error("operator '{0}' is not in this dialog")]
+    NotParticipant(String),
+    #[error("only operators can write hidden messages")]
+    HiddenFromClient,
+}
+
+impl Conversation {
+    fn operators_except(&self, except: Option<&str>) -> Vec<Recipient> {
+        self.operators
+            .iter()
+            .filter(|o| Some(o.as_str()) != except)
+            .map(|o| Recipient::Operator(o.clone()))
+            .collect()
+    }
+
+    fn check(&self, sender: &Sender) -> Result<(), ConversationError> {
+        match sender {
+            Sender::Operator(o) if !self.operators.contains(o) => {
+                Err(ConversationError::NotParticipant(o.clone()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Recipients of a stored message with this sequence number. The sender
+    /// receives it too (their other tabs and the delivery confirmation).
+    pub fn deliver_message(
+        &self,
+        sender: &Sender,
+        seq: u64,
+        hidden: bool,
+    ) -> Result<Vec<(Recipient, Delivery)>, ConversationError> {
+        self.check(sender)?;
+        if hidden && !matches!(sender, Sender::Operator(_)) {
+            return Err(ConversationError::HiddenFromClient);
+        }
+        let mut to = self.operators_except(None);
+        if !hidden {
+            to.push(Recipient::Client);
+        }
+        Ok(to
+            .into_iter()
+            .map(|r| (r, Delivery::Message { seq, hidden }))
+            .collect())
+    }
+
+    /// Recipients of a typing signal. The client's draft goes to operators
+    /// only, and only when the line enables the preview; operators' typing
+    /// reaches the client as a bare indicator.
+    pub fn deliver_typing(
+        &self,
+        sender: &Sender,
+        draft: &str,
+    ) -> Result<Vec<(Recipient, Delivery)>, ConversationError> {
+        self.check(sender)?;
+        Ok(match sender {
+            Sender::Client => {
+                let preview = self.typing_preview.then(|| draft.to_owned());
+                self.operators_except(None)
+                    .into_iter()
+                    .map(|r| {
+                        (
+                            r,
+                            Delivery::Typing {
+                                from: Sender::Client,
+                                preview: preview.clone(),
+                            },
+                        )
+                    })
+                    .collect()
+            }
+            Sender::Operator(o) => {
+                let mut out: Vec<(Recipient, Delivery)> = self
+                    .operators_except(Some(o))
+                    .into_iter()
+                    .map(|r| {
+                        (
+                            r,
+                            Delivery::Typing {
+                                from: sender.clone(),
+                                preview: None,
+                            },
+                        )
+                    })
+                    .collect();
+                out.push((
+                    Recipient::Client,
+                    Delivery::Typing {
+                        from: Sender::Operator(o.clone()),
+                        preview: None,
+                    },
+                ));
+                out
+            }
+            Sender::System => Vec::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conv() -> Conversation {
+        Conversation {
+            operators: vec!["anna".into(), "boris".into()],
+            typing_preview: true,
+        }
+    }
+
+    #[test]
+    fn a_hidden_message_reaches_operators_and_never_the_client() {
+        let to = conv()
+            .deliver_message(&Sender::Operator("anna".into()), 3, true)
+            .unwrap();
+        assert_eq!(to.len(), 2);
+        assert!(to.iter().all(|(r, _)| *r != Recipient::Client));
+    }
+
+    #[test]
+    fn a_client_cannot_send_a_hidden_message_and_outsiders_cannot_write() {
+        assert_eq!(
+            conv().deliver_message(&Sender::Client, 1, true),
+            Err(ConversationError::HiddenFromClient)
+        );
+        assert!(conv()
+            .deliver_message(&Sender::Operator("eve".into()), 1, false)
+            .is_err());
+    }
+
+    #[test]
+    fn the_clients_draft_goes_to_operators_only_and_only_when_enabled() {
+        let to = conv()
+            .deliver_typing(&Sender::Client, "my order 12")
+            .unwrap();
+        assert!(to.iter().all(|(r, _)| matches!(r, Recipient::Operator(_))));
+        assert!(to.iter().all(
+            |(_, d)| matches!(d, Delivery::Typing { preview: Some(p), .. } if p == "my order 12")
+        ));
+        let mut off = conv();
+        off.typing_preview = false;
+        let to = off.deliver_typing(&Sender::Client, "secret").unwrap();
+        assert!(to
+            .iter()
+            .all(|(_, d)| matches!(d, Delivery::Typing { preview: None, .. })));
+    }
+
+    #[test]
+    fn an_operators_typing_reaches_the_client_without_text() {
+        let to = conv()
+            .deliver_typing(&Sender::Operator("anna".into()), "draft")
+            .unwrap();
+        assert!(to.contains(&(
+            Recipient::Client,
+            Delivery::Typing {
+                from: Sender::Operator("anna".into()),
+                preview: None
+            }
+        )));
+        assert!(!to
+            .iter()
+            .any(|(r, _)| *r == Recipient::Operator("anna".into())));
+    }
+}

@@ -1,0 +1,439 @@
+//! A line's settings (PRODUCT.md L, Q, T, R, K, B, O, F, H, A), validated as a
+//! whole: every error names the field so the console can point at it.
+
+use crate::hours::WorkingHours;
+use crate::{Millis, MINUTE};
+use serde::{Deserialize, Serialize};
+
+/// Q2: how new dialogs are spread over the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistributionMode {
+    /// The eligible operator with the fewest counted dialogs; ties go to the
+    /// one whose last assignment is oldest (never assigned first), then to
+    /// queue order.
+    Evenly,
+    /// The first eligible operator in queue order; on timeout the next one.
+    StrictOrder,
+    /// Offered to every eligible operator at once; the first to accept wins.
+    AllAtOnce,
+}
+
+/// Q5: which dialogs do *not* count towards an operator's concurrent limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitExclusion {
+    /// Dialogs answered at least once (and closed ones) do not count.
+    Answered,
+    /// Dialogs where the operator answered last and awaits the client (and
+    /// closed ones) do not count.
+    WaitingForClient,
+    /// Only closed dialogs (and those waiting for a rating) do not count.
+    Closed,
+}
+
+/// Q1: one entry of the queue, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum QueueEntry {
+    Operator(String),
+    Department(String),
+}
+
+/// Q5 as configured: a limit and what it does not count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConcurrencyLimit {
+    pub max: u32,
+    pub exclude: LimitExclusion,
+}
+
+/// B1/B2: a chat bot in front of the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotSettings {
+    pub bot: String,
+    /// B1: only a client's first conversation, or every new one.
+    pub first_dialog_only: bool,
+    /// B2: the bot hands the dialog to the queue after this long.
+    pub handoff_after_ms: Millis,
+}
+
+/// K1/K2: one indicator's deadline and whom to notify when it is missed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kpi {
+    pub within_ms: Millis,
+    #[serde(default)]
+    pub notify: Vec<String>,
+}
+
+/// T3: auto-close after client silence, with the message sent on closing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoClose {
+    pub after_ms: Millis,
+    pub message: String,
+}
+
+/// O1: how operators are shown to clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Presentation {
+    /// The employee's own name, avatar and position.
+    Own,
+    /// Replacement data entered for this line.
+    Replacement {
+        name: String,
+        #[serde(default)]
+        avatar: Option<String>,
+        #[serde(default)]
+        position: Option<String>,
+    },
+    /// No operator data at all.
+    Hidden,
+}
+
+impl Presentation {
+    /// O2: switching the mode starts from empty fields.
+    pub fn switch_to(&self, mode: &str) -> Presentation {
+        match mode {
+            "replacement" => Presentation::Replacement {
+                name: String::new(),
+                avatar: None,
+                position: None,
+            },
+            "hidden" => Presentation::Hidden,
+            _ => Presentation::Own,
+        }
+    }
+}
+
+/// A1: the consent text clients accept before sending personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentText {
+    /// Raised on every edit, so each recorded consent names the text it was.
+    pub version: u32,
+    pub text: String,
+}
+
+/// F1–F6 texts and forms of the widget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetTexts {
+    /// F6: wins over the line name on the visitor's side.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// F1.
+    pub greeting: String,
+    /// F2: seconds after the greeting before the contact block shows; None hides it.
+    #[serde(default)]
+    pub contact_request_after_s: Option<u32>,
+    /// F3: offer "send me a copy of this chat".
+    #[serde(default = "yes")]
+    pub email_copy: bool,
+    /// F4/F5: show the "leave your contacts" form when every operator is busy.
+    #[serde(default = "yes")]
+    pub busy_form: bool,
+    /// H3: hide the widget outside working hours (otherwise H4 offline notice).
+    #[serde(default)]
+    pub only_during_working_hours: bool,
+    /// W1: tell visitors that operators may see their typing.
+    #[serde(default = "yes")]
+    pub typing_preview: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Everything configurable about a line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineSettings {
+    /// L1: shown to operators; defaults to the company name.
+    pub name: String,
+    /// L2: an inactive line queues dialogs but operators cannot answer.
+    pub active: bool,
+    /// L6: language of e-mails and of the widget's defaults.
+    pub language: String,
+    /// Q1, in order.
+    pub queue: Vec<QueueEntry>,
+    /// Q2.
+    pub mode: DistributionMode,
+    /// Q3: 1 minute to 12 hours.
+    pub pass_after_ms: Millis,
+    /// Q4.
+    pub check_availability: bool,
+    /// Q4: whether work-time tracking is on (then "working day started"
+    /// replaces "online" as the availability signal).
+    pub work_time_tracking: bool,
+    /// Q5.
+    pub concurrency_limit: Option<ConcurrencyLimit>,
+    /// Q8.
+    pub return_to_previous_operator: bool,
+    /// Q12.
+    pub unclosed_limit: Option<u32>,
+    /// T2: 0 to 60 minutes; 0 closes at once (a late rating then reopens).
+    pub rating_wait_ms: Millis,
+    /// T3.
+    pub auto_close: Option<AutoClose>,
+    /// T4: the automatic reply when an operator closes a dialog.
+    pub close_message: String,
+    /// R1/T4: ask the client for a rating on close.
+    pub ask_rating: bool,
+    /// R3: finish the session as soon as the client has rated.
+    pub close_on_rating: bool,
+    /// K1: time to first answer.
+    pub first_answer_kpi: Option<Kpi>,
+    /// K1: time to answer any client message.
+    pub answer_kpi: Option<Kpi>,
+    /// B1/B2.
+    pub bot: Option<BotSettings>,
+    /// O1/O2.
+    pub presentation: Presentation,
+    /// A1.
+    pub consent: Option<ConsentText>,
+    /// F1–F6, H3.
+    pub widget: WidgetTexts,
+    /// H1/H2: None means always open.
+    pub hours: Option<WorkingHours>,
+}
+
+/// A setting that failed validation, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct SettingsError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+fn bad(field: &'static str, reason: impl Into<String>) -> SettingsError {
+    SettingsError {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// Q3 bounds.
+pub const MIN_PASS_AFTER_MS: Millis = MINUTE;
+pub const MAX_PASS_AFTER_MS: Millis = 12 * 60 * MINUTE;
+/// T2 bound.
+pub const MAX_RATING_WAIT_MS: Millis = 60 * MINUTE;
+
+impl LineSettings {
+    /// Sensible defaults for a new line named after the company (L1).
+    pub fn new(company: &str) -> Self {
+        LineSettings {
+            name: company.to_owned(),
+            active: true,
+            language: "en".into(),
+            queue: Vec::new(),
+            mode: DistributionMode::Evenly,
+            pass_after_ms: 3 * MINUTE,
+            check_availability: true,
+            work_time_tracking: false,
+            concurrency_limit: None,
+            return_to_previous_operator: true,
+            unclosed_limit: None,
+            rating_wait_ms: 10 * MINUTE,
+            auto_close: None,
+            close_message: "Thank you for contacting us. The conversation is closed.".into(),
+            ask_rating: true,
+            close_on_rating: true,
+            first_answer_kpi: None,
+            answer_kpi: None,
+            bot: None,
+            presentation: Presentation::Own,
+            consent: None,
+            widget: WidgetTexts {
+                title: None,
+                greeting: "Hello! How can we help you?".into(),
+                contact_request_after_s: Some(15),
+                email_copy: true,
+                busy_form: true,
+                only_during_working_hours: false,
+                typing_preview: true,
+            },
+            hours: None,
+        }
+    }
+
+    /// Checks every rule; the first failure is returned, naming its field.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(bad("name", "1–100 characters"));
+        }
+        if !matches!(self.language.as_str(), "en" | "ru") {
+            return Err(bad("language", "one of: en, ru"));
+        }
+        if !(MIN_PASS_AFTER_MS..=MAX_PASS_AFTER_MS).contains(&self.pass_after_ms) {
+            return Err(bad("pass_after_ms", "from 1 minute to 12 hours"));
+        }
+        if let Some(limit) = self.concurrency_limit {
+            if limit.max < 1 {
+                return Err(bad("concurrency_limit.max", "at least 1"));
+            }
+        }
+        if self.unclosed_limit == Some(0) {
+            return Err(bad("unclosed_limit", "at least 1"));
+        }
+        if !(0..=MAX_RATING_WAIT_MS).contains(&self.rating_wait_ms) {
+            return Err(bad("rating_wait_ms", "from 0 to 60 minutes"));
+        }
+        if let Some(ac) = &self.auto_close {
+            if !(MINUTE..=30 * 24 * 60 * MINUTE).contains(&ac.after_ms) {
+                return Err(bad("auto_close.after_ms", "from 1 minute to 30 days"));
+            }
+            if ac.message.chars().count() > 2000 {
+                return Err(bad("auto_close.message", "at most 2000 characters"));
+            }
+        }
+        if self.close_message.chars().count() > 2000 {
+            return Err(bad("close_message", "at most 2000 characters"));
+        }
+        for (field, kpi) in [
+            ("first_answer_kpi.within_ms", &self.first_answer_kpi),
+            ("answer_kpi.within_ms", &self.answer_kpi),
+        ] {
+            if let Some(k) = kpi {
+                if !(10_000..=7 * 24 * 60 * MINUTE).contains(&k.within_ms) {
+                    return Err(bad(field, "from 10 seconds to 7 days"));
+                }
+            }
+        }
+        if let Some(bot) = &self.bot {
+            if bot.bot.trim().is_empty() {
+                return Err(bad("bot.bot", "a bot id is required"));
+            }
+            if !(0..=24 * 60 * MINUTE).contains(&bot.handoff_after_ms) {
+                return Err(bad("bot.handoff_after_ms", "from 0 to 24 hours"));
+            }
+        }
+        if let Presentation::Replacement { name, .. } = &self.presentation {
+            if name.trim().is_empty() || name.chars().count() > 100 {
+                return Err(bad("presentation.name", "1–100 characters"));
+            }
+        }
+        if let Some(c) = &self.consent {
+            if c.text.trim().is_empty() || c.text.chars().count() > 20_000 {
+                return Err(bad("consent.text", "1–20000 characters"));
+            }
+        }
+        if self.widget.greeting.chars().count() > 1000 {
+            return Err(bad("widget.greeting", "at most 1000 characters"));
+        }
+        if let Some(t) = &self.widget.title {
+            if t.chars().count() > 100 {
+                return Err(bad("widget.title", "at most 100 characters"));
+            }
+        }
+        if let Some(s) = self.widget.contact_request_after_s {
+            if s > 600 {
+                return Err(bad("widget.contact_request_after_s", "at most 600 seconds"));
+            }
+        }
+        if let Some(h) = &self.hours {
+            h.validate().map_err(|reason| bad("hours", reason))?;
+        }
+        Ok(())
+    }
+
+    /// F6 over L1: the title the visitor sees.
+    pub fn visitor_title(&self) -> &str {
+        match &self.widget.title {
+            Some(t) if !t.trim().is_empty() => t,
+            _ => &self.name,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(s: &LineSettings) -> &'static str {
+        s.validate().unwrap_err().field
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        LineSettings::new("Northwind Tea").validate().unwrap();
+    }
+
+    #[test]
+    fn pass_time_must_be_between_one_minute_and_twelve_hours() {
+        let mut s = LineSettings::new("A");
+        s.pass_after_ms = MINUTE - 1;
+        assert_eq!(field_of(&s), "pass_after_ms");
+        s.pass_after_ms = MAX_PASS_AFTER_MS + 1;
+        assert_eq!(field_of(&s), "pass_after_ms");
+        s.pass_after_ms = MAX_PASS_AFTER_MS;
+        s.validate().unwrap();
+        s.pass_after_ms = MINUTE;
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn concurrency_limit_is_at_least_one() {
+        let mut s = LineSettings::new("A");
+        s.concurrency_limit = Some(ConcurrencyLimit {
+            max: 0,
+            exclude: LimitExclusion::Closed,
+        });
+        assert_eq!(field_of(&s), "concurrency_limit.max");
+        s.concurrency_limit = Some(ConcurrencyLimit {
+            max: 1,
+            exclude: LimitExclusion::Closed,
+        });
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn rating_wait_is_zero_to_sixty_minutes() {
+        let mut s = LineSettings::new("A");
+        s.rating_wait_ms = 0;
+        s.validate().unwrap();
+        s.rating_wait_ms = 61 * MINUTE;
+        assert_eq!(field_of(&s), "rating_wait_ms");
+        s.rating_wait_ms = -1;
+        assert_eq!(field_of(&s), "rating_wait_ms");
+    }
+
+    #[test]
+    fn an_empty_name_and_unknown_language_are_refused() {
+        let mut s = LineSettings::new("  ");
+        assert_eq!(field_of(&s), "name");
+        s.name = "Shop".into();
+        s.language = "de".into();
+        assert_eq!(field_of(&s), "language");
+    }
+
+    #[test]
+    fn the_widget_title_phrase_wins_over_the_line_name() {
+        let mut s = LineSettings::new("Northwind Tea");
+        assert_eq!(s.visitor_title(), "Northwind Tea");
+        s.widget.title = Some("Ask a tea sommelier".into());
+        assert_eq!(s.visitor_title(), "Ask a tea sommelier");
+    }
+
+    #[test]
+    fn switching_presentation_mode_resets_the_fields() {
+        let p = Presentation::Replacement {
+            name: "Tea team".into(),
+            avatar: Some("a.png".into()),
+            position: Some("Support".into()),
+        };
+        assert_eq!(
+            p.switch_to("replacement"),
+            Presentation::Replacement {
+                name: String::new(),
+                avatar: None,
+                position: None
+            }
+        );
+        assert_eq!(p.switch_to("hidden"), Presentation::Hidden);
+    }
+
+    #[test]
+    fn a_replacement_presentation_needs_a_name() {
+        let mut s = LineSettings::new("A");
+        s.presentation = Presentation::Own.switch_to("replacement");
+        assert_eq!(field_of(&s), "presentation.name");
+    }
+}

@@ -1,0 +1,835 @@
+//! The line's rules from PRODUCT.md, one behaviour per test, driven through
+//! the simulation harness with a fake clock.
+
+mod sim;
+
+use openline_core::hours::WorkingHours;
+use openline_core::line::{
+    ClientNotice, Effect, Event, KpiKind, LineError, Notice, Party, Status, TransferTarget,
+};
+use openline_core::operator::Presence;
+use openline_core::settings::{
+    AutoClose, BotSettings, ConcurrencyLimit, DistributionMode as Mode, Kpi, LimitExclusion,
+    QueueEntry,
+};
+use openline_core::{ErrorCode, ProtocolError, MINUTE};
+use sim::{offers, settings, Sim, T0};
+
+// ----- Q1 queue ---------------------------------------------------------
+
+#[test]
+fn q1_the_queue_expands_departments_in_order_without_duplicates() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.queue.push(QueueEntry::Department("sales".into()));
+    let mut sim = Sim::new(s);
+    sim.online("boris");
+    sim.online("vera");
+    sim.ok(Event::SetDepartment {
+        department: "sales".into(),
+        members: vec!["boris".into(), "anna".into(), "vera".into()],
+    });
+    assert_eq!(sim.line.queue_order(), vec!["anna", "boris", "vera"]);
+}
+
+// ----- Q2 modes ---------------------------------------------------------
+
+#[test]
+fn q2_evenly_spreads_new_dialogs_over_operators() {
+    let mut sim = Sim::with(Mode::Evenly, &["anna", "boris", "vera"]);
+    for d in ["d1", "d2", "d3"] {
+        sim.open(d, &format!("c-{d}"));
+    }
+    let mut owners: Vec<String> = ["d1", "d2", "d3"]
+        .iter()
+        .map(|d| sim.offered(d)[0].clone())
+        .collect();
+    owners.sort();
+    assert_eq!(owners, vec!["anna", "boris", "vera"]);
+}
+
+#[test]
+fn q2_evenly_prefers_the_operator_with_fewest_dialogs_then_the_longest_idle() {
+    let mut sim = Sim::with(Mode::Evenly, &["anna", "boris"]);
+    sim.open("d1", "c1"); // anna (both idle, queue order)
+    sim.accept("d1", "anna");
+    sim.open("d2", "c2"); // boris: fewer dialogs
+    assert_eq!(sim.offered("d2"), vec!["boris"]);
+    sim.accept("d2", "boris");
+    sim.close("d1", "anna");
+    sim.advance(11 * MINUTE); // d1 finishes; loads: anna 0, boris 1
+    sim.open("d3", "c3");
+    assert_eq!(sim.offered("d3"), vec!["anna"]);
+}
+
+#[test]
+fn q2_strict_order_always_offers_the_first_operator_first() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris", "vera"]);
+    for d in ["d1", "d2", "d3"] {
+        sim.open(d, &format!("c-{d}"));
+        assert_eq!(sim.offered(d), vec!["anna"]);
+    }
+}
+
+#[test]
+fn q2_q3_strict_order_passes_an_unanswered_dialog_to_the_next_operator_after_the_set_time() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1");
+    sim.advance(MINUTE - 1);
+    assert_eq!(
+        sim.offered("d1"),
+        vec!["anna"],
+        "not before the configured time"
+    );
+    let fx = sim.advance(1);
+    assert!(fx.contains(&Effect::Revoke {
+        dialog: "d1".into(),
+        operator: "anna".into()
+    }));
+    assert_eq!(sim.offered("d1"), vec!["boris"]);
+}
+
+#[test]
+fn q2_all_at_once_offers_everyone_and_the_first_to_accept_wins() {
+    let mut sim = Sim::with(Mode::AllAtOnce, &["anna", "boris", "vera"]);
+    let fx = sim.open("d1", "c1");
+    assert_eq!(offers(&fx).len(), 3);
+    let fx = sim.accept("d1", "boris");
+    assert!(fx.contains(&Effect::Revoke {
+        dialog: "d1".into(),
+        operator: "anna".into()
+    }));
+    assert!(fx.contains(&Effect::Revoke {
+        dialog: "d1".into(),
+        operator: "vera".into()
+    }));
+    assert_eq!(sim.owner("d1").as_deref(), Some("boris"));
+    let late = sim.try_event(Event::Accept {
+        dialog: "d1".into(),
+        operator: "anna".into(),
+    });
+    assert!(matches!(late, Err(LineError::NotAllowed { .. })));
+}
+
+// ----- Q4 availability --------------------------------------------------
+
+#[test]
+fn q4_an_operator_on_vacation_is_never_offered_a_dialog() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.ok(Event::SetVacations {
+        operator: "anna".into(),
+        vacations: vec![(T0 - 1, T0 + 60 * MINUTE)],
+    });
+    sim.open("d1", "c1");
+    assert_eq!(sim.offered("d1"), vec!["boris"]);
+}
+
+#[test]
+fn q4_offline_and_dismissed_operators_are_skipped_when_the_check_is_on() {
+    let mut sim = Sim::with(Mode::AllAtOnce, &["anna", "boris", "vera"]);
+    sim.presence("anna", Presence::Offline);
+    sim.ok(Event::SetDismissed {
+        operator: "vera".into(),
+        dismissed: true,
+    });
+    sim.open("d1", "c1");
+    assert_eq!(sim.offered("d1"), vec!["boris"]);
+}
+
+#[test]
+fn q4_without_the_check_offline_operators_still_get_dialogs_but_dismissed_never() {
+    let mut s = settings(Mode::AllAtOnce, &["anna", "boris"]);
+    s.check_availability = false;
+    let mut sim = Sim::new(s);
+    sim.presence("anna", Presence::Offline);
+    sim.ok(Event::SetDismissed {
+        operator: "boris".into(),
+        dismissed: true,
+    });
+    sim.open("d1", "c1");
+    assert_eq!(sim.offered("d1"), vec!["anna"]);
+}
+
+#[test]
+fn q4_with_work_time_tracking_only_operators_who_started_the_day_get_dialogs() {
+    let mut s = settings(Mode::AllAtOnce, &["anna", "boris"]);
+    s.work_time_tracking = true;
+    let mut sim = Sim::new(s);
+    sim.ok(Event::SetWorkingDay {
+        operator: "anna".into(),
+        started: false,
+    });
+    sim.open("d1", "c1");
+    assert_eq!(sim.offered("d1"), vec!["boris"]);
+}
+
+#[test]
+fn dismissing_an_operator_withdraws_their_offers() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1");
+    let fx = sim.ok(Event::SetDismissed {
+        operator: "anna".into(),
+        dismissed: true,
+    });
+    assert!(fx.contains(&Effect::Revoke {
+        dialog: "d1".into(),
+        operator: "anna".into()
+    }));
+    assert_eq!(sim.offered("d1"), vec!["boris"]);
+}
+
+// ----- Q5 concurrency limit ----------------------------------------------
+
+fn limited(exclude: LimitExclusion) -> Sim {
+    let mut s = settings(Mode::StrictOrder, &["anna", "boris"]);
+    s.concurrency_limit = Some(ConcurrencyLimit { max: 1, exclude });
+    Sim::new(s)
+}
+
+#[test]
+fn q5_an_operator_at_the_limit_gets_no_new_dialog() {
+    let mut sim = limited(LimitExclusion::Closed);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    sim.answer("d1", "anna");
+    sim.open("d2", "c2");
+    assert_eq!(sim.offered("d2"), vec!["boris"]);
+}
+
+#[test]
+fn q5_excluding_answered_dialogs_frees_the_operator_once_they_answer() {
+    let mut sim = limited(LimitExclusion::Answered);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    sim.open("d2", "c2");
+    assert_eq!(
+        sim.offered("d2"),
+        vec!["boris"],
+        "accepted but unanswered counts"
+    );
+    sim.answer("d1", "anna");
+    sim.client_says("d1"); // still answered once: does not count
+    sim.open("d3", "c3");
+    assert_eq!(sim.offered("d3"), vec!["anna"]);
+}
+
+#[test]
+fn q5_excluding_dialogs_waiting_for_the_client_counts_them_again_when_the_client_writes() {
+    let mut sim = limited(LimitExclusion::WaitingForClient);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    sim.answer("d1", "anna"); // waiting for the client: not counted
+    sim.client_says("d1"); // the client wrote: counted again
+    sim.open("d2", "c2");
+    assert_eq!(sim.offered("d2"), vec!["boris"]);
+    sim.answer("d1", "anna");
+    sim.open("d3", "c3");
+    assert_eq!(sim.offered("d3"), vec!["anna"]);
+}
+
+#[test]
+fn q5_closed_dialogs_and_those_awaiting_a_rating_never_count() {
+    let mut sim = limited(LimitExclusion::Closed);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    sim.close("d1", "anna");
+    assert!(matches!(sim.status("d1"), Status::AwaitingRating { .. }));
+    sim.open("d2", "c2");
+    assert_eq!(sim.offered("d2"), vec!["anna"]);
+}
+
+// ----- Q7 queue ----------------------------------------------------------
+
+#[test]
+fn q7_with_nobody_eligible_a_dialog_waits_and_is_offered_the_moment_someone_frees_up() {
+    let mut sim = limited(LimitExclusion::Closed);
+    sim.presence("boris", Presence::Offline);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    sim.open("d2", "c2");
+    sim.advance(1000);
+    sim.open("d3", "c3");
+    assert_eq!(sim.status("d2"), Status::Queued);
+    assert_eq!(sim.status("d3"), Status::Queued);
+    let fx = sim.close("d1", "anna");
+    assert_eq!(
+        offers(&fx),
+        vec![("d2".to_string(), "anna".to_string())],
+        "oldest first"
+    );
+    assert_eq!(sim.status("d3"), Status::Queued);
+}
+
+#[test]
+fn t1_q7_an_unanswered_dialog_cycles_through_the_queue_until_someone_answers() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1");
+    assert_eq!(sim.offered("d1"), vec!["anna"]);
+    sim.advance(MINUTE);
+    assert_eq!(sim.offered("d1"), vec!["boris"]);
+    sim.advance(MINUTE);
+    assert_eq!(
+        sim.offered("d1"),
+        vec!["anna"],
+        "back to the top of the queue"
+    );
+    sim.answer("d1", "anna");
+    assert_eq!(sim.owner("d1").as_deref(), Some("anna"));
+    assert!(sim
+        .advance(10 * MINUTE)
+        .iter()
+        .all(|e| !matches!(e, Effect::Offer { .. })));
+}
+
+#[test]
+fn queue_position_and_wait_estimate_follow_recent_waits() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.open("d0", "c0");
+    sim.advance(2 * 1000);
+    sim.accept("d0", "anna"); // waited 2 s
+    sim.presence("anna", Presence::Offline);
+    sim.open("d1", "c1");
+    sim.advance(10);
+    sim.open("d2", "c2");
+    let q1 = sim.line.queue_info("d1").unwrap();
+    let q2 = sim.line.queue_info("d2").unwrap();
+    assert_eq!((q1.position, q2.position), (1, 2));
+    assert_eq!(q1.estimate_ms, Some(2000));
+    assert_eq!(q2.estimate_ms, Some(4000));
+    assert!(sim.line.queue_info("d0").is_none());
+}
+
+// ----- Q8 returning client ------------------------------------------------
+
+#[test]
+fn q8_a_returning_client_goes_to_their_previous_operator_when_eligible() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1");
+    sim.advance(MINUTE);
+    sim.accept("d1", "boris");
+    sim.close("d1", "boris");
+    sim.advance(11 * MINUTE);
+    sim.open("d2", "c1");
+    assert_eq!(sim.offered("d2"), vec!["boris"]);
+}
+
+#[test]
+fn q8_when_the_previous_operator_is_not_eligible_normal_routing_applies() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1");
+    sim.advance(MINUTE);
+    sim.accept("d1", "boris");
+    sim.close("d1", "boris");
+    sim.presence("boris", Presence::Offline);
+    sim.open("d2", "c1");
+    assert_eq!(sim.offered("d2"), vec!["anna"]);
+}
+
+// ----- Q9 transfer, Q10 invite, Q11 hidden ---------------------------------
+
+#[test]
+fn q9_a_transfer_to_an_operator_offers_them_the_same_dialog() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    let fx = sim.ok(Event::Transfer {
+        dialog: "d1".into(),
+        by: "anna".into(),
+        to: TransferTarget::Operator("boris".into()),
+    });
+    assert_eq!(offers(&fx), vec![("d1".to_string(), "boris".to_string())]);
+    sim.accept("d1", "boris");
+    let d = sim.line.dialog("d1").unwrap();
+    assert_eq!(
+        d.first_answer_at,
+        Some(T0),
+        "the dialog's history stays with it"
+    );
+}
+
+#[test]
+fn q9_a_transfer_to_another_line_hands_the_dialog_over() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    let fx = sim.ok(Event::Transfer {
+        dialog: "d1".into(),
+        by: "anna".into(),
+        to: TransferTarget::Line("wholesale".into()),
+    });
+    assert!(fx.contains(&Effect::TransferToLine {
+        dialog: "d1".into(),
+        line: "wholesale".into()
+    }));
+    assert!(matches!(sim.status("d1"), Status::Finished { .. }));
+}
+
+#[test]
+fn q9_only_the_holder_can_transfer() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    let r = sim.try_event(Event::Transfer {
+        dialog: "d1".into(),
+        by: "boris".into(),
+        to: TransferTarget::Operator("boris".into()),
+    });
+    assert!(matches!(r, Err(LineError::NotAllowed { .. })));
+}
+
+#[test]
+fn q10_invited_colleagues_join_write_and_leave() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    let fx = sim.ok(Event::Invite {
+        dialog: "d1".into(),
+        by: "anna".into(),
+        operator: "boris".into(),
+    });
+    assert!(fx.contains(&Effect::Invited {
+        dialog: "d1".into(),
+        operator: "boris".into()
+    }));
+    sim.answer("d1", "boris");
+    assert_eq!(sim.owner("d1").as_deref(), Some("anna"), "the holder stays");
+    sim.ok(Event::Leave {
+        dialog: "d1".into(),
+        operator: "boris".into(),
+    });
+    assert!(sim
+        .try_event(Event::OperatorMessage {
+            dialog: "d1".into(),
+            operator: "boris".into(),
+            hidden: false
+        })
+        .is_err());
+}
+
+#[test]
+fn q11_a_hidden_message_does_not_count_as_an_answer() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    sim.ok(Event::OperatorMessage {
+        dialog: "d1".into(),
+        operator: "anna".into(),
+        hidden: true,
+    });
+    assert!(matches!(
+        sim.status("d1"),
+        Status::Active {
+            answered: false,
+            ..
+        }
+    ));
+    assert_eq!(sim.line.dialog("d1").unwrap().first_answer_at, None);
+}
+
+// ----- Q12 unclosed limit ----------------------------------------------------
+
+#[test]
+fn q12_an_operator_at_the_unclosed_limit_is_warned_and_gets_no_more_dialogs() {
+    let mut s = settings(Mode::StrictOrder, &["anna", "boris"]);
+    s.unclosed_limit = Some(2);
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    sim.open("d2", "c2");
+    let fx = sim.accept("d2", "anna");
+    assert!(fx.contains(&Effect::Notify {
+        to: vec!["anna".into()],
+        notice: Notice::UnclosedLimitReached {
+            operator: "anna".into(),
+            limit: 2
+        }
+    }));
+    sim.open("d3", "c3");
+    assert_eq!(sim.offered("d3"), vec!["boris"]);
+}
+
+// ----- L2 inactive line --------------------------------------------------------
+
+#[test]
+fn l2_an_inactive_line_queues_dialogs_and_operators_cannot_answer() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.active = false;
+    let mut sim = Sim::new(s.clone());
+    sim.open("d1", "c1");
+    sim.client_says("d1");
+    assert_eq!(sim.status("d1"), Status::Queued);
+    let r = sim.try_event(Event::Accept {
+        dialog: "d1".into(),
+        operator: "anna".into(),
+    });
+    assert_eq!(r, Err(LineError::LineInactive));
+    s.active = true;
+    let fx = sim.line.update_settings(s, sim.now).unwrap();
+    assert_eq!(offers(&fx), vec![("d1".to_string(), "anna".to_string())]);
+}
+
+// ----- T2/T4/R1–R3 closing and rating ----------------------------------------------
+
+#[test]
+fn t4_closing_sends_the_automatic_reply_and_a_rating_request() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    let fx = sim.close("d1", "anna");
+    let text = sim.line.settings().close_message.clone();
+    assert!(fx.contains(&Effect::ToClient {
+        dialog: "d1".into(),
+        notice: ClientNotice::Closed { text }
+    }));
+    assert!(fx.contains(&Effect::ToClient {
+        dialog: "d1".into(),
+        notice: ClientNotice::RatingRequest
+    }));
+}
+
+#[test]
+fn t2_the_dialog_waits_for_the_rating_then_finishes() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.close_on_rating = false;
+    s.rating_wait_ms = 5 * MINUTE;
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    sim.close("d1", "anna");
+    sim.advance(5 * MINUTE - 1);
+    assert!(matches!(sim.status("d1"), Status::AwaitingRating { .. }));
+    sim.advance(1);
+    assert!(matches!(sim.status("d1"), Status::Finished { .. }));
+}
+
+#[test]
+fn r3_a_rating_finishes_the_session_at_once_when_configured() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    sim.close("d1", "anna");
+    let fx = sim.ok(Event::ClientRating {
+        dialog: "d1".into(),
+        score: 5,
+        comment: Some("Great tea advice".into()),
+    });
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::Rated { by: None, rating, .. } if rating.score == 5)));
+    assert!(matches!(sim.status("d1"), Status::Finished { .. }));
+}
+
+#[test]
+fn t2_with_no_wait_a_later_rating_reopens_the_session() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.rating_wait_ms = 0;
+    s.close_on_rating = false;
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    sim.close("d1", "anna");
+    assert!(matches!(sim.status("d1"), Status::Finished { .. }));
+    let fx = sim.ok(Event::ClientRating {
+        dialog: "d1".into(),
+        score: 2,
+        comment: None,
+    });
+    assert!(fx.contains(&Effect::ToClient {
+        dialog: "d1".into(),
+        notice: ClientNotice::Reopened
+    }));
+    assert!(matches!(
+        sim.status("d1"),
+        Status::Active {
+            waiting_for: Party::Operator,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_client_writing_while_the_rating_is_awaited_reopens_the_dialog_with_its_operator() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    sim.close("d1", "anna");
+    sim.client_says("d1");
+    assert_eq!(sim.owner("d1").as_deref(), Some("anna"));
+    assert!(sim
+        .line
+        .timers()
+        .deadline(&openline_core::timers::TimerKey::dialog(
+            openline_core::timers::TimerKind::FinalClose,
+            "d1"
+        ))
+        .is_none());
+}
+
+#[test]
+fn a_client_writing_after_the_final_close_gets_a_typed_error_for_a_new_dialog() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    sim.close("d1", "anna");
+    sim.advance(11 * MINUTE);
+    let r = sim.try_event(Event::ClientMessage {
+        dialog: "d1".into(),
+    });
+    assert_eq!(r, Err(LineError::DialogFinished("d1".into())));
+}
+
+#[test]
+fn r1_r2_ratings_are_whole_numbers_from_one_to_five_and_supervisors_rate_too() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    let r = sim.try_event(Event::ClientRating {
+        dialog: "d1".into(),
+        score: 9,
+        comment: None,
+    });
+    assert_eq!(r, Err(LineError::InvalidRating));
+    sim.ok(Event::SupervisorRating {
+        dialog: "d1".into(),
+        supervisor: "sveta".into(),
+        score: 4,
+        comment: None,
+    });
+    assert_eq!(
+        sim.line
+            .dialog("d1")
+            .unwrap()
+            .supervisor_rating
+            .as_ref()
+            .unwrap()
+            .score,
+        4
+    );
+}
+
+// ----- T3 auto-close -----------------------------------------------------------
+
+#[test]
+fn t3_a_silent_client_is_closed_with_the_chosen_message() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.auto_close = Some(AutoClose {
+        after_ms: 30 * MINUTE,
+        message: "We closed this chat as you went quiet.".into(),
+    });
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    sim.advance(20 * MINUTE);
+    sim.client_says("d1"); // resets the silence
+    sim.answer("d1", "anna");
+    assert!(sim.advance(29 * MINUTE).is_empty());
+    let fx = sim.advance(MINUTE);
+    assert!(fx.contains(&Effect::ToClient {
+        dialog: "d1".into(),
+        notice: ClientNotice::Closed {
+            text: "We closed this chat as you went quiet.".into()
+        }
+    }));
+}
+
+// ----- K1/K2 KPIs ------------------------------------------------------------------
+
+#[test]
+fn k1_k2_a_missed_first_answer_notifies_the_chosen_people_once() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.first_answer_kpi = Some(Kpi {
+        within_ms: 2 * MINUTE,
+        notify: vec!["sveta".into()],
+    });
+    s.pass_after_ms = 10 * MINUTE;
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    let fx = sim.advance(2 * MINUTE);
+    assert_eq!(
+        fx,
+        vec![Effect::Notify {
+            to: vec!["sveta".into()],
+            notice: Notice::KpiMissed {
+                dialog: "d1".into(),
+                kpi: KpiKind::FirstAnswer,
+                operator: Some("anna".into())
+            },
+        }]
+    );
+    assert!(sim.advance(2 * MINUTE).is_empty());
+}
+
+#[test]
+fn k1_an_answer_in_time_notifies_nobody() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.first_answer_kpi = Some(Kpi {
+        within_ms: 2 * MINUTE,
+        notify: vec!["sveta".into()],
+    });
+    s.answer_kpi = Some(Kpi {
+        within_ms: 5 * MINUTE,
+        notify: vec!["sveta".into()],
+    });
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.advance(MINUTE / 2);
+    sim.answer("d1", "anna");
+    sim.client_says("d1");
+    sim.advance(4 * MINUTE);
+    sim.answer("d1", "anna");
+    let notified = sim
+        .advance(60 * MINUTE)
+        .into_iter()
+        .chain(sim.fx.clone())
+        .any(|e| matches!(e, Effect::Notify { .. }));
+    assert!(!notified);
+}
+
+#[test]
+fn k1_k2_a_client_message_left_unanswered_too_long_notifies() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.answer_kpi = Some(Kpi {
+        within_ms: 5 * MINUTE,
+        notify: vec!["sveta".into()],
+    });
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    sim.client_says("d1");
+    let fx = sim.advance(5 * MINUTE);
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Notify {
+            notice: Notice::KpiMissed {
+                kpi: KpiKind::Answer,
+                ..
+            },
+            ..
+        }
+    )));
+}
+
+// ----- B1/B2 bots ------------------------------------------------------------------
+
+fn with_bot(first_only: bool) -> Sim {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.bot = Some(BotSettings {
+        bot: "faq-bot".into(),
+        first_dialog_only: first_only,
+        handoff_after_ms: 3 * MINUTE,
+    });
+    Sim::new(s)
+}
+
+#[test]
+fn b1_b2_a_bot_takes_new_dialogs_and_hands_them_to_the_queue_after_the_set_time() {
+    let mut sim = with_bot(false);
+    let fx = sim.open("d1", "c1");
+    assert!(fx.contains(&Effect::BotTakes {
+        dialog: "d1".into(),
+        bot: "faq-bot".into()
+    }));
+    sim.client_says("d1");
+    sim.advance(3 * MINUTE - 1);
+    assert!(matches!(sim.status("d1"), Status::WithBot { .. }));
+    sim.advance(1);
+    assert_eq!(sim.offered("d1"), vec!["anna"]);
+}
+
+#[test]
+fn b1_a_first_dialog_only_bot_leaves_returning_clients_to_the_operators() {
+    let mut sim = with_bot(true);
+    sim.open("d1", "c1");
+    sim.ok(Event::BotHandoff {
+        dialog: "d1".into(),
+    });
+    assert_eq!(sim.offered("d1"), vec!["anna"]);
+    sim.open("d2", "c1");
+    assert_eq!(sim.offered("d2"), vec!["anna"]);
+}
+
+// ----- H working hours ---------------------------------------------------------------
+
+#[test]
+fn h1_h4_outside_working_hours_dialogs_wait_and_are_offered_when_the_line_opens() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    // T0 = Wednesday 2026-11-18 11:06:40 UTC; hours 14:00–18:00 UTC weekdays.
+    s.hours = Some(WorkingHours::weekdays("UTC", 14 * 60, 18 * 60));
+    let mut sim = Sim::new(s);
+    assert!(!sim.line.open_now(sim.now));
+    sim.open("d1", "c1");
+    assert_eq!(sim.status("d1"), Status::Queued);
+    let opens = sim.line.next_opening(sim.now).unwrap();
+    assert_eq!(opens, T0 + (2 * 60 + 53) * MINUTE + 20_000);
+    assert_eq!(sim.line.next_deadline(), Some(opens));
+    let fx = sim.advance(opens - sim.now);
+    assert_eq!(offers(&fx), vec![("d1".to_string(), "anna".to_string())]);
+}
+
+// ----- C7 ------------------------------------------------------------------------------
+
+#[test]
+fn c7_an_unknown_client_is_a_typed_client_not_found_error() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.open("d1", "c1");
+    assert_eq!(sim.line.dialog_for_client("c1").unwrap().id, "d1");
+    let err: ProtocolError = sim.line.dialog_for_client("nobody").unwrap_err();
+    assert_eq!(err.code, ErrorCode::ClientNotFound);
+    assert_eq!(err.message, "client with a connected open line not found");
+}
+
+// ----- timers and persistence ------------------------------------------------------------
+
+#[test]
+fn firing_timers_twice_or_late_is_the_same_as_once_on_time() {
+    let mut on_time = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    let mut late = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    for sim in [&mut on_time, &mut late] {
+        sim.open("d1", "c1");
+    }
+    on_time.advance(MINUTE);
+    let again = on_time.line.handle_timeout(on_time.now);
+    assert!(again.is_empty());
+    late.advance(MINUTE + 20_000);
+    assert_eq!(on_time.offered("d1"), late.offered("d1"));
+}
+
+#[test]
+fn the_line_state_survives_a_round_trip_through_storage() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1");
+    sim.advance(30_000);
+    let json = serde_json::to_string(&sim.line).unwrap();
+    let mut restored: openline_core::line::Line = serde_json::from_str(&json).unwrap();
+    assert_eq!(restored, sim.line);
+    let a = sim.line.handle_timeout(sim.now + 30_000);
+    let b = restored.handle_timeout(sim.now + 30_000);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn unknown_dialogs_and_operators_are_typed_errors_and_change_nothing() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    let before = sim.line.clone();
+    assert!(matches!(
+        sim.try_event(Event::ClientMessage {
+            dialog: "nope".into()
+        }),
+        Err(LineError::UnknownDialog(_))
+    ));
+    assert!(matches!(
+        sim.try_event(Event::SetPresence {
+            operator: "ghost".into(),
+            presence: Presence::Online
+        }),
+        Err(LineError::UnknownOperator(_))
+    ));
+    assert_eq!(sim.line, before);
+    sim.open("d1", "c1");
+    assert!(matches!(
+        sim.try_event(Event::DialogOpened {
+            dialog: "d1".into(),
+            client: "c2".into()
+        }),
+        Err(LineError::DialogExists(_))
+    ));
+}

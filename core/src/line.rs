@@ -26,7 +26,7 @@ use crate::settings::{DistributionMode, LimitExclusion, LineSettings, QueueEntry
 use crate::timers::{TimerKey, TimerKind, TimerTable};
 use crate::Millis;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Who the dialog waits for while active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +111,9 @@ pub struct Dialog {
     pub awaiting_answer_since: Option<Millis>,
     pub client_rating: Option<Rating>,
     pub supervisor_rating: Option<Rating>,
+    /// When the dialog finished; finished dialogs are pruned after a while.
+    #[serde(default)]
+    pub finished_at: Option<Millis>,
 }
 
 /// Where a transfer goes (Q9).
@@ -357,9 +360,42 @@ pub struct Line {
     clients: BTreeMap<String, ClientRecord>,
     timers: TimerTable,
     recent_waits: Vec<Millis>,
+    /// Ids of dialogs not finished: routing only ever looks at these.
+    live: BTreeSet<String>,
+    /// The time of the step being applied (input, never read from a clock).
+    now: Millis,
 }
 
 type Fx = Vec<Effect>;
+
+/// One operator's open dialogs, counted once per routing decision.
+#[derive(Debug, Clone, Copy, Default)]
+struct Load {
+    offered: usize,
+    unanswered: usize,
+    answered_waiting_client: usize,
+    answered_waiting_operator: usize,
+}
+
+impl Load {
+    /// Q5: what counts under `exclude`; pending offers always count, so
+    /// all-at-once cannot overload anyone.
+    fn counted(&self, exclude: LimitExclusion) -> usize {
+        self.offered
+            + self.unanswered
+            + match exclude {
+                LimitExclusion::Answered => 0,
+                LimitExclusion::WaitingForClient => self.answered_waiting_operator,
+                LimitExclusion::Closed => {
+                    self.answered_waiting_operator + self.answered_waiting_client
+                }
+            }
+    }
+    /// Q12: held and not closed.
+    fn unclosed(&self) -> usize {
+        self.unanswered + self.answered_waiting_client + self.answered_waiting_operator
+    }
+}
 
 impl Line {
     /// A line with validated settings.
@@ -373,6 +409,8 @@ impl Line {
             clients: BTreeMap::new(),
             timers: TimerTable::default(),
             recent_waits: Vec::new(),
+            live: BTreeSet::new(),
+            now: 0,
         })
     }
 
@@ -425,6 +463,7 @@ impl Line {
         now: Millis,
     ) -> Result<Fx, LineError> {
         settings.validate()?;
+        self.now = now;
         self.settings = settings;
         let mut fx = Vec::new();
         self.drain(now, &mut fx);
@@ -434,6 +473,19 @@ impl Line {
     /// Applies one event at `now`. On error nothing changed.
     pub fn handle(&mut self, now: Millis, event: Event) -> Result<Fx, LineError> {
         let mut fx = Vec::new();
+        let before = self.now;
+        self.now = now;
+        let result = self.apply(now, event, &mut fx);
+        if result.is_err() {
+            self.now = before;
+        }
+        result.map(|()| {
+            self.drain(now, &mut fx);
+            fx
+        })
+    }
+
+    fn apply(&mut self, now: Millis, event: Event, fx: &mut Fx) -> Result<(), LineError> {
         match event {
             Event::UpsertOperator { operator } => {
                 let last = self
@@ -456,7 +508,7 @@ impl Line {
             } => {
                 self.operator_mut(&operator)?.dismissed = dismissed;
                 if dismissed {
-                    self.withdraw_offers_of(&operator, now, &mut fx);
+                    self.withdraw_offers_of(&operator, now, fx);
                 }
             }
             Event::SetVacations {
@@ -471,22 +523,22 @@ impl Line {
             } => {
                 self.departments.insert(department, members);
             }
-            Event::DialogOpened { dialog, client } => self.open(now, dialog, client, &mut fx)?,
-            Event::ClientMessage { dialog } => self.client_message(now, &dialog, &mut fx)?,
+            Event::DialogOpened { dialog, client } => self.open(now, dialog, client, fx)?,
+            Event::ClientMessage { dialog } => self.client_message(now, &dialog, fx)?,
             Event::BotHandoff { dialog } => {
                 let d = self.dialog_ref(&dialog)?;
                 if matches!(d.status, Status::WithBot { .. }) {
                     self.timers
                         .cancel(&TimerKey::dialog(TimerKind::BotHandoff, &dialog));
-                    self.enter_routing(now, &dialog, &mut fx);
+                    self.enter_routing(now, &dialog, fx);
                 }
             }
-            Event::Accept { dialog, operator } => self.accept(now, &dialog, &operator, &mut fx)?,
+            Event::Accept { dialog, operator } => self.accept(now, &dialog, &operator, fx)?,
             Event::OperatorMessage {
                 dialog,
                 operator,
                 hidden,
-            } => self.operator_message(now, &dialog, &operator, hidden, &mut fx)?,
+            } => self.operator_message(now, &dialog, &operator, hidden, fx)?,
             Event::Close { dialog, operator } => {
                 let d = self.dialog_ref(&dialog)?;
                 match &d.status {
@@ -494,7 +546,7 @@ impl Line {
                         operator: owner, ..
                     } if *owner == operator => {
                         let text = self.settings.close_message.clone();
-                        self.close(now, &dialog, text, &mut fx);
+                        self.close(now, &dialog, text, fx);
                     }
                     Status::Finished { .. } => return Err(LineError::DialogFinished(dialog)),
                     _ => return Err(LineError::NotAllowed { dialog, operator }),
@@ -504,7 +556,7 @@ impl Line {
                 dialog,
                 score,
                 comment,
-            } => self.client_rating(now, &dialog, score, comment, &mut fx)?,
+            } => self.client_rating(now, &dialog, score, comment, fx)?,
             Event::SupervisorRating {
                 dialog,
                 supervisor,
@@ -524,7 +576,7 @@ impl Line {
                     rating,
                 });
             }
-            Event::Transfer { dialog, by, to } => self.transfer(now, &dialog, &by, to, &mut fx)?,
+            Event::Transfer { dialog, by, to } => self.transfer(now, &dialog, &by, to, fx)?,
             Event::Invite {
                 dialog,
                 by,
@@ -562,20 +614,20 @@ impl Line {
                         dialog: dialog.clone(),
                         operator,
                     });
-                    self.route(now, &dialog, &mut fx);
+                    self.route(now, &dialog, fx);
                 } else {
                     return Err(LineError::NotAllowed { dialog, operator });
                 }
             }
         }
-        self.drain(now, &mut fx);
-        Ok(fx)
+        Ok(())
     }
 
     /// Fires every timer due at `now`. Safe to call late or repeatedly: a
     /// timer fires once, and each handler re-checks the dialog's state.
     pub fn handle_timeout(&mut self, now: Millis) -> Fx {
         let mut fx = Vec::new();
+        self.now = now;
         for key in self.timers.take_due(now) {
             let Some(dialog) = key.dialog.clone() else {
                 continue; // LineOpens: the drain below does the work.
@@ -642,6 +694,22 @@ impl Line {
         fx
     }
 
+    /// Forgets dialogs finished before `cutoff` (their transcripts live in
+    /// the dialogs' own storage); returns the ids forgotten. Keeps the
+    /// line's persisted state bounded.
+    pub fn prune_finished(&mut self, cutoff: Millis) -> Vec<String> {
+        let old: Vec<String> = self
+            .dialogs
+            .values()
+            .filter(|d| d.finished_at.is_some_and(|t| t < cutoff))
+            .map(|d| d.id.clone())
+            .collect();
+        for id in &old {
+            self.dialogs.remove(id);
+        }
+        old
+    }
+
     /// Queue position of a waiting dialog and its estimated wait.
     pub fn queue_info(&self, dialog: &str) -> Option<QueueInfo> {
         let queued = self.queued_oldest_first();
@@ -676,8 +744,9 @@ impl Line {
     /// The operators of the queue, departments expanded, in order, once each.
     pub fn queue_order(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut push = |id: &String| {
-            if !out.contains(id) {
+            if seen.insert(id.clone()) {
                 out.push(id.clone());
             }
         };
@@ -696,6 +765,11 @@ impl Line {
 
     /// Q4 + Q5 + Q12: may this operator be offered a new dialog now?
     pub fn eligible(&self, operator: &str, now: Millis) -> bool {
+        let load = self.loads().get(operator).copied().unwrap_or_default();
+        self.eligible_with(operator, now, &load)
+    }
+
+    fn eligible_with(&self, operator: &str, now: Millis, load: &Load) -> bool {
         let Some(op) = self.operators.get(operator) else {
             return false;
         };
@@ -707,52 +781,54 @@ impl Line {
             return false;
         }
         if let Some(limit) = self.settings.concurrency_limit {
-            if self.counted_load(operator, limit.exclude) >= limit.max as usize {
+            if load.counted(limit.exclude) >= limit.max as usize {
                 return false;
             }
         }
         if let Some(limit) = self.settings.unclosed_limit {
-            if self.unclosed(operator) >= limit as usize {
+            if load.unclosed() >= limit as usize {
                 return false;
             }
         }
         true
     }
 
-    /// Q5: dialogs that count towards the operator's limit under `exclude`.
-    /// Pending offers always count, so all-at-once cannot overload anyone.
-    pub fn counted_load(&self, operator: &str, exclude: LimitExclusion) -> usize {
-        self.dialogs
-            .values()
-            .filter(|d| match &d.status {
-                Status::Offered { to } => to.iter().any(|o| o == operator),
+    /// Every operator's open dialogs, in one pass over the live dialogs.
+    fn loads(&self) -> BTreeMap<&str, Load> {
+        let mut loads: BTreeMap<&str, Load> = BTreeMap::new();
+        for d in self.live.iter().filter_map(|id| self.dialogs.get(id)) {
+            match &d.status {
+                Status::Offered { to } => {
+                    for o in to {
+                        loads.entry(o).or_default().offered += 1;
+                    }
+                }
                 Status::Active {
-                    operator: o,
+                    operator,
                     answered,
                     waiting_for,
-                } if o == operator => match exclude {
-                    LimitExclusion::Answered => !answered,
-                    LimitExclusion::WaitingForClient => {
-                        !(*answered && *waiting_for == Party::Client)
+                } => {
+                    let l = loads.entry(operator).or_default();
+                    match (answered, waiting_for) {
+                        (false, _) => l.unanswered += 1,
+                        (true, Party::Client) => l.answered_waiting_client += 1,
+                        (true, Party::Operator) => l.answered_waiting_operator += 1,
                     }
-                    LimitExclusion::Closed => true,
-                },
-                _ => false,
-            })
-            .count()
+                }
+                _ => {}
+            }
+        }
+        loads
+    }
+
+    /// Q5: dialogs that count towards the operator's limit under `exclude`.
+    pub fn counted_load(&self, operator: &str, exclude: LimitExclusion) -> usize {
+        self.loads().get(operator).map_or(0, |l| l.counted(exclude))
     }
 
     /// Q12: dialogs the operator holds and has not closed.
     pub fn unclosed(&self, operator: &str) -> usize {
-        self.dialogs
-            .values()
-            .filter(|d| matches!(&d.status, Status::Active { operator: o, .. } if o == operator))
-            .count()
-    }
-
-    /// The evenly mode's load: held and offered open dialogs.
-    fn open_load(&self, operator: &str) -> usize {
-        self.counted_load(operator, LimitExclusion::Closed)
+        self.loads().get(operator).map_or(0, Load::unclosed)
     }
 
     // ----- transitions -------------------------------------------------
@@ -787,8 +863,10 @@ impl Line {
                 awaiting_answer_since: None,
                 client_rating: None,
                 supervisor_rating: None,
+                finished_at: None,
             },
         );
+        self.live.insert(dialog.clone());
         match self.settings.bot.clone() {
             Some(bot) if !(bot.first_dialog_only && returning) => {
                 self.set_status(
@@ -873,10 +951,14 @@ impl Line {
             return None;
         }
         let d = self.dialogs.get(dialog)?;
-        let eligible: Vec<String> = self
+        let loads = self.loads();
+        let eligible: Vec<(String, Load)> = self
             .queue_order()
             .into_iter()
-            .filter(|o| self.eligible(o, now))
+            .filter_map(|o| {
+                let load = loads.get(o.as_str()).copied().unwrap_or_default();
+                self.eligible_with(&o, now, &load).then_some((o, load))
+            })
             .collect();
         if eligible.is_empty() {
             return None;
@@ -884,39 +966,44 @@ impl Line {
         // Q8: a returning client's first offer goes to their operator if eligible.
         if self.settings.return_to_previous_operator && d.tried.is_empty() {
             if let Some(prev) = &d.previous_operator {
-                if eligible.contains(prev) {
+                if eligible.iter().any(|(o, _)| o == prev) {
                     return Some(vec![prev.clone()]);
                 }
             }
         }
         if self.settings.mode == DistributionMode::AllAtOnce {
-            return Some(eligible);
+            return Some(eligible.into_iter().map(|(o, _)| o).collect());
         }
-        let mut fresh: Vec<&String> = eligible.iter().filter(|o| !d.tried.contains(o)).collect();
+        let tried: BTreeSet<&String> = d.tried.iter().collect();
+        let mut fresh: Vec<(usize, &(String, Load))> = eligible
+            .iter()
+            .enumerate()
+            .filter(|(_, (o, _))| !tried.contains(o))
+            .collect();
         if fresh.is_empty() {
             // T1/Q7: everyone was tried; a new round starts from the top.
+            fresh = eligible.iter().enumerate().collect();
+        }
+        let chosen = match self.settings.mode {
+            DistributionMode::StrictOrder => fresh[0].1 .0.clone(),
+            _ => fresh
+                .iter()
+                .min_by_key(|(i, (o, load))| {
+                    let last = self
+                        .operators
+                        .get(o.as_str())
+                        .and_then(|op| op.last_offered_at)
+                        .unwrap_or(Millis::MIN);
+                    (load.counted(LimitExclusion::Closed), last, *i)
+                })
+                .map(|(_, (o, _))| o.clone())?,
+        };
+        let new_round = fresh.len() == eligible.len() && !tried.is_empty();
+        if new_round {
             if let Some(d) = self.dialogs.get_mut(dialog) {
                 d.tried.clear();
             }
-            fresh = eligible.iter().collect();
         }
-        let chosen = match self.settings.mode {
-            DistributionMode::StrictOrder => fresh[0].clone(),
-            _ => {
-                let order = |o: &String| eligible.iter().position(|e| e == o).unwrap_or(usize::MAX);
-                fresh
-                    .iter()
-                    .min_by_key(|o| {
-                        let last = self
-                            .operators
-                            .get(o.as_str())
-                            .and_then(|op| op.last_offered_at)
-                            .unwrap_or(Millis::MIN);
-                        (self.open_load(o), last, order(o))
-                    })
-                    .map(|o| (*o).clone())?
-            }
-        };
         Some(vec![chosen])
     }
 
@@ -929,8 +1016,9 @@ impl Line {
 
     fn queued_oldest_first(&self) -> Vec<String> {
         let mut q: Vec<(&Millis, &String)> = self
-            .dialogs
-            .values()
+            .live
+            .iter()
+            .filter_map(|id| self.dialogs.get(id))
             .filter(|d| d.status == Status::Queued)
             .map(|d| (&d.waiting_since, &d.id))
             .collect();
@@ -940,8 +1028,9 @@ impl Line {
 
     fn withdraw_offers_of(&mut self, operator: &str, now: Millis, fx: &mut Fx) {
         let offered: Vec<String> = self
-            .dialogs
-            .values()
+            .live
+            .iter()
+            .filter_map(|id| self.dialogs.get(id))
             .filter(
                 |d| matches!(&d.status, Status::Offered { to } if to.iter().any(|o| o == operator)),
             )
@@ -1315,6 +1404,12 @@ impl Line {
             let changed = d.status.name() != name;
             if status == Status::Queued && d.status != Status::Queued {
                 d.waiting_since = d.waiting_since.max(d.opened_at);
+            }
+            if matches!(status, Status::Finished { .. }) {
+                self.live.remove(dialog);
+                d.finished_at = Some(self.now);
+            } else {
+                self.live.insert(dialog.to_owned());
             }
             d.status = status;
             if changed {

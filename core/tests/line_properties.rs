@@ -63,69 +63,119 @@ fn line_settings() -> impl Strategy<Value = LineSettings> {
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(mode, check, limit, unclosed, wait, close_on_rating, returning)| {
-            let mut s = LineSettings::new("Prop line");
-            s.mode = mode;
-            s.check_availability = check;
-            s.pass_after_ms = MINUTE;
-            s.concurrency_limit = limit.map(|(max, k)| ConcurrencyLimit {
-                max,
-                exclude: [
-                    LimitExclusion::Answered,
-                    LimitExclusion::WaitingForClient,
-                    LimitExclusion::Closed,
-                ][k as usize],
-            });
-            s.unclosed_limit = unclosed;
-            s.rating_wait_ms = wait * MINUTE;
-            s.close_on_rating = close_on_rating;
-            s.return_to_previous_operator = returning;
-            s.queue = OPS.iter().map(|o| QueueEntry::Operator(o.to_string())).collect();
-            s
-        })
+        .prop_map(
+            |(mode, check, limit, unclosed, wait, close_on_rating, returning)| {
+                let mut s = LineSettings::new("Prop line");
+                s.mode = mode;
+                s.check_availability = check;
+                s.pass_after_ms = MINUTE;
+                s.concurrency_limit = limit.map(|(max, k)| ConcurrencyLimit {
+                    max,
+                    exclude: [
+                        LimitExclusion::Answered,
+                        LimitExclusion::WaitingForClient,
+                        LimitExclusion::Closed,
+                    ][k as usize],
+                });
+                s.unclosed_limit = unclosed;
+                s.rating_wait_ms = wait * MINUTE;
+                s.close_on_rating = close_on_rating;
+                s.return_to_previous_operator = returning;
+                s.queue = OPS
+                    .iter()
+                    .map(|o| QueueEntry::Operator(o.to_string()))
+                    .collect();
+                s
+            },
+        )
 }
 
 fn to_event(line: &Line, now: Millis, s: &Step) -> Option<Event> {
     let d = |i: &u8| format!("d{i}");
     let o = |i: &u8| OPS[*i as usize % OPS.len()].to_string();
     Some(match s {
-        Step::Open(i, c) => Event::DialogOpened { dialog: d(i), client: format!("c{c}") },
+        Step::Open(i, c) => Event::DialogOpened {
+            dialog: d(i),
+            client: format!("c{c}"),
+        },
         Step::ClientSays(i) => Event::ClientMessage { dialog: d(i) },
-        Step::Accept(i, op) => Event::Accept { dialog: d(i), operator: o(op) },
-        Step::Answer(i, op) => Event::OperatorMessage { dialog: d(i), operator: o(op), hidden: false },
-        Step::Hidden(i, op) => Event::OperatorMessage { dialog: d(i), operator: o(op), hidden: true },
+        Step::Accept(i, op) => Event::Accept {
+            dialog: d(i),
+            operator: o(op),
+        },
+        Step::Answer(i, op) => Event::OperatorMessage {
+            dialog: d(i),
+            operator: o(op),
+            hidden: false,
+        },
+        Step::Hidden(i, op) => Event::OperatorMessage {
+            dialog: d(i),
+            operator: o(op),
+            hidden: true,
+        },
         Step::Close(i) => {
             let owner = line.dialog(&d(i))?.status.owner()?.to_owned();
-            Event::Close { dialog: d(i), operator: owner }
+            Event::Close {
+                dialog: d(i),
+                operator: owner,
+            }
         }
-        Step::Rate(i, score) => Event::ClientRating { dialog: d(i), score: *score, comment: None },
+        Step::Rate(i, score) => Event::ClientRating {
+            dialog: d(i),
+            score: *score,
+            comment: None,
+        },
         Step::Presence(op, p) => Event::SetPresence {
             operator: o(op),
             presence: [Presence::Online, Presence::Away, Presence::Offline][*p as usize],
         },
         Step::Vacation(op, on) => Event::SetVacations {
             operator: o(op),
-            vacations: if *on { vec![(now, now + 10 * MINUTE)] } else { vec![] },
+            vacations: if *on {
+                vec![(now, now + 10 * MINUTE)]
+            } else {
+                vec![]
+            },
         },
-        Step::Dismiss(op, on) => Event::SetDismissed { operator: o(op), dismissed: *on },
+        Step::Dismiss(op, on) => Event::SetDismissed {
+            operator: o(op),
+            dismissed: *on,
+        },
         Step::Transfer(i, op) => {
             let owner = line.dialog(&d(i))?.status.owner()?.to_owned();
-            Event::Transfer { dialog: d(i), by: owner, to: TransferTarget::Operator(o(op)) }
+            Event::Transfer {
+                dialog: d(i),
+                by: owner,
+                to: TransferTarget::Operator(o(op)),
+            }
         }
         Step::Invite(i, op) => {
             let owner = line.dialog(&d(i))?.status.owner()?.to_owned();
-            Event::Invite { dialog: d(i), by: owner, operator: o(op) }
+            Event::Invite {
+                dialog: d(i),
+                by: owner,
+                operator: o(op),
+            }
         }
         Step::Advance(_) => return None,
     })
 }
 
-fn check_invariants(line: &Line, now: Millis, fx: &[Effect], routed: bool) -> Result<(), TestCaseError> {
+fn check_invariants(
+    line: &Line,
+    now: Millis,
+    fx: &[Effect],
+    routed: bool,
+) -> Result<(), TestCaseError> {
     let s = line.settings();
     let order = line.queue_order();
     for d in line.dialogs() {
-        let pass_on = line.timers().deadline(&TimerKey::dialog(TimerKind::PassOn, &d.id));
-        let final_close = line.timers().deadline(&TimerKey::dialog(TimerKind::FinalClose, &d.id));
+        let pass_on = line
+            .timers()
+            .deadline(&TimerKey::dialog(TimerKind::PassOn, &d.id));
+        let final_close = line
+            .timers()
+            .deadline(&TimerKey::dialog(TimerKind::FinalClose, &d.id));
         match &d.status {
             Status::Offered { to } => {
                 prop_assert!(!to.is_empty(), "an offer names someone");
@@ -144,7 +194,12 @@ fn check_invariants(line: &Line, now: Millis, fx: &[Effect], routed: bool) -> Re
         );
         if d.status == Status::Queued && s.active && line.open_now(now) {
             for o in &order {
-                prop_assert!(!line.eligible(o, now), "{} waits while {} is eligible", d.id, o);
+                prop_assert!(
+                    !line.eligible(o, now),
+                    "{} waits while {} is eligible",
+                    d.id,
+                    o
+                );
             }
         }
     }

@@ -833,3 +833,20 @@ fn unknown_dialogs_and_operators_are_typed_errors_and_change_nothing() {
         Err(LineError::DialogExists(_))
     ));
 }
+
+#[test]
+fn finished_dialogs_are_forgotten_after_the_retention_but_live_ones_never() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    sim.close("d1", "anna");
+    sim.advance(11 * MINUTE);
+    sim.open("d2", "c2");
+    let finished_at = sim.line.dialog("d1").unwrap().finished_at.unwrap();
+    assert!(sim.line.prune_finished(finished_at).is_empty());
+    assert_eq!(
+        sim.line.prune_finished(finished_at + 1),
+        vec!["d1".to_string()]
+    );
+    assert!(sim.line.dialog("d2").is_some());
+}

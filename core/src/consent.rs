@@ -64,20 +64,10 @@ pub fn accept_contacts(
         });
     }
     if let Some(e) = email {
-        let ok = e.len() <= 254
-            && e.split_once('@').is_some_and(|(user, host)| {
-                !user.is_empty()
-                    && host.contains('.')
-                    && !host.starts_with('.')
-                    && !host.ends_with('.')
-            })
-            && !e.chars().any(char::is_whitespace);
-        if !ok {
-            return Err(ContactError::Invalid {
-                field: "email",
-                reason: "not a valid e-mail address",
-            });
-        }
+        crate::email::address(e).map_err(|_| ContactError::Invalid {
+            field: "email",
+            reason: "not a valid e-mail address",
+        })?;
     }
     if let Some(p) = phone {
         let digits = p.chars().filter(char::is_ascii_digit).count();

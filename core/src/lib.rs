@@ -14,6 +14,7 @@
 
 pub mod consent;
 pub mod conversation;
+pub mod email;
 pub mod error;
 pub mod hours;
 pub mod line;

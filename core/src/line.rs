@@ -918,11 +918,13 @@ impl Line {
         let Some(d) = self.dialogs.get_mut(dialog) else {
             return;
         };
-        for t in &targets {
-            if !d.tried.contains(t) {
-                d.tried.push(t.clone());
-            }
-        }
+        let tried: BTreeSet<&String> = d.tried.iter().collect();
+        let new: Vec<String> = targets
+            .iter()
+            .filter(|t| !tried.contains(t))
+            .cloned()
+            .collect();
+        d.tried.extend(new);
         for t in &targets {
             if let Some(op) = self.operators.get_mut(t) {
                 op.last_offered_at = Some(now);

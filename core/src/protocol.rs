@@ -93,3 +93,175 @@ mod tests {
         assert_eq!(back, Author::Visitor);
     }
 }
+
+/// Frames of the real-time channel (WebSocket), JSON with a `type` tag.
+pub mod frames {
+    use super::ChatMessage;
+    use crate::line::{ClientNotice, Notice, QueueInfo, TransferTarget};
+    use crate::operator::{OperatorCard, Presence};
+    use crate::ProtocolError;
+    use serde::{Deserialize, Serialize};
+
+    /// Visitor → edge.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum VisitorFrame {
+        /// First frame after connecting: the protocol spoken and the last
+        /// sequence number seen, so the edge resends what was missed.
+        Hello {
+            protocol: u32,
+            after: u64,
+        },
+        Send {
+            client_id: String,
+            text: String,
+        },
+        /// W1: the current draft (throttled by the widget).
+        Typing {
+            draft: String,
+        },
+        Rate {
+            score: u8,
+            comment: Option<String>,
+        },
+        Ping,
+    }
+
+    /// Edge → visitor.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum VisitorEvent {
+        Welcome {
+            protocol: u32,
+            dialog: String,
+        },
+        Message {
+            message: ChatMessage,
+        },
+        /// An operator is typing (never their text).
+        Typing {
+            operator: Option<OperatorCard>,
+        },
+        Notice {
+            notice: ClientNotice,
+        },
+        Queue {
+            info: QueueInfo,
+        },
+        Operator {
+            card: Option<OperatorCard>,
+        },
+        Error {
+            error: ProtocolError,
+        },
+        Pong,
+    }
+
+    /// Operator console → edge.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum OperatorFrame {
+        Hello {
+            protocol: u32,
+            after: u64,
+        },
+        Presence {
+            presence: Presence,
+        },
+        WorkingDay {
+            started: bool,
+        },
+        Accept {
+            dialog: String,
+        },
+        Send {
+            dialog: String,
+            client_id: String,
+            text: String,
+            hidden: bool,
+        },
+        Typing {
+            dialog: String,
+        },
+        Close {
+            dialog: String,
+        },
+        Transfer {
+            dialog: String,
+            to: TransferTarget,
+            comment: Option<String>,
+        },
+        Invite {
+            dialog: String,
+            operator: String,
+        },
+        Leave {
+            dialog: String,
+        },
+        Ping,
+    }
+
+    /// Edge → operator console.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum OperatorEvent {
+        Welcome {
+            protocol: u32,
+            operator: String,
+        },
+        Offer {
+            dialog: String,
+        },
+        Revoke {
+            dialog: String,
+        },
+        Assigned {
+            dialog: String,
+            operator: String,
+        },
+        Status {
+            dialog: String,
+            status: String,
+        },
+        Message {
+            dialog: String,
+            message: ChatMessage,
+            hidden: bool,
+        },
+        /// W1: the client's draft when the line allows the preview.
+        Typing {
+            dialog: String,
+            preview: Option<String>,
+        },
+        Notify {
+            notice: Notice,
+        },
+        Error {
+            error: ProtocolError,
+        },
+        Pong,
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn frames_have_a_type_tag_and_round_trip() {
+            let f = VisitorFrame::Hello {
+                protocol: 1,
+                after: 7,
+            };
+            let json = serde_json::to_string(&f).unwrap();
+            assert_eq!(json, r#"{"type":"hello","protocol":1,"after":7}"#);
+            let back: VisitorFrame = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, f);
+            let op: OperatorFrame = serde_json::from_str(
+                r#"{"type":"send","dialog":"d1","client_id":"c","text":"hi","hidden":true}"#,
+            )
+            .unwrap();
+            assert!(matches!(op, OperatorFrame::Send { hidden: true, .. }));
+            assert!(serde_json::from_str::<VisitorFrame>(r#"{"type":"shutdown"}"#).is_err());
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! F3 and K2 e-mails as data: the core composes them in the line's
+//! language (L6); the edge's outbox delivers them.
+
+use crate::protocol::{Author, ChatMessage};
+use crate::{ErrorCode, ProtocolError};
+use serde::{Deserialize, Serialize};
+
+/// One e-mail waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingEmail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Checks the shape of an e-mail address (the mail API has the last word).
+pub fn address(raw: &str) -> Result<String, ProtocolError> {
+    let a = raw.trim();
+    let ok = a.len() <= 254
+        && !a.chars().any(char::is_whitespace)
+        && a.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
+        });
+    if ok {
+        Ok(a.to_owned())
+    } else {
+        Err(ProtocolError::new(
+            ErrorCode::InvalidField,
+            "email: not a valid e-mail address",
+        ))
+    }
+}
+
+/// F3: a copy of the dialog for the client, hidden messages never included
+/// (the transcript passed in is the client's view).
+pub fn transcript_copy(
+    to: &str,
+    line_name: &str,
+    language: &str,
+    messages: &[ChatMessage],
+) -> Result<OutgoingEmail, ProtocolError> {
+    let to = address(to)?;
+    let ru = language == "ru";
+    let subject = if ru {
+        format!("Копия переписки: {line_name}")
+    } else {
+        format!("A copy of your conversation with {line_name}")
+    };
+    let (you, system) = if ru {
+        ("Вы", "Система")
+    } else {
+        ("You", "System")
+    };
+    let mut body = String::new();
+    for m in messages {
+        let who = match &m.author {
+            Author::Visitor => you.to_owned(),
+            Author::Operator { name } => name.clone().unwrap_or_else(|| line_name.to_owned()),
+            Author::System => system.to_owned(),
+        };
+        body.push_str(&format!("{who}: {}\n", m.text));
+    }
+    Ok(OutgoingEmail { to, subject, body })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(author: Author, text: &str) -> ChatMessage {
+        ChatMessage {
+            seq: 1,
+            client_id: "c".into(),
+            author,
+            text: text.into(),
+            at: 0,
+        }
+    }
+
+    #[test]
+    fn the_copy_is_in_the_lines_language_and_names_the_speakers() {
+        let m = [
+            msg(Author::Visitor, "Привет"),
+            msg(
+                Author::Operator {
+                    name: Some("Анна".into()),
+                },
+                "Здравствуйте!",
+            ),
+        ];
+        let e = transcript_copy("a@b.ru", "Чайная", "ru", &m).unwrap();
+        assert_eq!(e.subject, "Копия переписки: Чайная");
+        assert_eq!(e.body, "Вы: Привет\nАнна: Здравствуйте!\n");
+        let e = transcript_copy("a@b.ru", "Tea", "en", &m[..1]).unwrap();
+        assert!(e.subject.starts_with("A copy"));
+    }
+
+    #[test]
+    fn a_bad_address_is_a_field_error() {
+        assert_eq!(
+            transcript_copy("nobody", "Tea", "en", &[])
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidField
+        );
+    }
+}

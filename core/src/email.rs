@@ -74,6 +74,8 @@ mod tests {
             author,
             text: text.into(),
             at: 0,
+            hidden: false,
+            kind: None,
         }
     }
 

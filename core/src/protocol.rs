@@ -32,6 +32,12 @@ pub struct ChatMessage {
     pub text: String,
     /// Epoch milliseconds at which the edge accepted it.
     pub at: i64,
+    /// Q11: seen by operators only; never sent to the client.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+    /// For system messages: what they are (`closed`, `rating_request`, `reopened`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 /// `POST /api/v1/visitor/sessions`: start a conversation on a line, or
@@ -39,6 +45,9 @@ pub struct ChatMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartSession {
     pub line: String,
+    /// The visitor's stable id across dialogs (Q8, C1, C7), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
@@ -49,6 +58,8 @@ pub struct StartSession {
 pub struct Session {
     pub line: String,
     pub dialog: String,
+    /// The visitor's stable id; the widget keeps it.
+    pub client: String,
     /// Bearer token; the edge stores only its hash.
     pub token: String,
     /// False when the token sent was unknown and a new dialog was opened.
@@ -79,6 +90,34 @@ pub struct WidgetConfig {
     /// F1 greeting.
     pub greeting: String,
     pub language: String,
+    /// H1: open now.
+    #[serde(default = "yes")]
+    pub open: bool,
+    /// H4: when the line opens next (epoch ms), when closed.
+    #[serde(default)]
+    pub next_opening: Option<i64>,
+    /// H3: hide the widget outside working hours.
+    #[serde(default)]
+    pub hide_when_closed: bool,
+    /// F2: seconds after the greeting before the contact block shows.
+    #[serde(default)]
+    pub contact_request_after_s: Option<u32>,
+    /// F3.
+    #[serde(default)]
+    pub email_copy: bool,
+    /// F4.
+    #[serde(default)]
+    pub busy_form: bool,
+    /// W1: tell the visitor that operators may see their typing.
+    #[serde(default)]
+    pub typing_preview: bool,
+    /// A1: the consent text to accept before sending contact data.
+    #[serde(default)]
+    pub consent: Option<crate::settings::ConsentText>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[cfg(test)]
@@ -264,4 +303,73 @@ pub mod frames {
             assert!(serde_json::from_str::<VisitorFrame>(r#"{"type":"shutdown"}"#).is_err());
         }
     }
+}
+
+/// Roles of console users (L5: only administrators configure lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Operator,
+    Supervisor,
+    Admin,
+}
+
+/// A console account as the API shows it (never its password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub dismissed: bool,
+    /// Vacation periods `[from, to)` in epoch ms.
+    #[serde(default)]
+    pub vacations: Vec<(i64, i64)>,
+    #[serde(default)]
+    pub avatar: Option<String>,
+    #[serde(default)]
+    pub position: Option<String>,
+}
+
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Login {
+    pub login: String,
+    pub password: String,
+}
+
+/// The answer to a successful login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginSession {
+    /// Bearer token; only its hash is stored.
+    pub token: String,
+    pub expires_at: i64,
+    pub account: Account,
+}
+
+/// `POST /api/v1/accounts` (admin): invite a colleague.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAccount {
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+/// `PATCH /api/v1/accounts/{id}` (admin): any subset of fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub dismissed: Option<bool>,
+    #[serde(default)]
+    pub vacations: Option<Vec<(i64, i64)>>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub position: Option<String>,
 }

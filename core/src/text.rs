@@ -85,3 +85,39 @@ mod tests {
         assert!(client_id(&"a".repeat(65)).is_err());
     }
 }
+
+/// A login: 3–64 characters of letters, digits, '.', '-', '_' or '@'.
+pub fn login(raw: &str) -> Result<String, ProtocolError> {
+    let l = raw.trim().to_lowercase();
+    let ok = (3..=64).contains(&l.chars().count())
+        && l.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
+    if ok {
+        Ok(l)
+    } else {
+        Err(ProtocolError::invalid_field(
+            "login",
+            "3–64 letters, digits, '.', '-', '_' or '@'",
+        ))
+    }
+}
+
+/// A password: at least 8 characters, at most 256.
+pub fn password(raw: &str) -> Result<(), ProtocolError> {
+    let n = raw.chars().count();
+    if (8..=256).contains(&n) {
+        Ok(())
+    } else {
+        Err(ProtocolError::invalid_field("password", "8–256 characters"))
+    }
+}
+
+/// A person's display name: 1–100 characters after trimming.
+pub fn display_name(field: &str, raw: &str) -> Result<String, ProtocolError> {
+    let n = raw.trim();
+    if n.is_empty() || n.chars().count() > 100 {
+        Err(ProtocolError::invalid_field(field, "1–100 characters"))
+    } else {
+        Ok(n.to_owned())
+    }
+}

@@ -1,16 +1,25 @@
 //! openline's edge worker.
 //!
 //! The worker itself only authenticates, validates and routes requests; the
-//! state lives in Durable Objects (one per dialog; lines follow), which adapt
-//! the pure `openline-core` to SQLite storage, sockets and alarms.
+//! state lives in Durable Objects — one per line (routing), one per dialog
+//! (transcript and sockets), and one for accounts — which adapt the pure
+//! `openline-core` to SQLite storage, sockets and alarms.
 
+mod accounts_object;
 mod api;
+mod clock;
 mod dialog_object;
 mod ids;
+mod line_object;
 mod migrations;
+mod passwords;
 mod routes;
+mod rpc;
+mod sql;
 
+pub use accounts_object::AccountsObject;
 pub use dialog_object::DialogObject;
+pub use line_object::LineObject;
 
 use worker::{event, Context, Env, Request, Response, Result};
 

@@ -1,23 +1,42 @@
 //! The worker's HTTP surface: validates requests, authenticates them and
-//! forwards them to the Durable Object that owns the data.
+//! forwards them to the Durable Object that owns the data. Every route is
+//! listed in docs/api.md.
 
+use crate::accounts_object::{LineEntry, Seed, TokenHash};
 use crate::api::{bearer, error_response, internal, json, read_json, ApiResult};
+use crate::clock;
+use crate::dialog_object::{Init, OperatorMessage, TOKEN_HASH_HEADER};
 use crate::ids;
-use openline_core::protocol::{SendMessage, Session, StartSession, WidgetConfig, PROTOCOL_VERSION};
+use crate::line_object::{Applied, CreateLine, SettingsUpdate, OPERATOR_HEADER};
+use crate::rpc::{call, call_json, parse, stub};
+use openline_core::line::{Event, TransferTarget};
+use openline_core::operator::{present, Presence};
+use openline_core::protocol::{
+    Account, AccountPatch, History, Login, LoginSession, NewAccount, Role, SendMessage, Session,
+    StartSession, WidgetConfig, PROTOCOL_VERSION,
+};
+use openline_core::settings::{LineSettings, QueueEntry};
 use openline_core::{text, ErrorCode, ProtocolError};
-use worker::{Env, Headers, Method, Request, RequestInit, Response, Result, Stub};
+use serde::Deserialize;
+use worker::{Env, Headers, Method, Request, RequestInit, Response, Result, Url};
+
+type R<T> = std::result::Result<T, ProtocolError>;
 
 /// Entry point: every request gets a response, errors included, with CORS
 /// headers so the widget can call from any host page.
 pub async fn handle(req: Request, env: Env) -> Result<Response> {
-    let resp = if req.method() == Method::Options {
-        Response::empty().map(|r| r.with_status(204))
-    } else {
-        match route(req, &env).await {
-            Ok(r) => Ok(r),
-            Err(e) => Ok(error_response(&e)),
-        }
-    }?;
+    if req.method() == Method::Options {
+        return with_cors(Response::empty()?.with_status(204));
+    }
+    let upgrade = req.headers().get("Upgrade").ok().flatten().is_some();
+    let resp = match route(req, &env).await {
+        Ok(r) => r,
+        Err(e) => error_response(&e),
+    };
+    // A WebSocket handshake response must pass through untouched.
+    if upgrade && resp.status_code() == 101 {
+        return Ok(resp);
+    }
     with_cors(resp)
 }
 
@@ -26,7 +45,7 @@ fn with_cors(resp: Response) -> Result<Response> {
     headers.set("Access-Control-Allow-Origin", "*")?;
     headers.set(
         "Access-Control-Allow-Headers",
-        "Authorization, Content-Type",
+        "Authorization, Content-Type, X-Api-Key",
     )?;
     headers.set(
         "Access-Control-Allow-Methods",
@@ -36,126 +55,615 @@ fn with_cors(resp: Response) -> Result<Response> {
     Ok(resp.with_headers(headers))
 }
 
+fn not_found(what: &str) -> ProtocolError {
+    ProtocolError::new(ErrorCode::NotFound, what.to_owned())
+}
+
+fn ok() -> ApiResult {
+    json(200, &serde_json::json!({ "ok": true }))
+}
+
+fn query(url: &Url, key: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn after(url: &Url) -> R<u64> {
+    query(url, "after")
+        .map(|v| v.parse::<u64>())
+        .transpose()
+        .map_err(|_| ProtocolError::invalid_field("after", "must be a whole number"))
+        .map(|v| v.unwrap_or(0))
+}
+
 async fn route(mut req: Request, env: &Env) -> ApiResult {
     let url = req.url().map_err(internal)?;
     let path = url.path().trim_end_matches('/').to_owned();
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let seg: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let method = req.method();
-    match (method, segments.as_slice()) {
-        (Method::Get, ["api", "v1", "health"]) => json(
+    let Some(rest) = seg.strip_prefix(&["api", "v1"]) else {
+        return Err(not_found("not found"));
+    };
+    match (method, rest) {
+        (Method::Get, ["health"]) => json(
             200,
             &serde_json::json!({ "ok": true, "protocol": PROTOCOL_VERSION }),
         ),
-        (Method::Get, ["api", "v1", "lines", line, "widget"]) => widget_config(line),
-        (Method::Post, ["api", "v1", "visitor", "sessions"]) => {
+
+        // ----- visitors -----
+        (Method::Get, ["lines", line, "widget"]) => widget_config(env, line).await,
+        (Method::Post, ["visitor", "sessions"]) => {
             let body: StartSession = read_json(&mut req).await?;
             start_session(env, body).await
         }
-        (Method::Get, ["api", "v1", "visitor", "messages"]) => {
-            let (dialog, hash) = visitor_credentials(req.headers())?;
-            let after = url
-                .query_pairs()
-                .find(|(k, _)| k == "after")
-                .map(|(_, v)| v.parse::<u64>())
-                .transpose()
-                .map_err(|_| ProtocolError::invalid_field("after", "must be a whole number"))?
-                .unwrap_or(0);
-            forward(
-                env,
-                &dialog,
-                &hash,
-                Method::Get,
-                &format!("/messages?after={after}"),
-                None,
-            )
-            .await
+        (Method::Get, ["visitor", "messages"]) => {
+            let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
+            let path = format!("/messages?after={}", after(&url)?);
+            to_dialog(env, &dialog, &hash, Method::Get, &path, None::<&()>).await
         }
-        (Method::Post, ["api", "v1", "visitor", "messages"]) => {
-            let (dialog, hash) = visitor_credentials(req.headers())?;
+        (Method::Post, ["visitor", "messages"]) => {
+            let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
             let body: SendMessage = read_json(&mut req).await?;
-            let body = SendMessage {
-                client_id: text::client_id(&body.client_id)?,
-                text: text::message_text(&body.text)?,
-            };
-            let payload = serde_json::to_string(&body).map_err(internal)?;
-            forward(
+            to_dialog(env, &dialog, &hash, Method::Post, "/messages", Some(&body)).await
+        }
+        (Method::Get, ["visitor", "ws"]) => {
+            let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
+            let s = stub(env, "DIALOGS", &dialog)?;
+            let h = Headers::new();
+            h.set("Upgrade", "websocket").map_err(internal)?;
+            h.set(TOKEN_HASH_HEADER, &hash).map_err(internal)?;
+            let mut init = RequestInit::new();
+            init.with_headers(h);
+            let r = Request::new_with_init("https://object/ws", &init).map_err(internal)?;
+            s.fetch_with_request(r).await.map_err(internal)
+        }
+        (Method::Post, ["visitor", "rating"]) => {
+            #[derive(Deserialize)]
+            struct Rate {
+                score: u8,
+                comment: Option<String>,
+            }
+            let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
+            let body: Rate = read_json(&mut req).await?;
+            let comment = body
+                .comment
+                .map(|c| c.chars().take(2000).collect::<String>());
+            let info: serde_json::Value =
+                parse(to_dialog(env, &dialog, &hash, Method::Get, "/session", None::<&()>).await?)
+                    .await?;
+            let line = info["line"].as_str().unwrap_or_default().to_owned();
+            line_event(
                 env,
-                &dialog,
-                &hash,
-                Method::Post,
-                "/messages",
-                Some(payload),
+                &line,
+                &Event::ClientRating {
+                    dialog,
+                    score: body.score,
+                    comment,
+                },
+            )
+            .await?;
+            ok()
+        }
+        (Method::Get, ["visitor", "queue"]) => {
+            let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
+            let info: serde_json::Value =
+                parse(to_dialog(env, &dialog, &hash, Method::Get, "/session", None::<&()>).await?)
+                    .await?;
+            let line = info["line"].as_str().unwrap_or_default().to_owned();
+            call(
+                &stub(env, "LINES", &line)?,
+                Method::Get,
+                &format!("/queue/{dialog}"),
+                None::<&()>,
+                &[],
             )
             .await
         }
-        (_, ["api", ..]) => Err(ProtocolError::new(
-            ErrorCode::NotFound,
-            format!("no such API route: {path}"),
+
+        // ----- accounts and sessions -----
+        (Method::Post, ["auth", "login"]) => {
+            let body: Login = read_json(&mut req).await?;
+            bootstrap_admin(env).await?;
+            let session: LoginSession =
+                call_json(&accounts(env)?, Method::Post, "/login", Some(&body)).await?;
+            json(200, &session)
+        }
+        (Method::Post, ["auth", "logout"]) => {
+            let token = bearer(req.headers()).ok_or_else(unauthorized)?;
+            let body = TokenHash {
+                token_hash: ids::token_hash(&token),
+            };
+            call(&accounts(env)?, Method::Post, "/logout", Some(&body), &[]).await
+        }
+        (Method::Get, ["me"]) => json(200, &authenticate(env, req.headers(), &url).await?),
+        (Method::Get, ["accounts"]) => {
+            require(env, req.headers(), &url, Role::Supervisor).await?;
+            call(&accounts(env)?, Method::Get, "/accounts", None::<&()>, &[]).await
+        }
+        (Method::Post, ["accounts"]) => {
+            require(env, req.headers(), &url, Role::Admin).await?;
+            let body: NewAccount = read_json(&mut req).await?;
+            call(&accounts(env)?, Method::Post, "/accounts", Some(&body), &[]).await
+        }
+        (Method::Patch, ["accounts", id]) => {
+            require(env, req.headers(), &url, Role::Admin).await?;
+            let body: AccountPatch = read_json(&mut req).await?;
+            let account: Account = call_json(
+                &accounts(env)?,
+                Method::Patch,
+                &format!("/accounts/{id}"),
+                Some(&body),
+            )
+            .await?;
+            refresh_operator(env, &account).await?;
+            json(200, &account)
+        }
+
+        // ----- lines (administration) -----
+        (Method::Get, ["lines"]) => {
+            require(env, req.headers(), &url, Role::Operator).await?;
+            call(&accounts(env)?, Method::Get, "/lines", None::<&()>, &[]).await
+        }
+        (Method::Post, ["lines"]) => {
+            require(env, req.headers(), &url, Role::Admin).await?;
+            #[derive(Deserialize)]
+            struct NewLine {
+                id: String,
+                name: String,
+            }
+            let body: NewLine = read_json(&mut req).await?;
+            let id = text::identifier("id", &body.id)?;
+            create_line(env, &id, LineSettings::new(body.name.trim())).await
+        }
+        (Method::Get, ["lines", line, "settings"]) => {
+            require(env, req.headers(), &url, Role::Supervisor).await?;
+            call(
+                &stub(env, "LINES", line)?,
+                Method::Get,
+                "/settings",
+                None::<&()>,
+                &[],
+            )
+            .await
+        }
+        (Method::Put, ["lines", line, "settings"]) => {
+            require(env, req.headers(), &url, Role::Admin).await?;
+            let settings: LineSettings = read_json(&mut req).await?;
+            save_settings(env, line, settings).await
+        }
+        (Method::Delete, ["lines", line]) => {
+            require(env, req.headers(), &url, Role::Admin).await?;
+            parse::<serde_json::Value>(
+                call(
+                    &stub(env, "LINES", line)?,
+                    Method::Delete,
+                    "/",
+                    None::<&()>,
+                    &[],
+                )
+                .await?,
+            )
+            .await?;
+            call(
+                &accounts(env)?,
+                Method::Delete,
+                &format!("/lines/{line}"),
+                None::<&()>,
+                &[],
+            )
+            .await
+        }
+        (Method::Put, ["lines", line, "departments", dep]) => {
+            require(env, req.headers(), &url, Role::Admin).await?;
+            #[derive(Deserialize)]
+            struct Members {
+                members: Vec<String>,
+            }
+            let body: Members = read_json(&mut req).await?;
+            let department = text::identifier("department", dep)?;
+            line_event(
+                env,
+                line,
+                &Event::SetDepartment {
+                    department,
+                    members: body.members,
+                },
+            )
+            .await?;
+            ok()
+        }
+
+        // ----- operators -----
+        (Method::Get, ["lines", line, "ws"]) => {
+            let me = authenticate(env, req.headers(), &url).await?;
+            let s = stub(env, "LINES", line)?;
+            let h = Headers::new();
+            h.set("Upgrade", "websocket").map_err(internal)?;
+            h.set(OPERATOR_HEADER, &me.id).map_err(internal)?;
+            let mut init = RequestInit::new();
+            init.with_headers(h);
+            let r = Request::new_with_init("https://object/ws", &init).map_err(internal)?;
+            s.fetch_with_request(r).await.map_err(internal)
+        }
+        (Method::Get, ["lines", line, "dialogs"]) => {
+            require(env, req.headers(), &url, Role::Operator).await?;
+            call(
+                &stub(env, "LINES", line)?,
+                Method::Get,
+                "/dialogs",
+                None::<&()>,
+                &[],
+            )
+            .await
+        }
+        (Method::Get, ["lines", line, "operators"]) => {
+            require(env, req.headers(), &url, Role::Operator).await?;
+            call(
+                &stub(env, "LINES", line)?,
+                Method::Get,
+                "/operators",
+                None::<&()>,
+                &[],
+            )
+            .await
+        }
+        (Method::Post, ["lines", line, "presence"]) => {
+            let me = authenticate(env, req.headers(), &url).await?;
+            #[derive(Deserialize)]
+            struct P {
+                presence: Presence,
+            }
+            let body: P = read_json(&mut req).await?;
+            line_event(
+                env,
+                line,
+                &Event::SetPresence {
+                    operator: me.id,
+                    presence: body.presence,
+                },
+            )
+            .await?;
+            ok()
+        }
+        (Method::Post, ["lines", line, "working-day"]) => {
+            let me = authenticate(env, req.headers(), &url).await?;
+            #[derive(Deserialize)]
+            struct W {
+                started: bool,
+            }
+            let body: W = read_json(&mut req).await?;
+            line_event(
+                env,
+                line,
+                &Event::SetWorkingDay {
+                    operator: me.id,
+                    started: body.started,
+                },
+            )
+            .await?;
+            ok()
+        }
+        (Method::Post, ["lines", line, "dialogs", dialog, action]) => {
+            let me = authenticate(env, req.headers(), &url).await?;
+            operator_action(env, &mut req, &me, line, dialog, action).await
+        }
+        (Method::Get, ["lines", line, "dialogs", dialog, "messages"]) => {
+            let me = authenticate(env, req.headers(), &url).await?;
+            let d = dialog_on_line(env, line, dialog).await?;
+            let s = stub(env, "DIALOGS", dialog)?;
+            let history: History = call_json(
+                &s,
+                Method::Get,
+                &format!("/operator-history?after={}", after(&url)?),
+                None::<&()>,
+            )
+            .await?;
+            let allowed = me.role >= Role::Supervisor || line_dialog_involves(&d, &me.id);
+            if !allowed {
+                return Err(ProtocolError::new(
+                    ErrorCode::Forbidden,
+                    "this dialog is not offered to you or held by you",
+                ));
+            }
+            json(200, &history)
+        }
+
+        // ----- C7: external systems -----
+        (Method::Post, ["lines", line, "clients", client, "messages"]) => {
+            check_api_key(env, req.headers())?;
+            #[derive(Deserialize)]
+            struct External {
+                client_id: String,
+                text: String,
+            }
+            let body: External = read_json(&mut req).await?;
+            let client_id = text::client_id(&body.client_id)?;
+            let msg_text = text::message_text(&body.text)?;
+            let found: serde_json::Value = call_json(
+                &stub(env, "LINES", line)?,
+                Method::Get,
+                &format!("/client/{client}"),
+                None::<&()>,
+            )
+            .await
+            .map_err(|e| match e.code {
+                ErrorCode::NotFound | ErrorCode::ClientNotFound => ProtocolError::new(
+                    ErrorCode::ClientNotFound,
+                    "client with a connected open line not found",
+                ),
+                _ => e,
+            })?;
+            let dialog = found["dialog"].as_str().unwrap_or_default().to_owned();
+            let body = serde_json::json!({ "client_id": client_id, "text": msg_text });
+            call(
+                &stub(env, "DIALOGS", &dialog)?,
+                Method::Post,
+                "/external-message",
+                Some(&body),
+                &[],
+            )
+            .await
+        }
+
+        // ----- local development -----
+        (Method::Post, ["dev", "seed"]) if clock::dev(env) => dev_seed(env).await,
+        _ => Err(not_found(&format!(
+            "no such API route: {} {path}",
+            req.method().as_ref()
+        ))),
+    }
+}
+
+fn unauthorized() -> ProtocolError {
+    ProtocolError::new(ErrorCode::Unauthorized, "a session token is required")
+}
+
+fn accounts(env: &Env) -> R<worker::Stub> {
+    stub(env, "ACCOUNTS", "accounts")
+}
+
+/// The console user behind the bearer token (or `?token=` for sockets).
+async fn authenticate(env: &Env, headers: &Headers, url: &Url) -> R<Account> {
+    let token = bearer(headers)
+        .or_else(|| query(url, "token"))
+        .ok_or_else(unauthorized)?;
+    let body = TokenHash {
+        token_hash: ids::token_hash(&token),
+    };
+    call_json(&accounts(env)?, Method::Post, "/verify", Some(&body)).await
+}
+
+async fn require(env: &Env, headers: &Headers, url: &Url, role: Role) -> R<Account> {
+    let me = authenticate(env, headers, url).await?;
+    if me.role < role {
+        return Err(ProtocolError::new(
+            ErrorCode::Forbidden,
+            "your role does not allow this",
+        ));
+    }
+    Ok(me)
+}
+
+/// The first administrator comes from a secret (`wrangler secret put
+/// OPENLINE_ADMIN_PASSWORD`) and is created only while no account exists.
+async fn bootstrap_admin(env: &Env) -> R<()> {
+    let Ok(password) = env.secret("OPENLINE_ADMIN_PASSWORD") else {
+        return Ok(());
+    };
+    let login = env
+        .var("OPENLINE_ADMIN_LOGIN")
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| "admin".into());
+    let seed = Seed {
+        accounts: vec![NewAccount {
+            login,
+            name: "Administrator".into(),
+            role: Role::Admin,
+            password: password.to_string(),
+        }],
+    };
+    parse::<Vec<Account>>(call(&accounts(env)?, Method::Post, "/seed", Some(&seed), &[]).await?)
+        .await?;
+    Ok(())
+}
+
+fn check_api_key(env: &Env, headers: &Headers) -> R<()> {
+    let expected = env.secret("OPENLINE_API_KEY").map(|s| s.to_string()).ok();
+    let given = headers.get("X-Api-Key").ok().flatten();
+    match (expected, given) {
+        (Some(e), Some(g)) if !e.is_empty() && ids::constant_time_eq(&e, &g) => Ok(()),
+        _ => Err(ProtocolError::new(
+            ErrorCode::Unauthorized,
+            "a valid X-Api-Key is required",
         )),
-        _ => Err(ProtocolError::new(ErrorCode::NotFound, "not found")),
     }
 }
 
-/// The demo line is the only line until line administration lands; any other
-/// id is an unknown line.
-fn known_line(line: &str) -> std::result::Result<String, ProtocolError> {
+async fn line_event(env: &Env, line: &str, event: &Event) -> R<Applied> {
+    call_json(
+        &stub(env, "LINES", line)?,
+        Method::Post,
+        "/event",
+        Some(event),
+    )
+    .await
+}
+
+async fn line_settings(env: &Env, line: &str) -> R<LineSettings> {
     let line = text::identifier("line", line)?;
-    if line == "demo" {
-        Ok(line)
-    } else {
-        Err(ProtocolError::new(
-            ErrorCode::NotFound,
-            format!("line '{line}' does not exist"),
-        ))
-    }
+    call_json(
+        &stub(env, "LINES", &line)?,
+        Method::Get,
+        "/settings",
+        None::<&()>,
+    )
+    .await
+    .map_err(|e| {
+        if e.code == ErrorCode::NotFound {
+            not_found(&format!("line '{line}' does not exist"))
+        } else {
+            e
+        }
+    })
 }
 
-fn widget_config(line: &str) -> ApiResult {
-    let line = known_line(line)?;
+async fn create_line(env: &Env, id: &str, settings: LineSettings) -> ApiResult {
+    let entry = LineEntry {
+        id: id.to_owned(),
+        name: settings.name.clone(),
+    };
+    parse::<LineEntry>(call(&accounts(env)?, Method::Post, "/lines", Some(&entry), &[]).await?)
+        .await?;
+    let body = CreateLine {
+        line_id: id.to_owned(),
+        settings,
+    };
+    call(
+        &stub(env, "LINES", id)?,
+        Method::Post,
+        "/create",
+        Some(&body),
+        &[],
+    )
+    .await
+}
+
+async fn save_settings(env: &Env, line: &str, settings: LineSettings) -> ApiResult {
+    let accounts: Vec<Account> =
+        call_json(&accounts(env)?, Method::Get, "/accounts", None::<&()>).await?;
+    let body = SettingsUpdate { settings, accounts };
+    call(
+        &stub(env, "LINES", line)?,
+        Method::Put,
+        "/settings",
+        Some(&body),
+        &[],
+    )
+    .await
+}
+
+/// An account change (dismissal, vacation, name) reaches every line.
+async fn refresh_operator(env: &Env, account: &Account) -> R<()> {
+    let lines: Vec<LineEntry> =
+        call_json(&accounts(env)?, Method::Get, "/lines", None::<&()>).await?;
+    for l in lines {
+        let ops: serde_json::Value = call_json(
+            &stub(env, "LINES", &l.id)?,
+            Method::Get,
+            "/operators",
+            None::<&()>,
+        )
+        .await?;
+        let known = ops["operators"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|o| o["id"] == account.id));
+        if known {
+            let settings = line_settings(env, &l.id).await?;
+            parse::<serde_json::Value>(save_settings(env, &l.id, settings).await?).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn widget_config(env: &Env, line: &str) -> ApiResult {
+    let s = line_settings(env, line).await?;
+    let hours: serde_json::Value = call_json(
+        &stub(env, "LINES", line)?,
+        Method::Get,
+        "/open-now",
+        None::<&()>,
+    )
+    .await?;
     json(
         200,
         &WidgetConfig {
-            line,
-            title: "Chat with Northwind Tea".into(),
-            greeting: "Hello! How can we help you today?".into(),
-            language: "en".into(),
+            line: line.to_owned(),
+            title: s.visitor_title().to_owned(),
+            greeting: s.widget.greeting.clone(),
+            language: s.language.clone(),
+            open: hours["open"].as_bool().unwrap_or(true),
+            next_opening: hours["next_opening"].as_i64(),
+            hide_when_closed: s.widget.only_during_working_hours,
+            contact_request_after_s: s.widget.contact_request_after_s,
+            email_copy: s.widget.email_copy,
+            busy_form: s.widget.busy_form,
+            typing_preview: s.widget.typing_preview,
+            consent: s.consent.clone(),
         },
     )
 }
 
-/// Resumes the dialog of a valid token, or opens a new dialog.
+/// Resumes the dialog of a valid token, or opens a new dialog on the line.
 async fn start_session(env: &Env, body: StartSession) -> ApiResult {
-    let line = known_line(&body.line)?;
+    let line = text::identifier("line", &body.line)?;
+    let settings = line_settings(env, &line).await?;
     if let Some(token) = body.token.as_deref() {
         if let Ok((dialog, hash)) = split_token(token) {
-            let resp = forward(env, &dialog, &hash, Method::Get, "/session", None).await?;
+            let resp = to_dialog(env, &dialog, &hash, Method::Get, "/session", None::<&()>).await?;
             if resp.status_code() == 200 {
-                return json(
-                    200,
-                    &Session {
-                        line,
-                        dialog,
-                        token: token.to_owned(),
-                        resumed: true,
-                    },
-                );
+                let info: serde_json::Value = parse(resp).await?;
+                let same_line = info["line"] == line.as_str();
+                let client = info["client"].as_str().unwrap_or_default().to_owned();
+                let status: R<serde_json::Value> = call_json(
+                    &stub(env, "LINES", &line)?,
+                    Method::Get,
+                    &format!("/client/{client}"),
+                    None::<&()>,
+                )
+                .await;
+                let finished = status
+                    .as_ref()
+                    .map(|s| s["dialog"] == dialog.as_str() && s["status"]["state"] == "finished")
+                    .unwrap_or(false);
+                if same_line && !finished {
+                    return json(
+                        200,
+                        &Session {
+                            line,
+                            dialog,
+                            client,
+                            token: token.to_owned(),
+                            resumed: true,
+                        },
+                    );
+                }
             }
         }
     }
+    let client = match body.client.as_deref() {
+        Some(c) => text::identifier("client", c)?,
+        None => format!("v{}", ids::random_hex(12).map_err(internal)?),
+    };
     let dialog = ids::random_hex(16).map_err(internal)?;
     let secret = ids::random_hex(32).map_err(internal)?;
     let hash = ids::token_hash(&secret);
-    let payload = serde_json::json!({ "line": line }).to_string();
-    let resp = forward(env, &dialog, &hash, Method::Post, "/init", Some(payload)).await?;
-    if resp.status_code() != 200 {
-        return Ok(resp);
-    }
+    let init = Init {
+        line: line.clone(),
+        dialog: dialog.clone(),
+        client: client.clone(),
+        typing_preview: settings.widget.typing_preview,
+    };
+    parse::<serde_json::Value>(
+        to_dialog(env, &dialog, &hash, Method::Post, "/init", Some(&init)).await?,
+    )
+    .await?;
+    line_event(
+        env,
+        &line,
+        &Event::DialogOpened {
+            dialog: dialog.clone(),
+            client: client.clone(),
+        },
+    )
+    .await?;
     json(
         201,
         &Session {
             line,
             token: format!("{dialog}.{secret}"),
             dialog,
+            client,
             resumed: false,
         },
     )
@@ -163,7 +671,7 @@ async fn start_session(env: &Env, body: StartSession) -> ApiResult {
 
 /// A visitor token is `DIALOG.SECRET`; the dialog's object keeps only the
 /// secret's hash.
-fn split_token(token: &str) -> std::result::Result<(String, String), ProtocolError> {
+fn split_token(token: &str) -> R<(String, String)> {
     let unauthorized = || ProtocolError::new(ErrorCode::Unauthorized, "invalid visitor token");
     let (dialog, secret) = token.split_once('.').ok_or_else(unauthorized)?;
     let dialog = text::identifier("token", dialog).map_err(|_| unauthorized())?;
@@ -173,43 +681,223 @@ fn split_token(token: &str) -> std::result::Result<(String, String), ProtocolErr
     Ok((dialog, ids::token_hash(secret)))
 }
 
-fn visitor_credentials(headers: &Headers) -> std::result::Result<(String, String), ProtocolError> {
-    let token = bearer(headers).ok_or_else(|| {
-        ProtocolError::new(ErrorCode::Unauthorized, "a visitor token is required")
-    })?;
+fn visitor_credentials(headers: &Headers, url: &Url) -> R<(String, String)> {
+    let token = bearer(headers)
+        .or_else(|| query(url, "token"))
+        .ok_or_else(|| {
+            ProtocolError::new(ErrorCode::Unauthorized, "a visitor token is required")
+        })?;
     split_token(&token)
 }
 
-fn dialog_stub(env: &Env, dialog: &str) -> std::result::Result<Stub, ProtocolError> {
-    let ns = env.durable_object("DIALOGS").map_err(internal)?;
-    ns.id_from_name(dialog)
-        .and_then(|id| id.get_stub())
-        .map_err(internal)
-}
-
-/// Sends an internal request to a dialog's object, carrying the token hash it
-/// checks; its response (success or error body) is passed through.
-async fn forward(
+async fn to_dialog<B: serde::Serialize>(
     env: &Env,
     dialog: &str,
-    token_hash: &str,
+    hash: &str,
     method: Method,
     path: &str,
-    body: Option<String>,
+    body: Option<&B>,
 ) -> ApiResult {
-    let stub = dialog_stub(env, dialog)?;
-    let headers = Headers::new();
-    headers
-        .set(crate::dialog_object::TOKEN_HASH_HEADER, token_hash)
-        .map_err(internal)?;
-    headers
-        .set("Content-Type", "application/json")
-        .map_err(internal)?;
-    let mut init = RequestInit::new();
-    init.with_method(method).with_headers(headers);
-    if let Some(body) = body {
-        init.with_body(Some(body.into()));
+    call(
+        &stub(env, "DIALOGS", dialog)?,
+        method,
+        path,
+        body,
+        &[(TOKEN_HASH_HEADER, hash)],
+    )
+    .await
+}
+
+/// The line's record of a dialog, or 404.
+async fn dialog_on_line(env: &Env, line: &str, dialog: &str) -> R<serde_json::Value> {
+    let all: serde_json::Value = call_json(
+        &stub(env, "LINES", line)?,
+        Method::Get,
+        "/dialogs",
+        None::<&()>,
+    )
+    .await?;
+    all["dialogs"]
+        .as_array()
+        .and_then(|a| a.iter().find(|d| d["id"] == dialog).cloned())
+        .ok_or_else(|| not_found(&format!("no dialog '{dialog}' on line '{line}'")))
+}
+
+fn line_dialog_involves(d: &serde_json::Value, operator: &str) -> bool {
+    let st = &d["status"];
+    st["operator"] == operator
+        || st["to"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|o| o == operator))
+        || d["invited"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|o| o == operator))
+}
+
+async fn operator_action(
+    env: &Env,
+    req: &mut Request,
+    me: &Account,
+    line: &str,
+    dialog: &str,
+    action: &str,
+) -> ApiResult {
+    let dialog = dialog.to_owned();
+    let op = me.id.clone();
+    let event = match action {
+        "accept" => Event::Accept {
+            dialog,
+            operator: op,
+        },
+        "close" => Event::Close {
+            dialog,
+            operator: op,
+        },
+        "leave" => Event::Leave {
+            dialog,
+            operator: op,
+        },
+        "transfer" => {
+            #[derive(Deserialize)]
+            struct T {
+                to: TransferTarget,
+            }
+            let t: T = read_json(req).await?;
+            Event::Transfer {
+                dialog,
+                by: op,
+                to: t.to,
+            }
+        }
+        "invite" => {
+            #[derive(Deserialize)]
+            struct I {
+                operator: String,
+            }
+            let i: I = read_json(req).await?;
+            Event::Invite {
+                dialog,
+                by: op,
+                operator: i.operator,
+            }
+        }
+        "rating" => {
+            if me.role < Role::Supervisor {
+                return Err(ProtocolError::new(
+                    ErrorCode::Forbidden,
+                    "only supervisors rate dialogs",
+                ));
+            }
+            #[derive(Deserialize)]
+            struct S {
+                score: u8,
+                comment: Option<String>,
+            }
+            let s: S = read_json(req).await?;
+            Event::SupervisorRating {
+                dialog,
+                supervisor: op,
+                score: s.score,
+                comment: s.comment,
+            }
+        }
+        "messages" => {
+            #[derive(Deserialize)]
+            struct M {
+                client_id: String,
+                text: String,
+                #[serde(default)]
+                hidden: bool,
+            }
+            let m: M = read_json(req).await?;
+            let client_id = text::client_id(&m.client_id)?;
+            let msg_text = text::message_text(&m.text)?;
+            // The line decides first (L2, participation, lifecycle)...
+            line_event(
+                env,
+                line,
+                &Event::OperatorMessage {
+                    dialog: dialog.clone(),
+                    operator: op.clone(),
+                    hidden: m.hidden,
+                },
+            )
+            .await?;
+            // ...then the dialog stores and delivers.
+            let settings = line_settings(env, line).await?;
+            let ops: serde_json::Value = call_json(
+                &stub(env, "LINES", line)?,
+                Method::Get,
+                "/operators",
+                None::<&()>,
+            )
+            .await?;
+            let shown_name = ops["operators"]
+                .as_array()
+                .and_then(|a| a.iter().find(|o| o["id"] == op.as_str()))
+                .and_then(|o| {
+                    serde_json::from_value::<openline_core::operator::Operator>(o.clone()).ok()
+                })
+                .and_then(|o| present(&o, &settings.presentation))
+                .map(|card| card.name);
+            let body = OperatorMessage {
+                operator: op,
+                shown_name,
+                client_id,
+                text: msg_text,
+                hidden: m.hidden,
+            };
+            return call(
+                &stub(env, "DIALOGS", &dialog)?,
+                Method::Post,
+                "/operator-message",
+                Some(&body),
+                &[],
+            )
+            .await;
+        }
+        other => return Err(not_found(&format!("no such dialog action '{other}'"))),
+    };
+    let applied = line_event(env, line, &event).await?;
+    json(200, &applied)
+}
+
+/// Local development: demo accounts and the demo line, created once.
+async fn dev_seed(env: &Env) -> ApiResult {
+    let demo = [
+        ("admin", "Alexandra Admin", Role::Admin, "openline-admin"),
+        (
+            "sveta",
+            "Sveta Supervisor",
+            Role::Supervisor,
+            "openline-sveta",
+        ),
+        ("anna", "Anna", Role::Operator, "openline-anna"),
+        ("boris", "Boris", Role::Operator, "openline-boris"),
+    ];
+    let seed = Seed {
+        accounts: demo
+            .iter()
+            .map(|(login, name, role, password)| NewAccount {
+                login: (*login).into(),
+                name: (*name).into(),
+                role: *role,
+                password: (*password).into(),
+            })
+            .collect(),
+    };
+    let all: Vec<Account> = call_json(&accounts(env)?, Method::Post, "/seed", Some(&seed)).await?;
+    if line_settings(env, "demo").await.is_err() {
+        let mut s = LineSettings::new("Northwind Tea");
+        s.widget.title = Some("Chat with Northwind Tea".into());
+        s.widget.greeting = "Hello! How can we help you today?".into();
+        parse::<serde_json::Value>(create_line(env, "demo", s.clone()).await?).await?;
+        s.queue = all
+            .iter()
+            .filter(|a| a.role == Role::Operator)
+            .map(|a| QueueEntry::Operator(a.id.clone()))
+            .collect();
+        parse::<serde_json::Value>(save_settings(env, "demo", s).await?).await?;
     }
-    let req = Request::new_with_init(&format!("https://dialog{path}"), &init).map_err(internal)?;
-    stub.fetch_with_request(req).await.map_err(internal)
+    json(200, &serde_json::json!({ "accounts": all, "line": "demo" }))
 }

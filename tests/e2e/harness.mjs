@@ -23,13 +23,19 @@ async function freePort() {
 }
 
 /** Starts `wrangler dev` on a free port; resolves once /api/v1/health answers. */
-export async function startEdge({ persistDir } = {}) {
+export async function startEdge({ persistDir, timeScale = 60, seed = true } = {}) {
   const port = await freePort();
   const persist = persistDir ?? mkdtempSync(join(tmpdir(), "openline-state-"));
   const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
   const child = spawn(
     wrangler,
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--log-level", "warn"],
+    [
+      "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--log-level", "warn",
+      // Local-development mode: demo seed on, core time 60× faster (a
+      // minute-long timer passes in a second). A deployed worker ignores both.
+      "--var", "OPENLINE_DEV:1", "--var", `OPENLINE_TIME_SCALE:${timeScale}`,
+      "--var", "OPENLINE_API_KEY:test-api-key",
+    ],
     {
       cwd: join(ROOT, "edge"),
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "true" },
@@ -56,9 +62,14 @@ export async function startEdge({ persistDir } = {}) {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  if (seed) {
+    const r = await fetch(`${base}/api/v1/dev/seed`, { method: "POST" });
+    if (!r.ok) throw new Error(`seeding failed: ${r.status} ${await r.text()}\n${output}`);
+  }
   return {
     base,
     persist,
+    timeScale,
     output: () => output,
     /** Stops the process group (wrangler and its workerd). */
     async stop({ keepState = false, signal = "SIGTERM" } = {}) {

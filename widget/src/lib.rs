@@ -73,9 +73,11 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
                 Ok(c) => config.set(Some(c)),
                 Err(e) => error.set(Some(describe(&e))),
             }
+            let stored = storage::load_session(&line);
             let start = StartSession {
                 line: line.clone(),
-                token: storage::load_session(&line).map(|s| s.token),
+                client: stored.as_ref().map(|s| s.client.clone()),
+                token: stored.map(|s| s.token),
             };
             match call::<_, Session>(
                 "POST",

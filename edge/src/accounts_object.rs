@@ -1,0 +1,408 @@
+//! The accounts of a deployment: console users, their password hashes and
+//! their sessions. One object named "accounts": it is on the login and
+//! session-check path, never on the visitor's message path.
+
+use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::ids::{constant_time_eq, random_hex, token_hash};
+use crate::migrations::{migrate, Migration};
+use crate::passwords;
+use crate::sql::{rows, run};
+use openline_core::protocol::{Account, AccountPatch, Login, LoginSession, NewAccount, Role};
+use openline_core::{text, ErrorCode, ProtocolError};
+use serde::{Deserialize, Serialize};
+use worker::{
+    durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorageValue as V,
+    State,
+};
+
+/// How long a console session lasts.
+pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+    name: "0001_accounts",
+    sql: "CREATE TABLE accounts (id TEXT PRIMARY KEY, login TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL,
+            salt TEXT NOT NULL, hash TEXT NOT NULL, iterations INTEGER NOT NULL, dismissed INTEGER NOT NULL DEFAULT 0,
+            vacations TEXT NOT NULL DEFAULT '[]', avatar TEXT, position TEXT, created_at INTEGER NOT NULL);
+          CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+    },
+    Migration {
+        name: "0002_lines_directory",
+        sql: "CREATE TABLE lines (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL)",
+    },
+];
+
+/// A line in the deployment's directory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LineEntry {
+    pub id: String,
+    pub name: String,
+}
+
+#[durable_object]
+pub struct AccountsObject {
+    state: State,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    id: String,
+    login: String,
+    name: String,
+    role: String,
+    salt: String,
+    hash: String,
+    iterations: i64,
+    dismissed: i64,
+    vacations: String,
+    avatar: Option<String>,
+    position: Option<String>,
+}
+
+impl Row {
+    fn account(&self) -> Account {
+        Account {
+            id: self.id.clone(),
+            login: self.login.clone(),
+            name: self.name.clone(),
+            role: serde_json::from_value(serde_json::Value::String(self.role.clone()))
+                .unwrap_or(Role::Operator),
+            dismissed: self.dismissed != 0,
+            vacations: serde_json::from_str(&self.vacations).unwrap_or_default(),
+            avatar: self.avatar.clone(),
+            position: self.position.clone(),
+        }
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Supervisor => "supervisor",
+        Role::Operator => "operator",
+    }
+}
+
+/// Internal body of a session check.
+#[derive(Serialize, Deserialize)]
+pub struct TokenHash {
+    pub token_hash: String,
+}
+
+/// Internal body of the demo seed: accounts to create when none exist.
+#[derive(Serialize, Deserialize)]
+pub struct Seed {
+    pub accounts: Vec<NewAccount>,
+}
+
+const COLUMNS: &str =
+    "id, login, name, role, salt, hash, iterations, dismissed, vacations, avatar, position";
+
+impl DurableObject for AccountsObject {
+    fn new(state: State, _env: Env) -> Self {
+        if let Err(e) = migrate(&state.storage().sql(), MIGRATIONS) {
+            worker::console_error!("accounts migration failed: {e}");
+        }
+        Self { state }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        Ok(match self.handle(req).await {
+            Ok(r) => r,
+            Err(e) => error_response(&e),
+        })
+    }
+}
+
+impl AccountsObject {
+    fn sql(&self) -> worker::SqlStorage {
+        self.state.storage().sql()
+    }
+
+    async fn handle(&self, mut req: Request) -> ApiResult {
+        let url = req.url().map_err(internal)?;
+        let path = url.path().to_owned();
+        match (req.method(), path.as_str()) {
+            (Method::Post, "/login") => {
+                let body: Login = read_json(&mut req).await?;
+                json(200, &self.login(&body).await?)
+            }
+            (Method::Post, "/verify") => {
+                let body: TokenHash = read_json(&mut req).await?;
+                json(200, &self.verify(&body.token_hash)?)
+            }
+            (Method::Post, "/logout") => {
+                let body: TokenHash = read_json(&mut req).await?;
+                run(
+                    &self.sql(),
+                    "DELETE FROM sessions WHERE token_hash = ?",
+                    vec![V::from(body.token_hash)],
+                )?;
+                json(200, &serde_json::json!({ "ok": true }))
+            }
+            (Method::Get, "/accounts") => json(200, &self.list()?),
+            (Method::Post, "/accounts") => {
+                let body: NewAccount = read_json(&mut req).await?;
+                json(201, &self.create(&body).await?)
+            }
+            (Method::Post, "/seed") => {
+                let body: Seed = read_json(&mut req).await?;
+                if self.list()?.is_empty() {
+                    for a in &body.accounts {
+                        self.create(a).await?;
+                    }
+                }
+                json(200, &self.list()?)
+            }
+            (Method::Get, "/lines") => {
+                let l: Vec<LineEntry> = rows(
+                    &self.sql(),
+                    "SELECT id, name FROM lines ORDER BY id",
+                    vec![],
+                )?;
+                json(200, &l)
+            }
+            (Method::Post, "/lines") => {
+                let l: LineEntry = read_json(&mut req).await?;
+                let exists: Vec<LineEntry> = rows(
+                    &self.sql(),
+                    "SELECT id, name FROM lines WHERE id = ?",
+                    vec![V::from(l.id.as_str())],
+                )?;
+                if !exists.is_empty() {
+                    return Err(ProtocolError::new(
+                        ErrorCode::Conflict,
+                        format!("line '{}' already exists", l.id),
+                    ));
+                }
+                run(
+                    &self.sql(),
+                    "INSERT INTO lines (id, name, created_at) VALUES (?, ?, ?)",
+                    vec![
+                        V::from(l.id.as_str()),
+                        V::from(l.name.as_str()),
+                        V::from(js_sys::Date::now()),
+                    ],
+                )?;
+                json(201, &l)
+            }
+            (Method::Delete, p) if p.starts_with("/lines/") => {
+                run(
+                    &self.sql(),
+                    "DELETE FROM lines WHERE id = ?",
+                    vec![V::from(p.trim_start_matches("/lines/"))],
+                )?;
+                json(200, &serde_json::json!({ "ok": true }))
+            }
+            (Method::Patch, p) if p.starts_with("/accounts/") => {
+                let id = p.trim_start_matches("/accounts/").to_owned();
+                let body: AccountPatch = read_json(&mut req).await?;
+                json(200, &self.patch(&id, body).await?)
+            }
+            _ => Err(ProtocolError::new(
+                ErrorCode::NotFound,
+                "no such accounts route",
+            )),
+        }
+    }
+
+    fn list(&self) -> std::result::Result<Vec<Account>, ProtocolError> {
+        let r: Vec<Row> = rows(
+            &self.sql(),
+            &format!("SELECT {COLUMNS} FROM accounts ORDER BY login"),
+            vec![],
+        )?;
+        Ok(r.iter().map(Row::account).collect())
+    }
+
+    fn by(&self, column: &str, value: &str) -> std::result::Result<Option<Row>, ProtocolError> {
+        let r: Vec<Row> = rows(
+            &self.sql(),
+            &format!("SELECT {COLUMNS} FROM accounts WHERE {column} = ?"),
+            vec![V::from(value)],
+        )?;
+        Ok(r.into_iter().next())
+    }
+
+    async fn create(&self, a: &NewAccount) -> std::result::Result<Account, ProtocolError> {
+        let login = text::login(&a.login)?;
+        let name = text::display_name("name", &a.name)?;
+        text::password(&a.password)?;
+        if self.by("login", &login)?.is_some() {
+            return Err(ProtocolError::new(
+                ErrorCode::Conflict,
+                format!("login '{login}' is taken"),
+            ));
+        }
+        let id = random_hex(8).map_err(internal)?;
+        let salt = random_hex(16).map_err(internal)?;
+        let hash = hex::encode(
+            passwords::derive(&a.password, salt.as_bytes(), passwords::ITERATIONS)
+                .await
+                .map_err(internal)?,
+        );
+        // No await between the check above and this insert would be ideal;
+        // the UNIQUE constraint is the real guard against a concurrent twin.
+        run(
+            &self.sql(),
+            "INSERT INTO accounts (id, login, name, role, salt, hash, iterations, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                V::from(id.as_str()),
+                V::from(login.as_str()),
+                V::from(name),
+                V::from(role_name(a.role)),
+                V::from(salt),
+                V::from(hash),
+                V::from(passwords::ITERATIONS as i64),
+                V::from(js_sys::Date::now()),
+            ],
+        )
+        .map_err(|_| ProtocolError::new(ErrorCode::Conflict, format!("login '{login}' is taken")))?;
+        self.by("id", &id)?
+            .map(|r| r.account())
+            .ok_or_else(|| internal("account vanished"))
+    }
+
+    async fn patch(
+        &self,
+        id: &str,
+        p: AccountPatch,
+    ) -> std::result::Result<Account, ProtocolError> {
+        let row = self
+            .by("id", id)?
+            .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such account"))?;
+        let name = match &p.name {
+            Some(n) => text::display_name("name", n)?,
+            None => row.name.clone(),
+        };
+        if let Some(v) = &p.vacations {
+            if v.iter().any(|(from, to)| from >= to) || v.len() > 50 {
+                return Err(ProtocolError::invalid_field(
+                    "vacations",
+                    "each period must end after it starts (at most 50)",
+                ));
+            }
+        }
+        let (salt, hash) = match &p.password {
+            Some(pw) => {
+                text::password(pw)?;
+                let salt = random_hex(16).map_err(internal)?;
+                let hash = hex::encode(
+                    passwords::derive(pw, salt.as_bytes(), passwords::ITERATIONS)
+                        .await
+                        .map_err(internal)?,
+                );
+                (salt, hash)
+            }
+            None => (row.salt.clone(), row.hash.clone()),
+        };
+        let role = p
+            .role
+            .map(role_name)
+            .unwrap_or(row.role.as_str())
+            .to_owned();
+        let dismissed = p.dismissed.map(i64::from).unwrap_or(row.dismissed);
+        let vacations = match &p.vacations {
+            Some(v) => serde_json::to_string(v).map_err(internal)?,
+            None => row.vacations.clone(),
+        };
+        let position = p.position.clone().or(row.position.clone());
+        run(
+            &self.sql(),
+            "UPDATE accounts SET name = ?, role = ?, salt = ?, hash = ?, dismissed = ?, vacations = ?, position = ? WHERE id = ?",
+            vec![
+                V::from(name),
+                V::from(role),
+                V::from(salt),
+                V::from(hash),
+                V::from(dismissed),
+                V::from(vacations),
+                V::from(position),
+                V::from(id),
+            ],
+        )?;
+        if p.dismissed == Some(true) || p.password.is_some() {
+            // A dismissed colleague or a changed password ends every session.
+            run(
+                &self.sql(),
+                "DELETE FROM sessions WHERE account_id = ?",
+                vec![V::from(id)],
+            )?;
+        }
+        self.by("id", id)?
+            .map(|r| r.account())
+            .ok_or_else(|| internal("account vanished"))
+    }
+
+    async fn login(&self, body: &Login) -> std::result::Result<LoginSession, ProtocolError> {
+        let denied = || ProtocolError::new(ErrorCode::Unauthorized, "wrong login or password");
+        let row = match text::login(&body.login) {
+            Ok(l) => self.by("login", &l)?,
+            Err(_) => None,
+        };
+        // Hash even for unknown logins, so timing does not reveal which exist.
+        let (salt, expected, iterations) = match &row {
+            Some(r) => (r.salt.clone(), r.hash.clone(), r.iterations as u32),
+            None => ("0".repeat(32), "0".repeat(64), passwords::ITERATIONS),
+        };
+        let got = hex::encode(
+            passwords::derive(&body.password, salt.as_bytes(), iterations)
+                .await
+                .map_err(internal)?,
+        );
+        let row = row.ok_or_else(denied)?;
+        if !constant_time_eq(&got, &expected) || row.dismissed != 0 {
+            return Err(denied());
+        }
+        let token = random_hex(32).map_err(internal)?;
+        let expires_at = js_sys::Date::now() as i64 + SESSION_MS;
+        let sql = self.sql();
+        run(
+            &sql,
+            "DELETE FROM sessions WHERE expires_at < ?",
+            vec![V::from(js_sys::Date::now())],
+        )?;
+        run(
+            &sql,
+            "INSERT INTO sessions (token_hash, account_id, expires_at) VALUES (?, ?, ?)",
+            vec![
+                V::from(token_hash(&token)),
+                V::from(row.id.as_str()),
+                V::from(expires_at),
+            ],
+        )?;
+        Ok(LoginSession {
+            token,
+            expires_at,
+            account: row.account(),
+        })
+    }
+
+    fn verify(&self, hash: &str) -> std::result::Result<Account, ProtocolError> {
+        #[derive(Deserialize)]
+        struct S {
+            account_id: String,
+            expires_at: i64,
+        }
+        let s: Vec<S> = rows(
+            &self.sql(),
+            "SELECT account_id, expires_at FROM sessions WHERE token_hash = ?",
+            vec![V::from(hash)],
+        )?;
+        let denied = || {
+            ProtocolError::new(
+                ErrorCode::Unauthorized,
+                "the session has expired; please log in again",
+            )
+        };
+        let s = s.into_iter().next().ok_or_else(denied)?;
+        if s.expires_at < js_sys::Date::now() as i64 {
+            return Err(denied());
+        }
+        let row = self.by("id", &s.account_id)?.ok_or_else(denied)?;
+        if row.dismissed != 0 {
+            return Err(denied());
+        }
+        Ok(row.account())
+    }
+}

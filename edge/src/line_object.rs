@@ -1,0 +1,582 @@
+//! The Durable Object of one line: its settings, operators' presence, the
+//! queue and every routing decision — the core's `Line` machine, persisted
+//! in SQLite after each step, with the object's single alarm set to the
+//! machine's earliest deadline. Operators' consoles hold a hibernating
+//! WebSocket here for offers, status changes and live messages.
+
+use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::clock;
+use crate::migrations::{migrate, Migration};
+use crate::rpc;
+use crate::sql::{rows, run};
+use openline_core::line::{Effect, Event, Line};
+use openline_core::operator::{Operator, Presence};
+use openline_core::protocol::frames::OperatorEvent;
+use openline_core::protocol::{Account, PROTOCOL_VERSION};
+use openline_core::settings::{LineSettings, QueueEntry};
+use openline_core::{ErrorCode, ProtocolError};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use worker::{
+    durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorageValue as V,
+    State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
+};
+
+/// Header through which the worker names the authenticated operator.
+pub const OPERATOR_HEADER: &str = "x-openline-operator";
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    name: "0001_line",
+    sql: "CREATE TABLE line_state (id INTEGER PRIMARY KEY CHECK (id = 1), line_id TEXT NOT NULL, state TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0);
+          CREATE TABLE ratings (dialog TEXT NOT NULL, by TEXT, score INTEGER NOT NULL, comment TEXT, at INTEGER NOT NULL);
+          CREATE TABLE notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, recipients TEXT NOT NULL, notice TEXT NOT NULL, at INTEGER NOT NULL)",
+}];
+
+/// Body of `POST /create`.
+#[derive(Serialize, Deserialize)]
+pub struct CreateLine {
+    pub line_id: String,
+    pub settings: LineSettings,
+}
+
+/// Body of `PUT /settings`: the settings and the accounts, so the line knows
+/// the operators its queue names.
+#[derive(Serialize, Deserialize)]
+pub struct SettingsUpdate {
+    pub settings: LineSettings,
+    pub accounts: Vec<Account>,
+}
+
+/// Body of `POST /deliver`: a frame for some operators' consoles.
+#[derive(Serialize, Deserialize)]
+pub struct Deliver {
+    pub operators: Vec<String>,
+    pub event: OperatorEvent,
+}
+
+/// The answer to `POST /event`.
+#[derive(Serialize, Deserialize)]
+pub struct Applied {
+    pub effects: Vec<Effect>,
+}
+
+#[derive(Deserialize)]
+struct StateRow {
+    line_id: String,
+    state: String,
+    deleted: i64,
+}
+
+#[durable_object]
+pub struct LineObject {
+    state: State,
+    env: Env,
+    line: RefCell<Option<(String, Line)>>,
+}
+
+impl DurableObject for LineObject {
+    fn new(state: State, env: Env) -> Self {
+        if let Err(e) = migrate(&state.storage().sql(), MIGRATIONS) {
+            worker::console_error!("line migration failed: {e}");
+        }
+        Self {
+            state,
+            env,
+            line: RefCell::new(None),
+        }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        Ok(match self.handle(req).await {
+            Ok(r) => r,
+            Err(e) => error_response(&e),
+        })
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let now = clock::core_now(&self.env);
+        let effects = match self.step(|line| Ok(line.handle_timeout(now))).await {
+            Ok(fx) => fx,
+            Err(e) => {
+                worker::console_error!("alarm: {e}");
+                Vec::new()
+            }
+        };
+        self.apply(effects).await;
+        Response::ok("ok")
+    }
+
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> Result<()> {
+        // The console talks over HTTP; the socket only needs liveness.
+        if let WebSocketIncomingMessage::String(s) = message {
+            if s.contains("\"ping\"") {
+                let _ = ws.send(&OperatorEvent::Pong);
+            }
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _clean: bool,
+    ) -> Result<()> {
+        self.socket_gone(&ws).await;
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
+        self.socket_gone(&ws).await;
+        Ok(())
+    }
+}
+
+impl LineObject {
+    fn sql(&self) -> worker::SqlStorage {
+        self.state.storage().sql()
+    }
+
+    /// Loads the machine from storage once per wake.
+    fn load(&self) -> std::result::Result<(), ProtocolError> {
+        if self.line.borrow().is_some() {
+            return Ok(());
+        }
+        let r: Vec<StateRow> = rows(
+            &self.sql(),
+            "SELECT line_id, state, deleted FROM line_state WHERE id = 1",
+            vec![],
+        )?;
+        match r.into_iter().next() {
+            Some(row) if row.deleted == 0 => {
+                let line: Line = serde_json::from_str(&row.state).map_err(internal)?;
+                *self.line.borrow_mut() = Some((row.line_id, line));
+                Ok(())
+            }
+            _ => Err(ProtocolError::new(ErrorCode::NotFound, "no such line")),
+        }
+    }
+
+    /// Runs one step of the machine, persists the result and re-arms the
+    /// alarm; a refused step changes nothing. The borrow of the machine ends
+    /// before the first `await`.
+    async fn step<F>(&self, f: F) -> std::result::Result<Vec<Effect>, ProtocolError>
+    where
+        F: FnOnce(&mut Line) -> std::result::Result<Vec<Effect>, ProtocolError>,
+    {
+        self.load()?;
+        let (effects, deadline) = {
+            let mut guard = self.line.borrow_mut();
+            let (_, line) = guard.as_mut().ok_or_else(|| internal("line not loaded"))?;
+            let mut next = line.clone();
+            let effects = f(&mut next)?;
+            let state = serde_json::to_string(&next).map_err(internal)?;
+            run(
+                &self.sql(),
+                "UPDATE line_state SET state = ? WHERE id = 1",
+                vec![V::from(state)],
+            )?;
+            let deadline = next.next_deadline();
+            *line = next;
+            (effects, deadline)
+        };
+        self.arm(deadline).await;
+        Ok(effects)
+    }
+
+    /// Sets the single alarm to the machine's earliest deadline (real time).
+    async fn arm(&self, deadline: Option<i64>) {
+        let storage = self.state.storage();
+        let r = match deadline.map(|d| clock::real_at(&self.env, d)) {
+            Some(at) => {
+                storage
+                    .set_alarm(worker::ScheduledTime::new(js_sys::Date::new(
+                        &(at as f64).into(),
+                    )))
+                    .await
+            }
+            None => storage.delete_alarm().await,
+        };
+        if let Err(e) = r {
+            worker::console_error!("alarm: {e}");
+        }
+    }
+
+    fn line_id(&self) -> String {
+        self.line
+            .borrow()
+            .as_ref()
+            .map(|(id, _)| id.clone())
+            .unwrap_or_default()
+    }
+
+    async fn handle(&self, mut req: Request) -> ApiResult {
+        let url = req.url().map_err(internal)?;
+        let path = url.path().to_owned();
+        let method = req.method();
+        if (method.clone(), path.as_str()) == (Method::Post, "/create") {
+            let body: CreateLine = read_json(&mut req).await?;
+            return self.create(body);
+        }
+        match (method, path.as_str()) {
+            (Method::Get, "/settings") => {
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                json(200, line.settings())
+            }
+            (Method::Put, "/settings") => {
+                let body: SettingsUpdate = read_json(&mut req).await?;
+                let now = clock::core_now(&self.env);
+                let fx = self
+                    .step(|line| {
+                        for account in operators_in(&body.settings, &body.accounts, line) {
+                            line.handle(now, Event::UpsertOperator { operator: account })?;
+                        }
+                        Ok(line.update_settings(body.settings, now)?)
+                    })
+                    .await?;
+                self.apply(fx).await;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                json(200, line.settings())
+            }
+            (Method::Delete, "/") => {
+                self.load()?;
+                run(
+                    &self.sql(),
+                    "UPDATE line_state SET deleted = 1 WHERE id = 1",
+                    vec![],
+                )?;
+                *self.line.borrow_mut() = None;
+                self.arm(None).await;
+                json(200, &serde_json::json!({ "ok": true }))
+            }
+            (Method::Post, "/event") => {
+                let event: Event = read_json(&mut req).await?;
+                let now = clock::core_now(&self.env);
+                let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
+                self.apply(fx.clone()).await;
+                json(200, &Applied { effects: fx })
+            }
+            (Method::Get, "/dialogs") => {
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let list: Vec<_> = line.dialogs().collect();
+                json(200, &serde_json::json!({ "dialogs": list }))
+            }
+            (Method::Get, "/operators") => {
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let list: Vec<_> = line.operators().collect();
+                json(200, &serde_json::json!({ "operators": list }))
+            }
+            (Method::Get, p) if p.starts_with("/queue/") => {
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let dialog = p.trim_start_matches("/queue/");
+                json(
+                    200,
+                    &serde_json::json!({ "queue": line.queue_info(dialog) }),
+                )
+            }
+            (Method::Get, p) if p.starts_with("/client/") => {
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let d = line.dialog_for_client(p.trim_start_matches("/client/"))?;
+                json(
+                    200,
+                    &serde_json::json!({ "dialog": d.id, "status": d.status }),
+                )
+            }
+            (Method::Get, "/open-now") => {
+                self.load()?;
+                let now = clock::core_now(&self.env);
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let scale = clock::scale(&self.env);
+                let next = line.next_opening(now).map(|t| t / scale);
+                json(
+                    200,
+                    &serde_json::json!({ "open": line.open_now(now), "next_opening": next }),
+                )
+            }
+            (Method::Post, "/deliver") => {
+                let body: Deliver = read_json(&mut req).await?;
+                self.send_to(&body.operators, &body.event);
+                json(200, &serde_json::json!({ "ok": true }))
+            }
+            (Method::Get, "/ws") => {
+                let operator = req
+                    .headers()
+                    .get(OPERATOR_HEADER)
+                    .map_err(internal)?
+                    .ok_or_else(|| {
+                        ProtocolError::new(ErrorCode::Unauthorized, "operator required")
+                    })?;
+                self.accept_operator_socket(&operator).await
+            }
+            _ => Err(ProtocolError::new(
+                ErrorCode::NotFound,
+                "no such line route",
+            )),
+        }
+    }
+
+    fn create(&self, body: CreateLine) -> ApiResult {
+        let existing: Vec<StateRow> = rows(
+            &self.sql(),
+            "SELECT line_id, state, deleted FROM line_state WHERE id = 1",
+            vec![],
+        )?;
+        if existing.iter().any(|r| r.deleted == 0) {
+            return Err(ProtocolError::new(
+                ErrorCode::Conflict,
+                format!("line '{}' already exists", body.line_id),
+            ));
+        }
+        let line = Line::new(body.settings)
+            .map_err(|e| ProtocolError::invalid_field(e.field, &e.reason))?;
+        let state = serde_json::to_string(&line).map_err(internal)?;
+        run(
+            &self.sql(),
+            "INSERT OR REPLACE INTO line_state (id, line_id, state, deleted) VALUES (1, ?, ?, 0)",
+            vec![V::from(body.line_id.as_str()), V::from(state)],
+        )?;
+        *self.line.borrow_mut() = Some((body.line_id, line.clone()));
+        json(201, line.settings())
+    }
+
+    async fn accept_operator_socket(&self, operator: &str) -> ApiResult {
+        let pair = WebSocketPair::new().map_err(internal)?;
+        self.state
+            .accept_websocket_with_tags(&pair.server, &[&format!("op:{operator}")]);
+        pair.server
+            .serialize_attachment(operator)
+            .map_err(internal)?;
+        let _ = pair.server.send(&OperatorEvent::Welcome {
+            protocol: PROTOCOL_VERSION,
+            operator: operator.to_owned(),
+        });
+        // Being in the console means being online (Q4), unless set otherwise.
+        let now = clock::core_now(&self.env);
+        let op = operator.to_owned();
+        let fx = self
+            .step(|line| match line.operator(&op) {
+                Some(o) if o.presence == Presence::Offline => Ok(line.handle(
+                    now,
+                    Event::SetPresence {
+                        operator: op.clone(),
+                        presence: Presence::Online,
+                    },
+                )?),
+                _ => Ok(Vec::new()),
+            })
+            .await;
+        if let Ok(fx) = fx {
+            self.apply(fx).await;
+        }
+        Response::from_websocket(pair.client).map_err(internal)
+    }
+
+    async fn socket_gone(&self, ws: &WebSocket) {
+        let Ok(Some(operator)) = ws.deserialize_attachment::<String>() else {
+            return;
+        };
+        let tag = format!("op:{operator}");
+        let still_open = self
+            .state
+            .get_websockets_with_tag(&tag)
+            .iter()
+            .any(|s| !s.as_ref().loose_eq(ws.as_ref()));
+        if still_open {
+            return;
+        }
+        let now = clock::core_now(&self.env);
+        let fx = self
+            .step(|line| {
+                if line.operator(&operator).is_none() {
+                    return Ok(Vec::new());
+                }
+                Ok(line.handle(
+                    now,
+                    Event::SetPresence {
+                        operator: operator.clone(),
+                        presence: Presence::Offline,
+                    },
+                )?)
+            })
+            .await;
+        if let Ok(fx) = fx {
+            self.apply(fx).await;
+        }
+    }
+
+    fn send_to(&self, operators: &[String], event: &OperatorEvent) {
+        for op in operators {
+            for ws in self.state.get_websockets_with_tag(&format!("op:{op}")) {
+                let _ = ws.send(event);
+            }
+        }
+    }
+
+    /// Applies the machine's effects: consoles, dialogs, other lines, records.
+    async fn apply(&self, effects: Vec<Effect>) {
+        let line_id = self.line_id();
+        for effect in effects {
+            if let Err(e) = self.apply_one(&line_id, effect).await {
+                worker::console_error!("effect failed: {e}");
+            }
+        }
+    }
+
+    async fn apply_one(
+        &self,
+        line_id: &str,
+        effect: Effect,
+    ) -> std::result::Result<(), ProtocolError> {
+        match effect {
+            Effect::Offer { dialog, operator } => {
+                self.participants(&dialog, &operator, true).await?;
+                self.send_to(&[operator], &OperatorEvent::Offer { dialog });
+            }
+            Effect::Revoke { dialog, operator } => {
+                self.participants(&dialog, &operator, false).await?;
+                self.send_to(&[operator], &OperatorEvent::Revoke { dialog });
+            }
+            Effect::Assigned { dialog, operator } => {
+                self.participants(&dialog, &operator, true).await?;
+                let all = self.all_operators();
+                self.send_to(&all, &OperatorEvent::Assigned { dialog, operator });
+            }
+            Effect::Invited { dialog, operator } => {
+                self.participants(&dialog, &operator, true).await?
+            }
+            Effect::Left { dialog, operator } => {
+                self.participants(&dialog, &operator, false).await?
+            }
+            Effect::StatusChanged { dialog, status } => {
+                let all = self.all_operators();
+                self.send_to(&all, &OperatorEvent::Status { dialog, status });
+            }
+            Effect::ToClient { dialog, notice } => {
+                let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
+                rpc::parse::<serde_json::Value>(
+                    rpc::call(&stub, Method::Post, "/notice", Some(&notice), &[]).await?,
+                )
+                .await?;
+            }
+            Effect::Notify { to, notice } => {
+                run(
+                    &self.sql(),
+                    "INSERT INTO notifications (recipients, notice, at) VALUES (?, ?, ?)",
+                    vec![
+                        V::from(serde_json::to_string(&to).map_err(internal)?),
+                        V::from(serde_json::to_string(&notice).map_err(internal)?),
+                        V::from(clock::real_now()),
+                    ],
+                )?;
+                self.send_to(&to, &OperatorEvent::Notify { notice });
+            }
+            Effect::Rated { dialog, by, rating } => run(
+                &self.sql(),
+                "INSERT INTO ratings (dialog, by, score, comment, at) VALUES (?, ?, ?, ?, ?)",
+                vec![
+                    V::from(dialog),
+                    V::from(by),
+                    V::from(rating.score as i64),
+                    V::from(rating.comment),
+                    V::from(clock::real_now()),
+                ],
+            )?,
+            Effect::TransferToLine { dialog, line } => {
+                let client = {
+                    let guard = self.line.borrow();
+                    guard
+                        .as_ref()
+                        .and_then(|(_, l)| l.dialog(&dialog).map(|d| d.client.clone()))
+                        .unwrap_or_default()
+                };
+                let target = rpc::stub(&self.env, "LINES", &line)?;
+                let event = Event::DialogOpened {
+                    dialog: dialog.clone(),
+                    client,
+                };
+                rpc::parse::<Applied>(
+                    rpc::call(&target, Method::Post, "/event", Some(&event), &[]).await?,
+                )
+                .await?;
+                let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
+                let body = serde_json::json!({ "line": line, "from": line_id });
+                rpc::parse::<serde_json::Value>(
+                    rpc::call(&stub, Method::Post, "/line", Some(&body), &[]).await?,
+                )
+                .await?;
+            }
+            Effect::BotTakes { .. } => {}
+        }
+        Ok(())
+    }
+
+    fn all_operators(&self) -> Vec<String> {
+        self.line
+            .borrow()
+            .as_ref()
+            .map(|(_, l)| l.operators().map(|o| o.id.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Keeps the dialog's object told who may read and write in it.
+    async fn participants(
+        &self,
+        dialog: &str,
+        operator: &str,
+        add: bool,
+    ) -> std::result::Result<(), ProtocolError> {
+        let stub = rpc::stub(&self.env, "DIALOGS", dialog)?;
+        let body = serde_json::json!({ "operator": operator, "add": add });
+        rpc::parse::<serde_json::Value>(
+            rpc::call(&stub, Method::Post, "/participants", Some(&body), &[]).await?,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// The operators a line's queue names (directly or through departments it
+/// already knows), built from their accounts; presence is kept.
+fn operators_in(settings: &LineSettings, accounts: &[Account], line: &Line) -> Vec<Operator> {
+    let named: Vec<&String> = settings
+        .queue
+        .iter()
+        .filter_map(|e| match e {
+            QueueEntry::Operator(id) => Some(id),
+            QueueEntry::Department(_) => None,
+        })
+        .collect();
+    accounts
+        .iter()
+        .filter(|a| named.contains(&&a.id) || line.operator(&a.id).is_some())
+        .map(|a| {
+            let mut op = line
+                .operator(&a.id)
+                .cloned()
+                .unwrap_or_else(|| Operator::new(&a.id, &a.name));
+            op.name = a.name.clone();
+            op.dismissed = a.dismissed;
+            op.vacations = a.vacations.clone();
+            op.avatar = a.avatar.clone();
+            op.position = a.position.clone();
+            op
+        })
+        .collect()
+}

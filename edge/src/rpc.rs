@@ -1,0 +1,61 @@
+//! Calls between the worker and its Durable Objects: JSON over the stub's
+//! `fetch`, with errors passed through in the API's shape.
+
+use crate::api::{internal, ApiResult};
+use openline_core::{ErrorBody, ProtocolError};
+use serde::{de::DeserializeOwned, Serialize};
+use worker::{Env, Headers, Method, Request, RequestInit, Response, Stub};
+
+/// The stub of the object `name` in the namespace bound as `binding`.
+pub fn stub(env: &Env, binding: &str, name: &str) -> Result<Stub, ProtocolError> {
+    let ns = env.durable_object(binding).map_err(internal)?;
+    let id = ns.id_from_name(name).map_err(internal)?;
+    id.get_stub().map_err(internal)
+}
+
+/// Sends one internal request; the object's response is returned as is.
+pub async fn call<B: Serialize>(
+    stub: &Stub,
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+    headers: &[(&str, &str)],
+) -> ApiResult {
+    let h = Headers::new();
+    h.set("Content-Type", "application/json")
+        .map_err(internal)?;
+    for (k, v) in headers {
+        h.set(k, v).map_err(internal)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(h);
+    if let Some(body) = body {
+        let json = serde_json::to_string(body).map_err(internal)?;
+        init.with_body(Some(json.into()));
+    }
+    let req = Request::new_with_init(&format!("https://object{path}"), &init).map_err(internal)?;
+    stub.fetch_with_request(req).await.map_err(internal)
+}
+
+/// Reads a JSON answer, turning an error body back into its typed error.
+pub async fn parse<T: DeserializeOwned>(mut resp: Response) -> Result<T, ProtocolError> {
+    let status = resp.status_code();
+    let text = resp.text().await.map_err(internal)?;
+    if (200..300).contains(&status) {
+        serde_json::from_str(&text).map_err(internal)
+    } else {
+        Err(serde_json::from_str::<ErrorBody>(&text)
+            .map(|b| b.error)
+            .unwrap_or_else(|_| internal(format!("object answered {status}: {text}"))))
+    }
+}
+
+/// `call` then `parse`.
+pub async fn call_json<B: Serialize, T: DeserializeOwned>(
+    stub: &Stub,
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<T, ProtocolError> {
+    parse(call(stub, method, path, body, &[]).await?).await
+}

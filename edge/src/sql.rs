@@ -1,0 +1,26 @@
+//! Small helpers over a Durable Object's SQLite storage.
+
+use crate::api::internal;
+use openline_core::ProtocolError;
+use serde::de::DeserializeOwned;
+use worker::{SqlStorage, SqlStorageValue};
+
+/// Runs a query and deserialises every row.
+pub fn rows<T: DeserializeOwned>(
+    sql: &SqlStorage,
+    query: &str,
+    params: Vec<SqlStorageValue>,
+) -> Result<Vec<T>, ProtocolError> {
+    sql.exec(query, params)
+        .and_then(|c| c.to_array())
+        .map_err(internal)
+}
+
+/// Runs a statement whose rows are not needed.
+pub fn run(
+    sql: &SqlStorage,
+    query: &str,
+    params: Vec<SqlStorageValue>,
+) -> Result<(), ProtocolError> {
+    sql.exec(query, params).map(|_| ()).map_err(internal)
+}

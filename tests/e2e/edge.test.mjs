@@ -1,0 +1,219 @@
+// The edge against a real `wrangler dev`: accounts and roles, the three
+// distribution modes with (time-scaled) pass-on, hidden messages, transfer,
+// C7, and isolation between visitors.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { startEdge } from "./harness.mjs";
+import { api, login, makeLine, operatorSocket, socket, visitor, visitorSays, wsUrl } from "./client.mjs";
+
+let edge;
+let admin, anna, boris, sveta;
+
+before(async () => {
+  edge = await startEdge();
+  [admin, anna, boris, sveta] = await Promise.all(["admin", "anna", "boris", "sveta"].map((w) => login(edge.base, w)));
+});
+after(async () => edge?.stop());
+
+describe("accounts and roles", () => {
+  test("a wrong password and a missing token are refused with 401", async () => {
+    const bad = await api(edge.base, "POST", "/api/v1/auth/login", { body: { login: "anna", password: "nope-nope" } });
+    assert.equal(bad.status, 401);
+    assert.equal(bad.body.error.code, "unauthorized");
+    const none = await api(edge.base, "GET", "/api/v1/me");
+    assert.equal(none.status, 401);
+    const me = await api(edge.base, "GET", "/api/v1/me", { token: anna.token });
+    assert.equal(me.body.login, "anna");
+  });
+
+  test("operators cannot configure lines (L5); administrators can", async () => {
+    const s = await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token });
+    assert.equal(s.status, 200);
+    const denied = await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: anna.token, body: s.body });
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body.error.code, "forbidden");
+    const asOperator = await api(edge.base, "POST", "/api/v1/lines", { token: anna.token, body: { id: "x", name: "X" } });
+    assert.equal(asOperator.status, 403);
+  });
+
+  test("invalid settings are refused naming the field, and nothing changes", async () => {
+    const s = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
+    const bad = await api(edge.base, "PUT", "/api/v1/lines/demo/settings", {
+      token: admin.token,
+      body: { ...s, pass_after_ms: 1000 },
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, "invalid_field");
+    assert.match(bad.body.error.message, /^pass_after_ms/);
+    const after = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
+    assert.equal(after.pass_after_ms, s.pass_after_ms);
+  });
+
+  test("logging out ends the session", async () => {
+    const b2 = await login(edge.base, "boris");
+    assert.equal((await api(edge.base, "POST", "/api/v1/auth/logout", { token: b2.token })).status, 200);
+    assert.equal((await api(edge.base, "GET", "/api/v1/me", { token: b2.token })).status, 401);
+  });
+});
+
+describe("distribution modes", () => {
+  test("strictly in order: the first operator is offered, then the next after the pass time", async () => {
+    await makeLine(edge.base, admin, "strict", { mode: "strict_order", pass_after_ms: 60_000 });
+    const a = await operatorSocket(edge.base, "strict", anna);
+    const b = await operatorSocket(edge.base, "strict", boris);
+    const v = await visitor(edge.base, "strict");
+    await a.next((f) => f.type === "offer" && f.dialog === v.dialog);
+    assert.ok(!b.frames.some((f) => f.type === "offer" && f.dialog === v.dialog), "boris waits his turn");
+    // One core minute is one real second at the test time scale.
+    await a.next((f) => f.type === "revoke" && f.dialog === v.dialog, 15_000);
+    await b.next((f) => f.type === "offer" && f.dialog === v.dialog, 15_000);
+    a.close();
+    b.close();
+  });
+
+  test("evenly: two new dialogs go to two different operators", async () => {
+    await makeLine(edge.base, admin, "even", { mode: "evenly" });
+    const a = await operatorSocket(edge.base, "even", anna);
+    const b = await operatorSocket(edge.base, "even", boris);
+    const v1 = await visitor(edge.base, "even");
+    const v2 = await visitor(edge.base, "even");
+    const o1 = await Promise.race([
+      a.next((f) => f.type === "offer" && f.dialog === v1.dialog).then(() => "anna"),
+      b.next((f) => f.type === "offer" && f.dialog === v1.dialog).then(() => "boris"),
+    ]);
+    const o2 = await Promise.race([
+      a.next((f) => f.type === "offer" && f.dialog === v2.dialog).then(() => "anna"),
+      b.next((f) => f.type === "offer" && f.dialog === v2.dialog).then(() => "boris"),
+    ]);
+    assert.notEqual(o1, o2);
+    a.close();
+    b.close();
+  });
+
+  test("all at once: everyone is offered, the first to accept wins, the rest are revoked", async () => {
+    await makeLine(edge.base, admin, "all", { mode: "all_at_once" });
+    const a = await operatorSocket(edge.base, "all", anna);
+    const b = await operatorSocket(edge.base, "all", boris);
+    const v = await visitor(edge.base, "all");
+    await a.next((f) => f.type === "offer" && f.dialog === v.dialog);
+    await b.next((f) => f.type === "offer" && f.dialog === v.dialog);
+    const acc = await api(edge.base, "POST", `/api/v1/lines/all/dialogs/${v.dialog}/accept`, { token: boris.token });
+    assert.equal(acc.status, 200);
+    await a.next((f) => f.type === "revoke" && f.dialog === v.dialog);
+    const late = await api(edge.base, "POST", `/api/v1/lines/all/dialogs/${v.dialog}/accept`, { token: anna.token });
+    assert.equal(late.status, 403);
+    a.close();
+    b.close();
+  });
+});
+
+describe("dialogs", () => {
+  test("hidden messages reach operators but never the visitor's socket or history", async () => {
+    await makeLine(edge.base, admin, "hidden", { mode: "strict_order" });
+    const a = await operatorSocket(edge.base, "hidden", anna);
+    const v = await visitor(edge.base, "hidden");
+    const vs = await socket(wsUrl(edge.base, `/api/v1/visitor/ws?token=${v.token}`));
+    await vs.next((f) => f.type === "welcome");
+    await visitorSays(edge.base, v, "Is the Gyokuro in stock?");
+    await a.next((f) => f.type === "message" && f.message.text === "Is the Gyokuro in stock?");
+    const send = (text, hidden) =>
+      api(edge.base, "POST", `/api/v1/lines/hidden/dialogs/${v.dialog}/messages`, {
+        token: anna.token,
+        body: { client_id: `h${Math.random().toString(36).slice(2)}`, text, hidden },
+      });
+    assert.equal((await send("Boris, do we have Gyokuro?", true)).status, 201);
+    await a.next((f) => f.type === "message" && f.hidden === true);
+    assert.equal((await send("Yes, we have 12 packs.", false)).status, 201);
+    const seen = await vs.next((f) => f.type === "message" && f.message.text === "Yes, we have 12 packs.");
+    assert.equal(seen.message.author.kind, "operator");
+    assert.ok(!vs.frames.some((f) => JSON.stringify(f).includes("Boris, do we")), "no hidden text on the visitor's socket");
+    const hist = await api(edge.base, "GET", "/api/v1/visitor/messages", { token: v.token });
+    assert.deepEqual(hist.body.messages.map((m) => m.text), ["Is the Gyokuro in stock?", "Yes, we have 12 packs."]);
+    const opHist = await api(edge.base, "GET", `/api/v1/lines/hidden/dialogs/${v.dialog}/messages`, { token: anna.token });
+    assert.equal(opHist.body.messages.length, 3);
+    vs.close();
+    a.close();
+  });
+
+  test("a transfer to another operator keeps the history, and closing asks the visitor to rate", async () => {
+    await makeLine(edge.base, admin, "transfer", { mode: "strict_order" });
+    const a = await operatorSocket(edge.base, "transfer", anna);
+    const b = await operatorSocket(edge.base, "transfer", boris);
+    const v = await visitor(edge.base, "transfer");
+    await visitorSays(edge.base, v, "I need a wholesale price list.");
+    await a.next((f) => f.type === "offer" && f.dialog === v.dialog);
+    await api(edge.base, "POST", `/api/v1/lines/transfer/dialogs/${v.dialog}/accept`, { token: anna.token });
+    const t = await api(edge.base, "POST", `/api/v1/lines/transfer/dialogs/${v.dialog}/transfer`, {
+      token: anna.token,
+      body: { to: { kind: "operator", id: boris.id } },
+    });
+    assert.equal(t.status, 200, JSON.stringify(t.body));
+    await b.next((f) => f.type === "offer" && f.dialog === v.dialog);
+    const hist = await api(edge.base, "GET", `/api/v1/lines/transfer/dialogs/${v.dialog}/messages`, { token: boris.token });
+    assert.equal(hist.status, 200);
+    assert.deepEqual(hist.body.messages.map((m) => m.text), ["I need a wholesale price list."]);
+    await api(edge.base, "POST", `/api/v1/lines/transfer/dialogs/${v.dialog}/accept`, { token: boris.token });
+    const close = await api(edge.base, "POST", `/api/v1/lines/transfer/dialogs/${v.dialog}/close`, { token: boris.token });
+    assert.equal(close.status, 200);
+    const after = await api(edge.base, "GET", "/api/v1/visitor/messages", { token: v.token });
+    assert.ok(after.body.messages.some((m) => m.kind === "rating_request"));
+    const rate = await api(edge.base, "POST", "/api/v1/visitor/rating", { token: v.token, body: { score: 5, comment: "Quick and kind" } });
+    assert.equal(rate.status, 200);
+    a.close();
+    b.close();
+  });
+
+  test("C7: writing to an unknown client fails with client_not_found and stores nothing", async () => {
+    const key = { "X-Api-Key": "test-api-key" };
+    const missing = await api(edge.base, "POST", "/api/v1/lines/demo/clients/nobody/messages", {
+      headers: key,
+      body: { client_id: "ext-1", text: "Your order has shipped" },
+    });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, "client_not_found");
+    assert.equal(missing.body.error.message, "client with a connected open line not found");
+    const noKey = await api(edge.base, "POST", "/api/v1/lines/demo/clients/nobody/messages", { body: { client_id: "e", text: "x" } });
+    assert.equal(noKey.status, 401);
+    const v = await visitor(edge.base, "demo", { client: "crm-client-42" });
+    const ok = await api(edge.base, "POST", "/api/v1/lines/demo/clients/crm-client-42/messages", {
+      headers: key,
+      body: { client_id: "ext-2", text: "Your order has shipped" },
+    });
+    assert.equal(ok.status, 201);
+    const hist = await api(edge.base, "GET", "/api/v1/visitor/messages", { token: v.token });
+    assert.deepEqual(hist.body.messages.map((m) => m.text), ["Your order has shipped"]);
+  });
+
+  test("a visitor reaches only their own dialog", async () => {
+    const v1 = await visitor(edge.base, "demo");
+    const v2 = await visitor(edge.base, "demo");
+    await visitorSays(edge.base, v1, "private to v1");
+    const [, secret2] = v2.token.split(".");
+    const mixed = await api(edge.base, "GET", "/api/v1/visitor/messages", { token: `${v1.dialog}.${secret2}` });
+    assert.equal(mixed.status, 401);
+    const own = await api(edge.base, "GET", "/api/v1/visitor/messages", { token: v2.token });
+    assert.deepEqual(own.body.messages, []);
+    const asOperator = await api(edge.base, "GET", `/api/v1/lines/demo/dialogs/${v1.dialog}/messages`, { token: v2.token });
+    assert.equal(asOperator.status, 401);
+  });
+
+  test("a resent message is stored once, and the visitor's socket resumes from its last sequence", async () => {
+    const v = await visitor(edge.base, "demo");
+    const first = await visitorSays(edge.base, v, "one", "same-id");
+    const again = await visitorSays(edge.base, v, "one", "same-id");
+    assert.equal(first.status, 201);
+    assert.equal(again.status, 200);
+    assert.equal(again.body.seq, first.body.seq);
+    await visitorSays(edge.base, v, "two");
+    await visitorSays(edge.base, v, "three");
+    const vs = await socket(wsUrl(edge.base, `/api/v1/visitor/ws?token=${v.token}`));
+    vs.send({ type: "hello", protocol: 1, after: 1 });
+    await vs.next((f) => f.type === "message" && f.message.text === "three");
+    const texts = vs.frames.filter((f) => f.type === "message").map((f) => f.message.text);
+    assert.deepEqual(texts, ["two", "three"]);
+    vs.send({ type: "nonsense" });
+    const err = await vs.next((f) => f.type === "error");
+    assert.equal(err.error.code, "bad_request");
+    vs.close();
+  });
+});

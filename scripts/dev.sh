@@ -8,16 +8,38 @@ cd "$ROOT"
 bash scripts/bootstrap.sh
 bash scripts/build.sh
 PORT="${PORT:-8787}"
+BASE="http://127.0.0.1:$PORT"
 mkdir -p .openline/state
+# Local development only (git-ignored): demo seed and the mailbox page.
+# A deployed worker never has OPENLINE_DEV.
+[ -f edge/.dev.vars ] || printf 'OPENLINE_DEV=1\nOPENLINE_API_KEY=dev-api-key\n' > edge/.dev.vars
+
+(cd edge && exec wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$ROOT/.openline/state") &
+WRANGLER=$!
+trap 'kill $WRANGLER 2>/dev/null || true' INT TERM EXIT
+for _ in $(seq 1 300); do
+  curl -fsS "$BASE/api/v1/health" >/dev/null 2>&1 && break
+  kill -0 $WRANGLER 2>/dev/null || { echo "wrangler dev exited" >&2; exit 1; }
+  sleep 0.2
+done
+curl -fsS -X POST "$BASE/api/v1/dev/seed" >/dev/null
+
 cat <<MSG
 
-  openline is starting on http://127.0.0.1:$PORT
-    demo shop (with the widget snippet)  http://127.0.0.1:$PORT/
-    operator console                     http://127.0.0.1:$PORT/console/
-    API health                           http://127.0.0.1:$PORT/api/v1/health
-    demo line id                         demo
+  openline is running on $BASE
+    demo shop (with the widget snippet)  $BASE/
+    operator console                     $BASE/console/
+    API health                           $BASE/api/v1/health
+    demo line id                         demo  (queue: anna, boris)
+
+  demo accounts (local dev only)         login / password
+    administrator                        admin / openline-admin
+    supervisor                           sveta / openline-sveta
+    operator                             anna  / openline-anna
+    operator                             boris / openline-boris
+  external API key (C7, local dev)       dev-api-key
+
   State persists in .openline/state (delete it to start afresh). Ctrl-C stops.
 
 MSG
-cd edge
-exec wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$ROOT/.openline/state"
+wait $WRANGLER

@@ -13,7 +13,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "clippy (native core, wasm crates)"
-cargo clippy -p openline-core --all-targets --quiet -- -D warnings
+cargo clippy -p openline-core -p openline-loadgen --all-targets --quiet -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p openline-core -p openline-edge -p openline-widget -p openline-console --quiet -- -D warnings
 
 step "core tests (native)"

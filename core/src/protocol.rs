@@ -120,19 +120,6 @@ fn yes() -> bool {
     true
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_operator_author_without_a_name_serialises_without_it() {
-        let json = serde_json::to_string(&Author::Operator { name: None }).unwrap();
-        assert_eq!(json, r#"{"kind":"operator"}"#);
-        let back: Author = serde_json::from_str(r#"{"kind":"visitor"}"#).unwrap();
-        assert_eq!(back, Author::Visitor);
-    }
-}
-
 /// Frames of the real-time channel (WebSocket), JSON with a `type` tag.
 pub mod frames {
     use super::ChatMessage;
@@ -372,4 +359,17 @@ pub struct AccountPatch {
     pub password: Option<String>,
     #[serde(default)]
     pub position: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operator_author_without_a_name_serialises_without_it() {
+        let json = serde_json::to_string(&Author::Operator { name: None }).unwrap();
+        assert_eq!(json, r#"{"kind":"operator"}"#);
+        let back: Author = serde_json::from_str(r#"{"kind":"visitor"}"#).unwrap();
+        assert_eq!(back, Author::Visitor);
+    }
 }

@@ -59,33 +59,6 @@ pub fn identifier(field: &str, raw: &str) -> Result<String, ProtocolError> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_message_is_trimmed_and_must_not_be_empty() {
-        assert_eq!(message_text("  hello \n").unwrap(), "hello");
-        assert!(message_text("   ").is_err());
-    }
-
-    #[test]
-    fn a_message_longer_than_the_limit_is_refused() {
-        let long = "я".repeat(MAX_MESSAGE_CHARS + 1);
-        let err = message_text(&long).unwrap_err();
-        assert!(err.message.starts_with("text:"));
-        assert!(message_text(&"я".repeat(MAX_MESSAGE_CHARS)).is_ok());
-    }
-
-    #[test]
-    fn client_ids_are_url_safe_and_short() {
-        assert!(client_id("m-1_a").is_ok());
-        assert!(client_id("").is_err());
-        assert!(client_id("a b").is_err());
-        assert!(client_id(&"a".repeat(65)).is_err());
-    }
-}
-
 /// A login: 3–64 characters of letters, digits, '.', '-', '_' or '@'.
 pub fn login(raw: &str) -> Result<String, ProtocolError> {
     let l = raw.trim().to_lowercase();
@@ -119,5 +92,41 @@ pub fn display_name(field: &str, raw: &str) -> Result<String, ProtocolError> {
         Err(ProtocolError::invalid_field(field, "1–100 characters"))
     } else {
         Ok(n.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_trimmed_and_must_not_be_empty() {
+        assert_eq!(message_text("  hello \n").unwrap(), "hello");
+        assert!(message_text("   ").is_err());
+    }
+
+    #[test]
+    fn a_message_longer_than_the_limit_is_refused() {
+        let long = "я".repeat(MAX_MESSAGE_CHARS + 1);
+        let err = message_text(&long).unwrap_err();
+        assert!(err.message.starts_with("text:"));
+        assert!(message_text(&"я".repeat(MAX_MESSAGE_CHARS)).is_ok());
+    }
+
+    #[test]
+    fn logins_are_lowercased_and_passwords_need_eight_characters() {
+        assert_eq!(login(" Anna@Shop ").unwrap(), "anna@shop");
+        assert!(login("a b").is_err());
+        assert!(password("short").is_err());
+        assert!(password("long enough").is_ok());
+        assert!(display_name("name", "   ").is_err());
+    }
+
+    #[test]
+    fn client_ids_are_url_safe_and_short() {
+        assert!(client_id("m-1_a").is_ok());
+        assert!(client_id("").is_err());
+        assert!(client_id("a b").is_err());
+        assert!(client_id(&"a".repeat(65)).is_err());
     }
 }

@@ -6,7 +6,7 @@
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::clock;
 use crate::ids::constant_time_eq;
-use crate::line_object::Deliver;
+use crate::line_object::{Deliver, Relay};
 use crate::migrations::{migrate, Migration};
 use crate::rpc;
 use crate::sql::{rows, run};
@@ -247,7 +247,7 @@ impl DialogObject {
                     None,
                 )?;
                 if created {
-                    self.deliver(&Sender::System, &message).await?;
+                    self.deliver(&Sender::System, &message, None).await?;
                 }
                 json(if created { 201 } else { 200 }, &message)
             }
@@ -402,8 +402,11 @@ impl DialogObject {
         &self,
         sender: &Sender,
         message: &ChatMessage,
+        line_event: Option<Event>,
     ) -> std::result::Result<(), ProtocolError> {
         let conv = self.conversation()?;
+        let d = self.dialog()?;
+        let (line, message_dialog) = (d.line, d.dialog_id);
         let targets = match sender {
             // System notices go to the client and the dialog's operators.
             Sender::System => {
@@ -447,26 +450,28 @@ impl DialogObject {
                 });
             }
         }
-        if !operators.is_empty() {
-            let d = self.dialog()?;
-            let event = OperatorEvent::Message {
-                dialog: d.dialog_id.clone(),
+        let deliver = (!operators.is_empty()).then(|| Deliver {
+            operators,
+            event: OperatorEvent::Message {
+                dialog: message_dialog.clone(),
                 message: message.clone(),
                 hidden: message.hidden,
+            },
+        });
+        if deliver.is_some() || line_event.is_some() {
+            let relay = Relay {
+                event: line_event,
+                deliver,
             };
-            self.to_line(&d.line, &Deliver { operators, event }).await?;
+            self.to_line(&line, &relay).await?;
         }
         Ok(())
     }
 
-    async fn to_line(
-        &self,
-        line: &str,
-        deliver: &Deliver,
-    ) -> std::result::Result<(), ProtocolError> {
+    async fn to_line(&self, line: &str, relay: &Relay) -> std::result::Result<(), ProtocolError> {
         let stub = rpc::stub(&self.env, "LINES", line)?;
         rpc::parse::<serde_json::Value>(
-            rpc::call(&stub, Method::Post, "/deliver", Some(deliver), &[]).await?,
+            rpc::call(&stub, Method::Post, "/relay", Some(relay), &[]).await?,
         )
         .await?;
         Ok(())
@@ -480,22 +485,21 @@ impl DialogObject {
         let text = text::message_text(&body.text)?;
         let (message, created) = self.append(&client_id, &Author::Visitor, &text, false, None)?;
         if created {
-            let d = self.dialog()?;
-            // The line learns the client wrote (K1 answer timer, reopening).
-            let stub = rpc::stub(&self.env, "LINES", &d.line)?;
-            let event = Event::ClientMessage {
-                dialog: d.dialog_id.clone(),
-            };
-            if let Err(e) = rpc::parse::<serde_json::Value>(
-                rpc::call(&stub, Method::Post, "/event", Some(&event), &[]).await?,
-            )
-            .await
-            {
-                // The message is stored either way; a finished dialog is the
-                // widget's cue to start a new one.
-                worker::console_log!("line refused client message: {}", e.message);
-            }
-            self.deliver(&Sender::Client, &message).await?;
+            // The line hears of the client's message only when the turn
+            // changes (K1 answer timer, reopening): a run of client messages
+            // is one event, which keeps the line off the hot path.
+            let previous: Vec<MessageRow> = rows(
+                &self.sql(),
+                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE seq < ? AND hidden = 0 ORDER BY seq DESC LIMIT 1"),
+                vec![V::from(message.seq as i64)],
+            )?;
+            let turn_changed = previous
+                .first()
+                .is_none_or(|p| p.author != r#"{"kind":"visitor"}"#);
+            let event = turn_changed.then(|| Event::ClientMessage {
+                dialog: self.dialog().map(|d| d.dialog_id).unwrap_or_default(),
+            });
+            self.deliver(&Sender::Client, &message, event).await?;
         }
         Ok((message, created))
     }
@@ -515,7 +519,7 @@ impl DialogObject {
         };
         let (message, created) = self.append(&client_id, &author, &text, body.hidden, None)?;
         if created {
-            self.deliver(&Sender::Operator(body.operator.clone()), &message)
+            self.deliver(&Sender::Operator(body.operator.clone()), &message, None)
                 .await?;
         }
         json(if created { 201 } else { 200 }, &message)
@@ -531,7 +535,7 @@ impl DialogObject {
         let (message, created) =
             self.append(&client_id, &Author::System, &text, false, Some(kind))?;
         if created {
-            self.deliver(&Sender::System, &message).await?;
+            self.deliver(&Sender::System, &message, None).await?;
         }
         json(200, &message)
     }
@@ -590,7 +594,11 @@ impl DialogObject {
                         dialog: d.dialog_id.clone(),
                         preview,
                     };
-                    self.to_line(&d.line, &Deliver { operators, event }).await?;
+                    let relay = Relay {
+                        event: None,
+                        deliver: Some(Deliver { operators, event }),
+                    };
+                    self.to_line(&d.line, &relay).await?;
                 }
             }
             VisitorFrame::Rate { score, comment } => {

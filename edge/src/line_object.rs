@@ -54,6 +54,21 @@ pub struct Deliver {
     pub event: OperatorEvent,
 }
 
+/// Body of `POST /relay`: an optional lifecycle event and an optional frame
+/// for consoles, in one call (the message path's only stop at the line).
+#[derive(Serialize, Deserialize)]
+pub struct Relay {
+    pub event: Option<Event>,
+    pub deliver: Option<Deliver>,
+}
+
+/// The answer to `POST /operator-message`: accepted, with the name the
+/// client sees (O1).
+#[derive(Serialize, Deserialize)]
+pub struct OperatorMessageAccepted {
+    pub shown_name: Option<String>,
+}
+
 /// The answer to `POST /event`.
 #[derive(Serialize, Deserialize)]
 pub struct Applied {
@@ -310,10 +325,42 @@ impl LineObject {
                     &serde_json::json!({ "open": line.open_now(now), "next_opening": next }),
                 )
             }
-            (Method::Post, "/deliver") => {
-                let body: Deliver = read_json(&mut req).await?;
-                self.send_to(&body.operators, &body.event);
+            (Method::Post, "/relay") => {
+                let body: Relay = read_json(&mut req).await?;
+                if let Some(event) = body.event {
+                    let now = clock::core_now(&self.env);
+                    match self.step(|line| Ok(line.handle(now, event)?)).await {
+                        Ok(fx) => self.apply(fx).await,
+                        // Stored either way; a finished dialog is the widget's cue.
+                        Err(e) => worker::console_log!("relay event refused: {}", e.message),
+                    }
+                }
+                if let Some(d) = body.deliver {
+                    self.send_to(&d.operators, &d.event);
+                }
                 json(200, &serde_json::json!({ "ok": true }))
+            }
+            (Method::Post, "/operator-message") => {
+                let event: Event = read_json(&mut req).await?;
+                let Event::OperatorMessage { operator, .. } = &event else {
+                    return Err(ProtocolError::new(
+                        ErrorCode::BadRequest,
+                        "an operator message event is required",
+                    ));
+                };
+                let operator = operator.clone();
+                let now = clock::core_now(&self.env);
+                let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
+                self.apply(fx).await;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let shown_name = line
+                    .operator(&operator)
+                    .and_then(|o| {
+                        openline_core::operator::present(o, &line.settings().presentation)
+                    })
+                    .map(|card| card.name);
+                json(200, &OperatorMessageAccepted { shown_name })
             }
             (Method::Get, "/ws") => {
                 let operator = req

@@ -7,10 +7,12 @@ use crate::api::{bearer, error_response, internal, json, read_json, ApiResult};
 use crate::clock;
 use crate::dialog_object::{Init, OperatorMessage, TOKEN_HASH_HEADER};
 use crate::ids;
-use crate::line_object::{Applied, CreateLine, SettingsUpdate, OPERATOR_HEADER};
+use crate::line_object::{
+    Applied, CreateLine, OperatorMessageAccepted, SettingsUpdate, OPERATOR_HEADER,
+};
 use crate::rpc::{call, call_json, parse, stub};
 use openline_core::line::{Event, TransferTarget};
-use openline_core::operator::{present, Presence};
+use openline_core::operator::Presence;
 use openline_core::protocol::{
     Account, AccountPatch, History, Login, LoginSession, NewAccount, Role, SendMessage, Session,
     StartSession, WidgetConfig, PROTOCOL_VERSION,
@@ -214,7 +216,11 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             }
             let body: NewLine = read_json(&mut req).await?;
             let id = text::identifier("id", &body.id)?;
-            create_line(env, &id, LineSettings::new(body.name.trim())).await
+            let settings = LineSettings::new(body.name.trim());
+            settings
+                .validate()
+                .map_err(|e| ProtocolError::invalid_field(e.field, &e.reason))?;
+            create_line(env, &id, settings).await
         }
         (Method::Get, ["lines", line, "settings"]) => {
             require(env, req.headers(), &url, Role::Supervisor).await?;
@@ -812,34 +818,22 @@ async fn operator_action(
             let m: M = read_json(req).await?;
             let client_id = text::client_id(&m.client_id)?;
             let msg_text = text::message_text(&m.text)?;
-            // The line decides first (L2, participation, lifecycle)...
-            line_event(
-                env,
-                line,
-                &Event::OperatorMessage {
-                    dialog: dialog.clone(),
-                    operator: op.clone(),
-                    hidden: m.hidden,
-                },
-            )
-            .await?;
-            // ...then the dialog stores and delivers.
-            let settings = line_settings(env, line).await?;
-            let ops: serde_json::Value = call_json(
+            // The line decides first (L2, participation, lifecycle) and
+            // names the operator as the client sees them (O1)...
+            let event = Event::OperatorMessage {
+                dialog: dialog.clone(),
+                operator: op.clone(),
+                hidden: m.hidden,
+            };
+            let accepted: OperatorMessageAccepted = call_json(
                 &stub(env, "LINES", line)?,
-                Method::Get,
-                "/operators",
-                None::<&()>,
+                Method::Post,
+                "/operator-message",
+                Some(&event),
             )
             .await?;
-            let shown_name = ops["operators"]
-                .as_array()
-                .and_then(|a| a.iter().find(|o| o["id"] == op.as_str()))
-                .and_then(|o| {
-                    serde_json::from_value::<openline_core::operator::Operator>(o.clone()).ok()
-                })
-                .and_then(|o| present(&o, &settings.presentation))
-                .map(|card| card.name);
+            let shown_name = accepted.shown_name;
+            // ...then the dialog stores and delivers.
             let body = OperatorMessage {
                 operator: op,
                 shown_name,

@@ -120,7 +120,7 @@ fn report(name: &str, mut v: Vec<f64>) {
 struct Stats {
     v2o: Vec<f64>,
     o2v: Vec<f64>,
-    routed: Vec<f64>,
+    offered_at: HashMap<String, f64>,
     opened_at: HashMap<String, f64>,
     errors: usize,
 }
@@ -212,12 +212,12 @@ async fn run(o: Opts) -> Result<(), String> {
                     Some("offer") => {
                         let dialog = f["dialog"].as_str().unwrap_or_default().to_owned();
                         let at = now_ms();
-                        {
-                            let mut s = stats.lock().await;
-                            if let Some(opened) = s.opened_at.get(&dialog).copied() {
-                                s.routed.push(at - opened);
-                            }
-                        }
+                        stats
+                            .lock()
+                            .await
+                            .offered_at
+                            .entry(dialog.clone())
+                            .or_insert(at);
                         let (b, l, tk, st) =
                             (base.clone(), line.clone(), token.clone(), stats.clone());
                         tokio::spawn(async move {
@@ -326,13 +326,19 @@ async fn run(o: Opts) -> Result<(), String> {
     done.notify_waiters();
     let s = stats.lock().await;
     let total = s.v2o.len() + s.o2v.len();
+    // The offer can reach the console before the visitor's session call returns.
+    let routed: Vec<f64> = s
+        .opened_at
+        .iter()
+        .filter_map(|(d, opened)| s.offered_at.get(d).map(|o| o - opened))
+        .collect();
     println!(
         "== openline load: {} dialogs, {} operators, {} messages per visitor ==",
         o.dialogs, o.operators, o.messages
     );
     report("visitor → operator", s.v2o.clone());
     report("operator → visitor", s.o2v.clone());
-    report("open → offer (routing)", s.routed.clone());
+    report("open → offer (routing)", routed.clone());
     println!(
         "messages delivered/s        {:.1} ({} in {:.1} s)",
         total as f64 / elapsed,
@@ -341,8 +347,8 @@ async fn run(o: Opts) -> Result<(), String> {
     );
     println!(
         "new dialogs routed/s        {:.1} ({} routed)",
-        s.routed.len() as f64 / elapsed,
-        s.routed.len()
+        routed.len() as f64 / elapsed,
+        routed.len()
     );
     println!("errors                      {}", s.errors);
     Ok(())

@@ -364,6 +364,46 @@ pub struct Line {
     live: BTreeSet<String>,
     /// The time of the step being applied (input, never read from a clock).
     now: Millis,
+    /// Dialogs changed since the adapter last stored them.
+    #[serde(skip)]
+    dirty: Dirty,
+}
+
+/// Ids of dialogs changed since the last [`Line::take_dirty`]. Bookkeeping
+/// for storage only: two lines in the same state are equal whatever it holds.
+#[derive(Debug, Clone, Default)]
+struct Dirty(BTreeSet<String>);
+
+impl PartialEq for Dirty {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// Everything of a line but its dialogs, for storage (dialogs are stored
+/// one row each, so a step writes only what it changed).
+#[derive(Serialize)]
+struct HeadRef<'a> {
+    settings: &'a LineSettings,
+    operators: &'a BTreeMap<String, Operator>,
+    departments: &'a BTreeMap<String, Vec<String>>,
+    clients: &'a BTreeMap<String, ClientRecord>,
+    timers: &'a TimerTable,
+    recent_waits: &'a Vec<Millis>,
+    live: &'a BTreeSet<String>,
+    now: Millis,
+}
+
+#[derive(Deserialize)]
+struct Head {
+    settings: LineSettings,
+    operators: BTreeMap<String, Operator>,
+    departments: BTreeMap<String, Vec<String>>,
+    clients: BTreeMap<String, ClientRecord>,
+    timers: TimerTable,
+    recent_waits: Vec<Millis>,
+    live: BTreeSet<String>,
+    now: Millis,
 }
 
 type Fx = Vec<Effect>;
@@ -411,6 +451,7 @@ impl Line {
             recent_waits: Vec::new(),
             live: BTreeSet::new(),
             now: 0,
+            dirty: Dirty::default(),
         })
     }
 
@@ -694,6 +735,46 @@ impl Line {
         fx
     }
 
+    /// The ids of dialogs changed (or forgotten) since the last call: what
+    /// the adapter must write back.
+    pub fn take_dirty(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.dirty.0).into_iter().collect()
+    }
+
+    /// The line without its dialogs, as JSON, for storage.
+    pub fn head_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(&HeadRef {
+            settings: &self.settings,
+            operators: &self.operators,
+            departments: &self.departments,
+            clients: &self.clients,
+            timers: &self.timers,
+            recent_waits: &self.recent_waits,
+            live: &self.live,
+            now: self.now,
+        })
+    }
+
+    /// Rebuilds a line from its stored head and dialogs.
+    pub fn from_parts(
+        head_json: &str,
+        dialogs: impl IntoIterator<Item = Dialog>,
+    ) -> Result<Line, serde_json::Error> {
+        let h: Head = serde_json::from_str(head_json)?;
+        Ok(Line {
+            settings: h.settings,
+            operators: h.operators,
+            departments: h.departments,
+            dialogs: dialogs.into_iter().map(|d| (d.id.clone(), d)).collect(),
+            clients: h.clients,
+            timers: h.timers,
+            recent_waits: h.recent_waits,
+            live: h.live,
+            now: h.now,
+            dirty: Dirty::default(),
+        })
+    }
+
     /// Forgets dialogs finished before `cutoff` (their transcripts live in
     /// the dialogs' own storage); returns the ids forgotten. Keeps the
     /// line's persisted state bounded.
@@ -706,6 +787,7 @@ impl Line {
             .collect();
         for id in &old {
             self.dialogs.remove(id);
+            self.dirty.0.insert(id.clone());
         }
         old
     }
@@ -848,6 +930,7 @@ impl Line {
         let previous_operator = record.last_operator.clone();
         record.dialogs += 1;
         record.last_dialog = Some(dialog.clone());
+        self.dirty.0.insert(dialog.clone());
         self.dialogs.insert(
             dialog.clone(),
             Dialog {
@@ -898,7 +981,7 @@ impl Line {
                 now + kpi.within_ms,
             );
         }
-        if let Some(d) = self.dialogs.get_mut(dialog) {
+        if let Some(d) = self.touch(dialog) {
             d.waiting_since = now;
             d.tried.clear();
         }
@@ -915,7 +998,7 @@ impl Line {
             }
             return;
         };
-        let Some(d) = self.dialogs.get_mut(dialog) else {
+        let Some(d) = self.touch(dialog) else {
             return;
         };
         let tried: BTreeSet<&String> = d.tried.iter().collect();
@@ -1002,7 +1085,7 @@ impl Line {
         };
         let new_round = fresh.len() == eligible.len() && !tried.is_empty();
         if new_round {
-            if let Some(d) = self.dialogs.get_mut(dialog) {
+            if let Some(d) = self.touch(dialog) {
                 d.tried.clear();
             }
         }
@@ -1401,6 +1484,9 @@ impl Line {
     }
 
     fn set_status(&mut self, dialog: &str, status: Status, fx: &mut Fx) {
+        if self.dialogs.contains_key(dialog) {
+            self.dirty.0.insert(dialog.to_owned());
+        }
         if let Some(d) = self.dialogs.get_mut(dialog) {
             let name = status.name();
             let changed = d.status.name() != name;
@@ -1429,7 +1515,17 @@ impl Line {
             .ok_or_else(|| LineError::UnknownDialog(id.to_owned()))
     }
 
+    /// A dialog to change, recorded as changed for storage.
+    fn touch(&mut self, id: &str) -> Option<&mut Dialog> {
+        let d = self.dialogs.get_mut(id)?;
+        self.dirty.0.insert(id.to_owned());
+        Some(d)
+    }
+
     fn dialog_mut(&mut self, id: &str) -> Result<&mut Dialog, LineError> {
+        if self.dialogs.contains_key(id) {
+            self.dirty.0.insert(id.to_owned());
+        }
         self.dialogs
             .get_mut(id)
             .ok_or_else(|| LineError::UnknownDialog(id.to_owned()))

@@ -261,6 +261,7 @@ proptest! {
     ) {
         let mut line = Line::new(settings).expect("valid");
         let mut now = T0;
+        let mut stored: std::collections::BTreeMap<String, openline_core::line::Dialog> = Default::default();
         for id in OPS {
             let mut op = Operator::new(id, id);
             op.presence = Presence::Online;
@@ -291,7 +292,17 @@ proptest! {
             let again = line.handle_timeout(now);
             prop_assert!(again.is_empty(), "second firing produced {:?}", again);
             prop_assert_eq!(&line, &settled);
+            // Incremental storage: write back only what the step changed.
+            for id in line.take_dirty() {
+                match line.dialog(&id) {
+                    Some(d) => { stored.insert(id, d.clone()); }
+                    None => { stored.remove(&id); }
+                }
+            }
         }
+        let head = line.head_json().expect("head");
+        let rebuilt = Line::from_parts(&head, stored.values().cloned()).expect("rebuild");
+        prop_assert_eq!(&rebuilt, &line, "head + changed dialogs rebuild the line");
         // Persisted state restores to the same machine.
         let json = serde_json::to_string(&line).expect("serialise");
         let restored: Line = serde_json::from_str(&json).expect("restore");

@@ -850,3 +850,35 @@ fn finished_dialogs_are_forgotten_after_the_retention_but_live_ones_never() {
     );
     assert!(sim.line.dialog("d2").is_some());
 }
+
+/// Writes back what changed, as the edge does after each step.
+fn save(
+    line: &mut openline_core::line::Line,
+    stored: &mut std::collections::BTreeMap<String, openline_core::line::Dialog>,
+) -> String {
+    for id in line.take_dirty() {
+        match line.dialog(&id) {
+            Some(d) => stored.insert(id, d.clone()),
+            None => stored.remove(&id),
+        };
+    }
+    line.head_json().unwrap()
+}
+
+#[test]
+fn a_line_stored_as_head_and_changed_dialogs_restores_to_the_same_state() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    let mut stored = std::collections::BTreeMap::new();
+    sim.open("d1", "c1");
+    save(&mut sim.line, &mut stored);
+    sim.open("d2", "c2");
+    sim.answer("d1", "anna");
+    sim.advance(MINUTE);
+    let head = save(&mut sim.line, &mut stored);
+    assert!(
+        sim.line.take_dirty().is_empty(),
+        "nothing changed since the save"
+    );
+    let restored = openline_core::line::Line::from_parts(&head, stored.values().cloned()).unwrap();
+    assert_eq!(restored, sim.line);
+}

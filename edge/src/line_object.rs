@@ -25,12 +25,20 @@ use worker::{
 /// Header through which the worker names the authenticated operator.
 pub const OPERATOR_HEADER: &str = "x-openline-operator";
 
-const MIGRATIONS: &[Migration] = &[Migration {
+const MIGRATIONS: &[Migration] = &[
+    Migration {
     name: "0001_line",
     sql: "CREATE TABLE line_state (id INTEGER PRIMARY KEY CHECK (id = 1), line_id TEXT NOT NULL, state TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0);
           CREATE TABLE ratings (dialog TEXT NOT NULL, by TEXT, score INTEGER NOT NULL, comment TEXT, at INTEGER NOT NULL);
           CREATE TABLE notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, recipients TEXT NOT NULL, notice TEXT NOT NULL, at INTEGER NOT NULL)",
-}];
+    },
+    // The machine is stored as a head row plus one row per dialog, so a step
+    // writes only what it changed.
+    Migration {
+        name: "0002_line_dialogs",
+        sql: "CREATE TABLE line_dialogs (id TEXT PRIMARY KEY, state TEXT NOT NULL)",
+    },
+];
 
 /// Body of `POST /create`.
 #[derive(Serialize, Deserialize)]
@@ -169,7 +177,24 @@ impl LineObject {
         )?;
         match r.into_iter().next() {
             Some(row) if row.deleted == 0 => {
-                let line: Line = serde_json::from_str(&row.state).map_err(internal)?;
+                // Before 0002 the whole machine was one JSON document.
+                let line = match serde_json::from_str::<Line>(&row.state) {
+                    Ok(full) => full,
+                    Err(_) => {
+                        #[derive(Deserialize)]
+                        struct D {
+                            state: String,
+                        }
+                        let ds: Vec<D> =
+                            rows(&self.sql(), "SELECT state FROM line_dialogs", vec![])?;
+                        let dialogs = ds
+                            .iter()
+                            .map(|d| serde_json::from_str(&d.state))
+                            .collect::<std::result::Result<Vec<_>, _>>()
+                            .map_err(internal)?;
+                        Line::from_parts(&row.state, dialogs).map_err(internal)?
+                    }
+                };
                 *self.line.borrow_mut() = Some((row.line_id, line));
                 Ok(())
             }
@@ -177,31 +202,62 @@ impl LineObject {
         }
     }
 
-    /// Runs one step of the machine, persists the result and re-arms the
-    /// alarm; a refused step changes nothing. The borrow of the machine ends
-    /// before the first `await`.
+    /// Runs one step of the machine, stores what it changed and re-arms the
+    /// alarm. A refused step changes nothing (the core guarantees it; a
+    /// multi-event step that fails half-way is reloaded from storage). The
+    /// borrow of the machine ends before the first `await`.
     async fn step<F>(&self, f: F) -> std::result::Result<Vec<Effect>, ProtocolError>
     where
         F: FnOnce(&mut Line) -> std::result::Result<Vec<Effect>, ProtocolError>,
     {
         self.load()?;
-        let (effects, deadline) = {
+        let result = {
             let mut guard = self.line.borrow_mut();
             let (_, line) = guard.as_mut().ok_or_else(|| internal("line not loaded"))?;
-            let mut next = line.clone();
-            let effects = f(&mut next)?;
-            let state = serde_json::to_string(&next).map_err(internal)?;
-            run(
-                &self.sql(),
-                "UPDATE line_state SET state = ? WHERE id = 1",
-                vec![V::from(state)],
-            )?;
-            let deadline = next.next_deadline();
-            *line = next;
-            (effects, deadline)
+            match f(line) {
+                Ok(effects) => self.store(line).map(|()| (effects, line.next_deadline())),
+                Err(e) => Err(e),
+            }
         };
-        self.arm(deadline).await;
-        Ok(effects)
+        match result {
+            Ok((effects, deadline)) => {
+                self.arm(deadline).await;
+                Ok(effects)
+            }
+            Err(e) => {
+                *self.line.borrow_mut() = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes the head and the dialogs the last step changed; the writes
+    /// have no `await` between them, so they commit together.
+    fn store(&self, line: &mut Line) -> std::result::Result<(), ProtocolError> {
+        let sql = self.sql();
+        run(
+            &sql,
+            "UPDATE line_state SET state = ? WHERE id = 1",
+            vec![V::from(line.head_json().map_err(internal)?)],
+        )?;
+        for id in line.take_dirty() {
+            match line.dialog(&id) {
+                Some(d) => run(
+                    &sql,
+                    "INSERT OR REPLACE INTO line_dialogs (id, state) VALUES (?, ?)",
+                    vec![
+                        V::from(id.as_str()),
+                        V::from(serde_json::to_string(d).map_err(internal)?),
+                    ],
+                )?,
+                None => run(
+                    &sql,
+                    "DELETE FROM line_dialogs WHERE id = ?",
+                    vec![V::from(id.as_str())],
+                )?,
+            }
+        }
+        Ok(())
     }
 
     /// Sets the single alarm to the machine's earliest deadline (real time).

@@ -10,6 +10,7 @@ mod api;
 mod clock;
 mod dialog_object;
 mod ids;
+mod limits;
 mod line_object;
 mod migrations;
 mod passwords;

@@ -7,6 +7,7 @@ use crate::api::{bearer, error_response, internal, json, read_json, ApiResult};
 use crate::clock;
 use crate::dialog_object::{Init, OperatorMessage, TOKEN_HASH_HEADER};
 use crate::ids;
+use crate::limits;
 use crate::line_object::{
     Applied, CreateLine, OperatorMessageAccepted, SettingsUpdate, OPERATOR_HEADER,
 };
@@ -96,6 +97,14 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         // ----- visitors -----
         (Method::Get, ["lines", line, "widget"]) => widget_config(env, line).await,
         (Method::Post, ["visitor", "sessions"]) => {
+            let ip = limits::client_ip(req.headers());
+            limits::check(
+                env,
+                "SESSION_LIMITER",
+                format!("session:{ip}"),
+                "new conversations",
+            )
+            .await?;
             let body: StartSession = read_json(&mut req).await?;
             start_session(env, body).await
         }
@@ -106,6 +115,13 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Post, ["visitor", "messages"]) => {
             let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
+            limits::check(
+                env,
+                "MESSAGE_LIMITER",
+                format!("dialog:{dialog}"),
+                "messages",
+            )
+            .await?;
             let body: SendMessage = read_json(&mut req).await?;
             to_dialog(env, &dialog, &hash, Method::Post, "/messages", Some(&body)).await
         }
@@ -166,6 +182,15 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         // ----- accounts and sessions -----
         (Method::Post, ["auth", "login"]) => {
             let body: Login = read_json(&mut req).await?;
+            let ip = limits::client_ip(req.headers());
+            let who = body.login.trim().to_lowercase();
+            limits::check(
+                env,
+                "LOGIN_LIMITER",
+                format!("login:{ip}:{who}"),
+                "login attempts",
+            )
+            .await?;
             bootstrap_admin(env).await?;
             let session: LoginSession =
                 call_json(&accounts(env)?, Method::Post, "/login", Some(&body)).await?;

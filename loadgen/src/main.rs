@@ -275,12 +275,20 @@ async fn run(o: Opts) -> Result<(), String> {
         let (base, line, stats, messages) = (base.clone(), line.clone(), stats.clone(), o.messages);
         tasks.push(tokio::spawn(async move {
             let t0 = now_ms();
-            let session = match http("POST", format!("{base}/api/v1/visitor/sessions"), None, Some(json!({"line": line}))).await {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("visitor {v}: {e}");
-                    stats.lock().await.errors += 1;
-                    return;
+            // New sessions are rate-limited per IP: back off and retry on 429.
+            let mut attempt = 0;
+            let session = loop {
+                match http("POST", format!("{base}/api/v1/visitor/sessions"), None, Some(json!({"line": line}))).await {
+                    Ok(s) => break s,
+                    Err(e) if e.contains(": 429 ") && attempt < 120 => {
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    Err(e) => {
+                        eprintln!("visitor {v}: {e}");
+                        stats.lock().await.errors += 1;
+                        return;
+                    }
                 }
             };
             let dialog = session["dialog"].as_str().unwrap_or_default().to_owned();

@@ -217,3 +217,21 @@ describe("dialogs", () => {
     vs.close();
   });
 });
+
+describe("rate limits", () => {
+  test("repeated failed logins for one account are refused with 429", async () => {
+    const statuses = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await api(edge.base, "POST", "/api/v1/auth/login", { body: { login: "mallory", password: "guess-" + i } });
+      statuses.push(r.status);
+      if (r.status === 429) {
+        assert.equal(r.body.error.code, "rate_limited");
+        break;
+      }
+    }
+    assert.equal(statuses.at(-1), 429, `statuses: ${statuses}`);
+    assert.ok(statuses.slice(0, 10).every((s) => s === 401), "the first ten are ordinary refusals");
+    // Another account is not affected.
+    assert.equal((await login(edge.base, "sveta")).id.length > 0, true);
+  });
+});

@@ -20,6 +20,7 @@ pub mod hours;
 pub mod line;
 pub mod operator;
 pub mod protocol;
+pub mod quick_answers;
 pub mod settings;
 pub mod text;
 pub mod timers;

@@ -9,10 +9,12 @@ use crate::clock;
 use crate::migrations::{migrate, Migration};
 use crate::rpc;
 use crate::sql::{rows, run};
+use openline_core::consent::{ConsentRecord, Contacts};
 use openline_core::line::{Effect, Event, Line};
 use openline_core::operator::{Operator, Presence};
 use openline_core::protocol::frames::OperatorEvent;
 use openline_core::protocol::{Account, PROTOCOL_VERSION};
+use openline_core::quick_answers::{search, QuickAnswer, QuickAnswerInput};
 use openline_core::settings::{LineSettings, QueueEntry};
 use openline_core::{ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
@@ -38,7 +40,56 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_line_dialogs",
         sql: "CREATE TABLE line_dialogs (id TEXT PRIMARY KEY, state TEXT NOT NULL)",
     },
+    Migration {
+        name: "0003_quick_answers_contacts_consents",
+        sql: "CREATE TABLE quick_answers (id TEXT PRIMARY KEY, grp TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, created_by TEXT, created_at INTEGER NOT NULL);
+              CREATE TABLE client_contacts (client TEXT PRIMARY KEY, name TEXT, email TEXT, phone TEXT, updated_at INTEGER NOT NULL);
+              CREATE TABLE consents (id INTEGER PRIMARY KEY AUTOINCREMENT, client TEXT NOT NULL, version INTEGER NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL)",
+    },
 ];
+
+/// Body of `POST /contacts`: contact data left by a client, and the consent
+/// given with it (A1).
+#[derive(Serialize, Deserialize)]
+pub struct ContactsLeft {
+    pub client: String,
+    pub contacts: Contacts,
+    pub consent: Option<ConsentRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct QaRow {
+    id: String,
+    grp: String,
+    title: String,
+    text: String,
+}
+
+impl QaRow {
+    fn answer(self) -> QuickAnswer {
+        QuickAnswer {
+            id: self.id,
+            group: self.grp,
+            title: self.title,
+            text: self.text,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct ContactRow {
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ConsentRow {
+    client: String,
+    version: i64,
+    text: String,
+    at: i64,
+}
 
 /// Body of `POST /create`.
 #[derive(Serialize, Deserialize)]
@@ -379,6 +430,148 @@ impl LineObject {
                 json(
                     200,
                     &serde_json::json!({ "open": line.open_now(now), "next_opening": next }),
+                )
+            }
+            (Method::Get, "/quick-answers") => {
+                let q = url
+                    .query_pairs()
+                    .find(|(k, _)| k == "q")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                let all: Vec<QaRow> = rows(
+                    &self.sql(),
+                    "SELECT id, grp, title, text FROM quick_answers",
+                    vec![],
+                )?;
+                let all: Vec<QuickAnswer> = all.into_iter().map(QaRow::answer).collect();
+                let hits: Vec<&QuickAnswer> = search(&all, &q);
+                json(200, &serde_json::json!({ "quick_answers": hits }))
+            }
+            (Method::Post, "/quick-answers") => {
+                #[derive(Deserialize)]
+                struct Create {
+                    items: Vec<QuickAnswerInput>,
+                    by: String,
+                }
+                let body: Create = read_json(&mut req).await?;
+                if body.items.is_empty() || body.items.len() > 500 {
+                    return Err(ProtocolError::invalid_field("items", "1–500 quick answers"));
+                }
+                let valid = body
+                    .items
+                    .iter()
+                    .map(QuickAnswerInput::validated)
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                let mut created = Vec::new();
+                for v in valid {
+                    let id = crate::ids::random_hex(8).map_err(internal)?;
+                    run(
+                        &self.sql(),
+                        "INSERT INTO quick_answers (id, grp, title, text, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        vec![V::from(id.as_str()), V::from(v.group.as_str()), V::from(v.title.as_str()), V::from(v.text.as_str()), V::from(body.by.as_str()), V::from(clock::real_now())],
+                    )?;
+                    created.push(QuickAnswer {
+                        id,
+                        group: v.group,
+                        title: v.title,
+                        text: v.text,
+                    });
+                }
+                json(201, &serde_json::json!({ "quick_answers": created }))
+            }
+            (Method::Put, p) if p.starts_with("/quick-answers/") => {
+                let id = p.trim_start_matches("/quick-answers/").to_owned();
+                let v = read_json::<QuickAnswerInput>(&mut req).await?.validated()?;
+                let found: Vec<QaRow> = rows(
+                    &self.sql(),
+                    "SELECT id, grp, title, text FROM quick_answers WHERE id = ?",
+                    vec![V::from(id.as_str())],
+                )?;
+                if found.is_empty() {
+                    return Err(ProtocolError::new(
+                        ErrorCode::NotFound,
+                        "no such quick answer",
+                    ));
+                }
+                run(
+                    &self.sql(),
+                    "UPDATE quick_answers SET grp = ?, title = ?, text = ? WHERE id = ?",
+                    vec![
+                        V::from(v.group.as_str()),
+                        V::from(v.title.as_str()),
+                        V::from(v.text.as_str()),
+                        V::from(id.as_str()),
+                    ],
+                )?;
+                json(
+                    200,
+                    &QuickAnswer {
+                        id,
+                        group: v.group,
+                        title: v.title,
+                        text: v.text,
+                    },
+                )
+            }
+            (Method::Delete, p) if p.starts_with("/quick-answers/") => {
+                run(
+                    &self.sql(),
+                    "DELETE FROM quick_answers WHERE id = ?",
+                    vec![V::from(p.trim_start_matches("/quick-answers/"))],
+                )?;
+                json(200, &serde_json::json!({ "ok": true }))
+            }
+            (Method::Post, "/contacts") => {
+                let body: ContactsLeft = read_json(&mut req).await?;
+                let sql = self.sql();
+                run(
+                    &sql,
+                    "INSERT INTO client_contacts (client, name, email, phone, updated_at) VALUES (?, ?, ?, ?, ?)
+                     ON CONFLICT(client) DO UPDATE SET name = COALESCE(excluded.name, name), email = COALESCE(excluded.email, email),
+                     phone = COALESCE(excluded.phone, phone), updated_at = excluded.updated_at",
+                    vec![V::from(body.client.as_str()), V::from(body.contacts.name.clone()), V::from(body.contacts.email.clone()), V::from(body.contacts.phone.clone()), V::from(clock::real_now())],
+                )?;
+                if let Some(c) = body.consent {
+                    run(
+                        &sql,
+                        "INSERT INTO consents (client, version, text, at) VALUES (?, ?, ?, ?)",
+                        vec![
+                            V::from(c.client),
+                            V::from(c.version as i64),
+                            V::from(c.text),
+                            V::from(c.at),
+                        ],
+                    )?;
+                }
+                json(200, &serde_json::json!({ "ok": true }))
+            }
+            (Method::Get, "/consents") => {
+                let c: Vec<ConsentRow> = rows(
+                    &self.sql(),
+                    "SELECT client, version, text, at FROM consents ORDER BY id DESC LIMIT 1000",
+                    vec![],
+                )?;
+                json(200, &serde_json::json!({ "consents": c }))
+            }
+            (Method::Get, p) if p.starts_with("/card/") => {
+                let client = p.trim_start_matches("/card/").to_owned();
+                self.load()?;
+                let contacts: Vec<ContactRow> = rows(
+                    &self.sql(),
+                    "SELECT name, email, phone FROM client_contacts WHERE client = ?",
+                    vec![V::from(client.as_str())],
+                )?;
+                let consents: Vec<ConsentRow> = rows(
+                    &self.sql(),
+                    "SELECT client, version, text, at FROM consents WHERE client = ? ORDER BY id",
+                    vec![V::from(client.as_str())],
+                )?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let dialogs: Vec<_> = line.dialogs().filter(|d| d.client == client).collect();
+                json(
+                    200,
+                    &serde_json::json!({ "client": client, "contacts": contacts.first(), "consents": consents, "dialogs": dialogs }),
                 )
             }
             (Method::Post, "/relay") => {

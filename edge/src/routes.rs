@@ -9,15 +9,17 @@ use crate::dialog_object::{Init, OperatorMessage, TOKEN_HASH_HEADER};
 use crate::ids;
 use crate::limits;
 use crate::line_object::{
-    Applied, CreateLine, OperatorMessageAccepted, SettingsUpdate, OPERATOR_HEADER,
+    Applied, ContactsLeft, CreateLine, OperatorMessageAccepted, SettingsUpdate, OPERATOR_HEADER,
 };
 use crate::rpc::{call, call_json, parse, stub};
+use openline_core::consent::{accept_contacts, ContactError, Contacts};
 use openline_core::line::{Event, TransferTarget};
 use openline_core::operator::Presence;
 use openline_core::protocol::{
     Account, AccountPatch, History, Login, LoginSession, NewAccount, Role, SendMessage, Session,
     StartSession, WidgetConfig, PROTOCOL_VERSION,
 };
+use openline_core::quick_answers::QuickAnswerInput;
 use openline_core::settings::{LineSettings, QueueEntry};
 use openline_core::{text, ErrorCode, ProtocolError};
 use serde::Deserialize;
@@ -398,6 +400,136 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
                 ));
             }
             json(200, &history)
+        }
+
+        // ----- quick answers (QA1) -----
+        (Method::Get, ["lines", line, "quick-answers"]) => {
+            require(env, req.headers(), &url, Role::Operator).await?;
+            let q = query(&url, "q").unwrap_or_default();
+            let path = format!("/quick-answers?q={}", js_sys::encode_uri_component(&q));
+            call(
+                &stub(env, "LINES", line)?,
+                Method::Get,
+                &path,
+                None::<&()>,
+                &[],
+            )
+            .await
+        }
+        (Method::Post, ["lines", line, "quick-answers"]) => {
+            // Any operator may save one (from a message); bulk lists too.
+            let me = require(env, req.headers(), &url, Role::Operator).await?;
+            let body: serde_json::Value = read_json(&mut req).await?;
+            let items = match body.get("items") {
+                Some(list) => list.clone(),
+                None => serde_json::Value::Array(vec![body]),
+            };
+            let items: Vec<QuickAnswerInput> = serde_json::from_value(items).map_err(|e| {
+                ProtocolError::new(ErrorCode::BadRequest, format!("invalid quick answers: {e}"))
+            })?;
+            let create = serde_json::json!({ "items": items, "by": me.id });
+            call(
+                &stub(env, "LINES", line)?,
+                Method::Post,
+                "/quick-answers",
+                Some(&create),
+                &[],
+            )
+            .await
+        }
+        (Method::Put, ["lines", line, "quick-answers", id]) => {
+            require(env, req.headers(), &url, Role::Supervisor).await?;
+            let body: QuickAnswerInput = read_json(&mut req).await?;
+            call(
+                &stub(env, "LINES", line)?,
+                Method::Put,
+                &format!("/quick-answers/{id}"),
+                Some(&body),
+                &[],
+            )
+            .await
+        }
+        (Method::Delete, ["lines", line, "quick-answers", id]) => {
+            require(env, req.headers(), &url, Role::Supervisor).await?;
+            call(
+                &stub(env, "LINES", line)?,
+                Method::Delete,
+                &format!("/quick-answers/{id}"),
+                None::<&()>,
+                &[],
+            )
+            .await
+        }
+
+        // ----- clients, contacts and consents (A1, C1, C6) -----
+        (Method::Post, ["visitor", "contacts"]) => {
+            #[derive(Deserialize)]
+            struct Left {
+                #[serde(flatten)]
+                contacts: Contacts,
+                consent_version: Option<u32>,
+            }
+            let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
+            let body: Left = read_json(&mut req).await?;
+            let info: serde_json::Value =
+                parse(to_dialog(env, &dialog, &hash, Method::Get, "/session", None::<&()>).await?)
+                    .await?;
+            let line = info["line"].as_str().unwrap_or_default().to_owned();
+            let client = info["client"].as_str().unwrap_or_default().to_owned();
+            let settings = line_settings(env, &line).await?;
+            let consent = accept_contacts(
+                &client,
+                &body.contacts,
+                body.consent_version,
+                settings.consent.as_ref(),
+                clock::real_now(),
+            )
+            .map_err(|e| match e {
+                ContactError::Invalid { field, reason } => {
+                    ProtocolError::invalid_field(field, reason)
+                }
+                other => ProtocolError::new(ErrorCode::InvalidField, other.to_string()),
+            })?;
+            let left = ContactsLeft {
+                client,
+                contacts: body.contacts,
+                consent,
+            };
+            parse::<serde_json::Value>(
+                call(
+                    &stub(env, "LINES", &line)?,
+                    Method::Post,
+                    "/contacts",
+                    Some(&left),
+                    &[],
+                )
+                .await?,
+            )
+            .await?;
+            ok()
+        }
+        (Method::Get, ["lines", line, "consents"]) => {
+            require(env, req.headers(), &url, Role::Supervisor).await?;
+            call(
+                &stub(env, "LINES", line)?,
+                Method::Get,
+                "/consents",
+                None::<&()>,
+                &[],
+            )
+            .await
+        }
+        (Method::Get, ["lines", line, "clients", client]) => {
+            require(env, req.headers(), &url, Role::Operator).await?;
+            let client = text::identifier("client", client)?;
+            call(
+                &stub(env, "LINES", line)?,
+                Method::Get,
+                &format!("/card/{client}"),
+                None::<&()>,
+                &[],
+            )
+            .await
         }
 
         // ----- C7: external systems -----

@@ -235,3 +235,62 @@ describe("rate limits", () => {
     assert.equal((await login(edge.base, "sveta")).id.length > 0, true);
   });
 });
+
+describe("quick answers, contacts and consents", () => {
+  test("QA1: operators save and search quick answers; supervisors edit and delete them", async () => {
+    const base = "/api/v1/lines/demo/quick-answers";
+    const bulk = await api(edge.base, "POST", base, {
+      token: admin.token,
+      body: { items: [
+        { group: "Shipping", title: "EU delivery", text: "We ship within two working days across the EU." },
+        { group: "Greetings", title: "Hello", text: "Hello! How can I help you today?" },
+      ] },
+    });
+    assert.equal(bulk.status, 201);
+    const saved = await api(edge.base, "POST", base, { token: anna.token, body: { text: "Our shop is open 9–18." } });
+    assert.equal(saved.status, 201);
+    assert.equal(saved.body.quick_answers[0].group, "General");
+    const found = await api(edge.base, "GET", `${base}?q=ship`, { token: anna.token });
+    assert.deepEqual(found.body.quick_answers.map((q) => q.title), ["EU delivery"]);
+    const id = found.body.quick_answers[0].id;
+    assert.equal((await api(edge.base, "PUT", `${base}/${id}`, { token: anna.token, body: { text: "x" } })).status, 403);
+    const edited = await api(edge.base, "PUT", `${base}/${id}`, { token: sveta.token, body: { group: "Shipping", title: "EU delivery", text: "We ship in 1–2 days." } });
+    assert.equal(edited.body.text, "We ship in 1–2 days.");
+    const empty = await api(edge.base, "POST", base, { token: anna.token, body: { text: "   " } });
+    assert.equal(empty.status, 400);
+    assert.equal((await api(edge.base, "DELETE", `${base}/${id}`, { token: sveta.token })).status, 200);
+    const after = await api(edge.base, "GET", `${base}?q=ship`, { token: anna.token });
+    assert.equal(after.body.quick_answers.length, 0);
+  });
+
+  test("A1: contacts need consent to the current text; consents are listed with version and time", async () => {
+    const settings = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
+    settings.consent = { version: 3, text: "I agree to the processing of my personal data by Northwind Tea." };
+    assert.equal((await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: admin.token, body: settings })).status, 200);
+    const cfg = await api(edge.base, "GET", "/api/v1/lines/demo/widget");
+    assert.equal(cfg.body.consent.version, 3);
+
+    const v = await visitor(edge.base, "demo", { client: "consent-client" });
+    const leave = (body) => api(edge.base, "POST", "/api/v1/visitor/contacts", { token: v.token, body });
+    const noConsent = await leave({ name: "Olga", email: "olga@example.com" });
+    assert.equal(noConsent.status, 400);
+    assert.match(noConsent.body.error.message, /^consent/);
+    const stale = await leave({ email: "olga@example.com", consent_version: 2 });
+    assert.equal(stale.status, 400);
+    const badEmail = await leave({ email: "olga-at-example", consent_version: 3 });
+    assert.match(badEmail.body.error.message, /^email/);
+    assert.equal((await leave({ name: "Olga", email: "olga@example.com", consent_version: 3 })).status, 200);
+
+    const consents = await api(edge.base, "GET", "/api/v1/lines/demo/consents", { token: sveta.token });
+    const mine = consents.body.consents.filter((c) => c.client === "consent-client");
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0].version, 3);
+    assert.ok(mine[0].at > 0);
+    assert.equal((await api(edge.base, "GET", "/api/v1/lines/demo/consents", { token: anna.token })).status, 403);
+
+    const card = await api(edge.base, "GET", "/api/v1/lines/demo/clients/consent-client", { token: anna.token });
+    assert.equal(card.body.contacts.email, "olga@example.com");
+    assert.equal(card.body.dialogs.length, 1);
+    assert.equal(card.body.dialogs[0].id, v.dialog);
+  });
+});

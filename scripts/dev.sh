@@ -30,6 +30,7 @@ cat <<MSG
     demo shop (with the widget snippet)  $BASE/
     operator console                     $BASE/console/
     API health                           $BASE/api/v1/health
+    local mailbox (e-mails not sent)     $BASE/dev-mailbox.html
     demo line id                         demo  (queue: anna, boris)
 
   demo accounts (local dev only)         login / password

@@ -13,6 +13,7 @@ mod ids;
 mod limits;
 mod line_object;
 mod migrations;
+mod outbox_object;
 mod passwords;
 mod routes;
 mod rpc;
@@ -21,6 +22,7 @@ mod sql;
 pub use accounts_object::AccountsObject;
 pub use dialog_object::DialogObject;
 pub use line_object::LineObject;
+pub use outbox_object::OutboxObject;
 
 use worker::{event, Context, Env, Request, Response, Result};
 

@@ -508,6 +508,59 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             .await?;
             ok()
         }
+        (Method::Post, ["visitor", "email-copy"]) => {
+            // F3: a copy of the conversation (the visitor's view: no hidden
+            // messages) goes to the outbox.
+            #[derive(Deserialize)]
+            struct Copy {
+                email: String,
+            }
+            let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
+            limits::check(
+                env,
+                "MESSAGE_LIMITER",
+                format!("email:{dialog}"),
+                "e-mail requests",
+            )
+            .await?;
+            let body: Copy = read_json(&mut req).await?;
+            let info: serde_json::Value =
+                parse(to_dialog(env, &dialog, &hash, Method::Get, "/session", None::<&()>).await?)
+                    .await?;
+            let line = info["line"].as_str().unwrap_or_default().to_owned();
+            let settings = line_settings(env, &line).await?;
+            let history: History = parse(
+                to_dialog(
+                    env,
+                    &dialog,
+                    &hash,
+                    Method::Get,
+                    "/messages?after=0",
+                    None::<&()>,
+                )
+                .await?,
+            )
+            .await?;
+            let visible: Vec<_> = history
+                .messages
+                .into_iter()
+                .filter(|m| m.kind.is_none())
+                .collect();
+            let mail = openline_core::email::transcript_copy(
+                &body.email,
+                settings.visitor_title(),
+                &settings.language,
+                &visible,
+            )?;
+            call(
+                &stub(env, "OUTBOX", "outbox")?,
+                Method::Post,
+                "/enqueue",
+                Some(&mail),
+                &[],
+            )
+            .await
+        }
         (Method::Get, ["lines", line, "consents"]) => {
             require(env, req.headers(), &url, Role::Supervisor).await?;
             call(
@@ -571,6 +624,16 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
 
         // ----- local development -----
         (Method::Post, ["dev", "seed"]) if clock::dev(env) => dev_seed(env).await,
+        (Method::Get, ["dev", "mailbox"]) if clock::dev(env) => {
+            call(
+                &stub(env, "OUTBOX", "outbox")?,
+                Method::Get,
+                "/mail",
+                None::<&()>,
+                &[],
+            )
+            .await
+        }
         _ => Err(not_found(&format!(
             "no such API route: {} {path}",
             req.method().as_ref()

@@ -23,7 +23,7 @@ async function freePort() {
 }
 
 /** Starts `wrangler dev` on a free port; resolves once /api/v1/health answers. */
-export async function startEdge({ persistDir, timeScale = 60, seed = true } = {}) {
+export async function startEdge({ persistDir, timeScale = 60, seed = true, vars = {} } = {}) {
   const port = await freePort();
   const persist = persistDir ?? mkdtempSync(join(tmpdir(), "openline-state-"));
   const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -35,6 +35,7 @@ export async function startEdge({ persistDir, timeScale = 60, seed = true } = {}
       // minute-long timer passes in a second). A deployed worker ignores both.
       "--var", "OPENLINE_DEV:1", "--var", `OPENLINE_TIME_SCALE:${timeScale}`,
       "--var", "OPENLINE_API_KEY:test-api-key",
+      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
     {
       cwd: join(ROOT, "edge"),

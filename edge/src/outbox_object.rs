@@ -1,0 +1,204 @@
+//! The outbox: e-mails (F3 transcript copies, and later notifications) wait
+//! here and are delivered through a configurable HTTP mail API with retries
+//! and exponential back-off. Without a mail API (local development) they are
+//! captured for the dev mailbox page instead. One object named "outbox": it
+//! is never on the chat's message path.
+
+use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::clock;
+use crate::migrations::{migrate, Migration};
+use crate::sql::{rows, run};
+use openline_core::email::OutgoingEmail;
+use openline_core::{ErrorCode, ProtocolError};
+use serde::{Deserialize, Serialize};
+use worker::{
+    durable_object, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit, Response,
+    Result, SqlStorageValue as V, State,
+};
+
+/// Attempts before a mail is given up as failed.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// First retry delay; it doubles per attempt, capped at an hour.
+pub const FIRST_RETRY_MS: i64 = 30_000;
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    name: "0001_outbox",
+    sql: "CREATE TABLE mail (id INTEGER PRIMARY KEY AUTOINCREMENT, to_addr TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,
+            created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+            status TEXT NOT NULL, last_error TEXT)",
+}];
+
+/// A mail as the dev mailbox shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MailRow {
+    pub id: i64,
+    pub to_addr: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: i64,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    /// `queued`, `sent`, `failed` or `captured` (no mail API configured).
+    pub status: String,
+    pub last_error: Option<String>,
+}
+
+#[durable_object]
+pub struct OutboxObject {
+    state: State,
+    env: Env,
+}
+
+impl DurableObject for OutboxObject {
+    fn new(state: State, env: Env) -> Self {
+        if let Err(e) = migrate(&state.storage().sql(), MIGRATIONS) {
+            worker::console_error!("outbox migration failed: {e}");
+        }
+        Self { state, env }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        Ok(match self.handle(req).await {
+            Ok(r) => r,
+            Err(e) => error_response(&e),
+        })
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        if let Err(e) = self.deliver_due().await {
+            worker::console_error!("outbox: {e}");
+        }
+        Response::ok("ok")
+    }
+}
+
+impl OutboxObject {
+    fn sql(&self) -> worker::SqlStorage {
+        self.state.storage().sql()
+    }
+
+    async fn handle(&self, mut req: Request) -> ApiResult {
+        let url = req.url().map_err(internal)?;
+        match (req.method(), url.path()) {
+            (Method::Post, "/enqueue") => {
+                let mail: OutgoingEmail = read_json(&mut req).await?;
+                let now = clock::real_now();
+                run(
+                    &self.sql(),
+                    "INSERT INTO mail (to_addr, subject, body, created_at, next_attempt_at, status) VALUES (?, ?, ?, ?, ?, 'queued')",
+                    vec![V::from(mail.to), V::from(mail.subject), V::from(mail.body), V::from(now), V::from(now)],
+                )?;
+                self.arm().await?;
+                json(202, &serde_json::json!({ "queued": true }))
+            }
+            (Method::Get, "/mail") => {
+                let r: Vec<MailRow> = rows(
+                    &self.sql(),
+                    "SELECT id, to_addr, subject, body, created_at, attempts, next_attempt_at, status, last_error FROM mail ORDER BY id DESC LIMIT 100",
+                    vec![],
+                )?;
+                json(200, &serde_json::json!({ "mail": r }))
+            }
+            _ => Err(ProtocolError::new(
+                ErrorCode::NotFound,
+                "no such outbox route",
+            )),
+        }
+    }
+
+    /// Sets the alarm to the earliest queued mail (idempotent).
+    async fn arm(&self) -> std::result::Result<(), ProtocolError> {
+        #[derive(Deserialize)]
+        struct Next {
+            at: Option<i64>,
+        }
+        let next: Vec<Next> = rows(
+            &self.sql(),
+            "SELECT MIN(next_attempt_at) AS at FROM mail WHERE status = 'queued'",
+            vec![],
+        )?;
+        let storage = self.state.storage();
+        match next.first().and_then(|n| n.at) {
+            Some(at) => storage
+                .set_alarm(worker::ScheduledTime::new(js_sys::Date::new(
+                    &(at as f64).into(),
+                )))
+                .await
+                .map_err(internal),
+            None => Ok(()),
+        }
+    }
+
+    async fn deliver_due(&self) -> std::result::Result<(), ProtocolError> {
+        let now = clock::real_now();
+        let due: Vec<MailRow> = rows(
+            &self.sql(),
+            "SELECT id, to_addr, subject, body, created_at, attempts, next_attempt_at, status, last_error FROM mail
+             WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT 20",
+            vec![V::from(now)],
+        )?;
+        let api = self
+            .env
+            .var("OPENLINE_MAIL_API_URL")
+            .map(|v| v.to_string())
+            .ok()
+            .filter(|u| !u.is_empty());
+        for mail in due {
+            let Some(api) = &api else {
+                run(
+                    &self.sql(),
+                    "UPDATE mail SET status = 'captured' WHERE id = ?",
+                    vec![V::from(mail.id)],
+                )?;
+                continue;
+            };
+            match self.send(api, &mail).await {
+                Ok(()) => run(&self.sql(), "UPDATE mail SET status = 'sent', attempts = attempts + 1, last_error = NULL WHERE id = ?", vec![V::from(mail.id)])?,
+                Err(e) => {
+                    let attempts = mail.attempts + 1;
+                    let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "queued" };
+                    let delay = (FIRST_RETRY_MS << (attempts - 1).min(7)).min(3_600_000) / clock::scale(&self.env);
+                    run(
+                        &self.sql(),
+                        "UPDATE mail SET attempts = ?, status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                        vec![V::from(attempts), V::from(status), V::from(now + delay), V::from(e), V::from(mail.id)],
+                    )?;
+                }
+            }
+        }
+        self.arm().await
+    }
+
+    /// One delivery attempt: `POST {to, from, subject, text}` as JSON.
+    async fn send(&self, api: &str, mail: &MailRow) -> std::result::Result<(), String> {
+        let from = self
+            .env
+            .var("OPENLINE_MAIL_FROM")
+            .map(|v| v.to_string())
+            .unwrap_or_else(|_| "openline@localhost".into());
+        let body = serde_json::json!({ "to": mail.to_addr, "from": from, "subject": mail.subject, "text": mail.body });
+        let headers = Headers::new();
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(|e| e.to_string())?;
+        if let Ok(key) = self.env.secret("OPENLINE_MAIL_API_KEY") {
+            headers
+                .set("Authorization", &format!("Bearer {key}"))
+                .map_err(|e| e.to_string())?;
+        }
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(body.to_string().into()));
+        let req = Request::new_with_init(api, &init).map_err(|e| e.to_string())?;
+        let resp = Fetch::Request(req)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if (200..300).contains(&resp.status_code()) {
+            Ok(())
+        } else {
+            Err(format!("mail API answered {}", resp.status_code()))
+        }
+    }
+}

@@ -1,0 +1,97 @@
+// The outbox: an e-mail copy of a dialog (F3) goes through a mail API that
+// fails once and then accepts; it is retried and delivered exactly once,
+// without hidden messages. Without a mail API the dev mailbox captures it.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { startEdge } from "./harness.mjs";
+import { api, login, makeLine, visitor, visitorSays } from "./client.mjs";
+
+let mailApi;
+const received = [];
+let calls = 0;
+let edge;
+let devEdge;
+
+before(async () => {
+  mailApi = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      calls += 1;
+      if (calls === 1) {
+        res.writeHead(503).end("try later");
+        return;
+      }
+      received.push({ auth: req.headers.authorization, mail: JSON.parse(body) });
+      res.writeHead(202, { "Content-Type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise((r) => mailApi.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${mailApi.address().port}/send`;
+  edge = await startEdge({ vars: { OPENLINE_MAIL_API_URL: url } });
+});
+
+after(async () => {
+  await edge?.stop();
+  await devEdge?.stop();
+  mailApi?.close();
+});
+
+async function until(fn, what, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test("F3: an e-mail copy is retried after a mail API failure and delivered once, without hidden messages", async () => {
+  const admin = await login(edge.base, "admin");
+  const anna = await login(edge.base, "anna");
+  await makeLine(edge.base, admin, "mail", { mode: "strict_order" });
+  const v = await visitor(edge.base, "mail");
+  await visitorSays(edge.base, v, "Which tea for a cold evening?");
+  // Nobody is online: Anna picks the waiting dialog from the queue.
+  assert.equal((await api(edge.base, "POST", `/api/v1/lines/mail/dialogs/${v.dialog}/accept`, { token: anna.token })).status, 200);
+  const say = (text, hidden) =>
+    api(edge.base, "POST", `/api/v1/lines/mail/dialogs/${v.dialog}/messages`, {
+      token: anna.token,
+      body: { client_id: `a${Math.random().toString(36).slice(2)}`, text, hidden },
+    });
+  assert.equal((await say("internal: upsell the Lapsang", true)).status, 201);
+  assert.equal((await say("Try our Lapsang Souchong.", false)).status, 201);
+
+  const bad = await api(edge.base, "POST", "/api/v1/visitor/email-copy", { token: v.token, body: { email: "not-an-address" } });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error.message, /^email/);
+  const queued = await api(edge.base, "POST", "/api/v1/visitor/email-copy", { token: v.token, body: { email: "olga@example.com" } });
+  assert.equal(queued.status, 202);
+
+  await until(() => received.length === 1, "the retried delivery");
+  assert.equal(calls, 2, "one failure, one success");
+  const { mail } = received[0];
+  assert.equal(mail.to, "olga@example.com");
+  assert.match(mail.subject, /Line mail/);
+  assert.match(mail.text, /Which tea for a cold evening\?/);
+  assert.match(mail.text, /Try our Lapsang Souchong\./);
+  assert.doesNotMatch(mail.text, /upsell/);
+  const box = await api(edge.base, "GET", "/api/v1/dev/mailbox");
+  assert.equal(box.body.mail[0].status, "sent");
+  assert.equal(box.body.mail[0].attempts, 2);
+});
+
+test("without a mail API the local mailbox captures the e-mail", async () => {
+  devEdge = await startEdge();
+  const v = await visitor(devEdge.base, "demo");
+  await visitorSays(devEdge.base, v, "Please send me this chat");
+  const queued = await api(devEdge.base, "POST", "/api/v1/visitor/email-copy", { token: v.token, body: { email: "ivan@example.ru" } });
+  assert.equal(queued.status, 202);
+  const box = await until(async () => {
+    const b = await api(devEdge.base, "GET", "/api/v1/dev/mailbox");
+    return b.body.mail.find((m) => m.to_addr === "ivan@example.ru" && m.status === "captured");
+  }, "the captured mail");
+  assert.match(box.body, /Please send me this chat/);
+});

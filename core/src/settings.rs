@@ -192,6 +192,10 @@ pub struct LineSettings {
     pub widget: WidgetTexts,
     /// H1/H2: None means always open.
     pub hours: Option<WorkingHours>,
+    /// Sites allowed to embed the widget (`https://shop.example`); empty
+    /// allows any. Browsers send the page's origin with every call.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 /// A setting that failed validation, naming the field.
@@ -207,6 +211,20 @@ fn bad(field: &'static str, reason: impl Into<String>) -> SettingsError {
         field,
         reason: reason.into(),
     }
+}
+
+/// `scheme://host[:port]` with nothing after it.
+fn is_origin(o: &str) -> bool {
+    let Some((scheme, rest)) = o.split_once("://") else {
+        return false;
+    };
+    let host = rest.split(':').next().unwrap_or("");
+    matches!(scheme, "http" | "https")
+        && !host.is_empty()
+        && !rest.contains('/')
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
 }
 
 /// Q3 bounds.
@@ -250,6 +268,17 @@ impl LineSettings {
                 typing_preview: true,
             },
             hours: None,
+            allowed_origins: Vec::new(),
+        }
+    }
+
+    /// Whether a page of `origin` may use this line's widget.
+    pub fn origin_allowed(&self, origin: Option<&str>) -> bool {
+        match origin {
+            _ if self.allowed_origins.is_empty() => true,
+            // Non-browser clients send no origin; the token still guards them.
+            None => true,
+            Some(o) => self.allowed_origins.iter().any(|a| a == o),
         }
     }
 
@@ -330,6 +359,12 @@ impl LineSettings {
         }
         if let Some(h) = &self.hours {
             h.validate().map_err(|reason| bad("hours", reason))?;
+        }
+        if self.allowed_origins.len() > 50 || !self.allowed_origins.iter().all(|o| is_origin(o)) {
+            return Err(bad(
+                "allowed_origins",
+                "up to 50 origins like https://shop.example or http://localhost:8080",
+            ));
         }
         Ok(())
     }
@@ -428,6 +463,24 @@ mod tests {
             }
         );
         assert_eq!(p.switch_to("hidden"), Presentation::Hidden);
+    }
+
+    #[test]
+    fn allowed_origins_are_plain_origins_and_an_empty_list_allows_any() {
+        let mut s = LineSettings::new("A");
+        assert!(s.origin_allowed(Some("https://evil.example")));
+        s.allowed_origins = vec![
+            "https://shop.example".into(),
+            "http://localhost:8080".into(),
+        ];
+        s.validate().unwrap();
+        assert!(s.origin_allowed(Some("https://shop.example")));
+        assert!(!s.origin_allowed(Some("https://evil.example")));
+        assert!(s.origin_allowed(None));
+        s.allowed_origins = vec!["https://shop.example/path".into()];
+        assert_eq!(field_of(&s), "allowed_origins");
+        s.allowed_origins = vec!["shop.example".into()];
+        assert_eq!(field_of(&s), "allowed_origins");
     }
 
     #[test]

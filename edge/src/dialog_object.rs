@@ -23,6 +23,8 @@ use worker::{
 
 /// Header through which the worker passes the hash of the visitor's secret.
 pub const TOKEN_HASH_HEADER: &str = "x-openline-token-hash";
+/// Header through which the worker passes the page's origin (empty if none).
+pub const ORIGIN_HEADER: &str = "x-openline-origin";
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -39,11 +41,18 @@ const MIGRATIONS: &[Migration] = &[
               ALTER TABLE messages ADD COLUMN kind TEXT;
               CREATE TABLE participants (operator TEXT PRIMARY KEY)",
     },
+    Migration {
+        name: "0003_allowed_origins",
+        sql: "ALTER TABLE dialog ADD COLUMN allowed_origins TEXT NOT NULL DEFAULT '[]'",
+    },
 ];
 
 /// Body of `POST /init`.
 #[derive(Serialize, Deserialize)]
 pub struct Init {
+    /// The line's allowed origins when the dialog opened.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
     pub line: String,
     pub dialog: String,
     pub client: String,
@@ -74,6 +83,7 @@ struct DialogRow {
     client: String,
     dialog_id: String,
     typing_preview: i64,
+    allowed_origins: String,
 }
 
 #[derive(Deserialize)]
@@ -158,7 +168,7 @@ impl DialogObject {
     fn dialog(&self) -> std::result::Result<DialogRow, ProtocolError> {
         let r: Vec<DialogRow> = rows(
             &self.sql(),
-            "SELECT line, token_hash, client, dialog_id, typing_preview FROM dialog WHERE id = 1",
+            "SELECT line, token_hash, client, dialog_id, typing_preview, allowed_origins FROM dialog WHERE id = 1",
             vec![],
         )?;
         r.into_iter()
@@ -260,7 +270,12 @@ impl DialogObject {
             }
             // The visitor's side: the token's hash must match.
             (method, path) => {
-                self.authorize(&hash)?;
+                let origin = req
+                    .headers()
+                    .get(ORIGIN_HEADER)
+                    .map_err(internal)?
+                    .unwrap_or_default();
+                self.authorize(&hash, &origin)?;
                 match (method, path) {
                     (Method::Get, "/session") => {
                         let d = self.dialog()?;
@@ -294,7 +309,7 @@ impl DialogObject {
         }
         run(
             &self.sql(),
-            "INSERT INTO dialog (id, line, token_hash, created_at, client, dialog_id, typing_preview) VALUES (1, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO dialog (id, line, token_hash, created_at, client, dialog_id, typing_preview, allowed_origins) VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 V::from(body.line.as_str()),
                 V::from(hash),
@@ -302,20 +317,29 @@ impl DialogObject {
                 V::from(body.client.as_str()),
                 V::from(body.dialog.as_str()),
                 V::from(i64::from(body.typing_preview)),
+                V::from(serde_json::to_string(&body.allowed_origins).map_err(internal)?),
             ],
         )?;
         json(200, &serde_json::json!({ "ok": true }))
     }
 
     /// The visitor may act only with the token this dialog was opened with.
-    fn authorize(&self, hash: &str) -> std::result::Result<(), ProtocolError> {
+    /// The visitor may act only with the token this dialog was opened with,
+    /// and only from a page the line allows (when it restricts origins).
+    fn authorize(&self, hash: &str, origin: &str) -> std::result::Result<(), ProtocolError> {
         let denied = || ProtocolError::new(ErrorCode::Unauthorized, "invalid visitor token");
         let d = self.dialog().map_err(|_| denied())?;
-        if !hash.is_empty() && constant_time_eq(&d.token_hash, hash) {
-            Ok(())
-        } else {
-            Err(denied())
+        if hash.is_empty() || !constant_time_eq(&d.token_hash, hash) {
+            return Err(denied());
         }
+        let allowed: Vec<String> = serde_json::from_str(&d.allowed_origins).unwrap_or_default();
+        if !origin.is_empty() && !allowed.is_empty() && !allowed.iter().any(|a| a == origin) {
+            return Err(ProtocolError::new(
+                ErrorCode::Forbidden,
+                "this site is not allowed to use this line's chat",
+            ));
+        }
+        Ok(())
     }
 
     fn conversation(&self) -> std::result::Result<Conversation, ProtocolError> {

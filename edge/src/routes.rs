@@ -5,7 +5,7 @@
 use crate::accounts_object::{LineEntry, Seed, TokenHash};
 use crate::api::{bearer, error_response, internal, json, read_json, ApiResult};
 use crate::clock;
-use crate::dialog_object::{Init, OperatorMessage, TOKEN_HASH_HEADER};
+use crate::dialog_object::{Init, OperatorMessage, ORIGIN_HEADER, TOKEN_HASH_HEADER};
 use crate::ids;
 use crate::limits;
 use crate::line_object::{
@@ -87,6 +87,9 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
     let path = url.path().trim_end_matches('/').to_owned();
     let seg: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let method = req.method();
+    // The page that embeds the widget, as the browser reports it.
+    let origin = req.headers().get("Origin").ok().flatten();
+    let origin = origin.as_deref();
     let Some(rest) = seg.strip_prefix(&["api", "v1"]) else {
         return Err(not_found("not found"));
     };
@@ -97,7 +100,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         ),
 
         // ----- visitors -----
-        (Method::Get, ["lines", line, "widget"]) => widget_config(env, line).await,
+        (Method::Get, ["lines", line, "widget"]) => widget_config(env, line, origin).await,
         (Method::Post, ["visitor", "sessions"]) => {
             let ip = limits::client_ip(req.headers());
             limits::check(
@@ -108,12 +111,12 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             )
             .await?;
             let body: StartSession = read_json(&mut req).await?;
-            start_session(env, body).await
+            start_session(env, body, origin).await
         }
         (Method::Get, ["visitor", "messages"]) => {
             let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
             let path = format!("/messages?after={}", after(&url)?);
-            to_dialog(env, &dialog, &hash, Method::Get, &path, None::<&()>).await
+            to_dialog(env, origin, &dialog, &hash, Method::Get, &path, None::<&()>).await
         }
         (Method::Post, ["visitor", "messages"]) => {
             let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
@@ -125,7 +128,16 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             )
             .await?;
             let body: SendMessage = read_json(&mut req).await?;
-            to_dialog(env, &dialog, &hash, Method::Post, "/messages", Some(&body)).await
+            to_dialog(
+                env,
+                origin,
+                &dialog,
+                &hash,
+                Method::Post,
+                "/messages",
+                Some(&body),
+            )
+            .await
         }
         (Method::Get, ["visitor", "ws"]) => {
             let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
@@ -133,6 +145,8 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             let h = Headers::new();
             h.set("Upgrade", "websocket").map_err(internal)?;
             h.set(TOKEN_HASH_HEADER, &hash).map_err(internal)?;
+            h.set(ORIGIN_HEADER, origin.unwrap_or(""))
+                .map_err(internal)?;
             let mut init = RequestInit::new();
             init.with_headers(h);
             let r = Request::new_with_init("https://object/ws", &init).map_err(internal)?;
@@ -149,9 +163,19 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             let comment = body
                 .comment
                 .map(|c| c.chars().take(2000).collect::<String>());
-            let info: serde_json::Value =
-                parse(to_dialog(env, &dialog, &hash, Method::Get, "/session", None::<&()>).await?)
-                    .await?;
+            let info: serde_json::Value = parse(
+                to_dialog(
+                    env,
+                    origin,
+                    &dialog,
+                    &hash,
+                    Method::Get,
+                    "/session",
+                    None::<&()>,
+                )
+                .await?,
+            )
+            .await?;
             let line = info["line"].as_str().unwrap_or_default().to_owned();
             line_event(
                 env,
@@ -167,9 +191,19 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Get, ["visitor", "queue"]) => {
             let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
-            let info: serde_json::Value =
-                parse(to_dialog(env, &dialog, &hash, Method::Get, "/session", None::<&()>).await?)
-                    .await?;
+            let info: serde_json::Value = parse(
+                to_dialog(
+                    env,
+                    origin,
+                    &dialog,
+                    &hash,
+                    Method::Get,
+                    "/session",
+                    None::<&()>,
+                )
+                .await?,
+            )
+            .await?;
             let line = info["line"].as_str().unwrap_or_default().to_owned();
             call(
                 &stub(env, "LINES", &line)?,
@@ -471,9 +505,19 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             }
             let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
             let body: Left = read_json(&mut req).await?;
-            let info: serde_json::Value =
-                parse(to_dialog(env, &dialog, &hash, Method::Get, "/session", None::<&()>).await?)
-                    .await?;
+            let info: serde_json::Value = parse(
+                to_dialog(
+                    env,
+                    origin,
+                    &dialog,
+                    &hash,
+                    Method::Get,
+                    "/session",
+                    None::<&()>,
+                )
+                .await?,
+            )
+            .await?;
             let line = info["line"].as_str().unwrap_or_default().to_owned();
             let client = info["client"].as_str().unwrap_or_default().to_owned();
             let settings = line_settings(env, &line).await?;
@@ -524,14 +568,25 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             )
             .await?;
             let body: Copy = read_json(&mut req).await?;
-            let info: serde_json::Value =
-                parse(to_dialog(env, &dialog, &hash, Method::Get, "/session", None::<&()>).await?)
-                    .await?;
+            let info: serde_json::Value = parse(
+                to_dialog(
+                    env,
+                    origin,
+                    &dialog,
+                    &hash,
+                    Method::Get,
+                    "/session",
+                    None::<&()>,
+                )
+                .await?,
+            )
+            .await?;
             let line = info["line"].as_str().unwrap_or_default().to_owned();
             let settings = line_settings(env, &line).await?;
             let history: History = parse(
                 to_dialog(
                     env,
+                    origin,
                     &dialog,
                     &hash,
                     Method::Get,
@@ -792,8 +847,9 @@ async fn refresh_operator(env: &Env, account: &Account) -> R<()> {
     Ok(())
 }
 
-async fn widget_config(env: &Env, line: &str) -> ApiResult {
+async fn widget_config(env: &Env, line: &str, origin: Option<&str>) -> ApiResult {
     let s = line_settings(env, line).await?;
+    check_origin(&s, origin)?;
     let hours: serde_json::Value = call_json(
         &stub(env, "LINES", line)?,
         Method::Get,
@@ -821,12 +877,22 @@ async fn widget_config(env: &Env, line: &str) -> ApiResult {
 }
 
 /// Resumes the dialog of a valid token, or opens a new dialog on the line.
-async fn start_session(env: &Env, body: StartSession) -> ApiResult {
+async fn start_session(env: &Env, body: StartSession, origin: Option<&str>) -> ApiResult {
     let line = text::identifier("line", &body.line)?;
     let settings = line_settings(env, &line).await?;
+    check_origin(&settings, origin)?;
     if let Some(token) = body.token.as_deref() {
         if let Ok((dialog, hash)) = split_token(token) {
-            let resp = to_dialog(env, &dialog, &hash, Method::Get, "/session", None::<&()>).await?;
+            let resp = to_dialog(
+                env,
+                origin,
+                &dialog,
+                &hash,
+                Method::Get,
+                "/session",
+                None::<&()>,
+            )
+            .await?;
             if resp.status_code() == 200 {
                 let info: serde_json::Value = parse(resp).await?;
                 let same_line = info["line"] == line.as_str();
@@ -865,13 +931,23 @@ async fn start_session(env: &Env, body: StartSession) -> ApiResult {
     let secret = ids::random_hex(32).map_err(internal)?;
     let hash = ids::token_hash(&secret);
     let init = Init {
+        allowed_origins: settings.allowed_origins.clone(),
         line: line.clone(),
         dialog: dialog.clone(),
         client: client.clone(),
         typing_preview: settings.widget.typing_preview,
     };
     parse::<serde_json::Value>(
-        to_dialog(env, &dialog, &hash, Method::Post, "/init", Some(&init)).await?,
+        to_dialog(
+            env,
+            origin,
+            &dialog,
+            &hash,
+            Method::Post,
+            "/init",
+            Some(&init),
+        )
+        .await?,
     )
     .await?;
     line_event(
@@ -918,6 +994,7 @@ fn visitor_credentials(headers: &Headers, url: &Url) -> R<(String, String)> {
 
 async fn to_dialog<B: serde::Serialize>(
     env: &Env,
+    origin: Option<&str>,
     dialog: &str,
     hash: &str,
     method: Method,
@@ -929,9 +1006,24 @@ async fn to_dialog<B: serde::Serialize>(
         method,
         path,
         body,
-        &[(TOKEN_HASH_HEADER, hash)],
+        &[
+            (TOKEN_HASH_HEADER, hash),
+            (ORIGIN_HEADER, origin.unwrap_or("")),
+        ],
     )
     .await
+}
+
+/// Per-line allowed origins: a page elsewhere cannot use the line's widget.
+fn check_origin(settings: &LineSettings, origin: Option<&str>) -> R<()> {
+    if settings.origin_allowed(origin) {
+        Ok(())
+    } else {
+        Err(ProtocolError::new(
+            ErrorCode::Forbidden,
+            "this site is not allowed to use this line's chat",
+        ))
+    }
 }
 
 /// The line's record of a dialog, or 404.

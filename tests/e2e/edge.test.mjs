@@ -294,3 +294,32 @@ describe("quick answers, contacts and consents", () => {
     assert.equal(card.body.dialogs[0].id, v.dialog);
   });
 });
+
+describe("allowed origins", () => {
+  test("a line restricted to its shop refuses other sites' pages, before and after the session starts", async () => {
+    await makeLine(edge.base, admin, "origins", { allowed_origins: ["https://shop.example"] });
+    const from = (origin) => ({ Origin: origin });
+    const evilCfg = await api(edge.base, "GET", "/api/v1/lines/origins/widget", { headers: from("https://evil.example") });
+    assert.equal(evilCfg.status, 403);
+    assert.equal(evilCfg.body.error.code, "forbidden");
+    assert.equal((await api(edge.base, "GET", "/api/v1/lines/origins/widget", { headers: from("https://shop.example") })).status, 200);
+    const evilStart = await api(edge.base, "POST", "/api/v1/visitor/sessions", { headers: from("https://evil.example"), body: { line: "origins" } });
+    assert.equal(evilStart.status, 403);
+    const ok = await api(edge.base, "POST", "/api/v1/visitor/sessions", { headers: from("https://shop.example"), body: { line: "origins" } });
+    assert.equal(ok.status, 201);
+    const send = (origin) =>
+      api(edge.base, "POST", "/api/v1/visitor/messages", {
+        token: ok.body.token,
+        headers: from(origin),
+        body: { client_id: `o${Math.random().toString(36).slice(2)}`, text: "hi" },
+      });
+    assert.equal((await send("https://evil.example")).status, 403);
+    assert.equal((await send("https://shop.example")).status, 201);
+    const bad = await makeLine(edge.base, admin, "origins-bad").catch((e) => e);
+    assert.ok(!(bad instanceof Error));
+    const s = (await api(edge.base, "GET", "/api/v1/lines/origins-bad/settings", { token: admin.token })).body;
+    const refused = await api(edge.base, "PUT", "/api/v1/lines/origins-bad/settings", { token: admin.token, body: { ...s, allowed_origins: ["shop.example/path"] } });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.error.message, /^allowed_origins/);
+  });
+});

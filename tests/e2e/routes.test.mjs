@@ -1,0 +1,140 @@
+// The rest of the API surface against a real `wrangler dev`: account
+// administration, line directory and departments, presence and the
+// working day, invitations, supervisor rating, queue position, and the
+// visitor socket's typing and rating frames.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startEdge } from "./harness.mjs";
+import { api, login, makeLine, operatorSocket, socket, visitor, visitorSays, wsUrl } from "./client.mjs";
+
+let edge, admin, anna, boris, sveta;
+before(async () => {
+  edge = await startEdge();
+  [admin, anna, boris, sveta] = await Promise.all(["admin", "anna", "boris", "sveta"].map((w) => login(edge.base, w)));
+});
+after(async () => edge?.stop());
+
+test("administrators invite colleagues, change roles and dismiss them; dismissal ends sessions", async () => {
+  const created = await api(edge.base, "POST", "/api/v1/accounts", {
+    token: admin.token,
+    body: { login: "gleb", name: "Gleb", role: "operator", password: "gleb-password" },
+  });
+  assert.equal(created.status, 201);
+  const dup = await api(edge.base, "POST", "/api/v1/accounts", {
+    token: admin.token,
+    body: { login: "gleb", name: "Gleb 2", role: "operator", password: "gleb-password" },
+  });
+  assert.equal(dup.status, 409);
+  const weak = await api(edge.base, "POST", "/api/v1/accounts", { token: admin.token, body: { login: "weakling", name: "X", role: "operator", password: "short" } });
+  assert.match(weak.body.error.message, /^password/);
+  assert.equal((await api(edge.base, "POST", "/api/v1/accounts", { token: sveta.token, body: { login: "y1", name: "Y", role: "operator", password: "long-enough" } })).status, 403);
+  const gleb = await api(edge.base, "POST", "/api/v1/auth/login", { body: { login: "gleb", password: "gleb-password" } });
+  assert.equal(gleb.status, 200);
+  const promoted = await api(edge.base, "PATCH", `/api/v1/accounts/${created.body.id}`, { token: admin.token, body: { role: "supervisor", position: "Tea expert" } });
+  assert.equal(promoted.body.role, "supervisor");
+  assert.equal(promoted.body.position, "Tea expert");
+  const dismissed = await api(edge.base, "PATCH", `/api/v1/accounts/${created.body.id}`, { token: admin.token, body: { dismissed: true } });
+  assert.equal(dismissed.body.dismissed, true);
+  assert.equal((await api(edge.base, "GET", "/api/v1/me", { token: gleb.body.token })).status, 401);
+  assert.equal((await api(edge.base, "POST", "/api/v1/auth/login", { body: { login: "gleb", password: "gleb-password" } })).status, 401);
+});
+
+test("lines are listed, get departments, and can be deleted (L3)", async () => {
+  await makeLine(edge.base, admin, "dept", { mode: "strict_order", queueLogins: [] });
+  const list = await api(edge.base, "GET", "/api/v1/lines", { token: anna.token });
+  assert.ok(list.body.some((l) => l.id === "dept"));
+  const dep = await api(edge.base, "PUT", "/api/v1/lines/dept/departments/sales", { token: admin.token, body: { members: [boris.id, anna.id] } });
+  assert.equal(dep.status, 200);
+  const s = (await api(edge.base, "GET", "/api/v1/lines/dept/settings", { token: admin.token })).body;
+  s.queue = [{ kind: "department", id: "sales" }];
+  const accounts = (await api(edge.base, "GET", "/api/v1/accounts", { token: admin.token })).body;
+  assert.ok(accounts.length >= 4);
+  // Departments name operators the line must know: list them once directly.
+  s.queue = [{ kind: "operator", id: boris.id }, { kind: "operator", id: anna.id }, { kind: "department", id: "sales" }];
+  assert.equal((await api(edge.base, "PUT", "/api/v1/lines/dept/settings", { token: admin.token, body: s })).status, 200);
+  const b = await operatorSocket(edge.base, "dept", boris);
+  const v = await visitor(edge.base, "dept");
+  await b.next((f) => f.type === "offer" && f.dialog === v.dialog);
+  b.close();
+  const del = await api(edge.base, "DELETE", "/api/v1/lines/dept", { token: admin.token });
+  assert.equal(del.status, 200);
+  assert.equal((await api(edge.base, "GET", "/api/v1/lines/dept/widget")).status, 404);
+  const after = await api(edge.base, "GET", "/api/v1/lines", { token: anna.token });
+  assert.ok(!after.body.some((l) => l.id === "dept"));
+});
+
+test("presence and the working day decide who is offered dialogs (Q4); the queue tells the visitor its place", async () => {
+  await makeLine(edge.base, admin, "presence", { mode: "strict_order", work_time_tracking: true });
+  const ops = await api(edge.base, "GET", "/api/v1/lines/presence/operators", { token: anna.token });
+  assert.equal(ops.body.operators.length, 2);
+  // Nobody has started the working day: the visitor waits, first in the queue.
+  const v = await visitor(edge.base, "presence");
+  const q = await api(edge.base, "GET", "/api/v1/visitor/queue", { token: v.token });
+  assert.equal(q.body.queue.position, 1);
+  const a = await operatorSocket(edge.base, "presence", anna);
+  assert.equal((await api(edge.base, "POST", "/api/v1/lines/presence/working-day", { token: anna.token, body: { started: true } })).status, 200);
+  await a.next((f) => f.type === "offer" && f.dialog === v.dialog);
+  assert.equal((await api(edge.base, "GET", "/api/v1/visitor/queue", { token: v.token })).body.queue, null);
+  const away = await api(edge.base, "POST", "/api/v1/lines/presence/presence", { token: anna.token, body: { presence: "away" } });
+  assert.equal(away.status, 200);
+  const bad = await api(edge.base, "POST", "/api/v1/lines/presence/presence", { token: anna.token, body: { presence: "sleeping" } });
+  assert.equal(bad.status, 400);
+  a.close();
+});
+
+test("invite, hidden talk, leave, supervisor rating, and the visitor socket's typing and rating frames", async () => {
+  await makeLine(edge.base, admin, "invite", { mode: "strict_order", close_on_rating: true });
+  const a = await operatorSocket(edge.base, "invite", anna);
+  const b = await operatorSocket(edge.base, "invite", boris);
+  const v = await visitor(edge.base, "invite");
+  const vs = await socket(wsUrl(edge.base, `/api/v1/visitor/ws?token=${v.token}`));
+  await vs.next((f) => f.type === "welcome");
+  await visitorSays(edge.base, v, "Can two of you help me choose?");
+  await a.next((f) => f.type === "offer" && f.dialog === v.dialog);
+  await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/accept`, { token: anna.token });
+  const inv = await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/invite`, { token: anna.token, body: { operator: boris.id } });
+  assert.equal(inv.status, 200);
+  // W1: the visitor's draft reaches the dialog's operators, text included.
+  vs.send({ type: "typing", draft: "I like smoky te" });
+  const typing = await b.next((f) => f.type === "typing" && f.dialog === v.dialog);
+  assert.equal(typing.preview, "I like smoky te");
+  const said = await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/messages`, {
+    token: boris.token,
+    body: { client_id: "boris-1", text: "Lapsang it is!" },
+  });
+  assert.equal(said.status, 201);
+  await vs.next((f) => f.type === "message" && f.message.text === "Lapsang it is!");
+  assert.equal((await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/leave`, { token: boris.token })).status, 200);
+  const gone = await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/messages`, {
+    token: boris.token,
+    body: { client_id: "boris-2", text: "still here?" },
+  });
+  assert.equal(gone.status, 403);
+  const opRate = await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/rating`, { token: anna.token, body: { score: 5 } });
+  assert.equal(opRate.status, 403, "only supervisors rate (R2)");
+  const supRate = await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/rating`, { token: sveta.token, body: { score: 4, comment: "Good upsell" } });
+  assert.equal(supRate.status, 200);
+  await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/close`, { token: anna.token });
+  await vs.next((f) => f.type === "message" && f.message.kind === "rating_request");
+  vs.send({ type: "rate", score: 5, comment: "Thanks!" });
+  // R3: the rating finishes the session.
+  const deadline = Date.now() + 10_000;
+  let state;
+  while (Date.now() < deadline) {
+    const list = (await api(edge.base, "GET", "/api/v1/lines/invite/dialogs", { token: sveta.token })).body.dialogs;
+    const d = list.find((x) => x.id === v.dialog);
+    state = d.status.state;
+    if (state === "finished") {
+      assert.equal(d.client_rating.score, 5);
+      assert.equal(d.supervisor_rating.score, 4);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  assert.equal(state, "finished");
+  vs.send({ type: "ping" });
+  await vs.next((f) => f.type === "pong");
+  vs.close();
+  a.close();
+  b.close();
+});

@@ -16,6 +16,23 @@ pub struct Contacts {
     pub phone: Option<String>,
 }
 
+impl Contacts {
+    /// Trimmed fields, blanks as absent: what is stored.
+    pub fn normalized(&self) -> Contacts {
+        let clean = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Contacts {
+            name: clean(&self.name),
+            email: clean(&self.email),
+            phone: clean(&self.phone),
+        }
+    }
+}
+
 /// One consent received: who, when, which text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentRecord {

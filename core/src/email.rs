@@ -63,6 +63,59 @@ pub fn transcript_copy(
     Ok(OutgoingEmail { to, subject, body })
 }
 
+/// K2/Q12: a notification for a supervisor or operator, in the line's
+/// language.
+pub fn notice(
+    to: &str,
+    line_name: &str,
+    language: &str,
+    notice: &crate::line::Notice,
+) -> Result<OutgoingEmail, ProtocolError> {
+    use crate::line::{KpiKind, Notice};
+    let to = address(to)?;
+    let ru = language == "ru";
+    let (subject, body) = match notice {
+        Notice::KpiMissed {
+            dialog,
+            kpi,
+            operator,
+        } => {
+            let what = match (kpi, ru) {
+                (KpiKind::FirstAnswer, false) => "time to first answer",
+                (KpiKind::Answer, false) => "time to answer",
+                (KpiKind::FirstAnswer, true) => "время до первого ответа",
+                (KpiKind::Answer, true) => "время ответа",
+            };
+            let who = operator.clone().unwrap_or_else(|| "—".into());
+            if ru {
+                (
+                    format!("{line_name}: нарушен KPI «{what}»"),
+                    format!("Диалог {dialog} не обработан вовремя ({what}). Оператор: {who}.\n"),
+                )
+            } else {
+                (
+                    format!("{line_name}: KPI missed — {what}"),
+                    format!("Dialog {dialog} was not handled in time ({what}). Operator: {who}.\n"),
+                )
+            }
+        }
+        Notice::UnclosedLimitReached { operator, limit } => {
+            if ru {
+                (
+                    format!("{line_name}: достигнут лимит незакрытых диалогов"),
+                    format!("У оператора {operator} {limit} незакрытых диалогов; закройте неактивные.\n"),
+                )
+            } else {
+                (
+                    format!("{line_name}: unclosed dialog limit reached"),
+                    format!("Operator {operator} holds {limit} unclosed dialogs; please close inactive ones.\n"),
+                )
+            }
+        }
+    };
+    Ok(OutgoingEmail { to, subject, body })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +148,19 @@ mod tests {
         assert_eq!(e.body, "Вы: Привет\nАнна: Здравствуйте!\n");
         let e = transcript_copy("a@b.ru", "Tea", "en", &m[..1]).unwrap();
         assert!(e.subject.starts_with("A copy"));
+    }
+
+    #[test]
+    fn a_kpi_notice_names_the_dialog_and_the_indicator() {
+        let n = crate::line::Notice::KpiMissed {
+            dialog: "d7".into(),
+            kpi: crate::line::KpiKind::FirstAnswer,
+            operator: Some("anna".into()),
+        };
+        let e = notice("sveta@shop.example", "Tea", "en", &n).unwrap();
+        assert_eq!(e.subject, "Tea: KPI missed — time to first answer");
+        assert!(e.body.contains("d7") && e.body.contains("anna"));
+        assert!(notice("sveta", "Tea", "en", &n).is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::migrations::{migrate, Migration};
 use crate::rpc;
 use crate::sql::{rows, run};
 use openline_core::consent::{ConsentRecord, Contacts};
-use openline_core::line::{Effect, Event, Line};
+use openline_core::line::{Effect, Event, Line, Notice};
 use openline_core::operator::{Operator, Presence};
 use openline_core::protocol::frames::OperatorEvent;
 use openline_core::protocol::{Account, PROTOCOL_VERSION};
@@ -23,6 +23,9 @@ use worker::{
     durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorageValue as V,
     State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
+
+/// How long finished dialogs stay in the line's state (core time).
+const RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 /// Header through which the worker names the authenticated operator.
 pub const OPERATOR_HEADER: &str = "x-openline-operator";
@@ -169,7 +172,16 @@ impl DurableObject for LineObject {
 
     async fn alarm(&self) -> Result<Response> {
         let now = clock::core_now(&self.env);
-        let effects = match self.step(|line| Ok(line.handle_timeout(now))).await {
+        let effects = match self
+            .step(|line| {
+                let fx = line.handle_timeout(now);
+                // Keep the line's state bounded: finished dialogs older than
+                // 30 days live on only in their own objects.
+                line.prune_finished(now - RETENTION_MS);
+                Ok(fx)
+            })
+            .await
+        {
             Ok(fx) => fx,
             Err(e) => {
                 worker::console_error!("alarm: {e}");
@@ -433,6 +445,7 @@ impl LineObject {
                 )
             }
             (Method::Get, "/quick-answers") => {
+                self.load()?;
                 let q = url
                     .query_pairs()
                     .find(|(k, _)| k == "q")
@@ -448,6 +461,7 @@ impl LineObject {
                 json(200, &serde_json::json!({ "quick_answers": hits }))
             }
             (Method::Post, "/quick-answers") => {
+                self.load()?;
                 #[derive(Deserialize)]
                 struct Create {
                     items: Vec<QuickAnswerInput>,
@@ -480,6 +494,7 @@ impl LineObject {
                 json(201, &serde_json::json!({ "quick_answers": created }))
             }
             (Method::Put, p) if p.starts_with("/quick-answers/") => {
+                self.load()?;
                 let id = p.trim_start_matches("/quick-answers/").to_owned();
                 let v = read_json::<QuickAnswerInput>(&mut req).await?.validated()?;
                 let found: Vec<QaRow> = rows(
@@ -514,6 +529,7 @@ impl LineObject {
                 )
             }
             (Method::Delete, p) if p.starts_with("/quick-answers/") => {
+                self.load()?;
                 run(
                     &self.sql(),
                     "DELETE FROM quick_answers WHERE id = ?",
@@ -522,6 +538,7 @@ impl LineObject {
                 json(200, &serde_json::json!({ "ok": true }))
             }
             (Method::Post, "/contacts") => {
+                self.load()?;
                 let body: ContactsLeft = read_json(&mut req).await?;
                 let sql = self.sql();
                 run(
@@ -546,6 +563,7 @@ impl LineObject {
                 json(200, &serde_json::json!({ "ok": true }))
             }
             (Method::Get, "/consents") => {
+                self.load()?;
                 let c: Vec<ConsentRow> = rows(
                     &self.sql(),
                     "SELECT client, version, text, at FROM consents ORDER BY id DESC LIMIT 1000",
@@ -781,7 +799,13 @@ impl LineObject {
                         V::from(clock::real_now()),
                     ],
                 )?;
-                self.send_to(&to, &OperatorEvent::Notify { notice });
+                self.send_to(
+                    &to,
+                    &OperatorEvent::Notify {
+                        notice: notice.clone(),
+                    },
+                );
+                self.mail_notice(&to, &notice).await?;
             }
             Effect::Rated { dialog, by, rating } => run(
                 &self.sql(),
@@ -819,6 +843,42 @@ impl LineObject {
                 .await?;
             }
             Effect::BotTakes { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// K2: recipients whose login is an e-mail address also get an e-mail
+    /// through the outbox.
+    async fn mail_notice(
+        &self,
+        to: &[String],
+        notice: &Notice,
+    ) -> std::result::Result<(), ProtocolError> {
+        let accounts: Vec<Account> = rpc::call_json(
+            &rpc::stub(&self.env, "ACCOUNTS", "accounts")?,
+            Method::Get,
+            "/accounts",
+            None::<&()>,
+        )
+        .await?;
+        let (name, language) = {
+            let guard = self.line.borrow();
+            let s = guard.as_ref().map(|(_, l)| l.settings());
+            (
+                s.map(|s| s.name.clone()).unwrap_or_default(),
+                s.map(|s| s.language.clone()).unwrap_or_default(),
+            )
+        };
+        let outbox = rpc::stub(&self.env, "OUTBOX", "outbox")?;
+        for a in accounts
+            .iter()
+            .filter(|a| to.contains(&a.id) && a.login.contains('@'))
+        {
+            let mail = openline_core::email::notice(&a.login, &name, &language, notice)?;
+            rpc::parse::<serde_json::Value>(
+                rpc::call(&outbox, Method::Post, "/enqueue", Some(&mail), &[]).await?,
+            )
+            .await?;
         }
         Ok(())
     }

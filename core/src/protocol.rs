@@ -114,6 +114,14 @@ pub struct WidgetConfig {
     /// A1: the consent text to accept before sending contact data.
     #[serde(default)]
     pub consent: Option<crate::settings::ConsentText>,
+    /// O1: how operators appear (own profile, the line's replacement card,
+    /// or hidden).
+    #[serde(default = "own")]
+    pub presentation: crate::settings::Presentation,
+}
+
+fn own() -> crate::settings::Presentation {
+    crate::settings::Presentation::Own
 }
 
 fn yes() -> bool {

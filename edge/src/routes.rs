@@ -872,6 +872,7 @@ async fn widget_config(env: &Env, line: &str, origin: Option<&str>) -> ApiResult
             busy_form: s.widget.busy_form,
             typing_preview: s.widget.typing_preview,
             consent: s.consent.clone(),
+            presentation: s.presentation.clone(),
         },
     )
 }

@@ -120,13 +120,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Post, ["visitor", "messages"]) => {
             let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
-            limits::check(
-                env,
-                "MESSAGE_LIMITER",
-                format!("dialog:{dialog}"),
-                "messages",
-            )
-            .await?;
+            limits::check(env, "MESSAGE_LIMITER", format!("dialog:{hash}"), "messages").await?;
             let body: SendMessage = read_json(&mut req).await?;
             to_dialog(
                 env,
@@ -163,20 +157,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             let comment = body
                 .comment
                 .map(|c| c.chars().take(2000).collect::<String>());
-            let info: serde_json::Value = parse(
-                to_dialog(
-                    env,
-                    origin,
-                    &dialog,
-                    &hash,
-                    Method::Get,
-                    "/session",
-                    None::<&()>,
-                )
-                .await?,
-            )
-            .await?;
-            let line = info["line"].as_str().unwrap_or_default().to_owned();
+            let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
             line_event(
                 env,
                 &line,
@@ -191,20 +172,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Get, ["visitor", "queue"]) => {
             let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
-            let info: serde_json::Value = parse(
-                to_dialog(
-                    env,
-                    origin,
-                    &dialog,
-                    &hash,
-                    Method::Get,
-                    "/session",
-                    None::<&()>,
-                )
-                .await?,
-            )
-            .await?;
-            let line = info["line"].as_str().unwrap_or_default().to_owned();
+            let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
             call(
                 &stub(env, "LINES", &line)?,
                 Method::Get,
@@ -505,21 +473,8 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             }
             let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
             let body: Left = read_json(&mut req).await?;
-            let info: serde_json::Value = parse(
-                to_dialog(
-                    env,
-                    origin,
-                    &dialog,
-                    &hash,
-                    Method::Get,
-                    "/session",
-                    None::<&()>,
-                )
-                .await?,
-            )
-            .await?;
-            let line = info["line"].as_str().unwrap_or_default().to_owned();
-            let client = info["client"].as_str().unwrap_or_default().to_owned();
+            let VisitorDialog { line, client } =
+                visitor_dialog(env, origin, &dialog, &hash).await?;
             let settings = line_settings(env, &line).await?;
             let consent = accept_contacts(
                 &client,
@@ -563,25 +518,12 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             limits::check(
                 env,
                 "MESSAGE_LIMITER",
-                format!("email:{dialog}"),
+                format!("email:{hash}"),
                 "e-mail requests",
             )
             .await?;
             let body: Copy = read_json(&mut req).await?;
-            let info: serde_json::Value = parse(
-                to_dialog(
-                    env,
-                    origin,
-                    &dialog,
-                    &hash,
-                    Method::Get,
-                    "/session",
-                    None::<&()>,
-                )
-                .await?,
-            )
-            .await?;
-            let line = info["line"].as_str().unwrap_or_default().to_owned();
+            let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
             let settings = line_settings(env, &line).await?;
             let history: History = parse(
                 to_dialog(
@@ -1025,6 +967,37 @@ fn check_origin(settings: &LineSettings, origin: Option<&str>) -> R<()> {
             "this site is not allowed to use this line's chat",
         ))
     }
+}
+
+/// The line and client of the visitor's dialog (checks the token and origin).
+struct VisitorDialog {
+    line: String,
+    client: String,
+}
+
+async fn visitor_dialog(
+    env: &Env,
+    origin: Option<&str>,
+    dialog: &str,
+    hash: &str,
+) -> R<VisitorDialog> {
+    let info: serde_json::Value = parse(
+        to_dialog(
+            env,
+            origin,
+            dialog,
+            hash,
+            Method::Get,
+            "/session",
+            None::<&()>,
+        )
+        .await?,
+    )
+    .await?;
+    Ok(VisitorDialog {
+        line: info["line"].as_str().unwrap_or_default().to_owned(),
+        client: info["client"].as_str().unwrap_or_default().to_owned(),
+    })
 }
 
 /// The line's record of a dialog, or 404.

@@ -12,6 +12,7 @@ use crate::rpc;
 use crate::sql::{rows, run};
 use openline_core::conversation::{Conversation, Delivery, Recipient, Sender};
 use openline_core::line::{ClientNotice, Event};
+use openline_core::operator::OperatorCard;
 use openline_core::protocol::frames::{OperatorEvent, VisitorEvent, VisitorFrame};
 use openline_core::protocol::{Author, ChatMessage, History, SendMessage, PROTOCOL_VERSION};
 use openline_core::{text, ErrorCode, ProtocolError};
@@ -232,6 +233,15 @@ impl DialogObject {
                     "UPDATE dialog SET line = ? WHERE id = 1",
                     vec![V::from(l.line)],
                 )?;
+                json(200, &serde_json::json!({ "ok": true }))
+            }
+            (Method::Post, "/operator-typing") => {
+                let card: Option<OperatorCard> = read_json(&mut req).await?;
+                for ws in self.state.get_websockets_with_tag("visitor") {
+                    let _ = ws.send(&VisitorEvent::Typing {
+                        operator: card.clone(),
+                    });
+                }
                 json(200, &serde_json::json!({ "ok": true }))
             }
             (Method::Get, "/operator-history") => json(200, &self.history(after, true)?),
@@ -560,6 +570,11 @@ impl DialogObject {
             self.append(&client_id, &Author::System, &text, false, Some(kind))?;
         if created {
             self.deliver(&Sender::System, &message, None).await?;
+            for ws in self.state.get_websockets_with_tag("visitor") {
+                let _ = ws.send(&VisitorEvent::Notice {
+                    notice: notice.clone(),
+                });
+            }
         }
         json(200, &message)
     }

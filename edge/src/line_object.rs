@@ -12,7 +12,7 @@ use crate::sql::{rows, run};
 use openline_core::consent::{ConsentRecord, Contacts};
 use openline_core::line::{Effect, Event, Line, Notice};
 use openline_core::operator::{Operator, Presence};
-use openline_core::protocol::frames::OperatorEvent;
+use openline_core::protocol::frames::{OperatorEvent, OperatorFrame};
 use openline_core::protocol::{Account, PROTOCOL_VERSION};
 use openline_core::quick_answers::{search, QuickAnswer, QuickAnswerInput};
 use openline_core::settings::{LineSettings, QueueEntry};
@@ -197,11 +197,30 @@ impl DurableObject for LineObject {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
-        // The console talks over HTTP; the socket only needs liveness.
-        if let WebSocketIncomingMessage::String(s) = message {
-            if s.contains("\"ping\"") {
-                let _ = ws.send(&OperatorEvent::Pong);
+        // Actions go over HTTP; the socket carries liveness and typing.
+        let WebSocketIncomingMessage::String(raw) = message else {
+            return Ok(());
+        };
+        let reply = match serde_json::from_str::<OperatorFrame>(&raw) {
+            Ok(OperatorFrame::Ping) => Some(OperatorEvent::Pong),
+            Ok(OperatorFrame::Typing { dialog }) => {
+                match self.operator_typing(&ws, &dialog).await {
+                    Ok(()) => None,
+                    Err(error) => Some(OperatorEvent::Error { error }),
+                }
             }
+            Ok(_) => Some(OperatorEvent::Error {
+                error: ProtocolError::new(
+                    ErrorCode::BadRequest,
+                    "this action goes through the HTTP API",
+                ),
+            }),
+            Err(e) => Some(OperatorEvent::Error {
+                error: ProtocolError::new(ErrorCode::BadRequest, format!("invalid frame: {e}")),
+            }),
+        };
+        if let Some(r) = reply {
+            let _ = ws.send(&r);
         }
         Ok(())
     }
@@ -733,6 +752,43 @@ impl LineObject {
         if let Ok(fx) = fx {
             self.apply(fx).await;
         }
+    }
+
+    /// An operator types in a dialog they are in: the visitor sees an
+    /// indicator (never the text), with the operator as O1 presents them.
+    async fn operator_typing(
+        &self,
+        ws: &WebSocket,
+        dialog: &str,
+    ) -> std::result::Result<(), ProtocolError> {
+        let operator = ws
+            .deserialize_attachment::<String>()
+            .map_err(internal)?
+            .ok_or_else(|| ProtocolError::new(ErrorCode::Unauthorized, "unknown socket"))?;
+        self.load()?;
+        let card = {
+            let guard = self.line.borrow();
+            let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+            let d = line
+                .dialog(dialog)
+                .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such dialog"))?;
+            let involved =
+                d.status.owner() == Some(operator.as_str()) || d.invited.contains(&operator);
+            if !involved {
+                return Err(ProtocolError::new(
+                    ErrorCode::Forbidden,
+                    "you are not in this dialog",
+                ));
+            }
+            line.operator(&operator)
+                .and_then(|o| openline_core::operator::present(o, &line.settings().presentation))
+        };
+        let stub = rpc::stub(&self.env, "DIALOGS", dialog)?;
+        rpc::parse::<serde_json::Value>(
+            rpc::call(&stub, Method::Post, "/operator-typing", Some(&card), &[]).await?,
+        )
+        .await?;
+        Ok(())
     }
 
     fn send_to(&self, operators: &[String], event: &OperatorEvent) {

@@ -98,6 +98,13 @@ test("invite, hidden talk, leave, supervisor rating, and the visitor socket's ty
   vs.send({ type: "typing", draft: "I like smoky te" });
   const typing = await b.next((f) => f.type === "typing" && f.dialog === v.dialog);
   assert.equal(typing.preview, "I like smoky te");
+  // An operator's typing reaches the visitor as an indicator, without text.
+  a.send({ type: "typing", dialog: v.dialog });
+  const opTyping = await vs.next((f) => f.type === "typing");
+  assert.equal(opTyping.operator.name, "Anna");
+  a.send({ type: "close", dialog: v.dialog });
+  const refused = await a.next((f) => f.type === "error");
+  assert.equal(refused.error.code, "bad_request");
   const said = await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/messages`, {
     token: boris.token,
     body: { client_id: "boris-1", text: "Lapsang it is!" },
@@ -116,6 +123,7 @@ test("invite, hidden talk, leave, supervisor rating, and the visitor socket's ty
   assert.equal(supRate.status, 200);
   await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/close`, { token: anna.token });
   await vs.next((f) => f.type === "message" && f.message.kind === "rating_request");
+  await vs.next((f) => f.type === "notice" && f.notice.kind === "rating_request");
   vs.send({ type: "rate", score: 5, comment: "Thanks!" });
   // R3: the rating finishes the session.
   const deadline = Date.now() + 10_000;

@@ -31,3 +31,22 @@ pub fn new_client_id() -> String {
     let rand = (js_sys::Math::random() * 1e12) as u64;
     format!("w{now:x}-{rand:x}")
 }
+
+fn outbox_key(line: &str) -> String {
+    format!("openline:{line}:outbox")
+}
+
+/// Messages typed but not yet confirmed by the edge: they survive a reload
+/// and are resent with the same client id, so they are stored once.
+pub fn load_outbox(line: &str) -> Vec<openline_core::protocol::SendMessage> {
+    local()
+        .and_then(|s| s.get_item(&outbox_key(line)).ok().flatten())
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .unwrap_or_default()
+}
+
+pub fn save_outbox(line: &str, outbox: &[openline_core::protocol::SendMessage]) {
+    if let (Some(storage), Ok(json)) = (local(), serde_json::to_string(outbox)) {
+        let _ = storage.set_item(&outbox_key(line), &json);
+    }
+}

@@ -1,0 +1,86 @@
+// The widget live in headless Chromium against the real edge: operator
+// replies and typing arrive without a reload, a network cut loses and
+// duplicates nothing, hostile text renders as text, and closing asks for a
+// rating that reaches the line.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
+import { api, login, operatorSocket } from "./client.mjs";
+
+let edge, browser, anna;
+before(async () => {
+  edge = await startEdge();
+  browser = await launchBrowser();
+  anna = await login(edge.base, "anna");
+});
+after(async () => {
+  await browser?.close();
+  await edge?.stop();
+});
+
+async function until(fn, what, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+test("replies and typing arrive live; a network cut loses and duplicates nothing; rating after close", async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${edge.base}/`);
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const panel = page.getByRole("dialog", { name: "Chat with Northwind Tea" });
+  await panel.getByLabel("Message").fill("Do you ship to Lisbon?");
+  await panel.getByRole("button", { name: "Send" }).click();
+  await panel.locator('li[data-delivery="sent"]', { hasText: "Do you ship to Lisbon?" }).waitFor();
+  const session = await page.evaluate(() => JSON.parse(localStorage.getItem("openline:demo:session")));
+
+  // Anna (online through her console socket) takes the dialog and answers.
+  const console = await operatorSocket(edge.base, "demo", anna);
+  await api(edge.base, "POST", `/api/v1/lines/demo/dialogs/${session.dialog}/accept`, { token: anna.token });
+  console.send({ type: "typing", dialog: session.dialog });
+  await panel.getByText("Anna is typing…").waitFor();
+  const reply = (text, id) =>
+    api(edge.base, "POST", `/api/v1/lines/demo/dialogs/${session.dialog}/messages`, { token: anna.token, body: { client_id: id, text } });
+  assert.equal((await reply("Yes — Lisbon in 3 days.", "anna-1")).status, 201);
+  await panel.getByText("Yes — Lisbon in 3 days.").waitFor();
+  await panel.getByText("Anna", { exact: true }).first().waitFor();
+
+  // Hostile text is shown as text.
+  await reply('<img src=x onerror="window.__pwned=1">', "anna-2");
+  await panel.getByText('<img src=x onerror="window.__pwned=1">').waitFor();
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await panel.locator("img").count(), 0);
+
+  // The network drops; the visitor writes anyway; it comes back.
+  await browser.context.setOffline(true);
+  await panel.getByLabel("Message").fill("Written while offline");
+  await panel.getByRole("button", { name: "Send" }).click();
+  await panel.locator("li.ol-from-visitor", { hasText: "Written while offline" }).waitFor();
+  await screenshot(page, "widget-offline");
+  await browser.context.setOffline(false);
+  await panel.locator('li[data-delivery="sent"]', { hasText: "Written while offline" }).waitFor({ timeout: 30_000 });
+  const history = await api(edge.base, "GET", "/api/v1/visitor/messages", { token: session.token });
+  const texts = history.body.messages.map((m) => m.text);
+  assert.equal(texts.filter((t) => t === "Written while offline").length, 1, "stored once");
+  assert.equal(await panel.locator("li", { hasText: "Written while offline" }).count(), 1, "shown once");
+
+  // A reply while the page was reconnecting is not missed.
+  await reply("Anything else?", "anna-3");
+  await panel.getByText("Anything else?").waitFor();
+
+  // Close → the rating request → five stars → stored on the line.
+  await api(edge.base, "POST", `/api/v1/lines/demo/dialogs/${session.dialog}/close`, { token: anna.token });
+  await panel.getByRole("button", { name: "Rate 5 of 5" }).click();
+  await panel.getByText("Thank you for your rating!").waitFor();
+  await screenshot(page, "widget-rated");
+  await until(async () => {
+    const list = (await api(edge.base, "GET", "/api/v1/lines/demo/dialogs", { token: anna.token })).body.dialogs;
+    return list.find((d) => d.id === session.dialog)?.client_rating?.score === 5;
+  }, "the rating on the line");
+  console.close();
+  await page.close();
+});

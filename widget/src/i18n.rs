@@ -1,0 +1,64 @@
+//! The widget's texts in Russian and English, in one catalogue: the line's
+//! language wins, then the browser's.
+
+/// Every text the widget shows, in one language.
+pub struct Texts {
+    pub message_label: &'static str,
+    pub placeholder: &'static str,
+    pub send: &'static str,
+    pub close_chat: &'static str,
+    pub typing: &'static str,
+    pub someone_typing: &'static str,
+    pub offline: &'static str,
+    pub rate_prompt: &'static str,
+    pub rate_star: &'static str,
+    pub rated: &'static str,
+    pub not_sent: &'static str,
+    pub reconnecting: &'static str,
+}
+
+const EN: Texts = Texts {
+    message_label: "Message",
+    placeholder: "Write a message…",
+    send: "Send",
+    close_chat: "Close chat",
+    typing: "is typing…",
+    someone_typing: "The operator is typing…",
+    offline: "No connection to the chat service. We will retry.",
+    rate_prompt: "How did we do?",
+    rate_star: "Rate {n} of 5",
+    rated: "Thank you for your rating!",
+    not_sent: "Not sent yet — will retry",
+    reconnecting: "Reconnecting…",
+};
+
+const RU: Texts = Texts {
+    message_label: "Сообщение",
+    placeholder: "Напишите сообщение…",
+    send: "Отправить",
+    close_chat: "Закрыть чат",
+    typing: "печатает…",
+    someone_typing: "Оператор печатает…",
+    offline: "Нет связи с чатом. Мы повторим попытку.",
+    rate_prompt: "Оцените, пожалуйста, наш ответ",
+    rate_star: "Оценка {n} из 5",
+    rated: "Спасибо за оценку!",
+    not_sent: "Ещё не отправлено — повторим",
+    reconnecting: "Восстанавливаем связь…",
+};
+
+/// The catalogue for a language code (`ru`, `ru-RU`, `en`…); English otherwise.
+pub fn texts(language: &str) -> &'static Texts {
+    if language.to_lowercase().starts_with("ru") {
+        &RU
+    } else {
+        &EN
+    }
+}
+
+/// The browser's preferred language.
+pub fn browser_language() -> String {
+    web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_else(|| "en".into())
+}

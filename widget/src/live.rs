@@ -1,0 +1,108 @@
+//! The visitor's live connection: a WebSocket that resumes from the last
+//! sequence number seen and reconnects with back-off, so replies arrive
+//! without polling and nothing is missed across network cuts.
+
+use openline_core::protocol::frames::{VisitorEvent, VisitorFrame};
+use openline_core::protocol::PROTOCOL_VERSION;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, WebSocket};
+
+/// Longest wait between reconnection attempts.
+const MAX_BACKOFF_MS: i32 = 15_000;
+
+/// A self-reconnecting visitor socket.
+pub struct Live {
+    url: String,
+    last_seq: Rc<Cell<u64>>,
+    backoff_ms: Cell<i32>,
+    socket: RefCell<Option<WebSocket>>,
+    on_event: Box<dyn Fn(VisitorEvent)>,
+    on_status: Box<dyn Fn(bool)>,
+}
+
+impl Live {
+    /// Connects now; `on_event` gets every frame, `on_status` the
+    /// connected/disconnected state.
+    pub fn start(
+        url: String,
+        last_seq: Rc<Cell<u64>>,
+        on_event: impl Fn(VisitorEvent) + 'static,
+        on_status: impl Fn(bool) + 'static,
+    ) -> Rc<Live> {
+        let live = Rc::new(Live {
+            url,
+            last_seq,
+            backoff_ms: Cell::new(500),
+            socket: RefCell::new(None),
+            on_event: Box::new(on_event),
+            on_status: Box::new(on_status),
+        });
+        Live::connect(&live);
+        live
+    }
+
+    fn connect(this: &Rc<Live>) {
+        let Ok(ws) = WebSocket::new(&this.url) else {
+            Live::retry(this);
+            return;
+        };
+        let me = Rc::clone(this);
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            me.backoff_ms.set(500);
+            (me.on_status)(true);
+            me.send(&VisitorFrame::Hello {
+                protocol: PROTOCOL_VERSION,
+                after: me.last_seq.get(),
+            });
+        });
+        let me = Rc::clone(this);
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            if let Some(text) = e.data().as_string() {
+                if let Ok(event) = serde_json::from_str::<VisitorEvent>(&text) {
+                    (me.on_event)(event);
+                }
+            }
+        });
+        let me = Rc::clone(this);
+        let on_close = Closure::<dyn FnMut()>::new(move || {
+            (me.on_status)(false);
+            me.socket.borrow_mut().take();
+            Live::retry(&me);
+        });
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        // The socket lives as long as the page: its handlers too.
+        on_open.forget();
+        on_message.forget();
+        on_close.forget();
+        *this.socket.borrow_mut() = Some(ws);
+    }
+
+    fn retry(this: &Rc<Live>) {
+        let delay = this.backoff_ms.get();
+        this.backoff_ms.set((delay * 2).min(MAX_BACKOFF_MS));
+        let me = Rc::clone(this);
+        let again = Closure::once_into_js(move || Live::connect(&me));
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                again.unchecked_ref(),
+                delay,
+            );
+        }
+    }
+
+    /// Sends a frame if connected; frames are best-effort (messages go over
+    /// HTTP with an outbox).
+    pub fn send(&self, frame: &VisitorFrame) {
+        if let (Some(ws), Ok(json)) = (self.socket.borrow().as_ref(), serde_json::to_string(frame))
+        {
+            if ws.ready_state() == WebSocket::OPEN {
+                let _ = ws.send_with_str(&json);
+            }
+        }
+    }
+}

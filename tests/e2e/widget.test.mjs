@@ -84,3 +84,29 @@ test("replies and typing arrive live; a network cut loses and duplicates nothing
   console.close();
   await page.close();
 });
+
+test("outside working hours the widget says when the line opens (H4), in the line's language", async () => {
+  const admin = await login(edge.base, "admin");
+  const s = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
+  const now = new Date();
+  const from = (now.getUTCHours() * 60 + now.getUTCMinutes() + 120) % 1380;
+  const day = [{ from_min: from, to_min: from + 30 }];
+  s.hours = { time_zone: "UTC", week: [day, day, day, day, day, day, day], holidays: [] };
+  s.language = "ru";
+  s.widget.greeting = "Здравствуйте! Чем помочь?";
+  const saved = await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: admin.token, body: s });
+  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+  const page = await browser.context.newPage();
+  await page.goto(`${edge.base}/`);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const panel = page.getByRole("dialog");
+  await panel.getByText("Здравствуйте! Чем помочь?").waitFor();
+  const notice = panel.locator(".ol-offline");
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /Сейчас мы не на связи и откроемся/);
+  await panel.getByRole("button", { name: "Отправить" }).waitFor();
+  await screenshot(page, "widget-offline-hours-ru");
+  await page.close();
+});

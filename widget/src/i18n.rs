@@ -15,6 +15,8 @@ pub struct Texts {
     pub rated: &'static str,
     pub not_sent: &'static str,
     pub reconnecting: &'static str,
+    pub closed_until: &'static str,
+    pub closed: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -30,6 +32,8 @@ const EN: Texts = Texts {
     rated: "Thank you for your rating!",
     not_sent: "Not sent yet — will retry",
     reconnecting: "Reconnecting…",
+    closed_until: "We are offline now and open at {time}. Leave a message and we will answer then.",
+    closed: "We are offline now. Leave a message and we will answer later.",
 };
 
 const RU: Texts = Texts {
@@ -45,6 +49,8 @@ const RU: Texts = Texts {
     rated: "Спасибо за оценку!",
     not_sent: "Ещё не отправлено — повторим",
     reconnecting: "Восстанавливаем связь…",
+    closed_until: "Сейчас мы не на связи и откроемся {time}. Оставьте сообщение — мы ответим.",
+    closed: "Сейчас мы не на связи. Оставьте сообщение — мы ответим позже.",
 };
 
 /// The catalogue for a language code (`ru`, `ru-RU`, `en`…); English otherwise.

@@ -348,6 +348,34 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
         });
     };
 
+    // H4: outside working hours, say when the line opens.
+    let offline_notice = move || {
+        let c = config.get()?;
+        if c.open {
+            return None;
+        }
+        Some(match c.next_opening {
+            Some(at) => {
+                let when = js_sys::Date::new(&(at as f64).into())
+                    .to_locale_string(&c.language, &JsValue::UNDEFINED)
+                    .as_string()
+                    .unwrap_or_default();
+                texts().closed_until.replace("{time}", &when)
+            }
+            None => texts().closed.to_string(),
+        })
+    };
+
+    // Keep the newest message in view.
+    let list = NodeRef::<leptos::html::Ol>::new();
+    Effect::new(move |_| {
+        rows.track();
+        typing.track();
+        if let Some(el) = list.get() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+
     let title = move || {
         config
             .get()
@@ -368,7 +396,8 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
                 <button class="ol-close" type="button" aria-label=move || texts().close_chat
                     on:click=move |_| { let _ = on_close.call0(&JsValue::NULL); }>"×"</button>
             </header>
-            <ol class="ol-messages" aria-live="polite">
+            {move || offline_notice().map(|n| view! { <p class="ol-offline" role="status">{n}</p> })}
+            <ol class="ol-messages" aria-live="polite" node_ref=list>
                 {move || greeting().map(|g| view! { <li class="ol-msg ol-from-operator ol-greeting">{g}</li> })}
                 <For each=move || rows.get().into_iter().filter(|r| r.kind.as_deref() != Some("rating_request") && r.kind.as_deref() != Some("reopened"))
                     key=|r| (r.client_id.clone(), r.delivery as u8) let:row>

@@ -823,6 +823,11 @@ impl Line {
             })
     }
 
+    /// The members of a department, as last set.
+    pub fn department(&self, id: &str) -> Option<&[String]> {
+        self.departments.get(id).map(Vec::as_slice)
+    }
+
     /// The operators of the queue, departments expanded, in order, once each.
     pub fn queue_order(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();

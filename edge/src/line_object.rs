@@ -970,9 +970,11 @@ fn operators_in(settings: &LineSettings, accounts: &[Account], line: &Line) -> V
     let named: Vec<&String> = settings
         .queue
         .iter()
-        .filter_map(|e| match e {
-            QueueEntry::Operator(id) => Some(id),
-            QueueEntry::Department(_) => None,
+        .flat_map(|e| match e {
+            QueueEntry::Operator(id) => std::slice::from_ref(id).iter().collect::<Vec<_>>(),
+            QueueEntry::Department(dep) => {
+                line.department(dep).unwrap_or_default().iter().collect()
+            }
         })
         .collect();
     accounts

@@ -306,6 +306,9 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
                 },
             )
             .await?;
+            // Members become operators of the line (Q1) with their accounts.
+            let settings = line_settings(env, line).await?;
+            parse::<serde_json::Value>(save_settings(env, line, settings).await?).await?;
             ok()
         }
 

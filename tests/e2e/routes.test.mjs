@@ -49,8 +49,6 @@ test("lines are listed, get departments, and can be deleted (L3)", async () => {
   s.queue = [{ kind: "department", id: "sales" }];
   const accounts = (await api(edge.base, "GET", "/api/v1/accounts", { token: admin.token })).body;
   assert.ok(accounts.length >= 4);
-  // Departments name operators the line must know: list them once directly.
-  s.queue = [{ kind: "operator", id: boris.id }, { kind: "operator", id: anna.id }, { kind: "department", id: "sales" }];
   assert.equal((await api(edge.base, "PUT", "/api/v1/lines/dept/settings", { token: admin.token, body: s })).status, 200);
   const b = await operatorSocket(edge.base, "dept", boris);
   const v = await visitor(edge.base, "dept");

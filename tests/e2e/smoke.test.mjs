@@ -36,7 +36,7 @@ test("a visitor's message survives a page reload", async () => {
 
   const text = `Do you ship to Lisbon? ${Date.now()}`;
   await panel.getByLabel("Message").fill(text);
-  await panel.getByRole("button", { name: "Send" }).click();
+  await panel.getByRole("button", { name: "Send", exact: true }).click();
   const sent = panel.locator('li[data-delivery="sent"]', { hasText: text });
   await sent.waitFor();
   await screenshot(page, "smoke-sent");

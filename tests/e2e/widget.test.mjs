@@ -34,7 +34,7 @@ test("replies and typing arrive live; a network cut loses and duplicates nothing
   await page.getByRole("button", { name: "Open chat" }).click();
   const panel = page.getByRole("dialog", { name: "Chat with Northwind Tea" });
   await panel.getByLabel("Message").fill("Do you ship to Lisbon?");
-  await panel.getByRole("button", { name: "Send" }).click();
+  await panel.getByRole("button", { name: "Send", exact: true }).click();
   await panel.locator('li[data-delivery="sent"]', { hasText: "Do you ship to Lisbon?" }).waitFor();
   const session = await page.evaluate(() => JSON.parse(localStorage.getItem("openline:demo:session")));
 
@@ -58,7 +58,7 @@ test("replies and typing arrive live; a network cut loses and duplicates nothing
   // The network drops; the visitor writes anyway; it comes back.
   await browser.context.setOffline(true);
   await panel.getByLabel("Message").fill("Written while offline");
-  await panel.getByRole("button", { name: "Send" }).click();
+  await panel.getByRole("button", { name: "Send", exact: true }).click();
   await panel.locator("li.ol-from-visitor", { hasText: "Written while offline" }).waitFor();
   await screenshot(page, "widget-offline");
   await browser.context.setOffline(false);

@@ -17,6 +17,16 @@ pub struct Texts {
     pub reconnecting: &'static str,
     pub closed_until: &'static str,
     pub closed: &'static str,
+    pub contacts_prompt: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub phone: &'static str,
+    pub leave_contacts: &'static str,
+    pub contacts_saved: &'static str,
+    pub later: &'static str,
+    pub copy_prompt: &'static str,
+    pub send_copy: &'static str,
+    pub copy_sent: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -34,6 +44,16 @@ const EN: Texts = Texts {
     reconnecting: "Reconnecting…",
     closed_until: "We are offline now and open at {time}. Leave a message and we will answer then.",
     closed: "We are offline now. Leave a message and we will answer later.",
+    contacts_prompt: "Leave your contacts so we can answer even if you leave the page.",
+    name: "Name",
+    email: "E-mail",
+    phone: "Phone",
+    leave_contacts: "Save contacts",
+    contacts_saved: "Thank you! We will get back to you.",
+    later: "Not now",
+    copy_prompt: "Send me a copy of this chat",
+    send_copy: "Send copy",
+    copy_sent: "A copy of the chat is on its way.",
 };
 
 const RU: Texts = Texts {
@@ -51,6 +71,16 @@ const RU: Texts = Texts {
     reconnecting: "Восстанавливаем связь…",
     closed_until: "Сейчас мы не на связи и откроемся {time}. Оставьте сообщение — мы ответим.",
     closed: "Сейчас мы не на связи. Оставьте сообщение — мы ответим позже.",
+    contacts_prompt: "Оставьте контакты, чтобы мы ответили, даже если вы уйдёте со страницы.",
+    name: "Имя",
+    email: "E-mail",
+    phone: "Телефон",
+    leave_contacts: "Сохранить контакты",
+    contacts_saved: "Спасибо! Мы с вами свяжемся.",
+    later: "Не сейчас",
+    copy_prompt: "Прислать копию переписки",
+    send_copy: "Отправить копию",
+    copy_sent: "Копия переписки отправлена.",
 };
 
 /// The catalogue for a language code (`ru`, `ru-RU`, `en`…); English otherwise.

@@ -6,6 +6,7 @@
 //! localStorage (nothing typed is lost, nothing shows twice); replies,
 //! typing and notices arrive over a resuming WebSocket (`live.rs`).
 
+mod forms;
 mod http;
 mod i18n;
 mod live;
@@ -82,6 +83,7 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
     let connected = RwSignal::new(true);
     let typing = RwSignal::new(None::<String>);
     let rated = RwSignal::new(false);
+    let show_contacts = RwSignal::new(false);
     let api = StoredValue::new(api);
     let line = StoredValue::new(line);
     let last_seq = Rc::new(Cell::new(0u64));
@@ -175,7 +177,19 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
             )
             .await
             {
-                Ok(c) => config.set(Some(c)),
+                Ok(c) => {
+                    // F2: the contact block follows the greeting after a pause.
+                    if let Some(after_s) = c.contact_request_after_s {
+                        let show = Closure::once_into_js(move || show_contacts.set(true));
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                                show.unchecked_ref(),
+                                (after_s as i32).saturating_mul(1000),
+                            );
+                        }
+                    }
+                    config.set(Some(c))
+                }
                 Err(e) => error.set(Some(describe(&e, texts()))),
             }
             let stored = storage::load_session(&line);
@@ -427,6 +441,10 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
             })}
             {move || rated.get().then(|| view! { <p class="ol-rated" role="status">{move || texts().rated}</p> })}
             {move || (!connected.get()).then(|| view! { <p class="ol-error" role="status">{move || texts().reconnecting}</p> })}
+            {move || show_contacts.get().then(|| config.get().map(|c| view! {
+                <forms::ContactBlock api session config=c texts=texts() on_done=move || show_contacts.set(false) />
+            })).flatten()}
+            {move || config.get().filter(|c| c.email_copy).map(|_| view! { <forms::EmailCopy api session texts=texts() /> })}
             {move || error.get().map(|e| view! { <p class="ol-error" role="alert">{e}</p> })}
             <form class="ol-compose" on:submit=move |ev| { ev.prevent_default(); send(); }>
                 <label class="ol-sr" for="ol-input">{move || texts().message_label}</label>

@@ -1,0 +1,135 @@
+//! The widget's forms: F2 contact block (with the A1 consent) and F3
+//! "send me a copy of this chat".
+
+use crate::http::{call, HttpError};
+use crate::i18n::Texts;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use openline_core::protocol::{Session, WidgetConfig};
+
+fn message(e: &HttpError, texts: &Texts) -> String {
+    match e {
+        HttpError::Network => texts.offline.to_owned(),
+        HttpError::Api { message, .. } => message.clone(),
+    }
+}
+
+/// F2: name, e-mail and phone, with the line's consent text when it has one.
+#[component]
+pub fn ContactBlock(
+    api: StoredValue<String>,
+    session: RwSignal<Option<Session>>,
+    config: WidgetConfig,
+    texts: &'static Texts,
+    on_done: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let agreed = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let consent = config.consent.clone();
+    let version = consent.as_ref().map(|c| c.version);
+    let submit = move || {
+        let Some(s) = session.get_untracked() else {
+            return;
+        };
+        let body = serde_json::json!({
+            "name": name.get_untracked(),
+            "email": email.get_untracked(),
+            "phone": phone.get_untracked(),
+            "consent_version": if agreed.get_untracked() { version } else { None },
+        });
+        spawn_local(async move {
+            let base = api.get_value();
+            match call::<_, serde_json::Value>(
+                "POST",
+                &format!("{base}/api/v1/visitor/contacts"),
+                Some(&s.token),
+                Some(&body),
+            )
+            .await
+            {
+                Ok(_) => {
+                    problem.set(None);
+                    saved.set(true);
+                }
+                Err(e) => problem.set(Some(message(&e, texts))),
+            }
+        });
+    };
+    view! {
+        <form class="ol-form" aria-label=texts.contacts_prompt on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            {move || if saved.get() {
+                view! { <p class="ol-done" role="status">{texts.contacts_saved}</p> }.into_any()
+            } else {
+                view! {
+                    <p>{texts.contacts_prompt}</p>
+                    <label>{texts.name}<input type="text" autocomplete="name" maxlength="100" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) /></label>
+                    <label>{texts.email}<input type="email" autocomplete="email" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) /></label>
+                    <label>{texts.phone}<input type="tel" autocomplete="tel" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev)) /></label>
+                    {consent.clone().map(|c| view! {
+                        <label class="ol-consent"><input type="checkbox" prop:checked=move || agreed.get() on:change=move |ev| agreed.set(event_target_checked(&ev)) />{c.text}</label>
+                    })}
+                    {move || problem.get().map(|p| view! { <p class="ol-error" role="alert">{p}</p> })}
+                    <div class="ol-actions">
+                        <button type="submit" class="ol-send">{texts.leave_contacts}</button>
+                        <button type="button" class="ol-link" on:click=move |_| on_done()>{texts.later}</button>
+                    </div>
+                }.into_any()
+            }}
+        </form>
+    }
+}
+
+/// F3: a copy of the conversation by e-mail.
+#[component]
+pub fn EmailCopy(
+    api: StoredValue<String>,
+    session: RwSignal<Option<Session>>,
+    texts: &'static Texts,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let email = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let sent = RwSignal::new(false);
+    let submit = move || {
+        let Some(s) = session.get_untracked() else {
+            return;
+        };
+        let body = serde_json::json!({ "email": email.get_untracked() });
+        spawn_local(async move {
+            let base = api.get_value();
+            match call::<_, serde_json::Value>(
+                "POST",
+                &format!("{base}/api/v1/visitor/email-copy"),
+                Some(&s.token),
+                Some(&body),
+            )
+            .await
+            {
+                Ok(_) => {
+                    problem.set(None);
+                    sent.set(true);
+                }
+                Err(e) => problem.set(Some(message(&e, texts))),
+            }
+        });
+    };
+    view! {
+        {move || if sent.get() {
+            view! { <p class="ol-done" role="status">{texts.copy_sent}</p> }.into_any()
+        } else if open.get() {
+            view! {
+                <form class="ol-form ol-copy" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+                    <label>{texts.email}<input type="email" autocomplete="email" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) /></label>
+                    {move || problem.get().map(|p| view! { <p class="ol-error" role="alert">{p}</p> })}
+                    <button type="submit" class="ol-send">{texts.send_copy}</button>
+                </form>
+            }.into_any()
+        } else {
+            view! { <button type="button" class="ol-link ol-copy-open" on:click=move |_| open.set(true)>{texts.copy_prompt}</button> }.into_any()
+        }}
+    }
+}

@@ -173,14 +173,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Get, ["visitor", "queue"]) => {
             let (dialog, hash) = visitor_credentials(req.headers(), &url)?;
             let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
-            call(
-                &stub(env, "LINES", &line)?,
-                Method::Get,
-                &format!("/queue/{dialog}"),
-                None::<&()>,
-                &[],
-            )
-            .await
+            line_get(env, &line, &format!("/queue/{dialog}")).await
         }
 
         // ----- accounts and sessions -----
@@ -253,14 +246,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Get, ["lines", line, "settings"]) => {
             require(env, req.headers(), &url, Role::Supervisor).await?;
-            call(
-                &stub(env, "LINES", line)?,
-                Method::Get,
-                "/settings",
-                None::<&()>,
-                &[],
-            )
-            .await
+            line_get(env, line, "/settings").await
         }
         (Method::Put, ["lines", line, "settings"]) => {
             require(env, req.headers(), &url, Role::Admin).await?;
@@ -326,25 +312,11 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Get, ["lines", line, "dialogs"]) => {
             require(env, req.headers(), &url, Role::Operator).await?;
-            call(
-                &stub(env, "LINES", line)?,
-                Method::Get,
-                "/dialogs",
-                None::<&()>,
-                &[],
-            )
-            .await
+            line_get(env, line, "/dialogs").await
         }
         (Method::Get, ["lines", line, "operators"]) => {
             require(env, req.headers(), &url, Role::Operator).await?;
-            call(
-                &stub(env, "LINES", line)?,
-                Method::Get,
-                "/operators",
-                None::<&()>,
-                &[],
-            )
-            .await
+            line_get(env, line, "/operators").await
         }
         (Method::Post, ["lines", line, "presence"]) => {
             let me = authenticate(env, req.headers(), &url).await?;
@@ -412,14 +384,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             require(env, req.headers(), &url, Role::Operator).await?;
             let q = query(&url, "q").unwrap_or_default();
             let path = format!("/quick-answers?q={}", js_sys::encode_uri_component(&q));
-            call(
-                &stub(env, "LINES", line)?,
-                Method::Get,
-                &path,
-                None::<&()>,
-                &[],
-            )
-            .await
+            line_get(env, line, &path).await
         }
         (Method::Post, ["lines", line, "quick-answers"]) => {
             // Any operator may save one (from a message); bulk lists too.
@@ -563,26 +528,12 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Get, ["lines", line, "consents"]) => {
             require(env, req.headers(), &url, Role::Supervisor).await?;
-            call(
-                &stub(env, "LINES", line)?,
-                Method::Get,
-                "/consents",
-                None::<&()>,
-                &[],
-            )
-            .await
+            line_get(env, line, "/consents").await
         }
         (Method::Get, ["lines", line, "clients", client]) => {
             require(env, req.headers(), &url, Role::Operator).await?;
             let client = text::identifier("client", client)?;
-            call(
-                &stub(env, "LINES", line)?,
-                Method::Get,
-                &format!("/card/{client}"),
-                None::<&()>,
-                &[],
-            )
-            .await
+            line_get(env, line, &format!("/card/{client}")).await
         }
 
         // ----- C7: external systems -----
@@ -1001,6 +952,18 @@ async fn visitor_dialog(
         line: info["line"].as_str().unwrap_or_default().to_owned(),
         client: info["client"].as_str().unwrap_or_default().to_owned(),
     })
+}
+
+/// A GET on a line's object, its answer passed through.
+async fn line_get(env: &Env, line: &str, path: &str) -> ApiResult {
+    call(
+        &stub(env, "LINES", line)?,
+        Method::Get,
+        path,
+        None::<&()>,
+        &[],
+    )
+    .await
 }
 
 /// The line's record of a dialog, or 404.

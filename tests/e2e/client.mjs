@@ -115,3 +115,14 @@ export async function makeLine(base, admin, id, patch = {}) {
   if (saved.status !== 200) throw new Error(`save settings: ${saved.status} ${JSON.stringify(saved.body)}`);
   return saved.body;
 }
+
+/** Polls `fn` until it returns something truthy (for effects of timers and alarms). */
+export async function until(fn, what, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { startEdge } from "./harness.mjs";
-import { api, login, makeLine, visitor, visitorSays } from "./client.mjs";
+import { api, login, makeLine, visitor, visitorSays, until } from "./client.mjs";
 
 let mailApi;
 const received = [];
@@ -38,15 +38,6 @@ after(async () => {
   mailApi?.close();
 });
 
-async function until(fn, what, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test("F3: an e-mail copy is retried after a mail API failure and delivered once, without hidden messages", async () => {
   const admin = await login(edge.base, "admin");

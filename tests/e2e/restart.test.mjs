@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEdge } from "./harness.mjs";
-import { api, login, makeLine, operatorSocket, socket, visitor, visitorSays, wsUrl } from "./client.mjs";
+import { api, login, makeLine, operatorSocket, socket, visitor, visitorSays, wsUrl, until } from "./client.mjs";
 
 const persistDir = mkdtempSync(join(tmpdir(), "openline-restart-"));
 let edge;
@@ -16,15 +16,6 @@ after(async () => {
   rmSync(persistDir, { recursive: true, force: true });
 });
 
-async function until(fn, what, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 test("a killed worker restarts with history, assignments and pending timers intact", async () => {
   edge = await startEdge({ persistDir });

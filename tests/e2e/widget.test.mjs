@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
-import { api, login, operatorSocket } from "./client.mjs";
+import { api, login, operatorSocket, until } from "./client.mjs";
 
 let edge, browser, anna;
 before(async () => {
@@ -18,15 +18,6 @@ after(async () => {
   await edge?.stop();
 });
 
-async function until(fn, what, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 test("replies and typing arrive live; a network cut loses and duplicates nothing; rating after close", async () => {
   const page = await browser.context.newPage();

@@ -251,12 +251,7 @@ impl DialogObject {
             }
             (Method::Post, "/external-message") => {
                 // C7: an external system writes to the client in the line's name.
-                #[derive(Deserialize)]
-                struct External {
-                    client_id: String,
-                    text: String,
-                }
-                let body: External = read_json(&mut req).await?;
+                let body: SendMessage = read_json(&mut req).await?;
                 let client_id = text::client_id(&body.client_id)?;
                 let text = text::message_text(&body.text)?;
                 let (message, created) = self.append(
@@ -527,9 +522,9 @@ impl DialogObject {
                 &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE seq < ? AND hidden = 0 ORDER BY seq DESC LIMIT 1"),
                 vec![V::from(message.seq as i64)],
             )?;
-            let turn_changed = previous
-                .first()
-                .is_none_or(|p| p.author != r#"{"kind":"visitor"}"#);
+            let turn_changed = previous.first().is_none_or(|p| {
+                serde_json::from_str::<Author>(&p.author).map_or(true, |a| a != Author::Visitor)
+            });
             let event = turn_changed.then(|| Event::ClientMessage {
                 dialog: self.dialog().map(|d| d.dialog_id).unwrap_or_default(),
             });

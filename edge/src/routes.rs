@@ -539,14 +539,11 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         // ----- C7: external systems -----
         (Method::Post, ["lines", line, "clients", client, "messages"]) => {
             check_api_key(env, req.headers())?;
-            #[derive(Deserialize)]
-            struct External {
-                client_id: String,
-                text: String,
-            }
-            let body: External = read_json(&mut req).await?;
-            let client_id = text::client_id(&body.client_id)?;
-            let msg_text = text::message_text(&body.text)?;
+            let body: SendMessage = read_json(&mut req).await?;
+            let body = SendMessage {
+                client_id: text::client_id(&body.client_id)?,
+                text: text::message_text(&body.text)?,
+            };
             let found: serde_json::Value = call_json(
                 &stub(env, "LINES", line)?,
                 Method::Get,
@@ -562,7 +559,6 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
                 _ => e,
             })?;
             let dialog = found["dialog"].as_str().unwrap_or_default().to_owned();
-            let body = serde_json::json!({ "client_id": client_id, "text": msg_text });
             call(
                 &stub(env, "DIALOGS", &dialog)?,
                 Method::Post,

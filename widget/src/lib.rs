@@ -120,11 +120,7 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
                 .await;
                 match result {
                     Ok(m) => {
-                        let rest: Vec<SendMessage> = storage::load_outbox(&line)
-                            .into_iter()
-                            .filter(|o| o.client_id != next.client_id)
-                            .collect();
-                        storage::save_outbox(&line, &rest);
+                        storage::forget_outbox(&line, &next.client_id);
                         rows.update(|r| merge(r, m));
                         error.set(None);
                     }
@@ -132,11 +128,7 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
                         status, message, ..
                     }) if (400..500).contains(&status) && status != 429 => {
                         // Refused for good (e.g. too long): drop it, say why.
-                        let rest: Vec<SendMessage> = storage::load_outbox(&line)
-                            .into_iter()
-                            .filter(|o| o.client_id != next.client_id)
-                            .collect();
-                        storage::save_outbox(&line, &rest);
+                        storage::forget_outbox(&line, &next.client_id);
                         rows.update(|r| {
                             if let Some(row) =
                                 r.iter_mut().find(|row| row.client_id == next.client_id)

@@ -50,3 +50,12 @@ pub fn save_outbox(line: &str, outbox: &[openline_core::protocol::SendMessage]) 
         let _ = storage.set_item(&outbox_key(line), &json);
     }
 }
+
+/// Removes one message from the outbox once the edge has answered for it.
+pub fn forget_outbox(line: &str, client_id: &str) {
+    let rest: Vec<_> = load_outbox(line)
+        .into_iter()
+        .filter(|o| o.client_id != client_id)
+        .collect();
+    save_outbox(line, &rest);
+}

@@ -2,6 +2,8 @@
 # Builds everything that is served: the edge worker (worker-build), the
 # widget and the console (cargo → wasm-bindgen → wasm-opt), and the static
 # site in dist/www; then prints the size report.
+# `build.sh console` (or `widget`, `edge`, in any combination) rebuilds only
+# those parts, for quick iterations; no argument builds everything.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -9,9 +11,12 @@ TARGET=wasm32-unknown-unknown
 OUT="$ROOT/dist/www"
 mkdir -p "$OUT"
 cp -R www/. "$OUT/"
+parts="${*:-widget console edge}"
+wants() { [[ " $parts " == *" $1 "* ]]; }
 
 # Leptos apps: one target folder for release wasm builds.
 for app in widget console; do
+  wants "$app" || continue
   echo "[build] $app"
   cargo build --release --target "$TARGET" -p "openline-$app" --quiet
   wasm-bindgen --target web --no-typescript --out-dir "$OUT/$app" \
@@ -22,9 +27,11 @@ done
 
 # The worker: its own target folder, since worker-build sets flags that
 # would otherwise invalidate the cache of the builds above.
-echo "[build] edge"
-(cd edge && CARGO_TARGET_DIR="$ROOT/target/edge" worker-build --release --quiet 2>&1 \
-  | grep -vE '^\s*$|Compiling|Finished' || true)
-test -f edge/build/worker/shim.mjs
+if wants edge; then
+  echo "[build] edge"
+  (cd edge && CARGO_TARGET_DIR="$ROOT/target/edge" worker-build --release --quiet 2>&1 \
+    | grep -vE '^\s*$|Compiling|Finished' || true)
+  test -f edge/build/worker/shim.mjs
+fi
 
 bash "$ROOT/scripts/size-report.sh"

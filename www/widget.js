@@ -10,6 +10,11 @@
   var base = new URL(script.src, location.href).origin;
   var side = script.getAttribute("data-position") === "left" ? "left" : "right";
   var color = script.getAttribute("data-color") || "#1f6feb";
+  var words = {
+    en: ["Open chat", "Close chat", " unread", "The chat could not be loaded. Please try again later."],
+    ru: ["Открыть чат", "Закрыть чат", " непрочитанных", "Не удалось загрузить чат. Попробуйте позже."]
+  };
+  var t = words.en;
   var host = document.createElement("div");
   host.setAttribute("data-openline", "");
   // Fixed and zero-sized: the launcher never shifts the host page's layout.
@@ -18,16 +23,36 @@
   root.innerHTML =
     "<style>.l{position:fixed;bottom:20px;" + side + ":20px;width:56px;height:56px;border-radius:50%;border:0;cursor:pointer;background:" + color +
     ";color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}" +
-    ".l:focus-visible{outline:3px solid #000;outline-offset:3px}.p{position:fixed;bottom:88px;" + side +
-    ":20px}.p[hidden]{display:none}</style>" +
-    '<button class="l" type="button" aria-label="Open chat" aria-expanded="false">' +
-    '<svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button>' +
+    ".l[hidden],.b[hidden],.p[hidden]{display:none}.l:focus-visible{outline:3px solid #000;outline-offset:3px}" +
+    ".b{position:absolute;top:-4px;" + (side === "left" ? "right" : "left") + ":-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;" +
+    "border-radius:10px;background:#b42318;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}" +
+    ".p{position:fixed;bottom:88px;" + side + ":20px}</style>" +
+    '<button class="l" type="button" aria-expanded="false" hidden>' +
+    '<svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>' +
+    '<span class="b" aria-hidden="true" hidden></span></button>' +
     '<div class="p" hidden></div>';
   var button = root.querySelector(".l");
+  var badge = root.querySelector(".b");
   var panel = root.querySelector(".p");
   var loading = null;
   var mounted = false;
+  var unread = 0;
+  var inProgress = false;
+  try {
+    inProgress = !!localStorage.getItem("openline:" + line + ":session");
+  } catch (e) { /* storage blocked: nothing in progress to show */ }
 
+  function label() {
+    var open = !panel.hidden;
+    button.setAttribute("aria-expanded", String(open));
+    button.setAttribute("aria-label", (open ? t[1] : t[0]) + (unread ? " (" + unread + t[2] + ")" : ""));
+    badge.textContent = unread;
+    badge.hidden = !unread;
+  }
+  function setUnread(n) {
+    unread = n;
+    label();
+  }
   function load() {
     if (!loading) {
       var css = document.createElement("link");
@@ -35,39 +60,50 @@
       css.href = base + "/widget/widget.css";
       root.appendChild(css);
       loading = import(base + "/widget/openline_widget.js").then(function (m) {
-        return m.default({ module_or_path: base + "/widget/openline_widget_bg.wasm" }).then(function () { return m; });
+        return m.default({ module_or_path: base + "/widget/openline_widget_bg.wasm" }).then(function () {
+          if (!mounted) {
+            mounted = true;
+            m.start(panel, line, base, close, setUnread);
+          }
+          return m;
+        });
       });
     }
     return loading;
   }
-  function setOpen(open) {
-    panel.hidden = !open;
-    button.setAttribute("aria-expanded", String(open));
-    button.setAttribute("aria-label", open ? "Close chat" : "Open chat");
-  }
   function close() {
-    setOpen(false);
+    panel.hidden = true;
+    label();
     button.focus();
   }
   function open() {
-    setOpen(true);
+    panel.hidden = false;
+    setUnread(0);
     load().then(function (m) {
-      if (!mounted) {
-        mounted = true;
-        m.start(panel, line, base, close);
-      }
+      m.seen();
       var input = panel.querySelector("textarea");
       if (input) input.focus();
     }, function () {
-      panel.textContent = "The chat could not be loaded. Please try again later.";
+      panel.textContent = t[3];
     });
   }
+  // The launcher shows once the line's settings say how: in which language,
+  // and whether at all (H3: hidden outside working hours, unless a
+  // conversation is in progress). If the edge cannot be reached, it shows.
+  function show(config) {
+    var lang = (script.getAttribute("data-lang") || (config && config.language) || navigator.language || "en").slice(0, 2).toLowerCase();
+    t = words[lang] || words.en;
+    label();
+    button.hidden = !!(config && config.hide_when_closed && !config.open && !inProgress);
+  }
+  fetch(base + "/api/v1/lines/" + encodeURIComponent(line) + "/widget").then(function (r) {
+    return r.ok ? r.json() : null;
+  }).then(show, function () { show(null); });
   button.addEventListener("click", function () { panel.hidden ? open() : close(); });
   button.addEventListener("pointerenter", load, { once: true });
   button.addEventListener("focus", load, { once: true });
   root.addEventListener("keydown", function (e) { if (e.key === "Escape" && !panel.hidden) close(); });
-  try {
-    if (localStorage.getItem("openline:" + line + ":session")) load();
-  } catch (e) { /* storage blocked: nothing in progress to show */ }
+  // A conversation in progress: connect now, so replies raise the badge.
+  if (inProgress) load().catch(function () {});
   (document.body || document.documentElement).appendChild(host);
 })();

@@ -4,7 +4,7 @@
 // rating that reaches the line.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
+import { launchBrowser, ROOT, screenshot, startEdge } from "./harness.mjs";
 import { api, login, operatorSocket, until } from "./client.mjs";
 
 let edge, browser, anna;
@@ -63,16 +63,107 @@ test("replies and typing arrive live; a network cut loses and duplicates nothing
   await reply("Anything else?", "anna-3");
   await panel.getByText("Anything else?").waitFor();
 
-  // Close → the rating request → five stars → stored on the line.
+  // A reply while the panel is closed raises the launcher's unread badge;
+  // opening the panel clears it. After a reload (a conversation in
+  // progress) the widget connects before it is opened, so the badge works
+  // there too.
+  await page.keyboard.press("Escape");
+  await reply("Still there?", "anna-4");
+  await page.getByRole("button", { name: "Open chat (1 unread)" }).waitFor();
+  await screenshot(page, "widget-unread-badge");
+  await page.getByRole("button", { name: "Open chat (1 unread)" }).click();
+  await panel.getByText("Still there?").waitFor();
+  await page.getByRole("button", { name: "Close chat", exact: true }).first().waitFor();
+  await page.reload();
+  await page.waitForResponse((r) => r.url().endsWith("_bg.wasm"));
+  await until(async () => (await page.evaluate(() => {
+    const root = document.querySelector("[data-openline]")?.shadowRoot;
+    return root?.querySelectorAll("li.ol-msg").length ?? 0;
+  })) > 3, "the hidden panel's history");
+  await reply("Back again?", "anna-5");
+  await page.getByRole("button", { name: "Open chat (1 unread)" }).click();
+  await panel.getByText("Back again?").waitFor();
+  assert.equal(await panel.locator("li", { hasText: "Back again?" }).count(), 1);
+
+  // Close → the rating request → five stars and a comment → stored on the line.
   await api(edge.base, "POST", `/api/v1/lines/demo/dialogs/${session.dialog}/close`, { token: anna.token });
   await panel.getByRole("button", { name: "Rate 5 of 5" }).click();
+  await panel.getByLabel("Comment (optional)").fill("Quick & <b>kind</b>");
+  await screenshot(page, "widget-rating");
+  await panel.getByRole("button", { name: "Send rating" }).click();
   await panel.getByText("Thank you for your rating!").waitFor();
   await screenshot(page, "widget-rated");
-  await until(async () => {
+  const rating = await until(async () => {
     const list = (await api(edge.base, "GET", "/api/v1/lines/demo/dialogs", { token: anna.token })).body.dialogs;
-    return list.find((d) => d.id === session.dialog)?.client_rating?.score === 5;
+    return list.find((d) => d.id === session.dialog)?.client_rating;
   }, "the rating on the line");
+  assert.equal(rating.score, 5);
+  assert.equal(rating.comment, "Quick & <b>kind</b>");
   console.close();
+  await page.close();
+});
+
+test("with every operator away the visitor sees the queue position and the busy form (F4)", async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${edge.base}/`);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const panel = page.getByRole("dialog", { name: "Chat with Northwind Tea" });
+  await panel.getByLabel("Message").fill("Is anyone there?");
+  await panel.getByRole("button", { name: "Send", exact: true }).click();
+  await panel.locator(".ol-queue").getByText("You are number 1 in the queue.").waitFor();
+  const busy = panel.getByRole("form", { name: /All our operators are busy/ });
+  await busy.getByLabel("Phone").fill("+351 912 345 678");
+  await screenshot(page, "widget-busy-form");
+  await busy.getByRole("button", { name: "Save contacts" }).click();
+  await panel.getByText("Thank you! We will get back to you.").waitFor();
+  const session = await page.evaluate(() => JSON.parse(localStorage.getItem("openline:demo:session")));
+  const card = await api(edge.base, "GET", `/api/v1/lines/demo/clients/${session.client}`, { token: anna.token });
+  assert.equal(card.status, 200, JSON.stringify(card.body));
+  assert.match(JSON.stringify(card.body), /\+351 912 345 678/);
+  await page.close();
+});
+
+test("keyboard only, axe-core finds no serious or critical violation, full screen on a phone", async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${edge.base}/`);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  // Tab to the launcher (after the shop's own links), Enter opens the chat
+  // with the focus in the message field; Enter sends; Escape closes and
+  // gives the focus back to the launcher.
+  const launcher = page.getByRole("button", { name: "Open chat" });
+  await launcher.waitFor();
+  for (let i = 0; i < 40 && !(await launcher.evaluate((b) => b.getRootNode().activeElement === b)); i++) {
+    await page.keyboard.press("Tab");
+  }
+  await page.keyboard.press("Enter");
+  const panel = page.getByRole("dialog", { name: "Chat with Northwind Tea" });
+  await panel.getByLabel("Message").waitFor();
+  await until(() => panel.getByLabel("Message").evaluate((el) => el.getRootNode().activeElement === el), "focus in the message field");
+  await page.keyboard.type("Typed without a mouse");
+  await page.keyboard.press("Enter");
+  await panel.locator('li[data-delivery="sent"]', { hasText: "Typed without a mouse" }).waitFor();
+  await panel.locator(".ol-note").getByText("Operators may see what you type").waitFor();
+
+  await page.addScriptTag({ path: `${ROOT}/node_modules/axe-core/axe.min.js` });
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  assert.deepEqual(violations, [], violations.join("\n"));
+
+  await page.keyboard.press("Escape");
+  await until(() => launcher.evaluate((b) => b.getRootNode().activeElement === b), "focus back on the launcher");
+
+  // Under 480 px the panel takes the whole screen.
+  await page.setViewportSize({ width: 390, height: 780 });
+  await launcher.click();
+  const box = await panel.boundingBox();
+  assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 390, 780]);
+  await screenshot(page, "widget-phone");
   await page.close();
 });
 
@@ -93,7 +184,7 @@ test("outside working hours the widget says when the line opens (H4), in the lin
   await page.goto(`${edge.base}/`);
   await page.evaluate(() => localStorage.clear());
   await page.reload();
-  await page.getByRole("button", { name: "Open chat" }).click();
+  await page.getByRole("button", { name: "Открыть чат" }).click();
   const panel = page.getByRole("dialog");
   await panel.getByText("Здравствуйте! Чем помочь?").waitFor();
   const notice = panel.locator(".ol-offline");
@@ -101,5 +192,15 @@ test("outside working hours the widget says when the line opens (H4), in the lin
   assert.match(await notice.textContent(), /Сейчас мы не на связи и откроемся/);
   await panel.getByRole("button", { name: "Отправить" }).waitFor();
   await screenshot(page, "widget-offline-hours-ru");
+
+  // H3: a line that shows the widget only during working hours hides the
+  // launcher from a new visitor while it is closed.
+  s.widget.only_during_working_hours = true;
+  assert.equal((await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: admin.token, body: s })).status, 200);
+  await page.evaluate(() => localStorage.clear());
+  const config = page.waitForResponse((r) => r.url().endsWith("/api/v1/lines/demo/widget"));
+  await page.reload();
+  await config;
+  await until(() => page.evaluate(() => document.querySelector("[data-openline]").shadowRoot.querySelector(".l").hidden), "the launcher hidden");
   await page.close();
 });

@@ -1,5 +1,5 @@
-//! The widget's forms: F2 contact block (with the A1 consent) and F3
-//! "send me a copy of this chat".
+//! The widget's forms: the contact block (with the A1 consent) that serves
+//! F2, F4 and the H4 offline case, and F3 "send me a copy of this chat".
 
 use crate::http::{call, HttpError};
 use crate::i18n::Texts;
@@ -14,21 +14,24 @@ fn message(e: &HttpError, texts: &Texts) -> String {
     }
 }
 
-/// F2: name, e-mail and phone, with the line's consent text when it has one.
+/// Name, e-mail and phone, with the line's consent text when it has one.
 #[component]
 pub fn ContactBlock(
     api: StoredValue<String>,
     session: RwSignal<Option<Session>>,
     config: WidgetConfig,
     texts: &'static Texts,
-    on_done: impl Fn() + Copy + Send + Sync + 'static,
+    /// Why the block shows: F2's invitation, F4's "all busy", or H4's
+    /// "we are offline".
+    prompt: &'static str,
+    on_saved: impl Fn() + Copy + Send + Sync + 'static,
+    on_dismiss: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
     let agreed = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
-    let saved = RwSignal::new(false);
     let consent = config.consent.clone();
     let version = consent.as_ref().map(|c| c.version);
     let submit = move || {
@@ -51,21 +54,14 @@ pub fn ContactBlock(
             )
             .await
             {
-                Ok(_) => {
-                    problem.set(None);
-                    saved.set(true);
-                }
+                Ok(_) => on_saved(),
                 Err(e) => problem.set(Some(message(&e, texts))),
             }
         });
     };
     view! {
-        <form class="ol-form" aria-label=texts.contacts_prompt on:submit=move |ev| { ev.prevent_default(); submit(); }>
-            {move || if saved.get() {
-                view! { <p class="ol-done" role="status">{texts.contacts_saved}</p> }.into_any()
-            } else {
-                view! {
-                    <p>{texts.contacts_prompt}</p>
+        <form class="ol-form" aria-label=prompt on:submit=move |ev| { ev.prevent_default(); submit(); }>
+                    <p>{prompt}</p>
                     <label>{texts.name}<input type="text" autocomplete="name" maxlength="100" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) /></label>
                     <label>{texts.email}<input type="email" autocomplete="email" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) /></label>
                     <label>{texts.phone}<input type="tel" autocomplete="tel" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev)) /></label>
@@ -75,10 +71,8 @@ pub fn ContactBlock(
                     {move || problem.get().map(|p| view! { <p class="ol-error" role="alert">{p}</p> })}
                     <div class="ol-actions">
                         <button type="submit" class="ol-send">{texts.leave_contacts}</button>
-                        <button type="button" class="ol-link" on:click=move |_| on_done()>{texts.later}</button>
+                        <button type="button" class="ol-link" on:click=move |_| on_dismiss()>{texts.later}</button>
                     </div>
-                }.into_any()
-            }}
         </form>
     }
 }

@@ -27,6 +27,13 @@ pub struct Texts {
     pub copy_prompt: &'static str,
     pub send_copy: &'static str,
     pub copy_sent: &'static str,
+    pub busy_prompt: &'static str,
+    pub queue_position: &'static str,
+    pub queue_estimate: &'static str,
+    pub typing_notice: &'static str,
+    pub rate_comment: &'static str,
+    pub send_rating: &'static str,
+    pub operator: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -54,6 +61,14 @@ const EN: Texts = Texts {
     copy_prompt: "Send me a copy of this chat",
     send_copy: "Send copy",
     copy_sent: "A copy of the chat is on its way.",
+    busy_prompt:
+        "All our operators are busy right now. Leave your contacts and we will answer later.",
+    queue_position: "You are number {n} in the queue.",
+    queue_estimate: "Expected wait: about {m} min.",
+    typing_notice: "Operators may see what you type before you send it.",
+    rate_comment: "Comment (optional)",
+    send_rating: "Send rating",
+    operator: "Your operator",
 };
 
 const RU: Texts = Texts {
@@ -81,6 +96,13 @@ const RU: Texts = Texts {
     copy_prompt: "Прислать копию переписки",
     send_copy: "Отправить копию",
     copy_sent: "Копия переписки отправлена.",
+    busy_prompt: "Сейчас все операторы заняты. Оставьте контакты — мы ответим позже.",
+    queue_position: "Вы {n}-й в очереди.",
+    queue_estimate: "Ожидание: около {m} мин.",
+    typing_notice: "Операторы могут видеть текст, пока вы его набираете.",
+    rate_comment: "Комментарий (необязательно)",
+    send_rating: "Отправить оценку",
+    operator: "Ваш оператор",
 };
 
 /// The catalogue for a language code (`ru`, `ru-RU`, `en`…); English otherwise.

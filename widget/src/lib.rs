@@ -11,14 +11,18 @@ mod http;
 mod i18n;
 mod live;
 mod storage;
+mod timers;
 
 use http::{call, HttpError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use openline_core::line::QueueInfo;
+use openline_core::operator::OperatorCard;
 use openline_core::protocol::frames::{VisitorEvent, VisitorFrame};
 use openline_core::protocol::{
     Author, ChatMessage, History, SendMessage, Session, StartSession, WidgetConfig,
 };
+use openline_core::settings::Presentation;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -66,15 +70,79 @@ fn merge(rows: &mut Vec<Row>, m: ChatMessage) {
     rows.sort_by_key(|r| r.seq.unwrap_or(u64::MAX));
 }
 
-/// Mounts the widget into `host` (an element inside the loader's shadow
-/// root). `api` is the edge's origin; `on_close` hides the panel.
+thread_local! {
+    /// Operator replies that arrived while the panel was hidden.
+    static UNREAD: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Mounts the widget into `host` (the loader's panel inside its shadow
+/// root, possibly still hidden). `api` is the edge's origin; `on_close`
+/// hides the panel; `on_unread(n)` updates the launcher's badge when a reply
+/// arrives while the panel is hidden.
 #[wasm_bindgen]
-pub fn start(host: web_sys::HtmlElement, line: String, api: String, on_close: js_sys::Function) {
-    leptos::mount::mount_to(host, move || view! { <Chat line api on_close /> }).forget();
+pub fn start(
+    host: web_sys::HtmlElement,
+    line: String,
+    api: String,
+    on_close: js_sys::Function,
+    on_unread: js_sys::Function,
+) {
+    let panel = host.clone();
+    let on_reply = move || {
+        if panel.hidden() {
+            let n = UNREAD.with(|u| {
+                u.set(u.get() + 1);
+                u.get()
+            });
+            let _ = on_unread.call1(&JsValue::NULL, &n.into());
+        }
+    };
+    leptos::mount::mount_to(host, move || view! { <Chat line api on_close on_reply /> }).forget();
+}
+
+/// The visitor opened the panel: every reply so far is read.
+#[wasm_bindgen]
+pub fn seen() {
+    UNREAD.with(|u| u.set(0));
+}
+
+/// Where the contact block stands: it is offered once (F2 after the
+/// greeting, F4 when every operator is busy, or while the line is offline)
+/// and stays answered or dismissed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Contacts {
+    Hidden,
+    Asking(&'static str),
+    Saved,
+    Dismissed,
+}
+
+/// The message list's last word is the visitor's: they wait for a reply.
+fn waiting_for_reply(rows: &[Row]) -> bool {
+    rows.iter()
+        .rev()
+        .find(|r| !matches!(r.author, Author::System))
+        .is_some_and(|r| matches!(r.author, Author::Visitor) && r.seq.is_some())
+}
+
+/// "You are number 2 in the queue. Expected wait: about 3 min."
+fn queue_text(q: &QueueInfo, texts: &i18n::Texts) -> String {
+    let mut text = texts.queue_position.replace("{n}", &q.position.to_string());
+    if let Some(ms) = q.estimate_ms {
+        let minutes = ((ms.max(0) + 59_999) / 60_000).max(1);
+        text.push(' ');
+        text.push_str(&texts.queue_estimate.replace("{m}", &minutes.to_string()));
+    }
+    text
 }
 
 #[component]
-fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView {
+fn Chat(
+    line: String,
+    api: String,
+    on_close: js_sys::Function,
+    on_reply: impl Fn() + 'static,
+) -> impl IntoView {
     let config = RwSignal::new(None::<WidgetConfig>);
     let session = RwSignal::new(None::<Session>);
     let rows = RwSignal::new(Vec::<Row>::new());
@@ -82,8 +150,12 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
     let draft = RwSignal::new(String::new());
     let connected = RwSignal::new(true);
     let typing = RwSignal::new(None::<String>);
+    let operator = RwSignal::new(None::<OperatorCard>);
+    let queue = RwSignal::new(None::<QueueInfo>);
+    let contacts = RwSignal::new(Contacts::Hidden);
+    let score = RwSignal::new(None::<u8>);
+    let comment = RwSignal::new(String::new());
     let rated = RwSignal::new(false);
-    let show_contacts = RwSignal::new(false);
     let api = StoredValue::new(api);
     let line = StoredValue::new(line);
     let last_seq = Rc::new(Cell::new(0u64));
@@ -95,6 +167,13 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
                 .map(|c| c.language)
                 .unwrap_or_else(i18n::browser_language),
         )
+    };
+    let ask_contacts = move |prompt: &'static str| {
+        contacts.update(|c| {
+            if *c == Contacts::Hidden {
+                *c = Contacts::Asking(prompt);
+            }
+        })
     };
 
     // Sends every message of the outbox, oldest first; stops at the first
@@ -124,20 +203,6 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
                         rows.update(|r| merge(r, m));
                         error.set(None);
                     }
-                    Err(HttpError::Api {
-                        status, message, ..
-                    }) if (400..500).contains(&status) && status != 429 => {
-                        // Refused for good (e.g. too long): drop it, say why.
-                        storage::forget_outbox(&line, &next.client_id);
-                        rows.update(|r| {
-                            if let Some(row) =
-                                r.iter_mut().find(|row| row.client_id == next.client_id)
-                            {
-                                row.delivery = Delivery::Failed;
-                            }
-                        });
-                        error.set(Some(message));
-                    }
                     Err(e) => {
                         rows.update(|r| {
                             if let Some(row) =
@@ -146,8 +211,15 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
                                 row.delivery = Delivery::Failed;
                             }
                         });
+                        let refused = matches!(e, HttpError::Api { status, .. }
+                            if (400..500).contains(&status) && status != 429);
                         error.set(Some(describe(&e, texts())));
-                        break;
+                        if refused {
+                            // Refused for good (e.g. too long): drop it, say why.
+                            storage::forget_outbox(&line, &next.client_id);
+                        } else {
+                            break;
+                        }
                     }
                 }
             }
@@ -172,13 +244,14 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
                 Ok(c) => {
                     // F2: the contact block follows the greeting after a pause.
                     if let Some(after_s) = c.contact_request_after_s {
-                        let show = Closure::once_into_js(move || show_contacts.set(true));
-                        if let Some(w) = web_sys::window() {
-                            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                                show.unchecked_ref(),
-                                (after_s as i32).saturating_mul(1000),
-                            );
-                        }
+                        let prompt = i18n::texts(&c.language).contacts_prompt;
+                        timers::after((after_s as i32).saturating_mul(1000), move || {
+                            ask_contacts(prompt)
+                        });
+                    }
+                    // H4 (F5): offline, the visitor may leave contacts at once.
+                    if !c.open && c.busy_form {
+                        ask_contacts(i18n::texts(&c.language).contacts_prompt);
                     }
                     config.set(Some(c))
                 }
@@ -244,26 +317,42 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
                 base.replacen("http", "ws", 1),
                 s.token
             );
+            let token = s.token.clone();
             session.set(Some(s));
             let seq = Rc::clone(&last_seq);
             let on_event = move |event: VisitorEvent| match event {
                 VisitorEvent::Message { message } => {
+                    let fresh = message.seq > seq.get();
                     seq.set(seq.get().max(message.seq));
+                    if let Author::Operator { name: Some(name) } = &message.author {
+                        if operator.with_untracked(|o| o.as_ref().map(|c| &c.name) != Some(name)) {
+                            operator.set(Some(OperatorCard {
+                                name: name.clone(),
+                                avatar: None,
+                                position: None,
+                            }));
+                        }
+                    }
                     if !matches!(message.author, Author::Visitor) {
                         typing.set(None);
+                        queue.set(None);
+                        if fresh {
+                            on_reply();
+                        }
                     }
                     rows.update(|r| merge(r, message));
                 }
-                VisitorEvent::Typing { operator } => {
-                    typing.set(Some(operator.map(|o| o.name).unwrap_or_default()));
-                    let clear = Closure::once_into_js(move || typing.set(None));
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                            clear.unchecked_ref(),
-                            4000,
-                        );
+                VisitorEvent::Typing { operator: card } => {
+                    typing.set(Some(
+                        card.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+                    ));
+                    if card.is_some() {
+                        operator.set(card);
                     }
+                    timers::after(4000, move || typing.set(None));
                 }
+                VisitorEvent::Operator { card } => operator.set(card),
+                VisitorEvent::Queue { info } => queue.set(Some(info)),
                 _ => {}
             };
             let on_status = move |up: bool| {
@@ -275,18 +364,36 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
             live.set_value(Some(live::Live::start(url, last_seq, on_event, on_status)));
             // Whatever is still in the outbox is retried every few seconds
             // (a socket may survive a network cut that failed a send).
-            let retry = Closure::<dyn FnMut()>::new(move || {
-                if !storage::load_outbox(&line).is_empty() {
+            let outbox_line = line.clone();
+            timers::every(3000, move || {
+                if !storage::load_outbox(&outbox_line).is_empty() {
                     flush();
                 }
             });
-            if let Some(w) = web_sys::window() {
-                let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(
-                    retry.as_ref().unchecked_ref(),
-                    3000,
-                );
-            }
-            retry.forget();
+            // While the visitor waits for a reply: queue position and wait
+            // estimate, and F4's form when every operator is busy.
+            timers::every(4000, move || {
+                if !rows.with_untracked(|r| waiting_for_reply(r)) {
+                    queue.set(None);
+                    return;
+                }
+                let url = format!("{base}/api/v1/visitor/queue");
+                let token = token.clone();
+                spawn_local(async move {
+                    #[derive(serde::Deserialize)]
+                    struct Waiting {
+                        queue: Option<QueueInfo>,
+                    }
+                    if let Ok(w) = call::<(), Waiting>("GET", &url, Some(&token), None).await {
+                        if w.queue.is_some()
+                            && config.with_untracked(|c| c.as_ref().is_some_and(|c| c.busy_form))
+                        {
+                            ask_contacts(texts().busy_prompt);
+                        }
+                        queue.set(w.queue);
+                    }
+                });
+            });
         });
     }
 
@@ -317,12 +424,14 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
         flush();
     };
 
-    // W1: the draft goes out as a throttled typing signal.
+    // W1: the draft goes out as a throttled typing preview, only on lines
+    // that tell the visitor so.
     let last_typing = Rc::new(Cell::new(0f64));
     let on_draft = move |value: String| {
         draft.set(value.clone());
         let now = js_sys::Date::now();
-        if now - last_typing.get() > 1000.0 {
+        let previews = config.with_untracked(|c| c.as_ref().is_some_and(|c| c.typing_preview));
+        if previews && now - last_typing.get() > 1000.0 {
             last_typing.set(now);
             live.with_value(|l| {
                 if let Some(l) = l {
@@ -332,14 +441,19 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
         }
     };
 
-    let rate = move |score: u8| {
+    // R1: a score of 1–5 and an optional comment.
+    let rate = move || {
+        let Some(score) = score.get_untracked() else {
+            return;
+        };
+        let Some(s) = session.get_untracked() else {
+            return;
+        };
         rated.set(true);
+        let comment = Some(comment.get_untracked().trim().to_owned()).filter(|c| !c.is_empty());
         spawn_local(async move {
-            let Some(s) = session.get_untracked() else {
-                return;
-            };
             let base = api.get_value();
-            let body = serde_json::json!({ "score": score });
+            let body = serde_json::json!({ "score": score, "comment": comment });
             if let Err(e) = call::<_, serde_json::Value>(
                 "POST",
                 &format!("{base}/api/v1/visitor/rating"),
@@ -372,12 +486,32 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
         })
     };
 
+    // O1: the operator as the line presents them (own card, the line's
+    // replacement card, or nobody).
+    let card = move || {
+        let c = config.get()?;
+        match c.presentation {
+            Presentation::Hidden => None,
+            Presentation::Replacement {
+                name,
+                avatar,
+                position,
+            } => Some(OperatorCard {
+                name,
+                avatar,
+                position,
+            }),
+            Presentation::Own => operator.get(),
+        }
+    };
+
     // Keep the newest message in view.
-    let list = NodeRef::<leptos::html::Ol>::new();
+    let body = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         rows.track();
         typing.track();
-        if let Some(el) = list.get() {
+        queue.track();
+        if let Some(el) = body.get() {
             el.set_scroll_top(el.scroll_height());
         }
     });
@@ -398,12 +532,22 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
     view! {
         <section class="ol-panel" role="dialog" aria-label=title>
             <header class="ol-header">
-                <h2 class="ol-title">{title}</h2>
+                <div class="ol-head">
+                    <h2 class="ol-title">{title}</h2>
+                    {move || card().map(|c| view! {
+                        <p class="ol-operator" aria-label=move || texts().operator>
+                            {c.avatar.filter(|a| a.starts_with("https://") || a.starts_with('/')).map(|a| view! { <img class="ol-avatar" src=a alt="" width="28" height="28" /> })}
+                            <span class="ol-operator-name">{c.name}</span>
+                            {c.position.map(|p| view! { <span class="ol-operator-position">{p}</span> })}
+                        </p>
+                    })}
+                </div>
                 <button class="ol-close" type="button" aria-label=move || texts().close_chat
                     on:click=move |_| { let _ = on_close.call0(&JsValue::NULL); }>"×"</button>
             </header>
             {move || offline_notice().map(|n| view! { <p class="ol-offline" role="status">{n}</p> })}
-            <ol class="ol-messages" aria-live="polite" node_ref=list>
+            <div class="ol-body" node_ref=body>
+                <ol class="ol-messages" aria-live="polite">
                 {move || greeting().map(|g| view! { <li class="ol-msg ol-from-operator ol-greeting">{g}</li> })}
                 <For each=move || rows.get().into_iter().filter(|r| r.kind.as_deref() != Some("rating_request") && r.kind.as_deref() != Some("reopened"))
                     key=|r| (r.client_id.clone(), r.delivery as u8) let:row>
@@ -419,28 +563,45 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
                     </li>
                 </For>
             </ol>
+            {move || queue.get().map(|q| view! { <p class="ol-queue" role="status">{queue_text(&q, texts())}</p> })}
             {move || typing.get().map(|name| view! {
                 <p class="ol-typing" role="status">{if name.is_empty() { texts().someone_typing.to_string() } else { format!("{name} {}", texts().typing) }}</p>
             })}
             {move || (asks_rating() && !rated.get()).then(|| view! {
-                <div class="ol-rating" role="group" aria-label=move || texts().rate_prompt>
+                <form class="ol-rating" aria-label=move || texts().rate_prompt on:submit=move |ev| { ev.prevent_default(); rate(); }>
                     <p>{move || texts().rate_prompt}</p>
-                    {(1u8..=5).map(|n| view! {
-                        <button type="button" class="ol-star" aria-label=move || texts().rate_star.replace("{n}", &n.to_string())
-                            on:click=move |_| rate(n)>"★"</button>
-                    }).collect_view()}
-                </div>
+                    <div class="ol-stars">
+                        {(1u8..=5).map(|n| view! {
+                            <button type="button" class="ol-star" class:ol-on=move || score.get().is_some_and(|s| n <= s)
+                                aria-pressed=move || (score.get() == Some(n)).to_string()
+                                aria-label=move || texts().rate_star.replace("{n}", &n.to_string())
+                                on:click=move |_| score.set(Some(n))>"★"</button>
+                        }).collect_view()}
+                    </div>
+                    <label class="ol-comment">{move || texts().rate_comment}
+                        <textarea rows="2" maxlength="1000" prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                    </label>
+                    <button type="submit" class="ol-send" disabled=move || score.get().is_none()>{move || texts().send_rating}</button>
+                </form>
             })}
             {move || rated.get().then(|| view! { <p class="ol-rated" role="status">{move || texts().rated}</p> })}
-            {move || (!connected.get()).then(|| view! { <p class="ol-error" role="status">{move || texts().reconnecting}</p> })}
-            {move || show_contacts.get().then(|| config.get().map(|c| view! {
-                <forms::ContactBlock api session config=c texts=texts() on_done=move || show_contacts.set(false) />
-            })).flatten()}
+            {move || match contacts.get() {
+                Contacts::Asking(prompt) => config.get().map(|c| view! {
+                    <forms::ContactBlock api session config=c texts=texts() prompt
+                        on_saved=move || contacts.set(Contacts::Saved)
+                        on_dismiss=move || contacts.set(Contacts::Dismissed) />
+                }.into_any()),
+                Contacts::Saved => Some(view! { <p class="ol-done" role="status">{texts().contacts_saved}</p> }.into_any()),
+                _ => None,
+            }}
             {move || config.get().filter(|c| c.email_copy).map(|_| view! { <forms::EmailCopy api session texts=texts() /> })}
+            </div>
+            {move || (!connected.get()).then(|| view! { <p class="ol-error" role="status">{move || texts().reconnecting}</p> })}
             {move || error.get().map(|e| view! { <p class="ol-error" role="alert">{e}</p> })}
             <form class="ol-compose" on:submit=move |ev| { ev.prevent_default(); send(); }>
                 <label class="ol-sr" for="ol-input">{move || texts().message_label}</label>
                 <textarea id="ol-input" class="ol-input" rows="2" placeholder=move || texts().placeholder
+                    aria-describedby=move || config.get().filter(|c| c.typing_preview).map(|_| "ol-typing-note")
                     prop:value=move || draft.get()
                     on:input=move |ev| on_draft(event_target_value(&ev))
                     on:keydown=move |ev| {
@@ -448,6 +609,9 @@ fn Chat(line: String, api: String, on_close: js_sys::Function) -> impl IntoView 
                     }></textarea>
                 <button class="ol-send" type="submit" disabled=move || session.get().is_none()>{move || texts().send}</button>
             </form>
+            {move || config.get().filter(|c| c.typing_preview).map(|_| view! {
+                <p class="ol-note" id="ol-typing-note">{move || texts().typing_notice}</p>
+            })}
         </section>
     }
 }

@@ -1,18 +1,127 @@
 //! openline's operator console (Leptos CSR), served at `/console`.
 //!
-//! This is the skeleton the build and the tests rely on; the operator's
-//! day (login, dialog list, chat, administration) fills it in later.
+//! Operators sign in, pick a line, set their presence and working day, and
+//! answer dialogs in real time (`desk`, `dialogs`, `chat`, `live`);
+//! administrators shape every rule of the line (`admin` and its editors).
+//! Wire types come from `openline-core`, so the console cannot drift from
+//! the edge.
 
+mod accounts;
+mod admin;
+mod api;
+mod chat;
+mod client_card;
+mod consents;
+mod desk;
+mod dialogs;
+mod fields;
+mod format;
+mod hours_editor;
+mod i18n;
+mod live;
+mod notify;
+mod queue_editor;
+mod quick_answers;
+mod session;
+mod settings_form;
+
+use api::ApiError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use openline_core::protocol::{LoginSession, Role};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
-#[derive(Deserialize, Clone)]
-struct Health {
-    ok: bool,
-    protocol: u32,
+/// One entry of `GET /api/v1/lines`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LineEntry {
+    /// The line's id (the widget's `data-line`).
+    pub id: String,
+    /// L1: its name.
+    pub name: String,
+}
+
+/// What every view of a signed-in console shares: the session, the
+/// language and the line being worked on.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    /// The signed-in session; None shows the login form.
+    pub auth: RwSignal<Option<LoginSession>>,
+    /// `en` or `ru`.
+    pub lang: RwSignal<String>,
+    /// Lines this account can see.
+    pub lines: RwSignal<Vec<LineEntry>>,
+    /// The line being worked on or configured.
+    pub line: RwSignal<Option<String>>,
+}
+
+impl Ctx {
+    /// The catalogue in the current language (tracked: views re-render on a switch).
+    pub fn t(&self) -> &'static i18n::Texts {
+        i18n::texts(&self.lang.get())
+    }
+
+    /// The catalogue, untracked (for event handlers and tasks).
+    pub fn t_untracked(&self) -> &'static i18n::Texts {
+        i18n::texts(&self.lang.get_untracked())
+    }
+
+    /// The session token (empty when signed out).
+    pub fn token(&self) -> String {
+        self.auth
+            .with_untracked(|a| a.as_ref().map(|s| s.token.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The signed-in account's id.
+    pub fn me(&self) -> String {
+        self.auth
+            .with_untracked(|a| a.as_ref().map(|s| s.account.id.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The signed-in account's role (tracked).
+    pub fn role(&self) -> Role {
+        self.auth
+            .with(|a| a.as_ref().map(|s| s.account.role))
+            .unwrap_or(Role::Operator)
+    }
+
+    /// The selected line (untracked), or empty.
+    pub fn line_id(&self) -> String {
+        self.line.get_untracked().unwrap_or_default()
+    }
+
+    /// Turns an error into a message to show; a 401 signs the operator out.
+    pub fn fail(&self, e: &ApiError) -> String {
+        if e.is_unauthorized() {
+            session::sign_out(*self);
+        }
+        api::describe(e, self.t_untracked().offline)
+    }
+
+    /// Re-reads the list of lines, keeping the selection when it still exists.
+    pub fn reload_lines(self) {
+        let token = self.token();
+        spawn_local(async move {
+            match api::get::<Vec<LineEntry>>("/api/v1/lines", &token).await {
+                Ok(list) => {
+                    let keep = self
+                        .line
+                        .get_untracked()
+                        .filter(|l| list.iter().any(|e| &e.id == l));
+                    let pick = keep.or_else(|| list.first().map(|e| e.id.clone()));
+                    self.lines.set(list);
+                    if self.line.get_untracked() != pick {
+                        self.line.set(pick);
+                    }
+                }
+                Err(e) => {
+                    self.fail(&e);
+                }
+            }
+        });
+    }
 }
 
 /// Mounts the console into the page's `<main id="console">`.
@@ -25,32 +134,92 @@ pub fn start() {
     else {
         return;
     };
+    host.set_inner_html("");
     leptos::mount::mount_to(host, Console).forget();
 }
 
-async fn health() -> Option<Health> {
-    let window = web_sys::window()?;
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str("/api/v1/health"))
-        .await
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let text = JsFuture::from(resp.text().ok()?).await.ok()?.as_string()?;
-    serde_json::from_str(&text).ok()
+/// Which part of the console is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Work,
+    Admin,
 }
 
 #[component]
 fn Console() -> impl IntoView {
-    let status = RwSignal::new(None::<Option<Health>>);
-    spawn_local(async move { status.set(Some(health().await)) });
+    let ctx = Ctx {
+        auth: RwSignal::new(session::load()),
+        lang: RwSignal::new(i18n::initial_language()),
+        lines: RwSignal::new(Vec::new()),
+        line: RwSignal::new(None),
+    };
+    let section = RwSignal::new(Section::Work);
+    Effect::new(move |_| {
+        if ctx.auth.with(|a| a.is_some()) {
+            ctx.reload_lines();
+        } else {
+            section.set(Section::Work);
+        }
+    });
+    Effect::new(move |_| {
+        let lang = ctx.lang.get();
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("lang", &lang);
+        }
+    });
+    let lang_switch = move || {
+        view! {
+            <label class="lang">{move || ctx.t().language}
+                <select prop:value=move || ctx.lang.get()
+                    on:change=move |ev| { let l = event_target_value(&ev); i18n::remember(&l); ctx.lang.set(l); }>
+                    <option value="en">"English"</option>
+                    <option value="ru">"Русский"</option>
+                </select>
+            </label>
+        }
+    };
     view! {
-        <header class="console-header"><h1>"openline console"</h1></header>
-        <p class="console-status" role="status">
-            {move || match status.get() {
-                None => "Connecting to the edge…".to_string(),
-                Some(Some(h)) if h.ok => format!("Edge online (protocol {})", h.protocol),
-                Some(_) => "The edge is unreachable.".to_string(),
-            }}
-        </p>
+        {move || match ctx.auth.get() {
+            None => view! {
+                <header class="console-header"><h1>{move || ctx.t().app}</h1>{lang_switch()}</header>
+                <session::LoginForm ctx />
+            }.into_any(),
+            Some(s) => view! {
+                <header class="console-header">
+                    <h1>{move || ctx.t().app}</h1>
+                    <nav class="sections" aria-label="Sections">
+                        <button type="button" aria-pressed=move || (section.get() == Section::Work).to_string()
+                            on:click=move |_| section.set(Section::Work)>{move || ctx.t().work}</button>
+                        {move || (ctx.role() >= Role::Supervisor).then(|| view! {
+                            <button type="button" aria-pressed=move || (section.get() == Section::Admin).to_string()
+                                on:click=move |_| section.set(Section::Admin)>{move || ctx.t().admin}</button>
+                        })}
+                    </nav>
+                    <label class="line-picker">{move || ctx.t().line}
+                        <select prop:value=move || ctx.line.get().unwrap_or_default()
+                            on:change=move |ev| ctx.line.set(Some(event_target_value(&ev)))>
+                            <For each=move || ctx.lines.get() key=|l| l.id.clone() let:l>
+                                <option value=l.id.clone()>{format!("{} ({})", l.name, l.id)}</option>
+                            </For>
+                        </select>
+                    </label>
+                    {lang_switch()}
+                    <span class="me">{s.account.name.clone()}</span>
+                    <button type="button" on:click=move |_| session::sign_out(ctx)>{move || ctx.t().sign_out}</button>
+                </header>
+                {move || match section.get() {
+                    Section::Work => view! {
+                        {move || match ctx.line.get() {
+                            Some(line) => view! { <desk::Desk ctx line /> }.into_any(),
+                            None => view! { <p class="empty">{move || ctx.t().no_lines}</p> }.into_any(),
+                        }}
+                    }.into_any(),
+                    Section::Admin => view! { <admin::Admin ctx /> }.into_any(),
+                }}
+            }.into_any(),
+        }}
     }
 }

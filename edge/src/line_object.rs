@@ -422,7 +422,10 @@ impl LineObject {
                 let guard = self.line.borrow();
                 let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
                 let list: Vec<_> = line.dialogs().collect();
-                json(200, &serde_json::json!({ "dialogs": list }))
+                // `now`: the line's clock, so consoles count K3 waiting times
+                // against it rather than the browser's.
+                let now = clock::core_now(&self.env);
+                json(200, &serde_json::json!({ "dialogs": list, "now": now }))
             }
             (Method::Get, "/operators") => {
                 self.load()?;

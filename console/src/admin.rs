@@ -1,0 +1,151 @@
+//! Administration: the selected line's settings, its consent log, the
+//! accounts, and the lines themselves (create, delete, embed snippet).
+//! Administrators change things; supervisors read (L5).
+
+use crate::api::{self, ApiError};
+use crate::Ctx;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use openline_core::protocol::Role;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Page {
+    Settings,
+    Consents,
+    Accounts,
+    Lines,
+}
+
+/// The one snippet a site owner pastes for a line.
+pub fn embed_snippet(origin: &str, line: &str) -> String {
+    format!(r#"<script src="{origin}/widget.js" data-line="{line}" async></script>"#)
+}
+
+/// The administration section.
+#[component]
+pub fn Admin(ctx: Ctx) -> impl IntoView {
+    let t = move || ctx.t();
+    let page = RwSignal::new(Page::Settings);
+    let readonly = move || ctx.role() < Role::Admin;
+    let tab = move |p: Page, label: fn(&crate::i18n::Texts) -> &'static str| {
+        view! {
+            <button type="button" role="tab" aria-selected=move || (page.get() == p).to_string()
+                on:click=move |_| page.set(p)>{move || label(t())}</button>
+        }
+    };
+    view! {
+        <div class="admin">
+            <div role="tablist" class="tabs">
+                {tab(Page::Settings, |t| t.settings)}
+                {tab(Page::Consents, |t| t.consents)}
+                {tab(Page::Accounts, |t| t.accounts)}
+                {tab(Page::Lines, |t| t.lines)}
+            </div>
+            {move || match (page.get(), ctx.line.get()) {
+                (Page::Settings, Some(line)) => view! { <crate::settings_form::SettingsForm ctx line readonly=readonly() /> }.into_any(),
+                (Page::Consents, Some(line)) => view! { <crate::consents::Consents ctx line /> }.into_any(),
+                (Page::Accounts, _) => view! { <crate::accounts::Accounts ctx readonly=readonly() /> }.into_any(),
+                (Page::Lines, _) => view! { <Lines ctx readonly=readonly() /> }.into_any(),
+                (_, None) => view! { <p class="empty">{move || t().no_lines}</p> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// L1/L3 and the embed code of every line.
+#[component]
+fn Lines(ctx: Ctx, readonly: bool) -> impl IntoView {
+    let t = move || ctx.t();
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    let origin = StoredValue::new(origin);
+    let new_id = RwSignal::new(String::new());
+    let new_name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let copied = RwSignal::new(None::<String>);
+    let create = move || {
+        let body = serde_json::json!({
+            "id": new_id.get_untracked().trim(),
+            "name": new_name.get_untracked().trim(),
+        });
+        let token = ctx.token();
+        spawn_local(async move {
+            let r: Result<serde_json::Value, ApiError> =
+                api::send("POST", "/api/v1/lines", &token, &body).await;
+            match r {
+                Ok(_) => {
+                    error.set(None);
+                    new_id.set(String::new());
+                    new_name.set(String::new());
+                    ctx.reload_lines();
+                }
+                Err(e) => error.set(Some(ctx.fail(&e))),
+            }
+        });
+    };
+    let delete = move |id: String| {
+        let sure = web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message(ctx.t_untracked().confirm_delete)
+                    .ok()
+            })
+            .unwrap_or(false);
+        if !sure {
+            return;
+        }
+        let token = ctx.token();
+        spawn_local(async move {
+            let path = format!("/api/v1/lines/{}", api::encode(&id));
+            let r: Result<serde_json::Value, ApiError> =
+                api::call::<(), _>("DELETE", &path, Some(&token), None).await;
+            match r {
+                Ok(_) => ctx.reload_lines(),
+                Err(e) => error.set(Some(ctx.fail(&e))),
+            }
+        });
+    };
+    let copy = move |id: String, snippet: String| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().clipboard().write_text(&snippet);
+        }
+        copied.set(Some(id));
+    };
+    view! {
+        <section class="lines">
+            <h3>{move || t().lines}</h3>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <p class="note">{move || t().embed_hint}</p>
+            <For each=move || ctx.lines.get() key=|l| (l.id.clone(), l.name.clone()) let:l>
+                {
+                    let snippet = embed_snippet(&origin.get_value(), &l.id);
+                    let id = l.id.clone();
+                    let id2 = l.id.clone();
+                    let id3 = l.id.clone();
+                    let s2 = snippet.clone();
+                    view! {
+                        <article class="line-card" data-line=l.id.clone()>
+                            <h4>{format!("{} ({})", l.name, l.id)}</h4>
+                            <label>{move || t().embed}
+                                <textarea readonly rows="2" class="snippet" prop:value=snippet.clone()></textarea>
+                            </label>
+                            <button type="button" on:click=move |_| copy(id.clone(), s2.clone())>{move || t().copy}</button>
+                            {move || (copied.get().as_deref() == Some(id3.as_str())).then(|| view! { <span role="status">{move || t().copied}</span> })}
+                            {(!readonly).then(|| view! {
+                                <button type="button" class="danger" on:click=move |_| delete(id2.clone())>{move || t().delete_line}</button>
+                            })}
+                        </article>
+                    }
+                }
+            </For>
+            {(!readonly).then(|| view! {
+                <form class="new-line" on:submit=move |ev| { ev.prevent_default(); create(); }>
+                    <h4>{move || t().new_line}</h4>
+                    <label>{move || t().line_id}<input type="text" required pattern="[a-z0-9-]+" prop:value=move || new_id.get() on:input=move |ev| new_id.set(event_target_value(&ev)) /></label>
+                    <label>{move || t().line_name}<input type="text" required prop:value=move || new_name.get() on:input=move |ev| new_name.set(event_target_value(&ev)) /></label>
+                    <button type="submit">{move || t().create}</button>
+                </form>
+            })}
+        </section>
+    }
+}

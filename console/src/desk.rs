@@ -1,0 +1,410 @@
+//! The operator's desk on one line: presence and the working day, the live
+//! socket, and the state the dialog list and the chat share. Every socket
+//! (re)connection re-fetches the dialog list and the open dialog's messages
+//! after the last sequence number seen, so nothing is lost across a cut.
+
+use crate::api::{self, ApiError};
+use crate::live::Live;
+use crate::{format, notify, Ctx};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use openline_core::line::{Dialog, Notice, Status};
+use openline_core::operator::{Operator, Presence};
+use openline_core::protocol::frames::{OperatorEvent, OperatorFrame};
+use openline_core::protocol::{Author, ChatMessage, History};
+use openline_core::quick_answers::QuickAnswer;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// `GET /api/v1/lines/{line}/dialogs`.
+#[derive(Deserialize)]
+struct DialogList {
+    dialogs: Vec<Dialog>,
+    /// The line's clock when the list was read (K3 "waiting" counts from it).
+    #[serde(default)]
+    now: Option<i64>,
+}
+
+/// `GET /api/v1/lines/{line}/operators`.
+#[derive(Deserialize)]
+struct OperatorList {
+    operators: Vec<Operator>,
+}
+
+/// State of the desk, shared by its views (all handles: `Copy`).
+#[derive(Clone, Copy)]
+pub struct DeskState {
+    /// The console's shared context.
+    pub ctx: Ctx,
+    /// The line worked on.
+    pub line: StoredValue<String>,
+    /// Every dialog the line knows, finished ones included.
+    pub dialogs: RwSignal<Vec<Dialog>>,
+    /// The line's clock minus the browser's, at the last list read.
+    pub skew: RwSignal<i64>,
+    /// The browser's clock, ticking every second (K3 columns).
+    pub clock: RwSignal<i64>,
+    /// The dialog open in the chat view.
+    pub selected: RwSignal<Option<String>>,
+    /// Messages of the open dialog, in sequence order.
+    pub messages: RwSignal<Vec<ChatMessage>>,
+    /// Visitor messages not seen yet, per dialog.
+    pub unread: RwSignal<HashMap<String, u32>>,
+    /// W1: the visitor's current draft, per dialog.
+    pub typing: RwSignal<HashMap<String, String>>,
+    /// The line's operators (presence, transfer and invite targets).
+    pub operators: RwSignal<Vec<Operator>>,
+    /// The composer's text (quick answers insert into it).
+    pub draft: RwSignal<String>,
+    /// QA1: the line's quick answers, loaded once per desk.
+    pub quick: RwSignal<Vec<QuickAnswer>>,
+    /// K2/Q12 notices and action errors, shown above the desk.
+    pub notice: RwSignal<Option<String>>,
+    /// Whether the live socket is up.
+    pub connected: RwSignal<bool>,
+    live: StoredValue<Option<Rc<Live>>, LocalStorage>,
+}
+
+/// Adds or replaces a message by sequence number, keeping the order.
+pub fn merge(list: &mut Vec<ChatMessage>, m: ChatMessage) {
+    match list.iter_mut().find(|x| x.seq == m.seq) {
+        Some(x) => *x = m,
+        None => {
+            list.push(m);
+            list.sort_by_key(|x| x.seq);
+        }
+    }
+}
+
+impl DeskState {
+    /// `/api/v1/lines/{line}{rest}`.
+    pub fn path(&self, rest: &str) -> String {
+        format!(
+            "/api/v1/lines/{}{rest}",
+            api::encode(&self.line.get_value())
+        )
+    }
+
+    /// The line's clock now, as far as the console can tell (tracked).
+    pub fn core_now(&self) -> i64 {
+        self.clock.get() + self.skew.get()
+    }
+
+    /// Re-reads the dialog list.
+    pub fn refresh(self) {
+        let token = self.ctx.token();
+        spawn_local(async move {
+            let r = api::get::<DialogList>(&self.path("/dialogs"), &token).await;
+            match r {
+                Ok(list) => {
+                    if let Some(now) = list.now {
+                        self.skew.set(now - format::now());
+                    }
+                    self.dialogs.set(list.dialogs);
+                }
+                Err(e) => self.show_error(&e),
+            }
+        });
+    }
+
+    /// Re-reads the line's operators (presence, working day).
+    pub fn refresh_operators(self) {
+        let token = self.ctx.token();
+        spawn_local(async move {
+            if let Ok(list) = api::get::<OperatorList>(&self.path("/operators"), &token).await {
+                self.operators.set(list.operators);
+            }
+        });
+    }
+
+    /// Fetches the open dialog's messages after the last one held.
+    pub fn catch_up(self) {
+        let Some(dialog) = self.selected.get_untracked() else {
+            return;
+        };
+        let after = self
+            .messages
+            .with_untracked(|m| m.last().map(|m| m.seq))
+            .unwrap_or(0);
+        let token = self.ctx.token();
+        spawn_local(async move {
+            let path = self.path(&format!(
+                "/dialogs/{}/messages?after={after}",
+                api::encode(&dialog)
+            ));
+            match api::get::<History>(&path, &token).await {
+                Ok(h) if self.selected.get_untracked().as_deref() == Some(dialog.as_str()) => {
+                    self.messages
+                        .update(|list| h.messages.into_iter().for_each(|m| merge(list, m)));
+                }
+                Ok(_) => {}
+                Err(e) => self.show_error(&e),
+            }
+        });
+    }
+
+    /// Opens a dialog in the chat view.
+    pub fn select(self, dialog: String) {
+        self.unread.update(|u| {
+            u.remove(&dialog);
+        });
+        self.messages.set(Vec::new());
+        self.draft.set(String::new());
+        self.selected.set(Some(dialog));
+        self.catch_up();
+    }
+
+    /// Shows an action's failure above the desk.
+    pub fn show_error(self, e: &ApiError) {
+        let text = self.ctx.fail(e);
+        self.notice.set(Some(text));
+    }
+
+    /// Posts a dialog action (`accept`, `close`, `transfer`…) and refreshes.
+    pub async fn act(self, dialog: &str, action: &str, body: serde_json::Value) -> bool {
+        let path = self.path(&format!("/dialogs/{}/{action}", api::encode(dialog)));
+        let r: Result<serde_json::Value, ApiError> =
+            api::send("POST", &path, &self.ctx.token(), &body).await;
+        self.refresh();
+        match r {
+            Ok(_) => {
+                self.notice.set(None);
+                true
+            }
+            Err(e) => {
+                self.show_error(&e);
+                false
+            }
+        }
+    }
+
+    /// W1 the other way: tells the visitor that the operator is typing.
+    pub fn typing(self, dialog: &str) {
+        self.live.with_value(|l| {
+            if let Some(l) = l {
+                l.send(&OperatorFrame::Typing {
+                    dialog: dialog.to_owned(),
+                });
+            }
+        });
+    }
+
+    /// The signed-in operator's record on this line, if they are in its queue.
+    pub fn me(&self) -> Option<Operator> {
+        let me = self.ctx.me();
+        self.operators
+            .with(|ops| ops.iter().find(|o| o.id == me).cloned())
+    }
+
+    /// An operator's name, or a short id when unknown.
+    pub fn name_of(&self, id: &str) -> String {
+        self.operators
+            .with(|ops| ops.iter().find(|o| o.id == id).map(|o| o.name.clone()))
+            .unwrap_or_else(|| format::short(id))
+    }
+
+    fn handle(self, event: OperatorEvent) {
+        match event {
+            OperatorEvent::Offer { .. } => {
+                notify::beep();
+                self.refresh();
+            }
+            OperatorEvent::Revoke { .. }
+            | OperatorEvent::Assigned { .. }
+            | OperatorEvent::Status { .. } => self.refresh(),
+            OperatorEvent::Message {
+                dialog,
+                mut message,
+                hidden,
+            } => {
+                message.hidden |= hidden;
+                let from_visitor = message.author == Author::Visitor;
+                if from_visitor {
+                    self.typing.update(|t| {
+                        t.remove(&dialog);
+                    });
+                }
+                if self.selected.get_untracked().as_deref() == Some(dialog.as_str()) {
+                    self.messages.update(|list| merge(list, message));
+                } else if from_visitor {
+                    self.unread.update(|u| *u.entry(dialog).or_default() += 1);
+                }
+                self.refresh();
+            }
+            OperatorEvent::Typing { dialog, preview } => {
+                let text = preview.unwrap_or_else(|| "…".into());
+                self.typing.update(|t| {
+                    t.insert(dialog.clone(), text);
+                });
+                let typing = self.typing;
+                set_timeout(
+                    move || {
+                        typing.update(|t| {
+                            t.remove(&dialog);
+                        })
+                    },
+                    Duration::from_secs(6),
+                );
+            }
+            OperatorEvent::Notify { notice } => {
+                let t = self.ctx.t_untracked();
+                self.notice.set(Some(match notice {
+                    Notice::KpiMissed { dialog, .. } => {
+                        format!("{}: {}", t.kpi_missed, format::short(&dialog))
+                    }
+                    Notice::UnclosedLimitReached { limit, .. } => {
+                        format!("{} ({limit})", t.unclosed_limit)
+                    }
+                }));
+            }
+            OperatorEvent::Error { error } => self.notice.set(Some(error.message)),
+            OperatorEvent::Welcome { .. } | OperatorEvent::Pong => {}
+        }
+    }
+
+    fn set_presence(self, presence: Presence) {
+        let token = self.ctx.token();
+        spawn_local(async move {
+            let body = serde_json::json!({ "presence": presence });
+            let r: Result<serde_json::Value, ApiError> =
+                api::send("POST", &self.path("/presence"), &token, &body).await;
+            if let Err(e) = r {
+                self.show_error(&e);
+            }
+            self.refresh_operators();
+        });
+    }
+
+    fn set_working_day(self, started: bool) {
+        let token = self.ctx.token();
+        spawn_local(async move {
+            let body = serde_json::json!({ "started": started });
+            let r: Result<serde_json::Value, ApiError> =
+                api::send("POST", &self.path("/working-day"), &token, &body).await;
+            if let Err(e) = r {
+                self.show_error(&e);
+            }
+            self.refresh_operators();
+        });
+    }
+}
+
+/// Whether a dialog is offered to this operator right now.
+pub fn offered_to(d: &Dialog, me: &str) -> bool {
+    matches!(&d.status, Status::Offered { to } if to.iter().any(|o| o == me))
+}
+
+/// The desk of one line.
+#[component]
+pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
+    let desk = DeskState {
+        ctx,
+        line: StoredValue::new(line.clone()),
+        dialogs: RwSignal::new(Vec::new()),
+        skew: RwSignal::new(0),
+        clock: RwSignal::new(format::now()),
+        selected: RwSignal::new(None),
+        messages: RwSignal::new(Vec::new()),
+        unread: RwSignal::new(HashMap::new()),
+        typing: RwSignal::new(HashMap::new()),
+        operators: RwSignal::new(Vec::new()),
+        draft: RwSignal::new(String::new()),
+        quick: RwSignal::new(Vec::new()),
+        notice: RwSignal::new(None),
+        connected: RwSignal::new(false),
+        live: StoredValue::new_local(None),
+    };
+    let live = Live::start(
+        &line,
+        &ctx.token(),
+        move |event| desk.handle(event),
+        move |up| {
+            desk.connected.set(up);
+            if up {
+                desk.refresh();
+                desk.refresh_operators();
+                desk.catch_up();
+            }
+        },
+    );
+    desk.live.set_value(Some(live));
+    desk.refresh();
+    desk.refresh_operators();
+    crate::quick_answers::reload(desk);
+    // K3 columns tick; the list is also re-read now and then (supervisors
+    // watching dialogs they are not in get no frames for them).
+    let ticks = StoredValue::new(0u32);
+    let timer = set_interval_with_handle(
+        move || {
+            desk.clock.set(format::now());
+            ticks.update_value(|n| *n += 1);
+            if ticks.get_value().is_multiple_of(10) {
+                desk.refresh();
+            }
+        },
+        Duration::from_secs(1),
+    )
+    .ok();
+    on_cleanup(move || {
+        desk.live.with_value(|l| {
+            if let Some(l) = l {
+                l.stop()
+            }
+        });
+        if let Some(t) = timer {
+            t.clear();
+        }
+        notify::set_title(0);
+    });
+    // The tab title counts the dialogs offered to me.
+    Effect::new(move |_| {
+        let me = ctx.me();
+        let n = desk
+            .dialogs
+            .with(|ds| ds.iter().filter(|d| offered_to(d, &me)).count());
+        notify::set_title(n);
+    });
+
+    let t = move || ctx.t();
+    let presence_value = move || match desk.me().map(|o| o.presence) {
+        Some(Presence::Online) => "online",
+        Some(Presence::Away) => "away",
+        _ => "offline",
+    };
+    view! {
+        <div class="desk">
+            <div class="toolbar">
+                {move || desk.me().map(|me| view! {
+                    <label>{move || t().presence}
+                        <select prop:value=presence_value
+                            on:change=move |ev| desk.set_presence(match event_target_value(&ev).as_str() {
+                                "online" => Presence::Online, "away" => Presence::Away, _ => Presence::Offline })>
+                            <option value="online">{move || t().online}</option>
+                            <option value="away">{move || t().away}</option>
+                            <option value="offline">{move || t().offline_state}</option>
+                        </select>
+                    </label>
+                    {if me.working_day {
+                        view! { <span class="day">{move || t().day_started}</span>
+                            <button type="button" on:click=move |_| desk.set_working_day(false)>{move || t().end_day}</button> }.into_any()
+                    } else {
+                        view! { <button type="button" on:click=move |_| desk.set_working_day(true)>{move || t().start_day}</button> }.into_any()
+                    }}
+                })}
+                {move || (!desk.connected.get()).then(|| view! { <span class="conn" role="status">{move || t().reconnecting}</span> })}
+                {move || desk.notice.get().map(|n| view! {
+                    <p class="notice" role="alert">{n}
+                        <button type="button" class="link" aria-label=move || t().cancel on:click=move |_| desk.notice.set(None)>"×"</button>
+                    </p>
+                })}
+            </div>
+            <div class="desk-main">
+                <crate::dialogs::DialogList desk />
+                {move || desk.selected.get().map(|d| view! { <crate::chat::ChatView desk dialog=d /> }.into_any())
+                    .unwrap_or_else(|| view! { <section class="chat empty"><p>{move || t().pick_dialog}</p></section> }.into_any())}
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,158 @@
+//! The dialog list: offered to me, mine, the queue, my closed ones and (for
+//! supervisors) all, with the K3 columns — time to first answer and time
+//! the client has been waiting — and unread counts.
+
+use crate::desk::{offered_to, DeskState};
+use crate::format;
+use leptos::prelude::*;
+use openline_core::line::{Dialog, Status};
+use openline_core::protocol::Role;
+
+/// A tab of the list.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Offered,
+    Mine,
+    Queue,
+    Closed,
+    All,
+}
+
+fn finished(d: &Dialog) -> bool {
+    matches!(d.status, Status::Finished { .. })
+}
+
+fn in_tab(tab: Tab, d: &Dialog, me: &str) -> bool {
+    match tab {
+        Tab::Offered => offered_to(d, me),
+        Tab::Mine => {
+            !finished(d)
+                && (matches!(&d.status, Status::Active { operator, .. } | Status::AwaitingRating { operator } if operator == me)
+                    || d.invited.iter().any(|o| o == me))
+        }
+        Tab::Queue => matches!(d.status, Status::Queued),
+        Tab::Closed => matches!(&d.status, Status::Finished { operator: Some(o) } if o == me),
+        Tab::All => true,
+    }
+}
+
+/// The state as a short word for the list (`offered`, `active`…).
+pub fn state_name(s: &Status) -> &'static str {
+    match s {
+        Status::WithBot { .. } => "with_bot",
+        Status::Queued => "queued",
+        Status::Offered { .. } => "offered",
+        Status::Active { .. } => "active",
+        Status::AwaitingRating { .. } => "awaiting_rating",
+        Status::Finished { .. } => "finished",
+    }
+}
+
+/// The list with its tabs.
+#[component]
+pub fn DialogList(desk: DeskState) -> impl IntoView {
+    let ctx = desk.ctx;
+    let t = move || ctx.t();
+    let tab = RwSignal::new(Tab::Offered);
+    let me = StoredValue::new(ctx.me());
+    let count = move |which: Tab| {
+        desk.dialogs.with(|ds| {
+            ds.iter()
+                .filter(|d| in_tab(which, d, &me.get_value()))
+                .count()
+        })
+    };
+    let tab_button = move |which: Tab, label: fn(&crate::i18n::Texts) -> &'static str| {
+        view! {
+            <button type="button" role="tab" aria-selected=move || (tab.get() == which).to_string()
+                on:click=move |_| tab.set(which)>
+                {move || format!("{} ({})", label(t()), count(which))}
+            </button>
+        }
+    };
+    let rows = move || {
+        let mut list: Vec<Dialog> = desk.dialogs.with(|ds| {
+            ds.iter()
+                .filter(|d| in_tab(tab.get(), d, &me.get_value()))
+                .cloned()
+                .collect()
+        });
+        list.sort_by_key(|d| std::cmp::Reverse(d.opened_at));
+        list
+    };
+    view! {
+        <section class="dialogs" aria-label=move || t().dialogs>
+            <div role="tablist" class="tabs">
+                {tab_button(Tab::Offered, |t| t.offered)}
+                {tab_button(Tab::Mine, |t| t.mine)}
+                {tab_button(Tab::Queue, |t| t.queue)}
+                {tab_button(Tab::Closed, |t| t.closed_tab)}
+                {move || (ctx.role() >= Role::Supervisor).then(|| tab_button(Tab::All, |t| t.all))}
+            </div>
+            <table class="dialog-table">
+                <thead><tr>
+                    <th scope="col">{move || t().client}</th>
+                    <th scope="col">{move || t().state}</th>
+                    <th scope="col">{move || t().first_answer}</th>
+                    <th scope="col">{move || t().waiting}</th>
+                    <th scope="col">{move || t().unread}</th>
+                </tr></thead>
+                <tbody>
+                    <For each=rows key=|d| (d.id.clone(), format!("{:?}{:?}{:?}", d.status, d.first_answer_at, d.awaiting_answer_since)) let:d>
+                        <Row desk d />
+                    </For>
+                </tbody>
+            </table>
+            {move || rows().is_empty().then(|| view! { <p class="empty">{move || t().no_dialogs}</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn Row(desk: DeskState, d: Dialog) -> impl IntoView {
+    let id = d.id.clone();
+    let first = d
+        .first_answer_at
+        .map(|at| format::duration(at - d.opened_at));
+    let awaiting = d.awaiting_answer_since;
+    let waiting = move || {
+        awaiting
+            .map(|since| format::duration(desk.core_now() - since))
+            .unwrap_or_default()
+    };
+    let unread = {
+        let id = id.clone();
+        move || desk.unread.with(|u| u.get(&id).copied().unwrap_or(0))
+    };
+    let selected = {
+        let id = id.clone();
+        move || desk.selected.get().as_deref() == Some(id.as_str())
+    };
+    let open = {
+        let id = id.clone();
+        move |_| desk.select(id.clone())
+    };
+    let who = match &d.status {
+        Status::Offered { to } => Some(
+            to.iter()
+                .map(|o| desk.name_of(o))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        s => s.owner().map(|o| desk.name_of(o)),
+    };
+    let label = format!(
+        "{} {}",
+        desk.ctx.t_untracked().open_dialog,
+        format::short(&id)
+    );
+    view! {
+        <tr data-dialog=id.clone() data-state=state_name(&d.status) class:selected=selected>
+            <td><button type="button" class="link" aria-label=label on:click=open>{format::short(&d.client)}</button></td>
+            <td>{who.map(|w| format!("{} · {w}", state_name(&d.status))).unwrap_or_else(|| state_name(&d.status).to_owned())}</td>
+            <td>{first.unwrap_or_default()}</td>
+            <td class="waiting">{waiting}</td>
+            <td>{move || match unread() { 0 => None, n => Some(view! { <span class="badge">{n}</span> }) }}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,51 @@
+//! Small text helpers: durations, times and short ids as operators read them.
+
+/// A duration in milliseconds as `45 s`, `12 min`, `3 h 05 min`; negative
+/// values (clock skew) show as zero.
+pub fn duration(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        format!("{} min {:02} s", s / 60, s % 60)
+    } else {
+        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
+    }
+}
+
+/// An epoch-ms instant in the browser's locale and time zone.
+pub fn time(ms: i64) -> String {
+    js_sys::Date::new(&(ms as f64).into())
+        .to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED)
+        .as_string()
+        .unwrap_or_default()
+}
+
+/// The first characters of an opaque id, enough to tell dialogs apart.
+pub fn short(id: &str) -> String {
+    id.chars().take(8).collect()
+}
+
+/// The browser's clock in epoch milliseconds.
+pub fn now() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// A fresh id for an operator message (idempotent resends).
+pub fn client_id() -> String {
+    let rand = (js_sys::Math::random() * 1e12) as u64;
+    format!("c{:x}-{rand:x}", now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(-5), "0 s");
+        assert_eq!(duration(45_000), "45 s");
+        assert_eq!(duration(125_000), "2 min 05 s");
+        assert_eq!(duration(3 * 3_600_000 + 5 * 60_000), "3 h 05 min");
+    }
+}

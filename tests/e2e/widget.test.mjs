@@ -75,7 +75,6 @@ test("replies and typing arrive live; a network cut loses and duplicates nothing
   await panel.getByText("Still there?").waitFor();
   await page.getByRole("button", { name: "Close chat", exact: true }).first().waitFor();
   await page.reload();
-  await page.waitForResponse((r) => r.url().endsWith("_bg.wasm"));
   await until(async () => (await page.evaluate(() => {
     const root = document.querySelector("[data-openline]")?.shadowRoot;
     return root?.querySelectorAll("li.ol-msg").length ?? 0;

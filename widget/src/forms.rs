@@ -3,9 +3,12 @@
 
 use crate::http::{call, HttpError};
 use crate::i18n::Texts;
+use crate::wire;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use openline_core::protocol::{Session, WidgetConfig};
+use openline_core::protocol::Session;
+use openline_core::settings::ConsentText;
+use wasm_bindgen::JsValue;
 
 fn message(e: &HttpError, texts: &Texts) -> String {
     match e {
@@ -19,7 +22,8 @@ fn message(e: &HttpError, texts: &Texts) -> String {
 pub fn ContactBlock(
     api: StoredValue<String>,
     session: RwSignal<Option<Session>>,
-    config: WidgetConfig,
+    /// A1: the line's consent text, when it asks for one.
+    consent: Option<ConsentText>,
     texts: &'static Texts,
     /// Why the block shows: F2's invitation, F4's "all busy", or H4's
     /// "we are offline".
@@ -32,25 +36,29 @@ pub fn ContactBlock(
     let phone = RwSignal::new(String::new());
     let agreed = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
-    let consent = config.consent.clone();
     let version = consent.as_ref().map(|c| c.version);
     let submit = move || {
         let Some(s) = session.get_untracked() else {
             return;
         };
-        let body = serde_json::json!({
-            "name": name.get_untracked(),
-            "email": email.get_untracked(),
-            "phone": phone.get_untracked(),
-            "consent_version": if agreed.get_untracked() { version } else { None },
-        });
+        let body = wire::object(&[
+            ("name", name.get_untracked().into()),
+            ("email", email.get_untracked().into()),
+            ("phone", phone.get_untracked().into()),
+            (
+                "consent_version",
+                version
+                    .filter(|_| agreed.get_untracked())
+                    .map_or(JsValue::NULL, JsValue::from),
+            ),
+        ]);
         spawn_local(async move {
             let base = api.get_value();
-            match call::<_, serde_json::Value>(
+            match call::<JsValue>(
                 "POST",
                 &format!("{base}/api/v1/visitor/contacts"),
                 Some(&s.token),
-                Some(&body),
+                Some(body),
             )
             .await
             {
@@ -92,14 +100,14 @@ pub fn EmailCopy(
         let Some(s) = session.get_untracked() else {
             return;
         };
-        let body = serde_json::json!({ "email": email.get_untracked() });
+        let body = wire::object(&[("email", email.get_untracked().into())]);
         spawn_local(async move {
             let base = api.get_value();
-            match call::<_, serde_json::Value>(
+            match call::<JsValue>(
                 "POST",
                 &format!("{base}/api/v1/visitor/email-copy"),
                 Some(&s.token),
-                Some(&body),
+                Some(body),
             )
             .await
             {

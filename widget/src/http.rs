@@ -1,8 +1,7 @@
 //! A minimal JSON client over the browser's `fetch`: the widget's only way
 //! to talk to the edge (no HTTP crate, to keep the wasm small).
 
-use openline_core::ErrorBody;
-use serde::{de::DeserializeOwned, Serialize};
+use crate::wire::{self, FromJson};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
@@ -20,13 +19,14 @@ pub enum HttpError {
     },
 }
 
-/// Sends a request with an optional JSON body and bearer token and parses
-/// the JSON answer.
-pub async fn call<B: Serialize, T: DeserializeOwned>(
+/// Calls the edge with an optional JSON body and reads the JSON answer as
+/// `T`; an error answer becomes [`HttpError::Api`] with the edge's code and
+/// message.
+pub async fn call<T: FromJson>(
     method: &str,
     url: &str,
     token: Option<&str>,
-    body: Option<&B>,
+    body: Option<JsValue>,
 ) -> Result<T, HttpError> {
     let headers = Headers::new().map_err(|_| HttpError::Network)?;
     if let Some(token) = token {
@@ -37,11 +37,10 @@ pub async fn call<B: Serialize, T: DeserializeOwned>(
     let init = RequestInit::new();
     init.set_method(method);
     if let Some(body) = body {
-        let json = serde_json::to_string(body).map_err(|_| HttpError::Network)?;
         headers
             .set("Content-Type", "application/json")
             .map_err(|_| HttpError::Network)?;
-        init.set_body(&JsValue::from_str(&json));
+        init.set_body(&JsValue::from_str(&wire::stringify(&body)));
     }
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| HttpError::Network)?;
@@ -51,32 +50,27 @@ pub async fn call<B: Serialize, T: DeserializeOwned>(
         .map_err(|_| HttpError::Network)?
         .dyn_into()
         .map_err(|_| HttpError::Network)?;
+    let status = resp.status();
     let text = JsFuture::from(resp.text().map_err(|_| HttpError::Network)?)
         .await
         .map_err(|_| HttpError::Network)?
         .as_string()
         .unwrap_or_default();
+    let json = wire::parse(&text).unwrap_or(JsValue::NULL);
     if resp.ok() {
-        serde_json::from_str(&text).map_err(|e| HttpError::Api {
-            status: resp.status(),
+        T::from_json(&json).ok_or_else(|| HttpError::Api {
+            status,
             code: "bad_response".into(),
-            message: e.to_string(),
+            message: format!("Unexpected answer from the chat service (HTTP {status})."),
         })
     } else {
-        Err(match serde_json::from_str::<ErrorBody>(&text) {
-            Ok(body) => HttpError::Api {
-                status: resp.status(),
-                code: serde_json::to_value(body.error.code)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                message: body.error.message,
-            },
-            Err(_) => HttpError::Api {
-                status: resp.status(),
-                code: "http_error".into(),
-                message: format!("HTTP {}", resp.status()),
-            },
+        let error = wire::get(&json, "error");
+        Err(HttpError::Api {
+            status,
+            code: wire::get(&error, "code").as_string().unwrap_or_default(),
+            message: wire::get(&error, "message")
+                .as_string()
+                .unwrap_or_else(|| format!("HTTP {status}")),
         })
     }
 }

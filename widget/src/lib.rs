@@ -12,20 +12,20 @@ mod i18n;
 mod live;
 mod storage;
 mod timers;
+mod wire;
 
 use http::{call, HttpError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::line::QueueInfo;
 use openline_core::operator::OperatorCard;
-use openline_core::protocol::frames::{VisitorEvent, VisitorFrame};
-use openline_core::protocol::{
-    Author, ChatMessage, History, SendMessage, Session, StartSession, WidgetConfig,
-};
+use openline_core::protocol::frames::VisitorEvent;
+use openline_core::protocol::{Author, ChatMessage, History, SendMessage, Session, WidgetConfig};
 use openline_core::settings::Presentation;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+use wire::{FromJson, ToJson};
 
 /// Delivery state of a message the visitor wrote, shown beside it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,6 +136,8 @@ fn queue_text(q: &QueueInfo, texts: &i18n::Texts) -> String {
     text
 }
 
+/// Loads the line's configuration first, so the panel renders in the
+/// right language with its texts fixed (no reactive text to re-render).
 #[component]
 fn Chat(
     line: String,
@@ -143,7 +145,36 @@ fn Chat(
     on_close: js_sys::Function,
     on_reply: impl Fn() + 'static,
 ) -> impl IntoView {
-    let config = RwSignal::new(None::<WidgetConfig>);
+    let loaded = RwSignal::new(None::<Option<WidgetConfig>>);
+    let url = format!("{api}/api/v1/lines/{line}/widget");
+    spawn_local(async move {
+        loaded.set(Some(
+            call::<WidgetConfig>("GET", &url, None, None).await.ok(),
+        ))
+    });
+    // The callbacks are JS functions and closures (not `Send`): kept in
+    // local storage so the reactive child can hand them to the panel.
+    let on_reply: Rc<dyn Fn()> = Rc::new(on_reply);
+    let on_reply = StoredValue::new_local(on_reply);
+    let on_close = StoredValue::new_local(on_close);
+    move || {
+        loaded.get().map(|config| {
+            let reply = on_reply.get_value();
+            view! {
+                <Panel line=line.clone() api=api.clone() config on_close=on_close.get_value() on_reply=move || reply() />
+            }
+        })
+    }
+}
+
+#[component]
+fn Panel(
+    line: String,
+    api: String,
+    config: Option<WidgetConfig>,
+    on_close: js_sys::Function,
+    on_reply: impl Fn() + 'static,
+) -> impl IntoView {
     let session = RwSignal::new(None::<Session>);
     let rows = RwSignal::new(Vec::<Row>::new());
     let error = RwSignal::new(None::<String>);
@@ -160,14 +191,21 @@ fn Chat(
     let line = StoredValue::new(line);
     let last_seq = Rc::new(Cell::new(0u64));
     let live = StoredValue::new_local(None::<Rc<live::Live>>);
-    let texts = move || {
-        i18n::texts(
-            &config
-                .get()
-                .map(|c| c.language)
-                .unwrap_or_else(i18n::browser_language),
-        )
-    };
+    let language = config
+        .as_ref()
+        .map(|c| c.language.clone())
+        .unwrap_or_else(i18n::browser_language);
+    let fixed_texts = i18n::texts(&language);
+    let texts = move || fixed_texts;
+    let busy_form = config.as_ref().is_some_and(|c| c.busy_form);
+    let typing_preview = config.as_ref().is_some_and(|c| c.typing_preview);
+    let email_copy = config.as_ref().is_some_and(|c| c.email_copy);
+    let consent = config.as_ref().and_then(|c| c.consent.clone());
+    let title = config
+        .as_ref()
+        .map(|c| c.title.clone())
+        .unwrap_or_else(|| "Chat".into());
+    let greeting = config.as_ref().map(|c| c.greeting.clone());
     let ask_contacts = move |prompt: &'static str| {
         contacts.update(|c| {
             if *c == Contacts::Hidden {
@@ -175,6 +213,22 @@ fn Chat(
             }
         })
     };
+
+    match &config {
+        Some(c) => {
+            // F2: the contact block follows the greeting after a pause.
+            if let Some(after_s) = c.contact_request_after_s {
+                timers::after((after_s as i32).saturating_mul(1000), move || {
+                    ask_contacts(fixed_texts.contacts_prompt)
+                });
+            }
+            // H4 (F5): offline, the visitor may leave contacts at once.
+            if !c.open && busy_form {
+                ask_contacts(fixed_texts.contacts_prompt);
+            }
+        }
+        None => error.set(Some(describe(&HttpError::Network, fixed_texts))),
+    }
 
     // Sends every message of the outbox, oldest first; stops at the first
     // transient failure and tries again on reconnect.
@@ -194,7 +248,7 @@ fn Chat(
                     "POST",
                     &format!("{base}/api/v1/visitor/messages"),
                     Some(&s.token),
-                    Some(&next),
+                    Some(next.to_json()),
                 )
                 .await;
                 match result {
@@ -233,41 +287,23 @@ fn Chat(
         spawn_local(async move {
             let base = api.get_value();
             let line = line.get_value();
-            match call::<(), WidgetConfig>(
-                "GET",
-                &format!("{base}/api/v1/lines/{line}/widget"),
-                None,
-                None,
-            )
-            .await
-            {
-                Ok(c) => {
-                    // F2: the contact block follows the greeting after a pause.
-                    if let Some(after_s) = c.contact_request_after_s {
-                        let prompt = i18n::texts(&c.language).contacts_prompt;
-                        timers::after((after_s as i32).saturating_mul(1000), move || {
-                            ask_contacts(prompt)
-                        });
-                    }
-                    // H4 (F5): offline, the visitor may leave contacts at once.
-                    if !c.open && c.busy_form {
-                        ask_contacts(i18n::texts(&c.language).contacts_prompt);
-                    }
-                    config.set(Some(c))
-                }
-                Err(e) => error.set(Some(describe(&e, texts()))),
-            }
             let stored = storage::load_session(&line);
-            let start = StartSession {
-                line: line.clone(),
-                client: stored.as_ref().map(|s| s.client.clone()),
-                token: stored.map(|s| s.token),
-            };
-            let s = match call::<_, Session>(
+            let start = wire::object(&[
+                ("line", line.as_str().into()),
+                (
+                    "client",
+                    wire::opt(stored.as_ref().map(|s| s.client.as_str())),
+                ),
+                (
+                    "token",
+                    wire::opt(stored.as_ref().map(|s| s.token.as_str())),
+                ),
+            ]);
+            let s = match call::<Session>(
                 "POST",
                 &format!("{base}/api/v1/visitor/sessions"),
                 None,
-                Some(&start),
+                Some(start),
             )
             .await
             {
@@ -281,7 +317,7 @@ fn Chat(
             if !s.resumed {
                 storage::save_outbox(&line, &[]);
             }
-            if let Ok(h) = call::<(), History>(
+            if let Ok(h) = call::<History>(
                 "GET",
                 &format!("{base}/api/v1/visitor/messages?after=0"),
                 Some(&s.token),
@@ -380,17 +416,12 @@ fn Chat(
                 let url = format!("{base}/api/v1/visitor/queue");
                 let token = token.clone();
                 spawn_local(async move {
-                    #[derive(serde::Deserialize)]
-                    struct Waiting {
-                        queue: Option<QueueInfo>,
-                    }
-                    if let Ok(w) = call::<(), Waiting>("GET", &url, Some(&token), None).await {
-                        if w.queue.is_some()
-                            && config.with_untracked(|c| c.as_ref().is_some_and(|c| c.busy_form))
-                        {
+                    if let Ok(w) = call::<JsValue>("GET", &url, Some(&token), None).await {
+                        let waiting = QueueInfo::from_json(&wire::get(&w, "queue"));
+                        if waiting.is_some() && busy_form {
                             ask_contacts(texts().busy_prompt);
                         }
-                        queue.set(w.queue);
+                        queue.set(waiting);
                     }
                 });
             });
@@ -430,12 +461,14 @@ fn Chat(
     let on_draft = move |value: String| {
         draft.set(value.clone());
         let now = js_sys::Date::now();
-        let previews = config.with_untracked(|c| c.as_ref().is_some_and(|c| c.typing_preview));
-        if previews && now - last_typing.get() > 1000.0 {
+        if typing_preview && now - last_typing.get() > 1000.0 {
             last_typing.set(now);
             live.with_value(|l| {
                 if let Some(l) = l {
-                    l.send(&VisitorFrame::Typing { draft: value });
+                    l.send(&wire::object(&[
+                        ("type", "typing".into()),
+                        ("draft", value.into()),
+                    ]));
                 }
             });
         }
@@ -453,12 +486,15 @@ fn Chat(
         let comment = Some(comment.get_untracked().trim().to_owned()).filter(|c| !c.is_empty());
         spawn_local(async move {
             let base = api.get_value();
-            let body = serde_json::json!({ "score": score, "comment": comment });
-            if let Err(e) = call::<_, serde_json::Value>(
+            let body = wire::object(&[
+                ("score", score.into()),
+                ("comment", wire::opt(comment.as_deref())),
+            ]);
+            if let Err(e) = call::<JsValue>(
                 "POST",
                 &format!("{base}/api/v1/visitor/rating"),
                 Some(&s.token),
-                Some(&body),
+                Some(body),
             )
             .await
             {
@@ -469,41 +505,47 @@ fn Chat(
     };
 
     // H4: outside working hours, say when the line opens.
-    let offline_notice = move || {
-        let c = config.get()?;
-        if c.open {
-            return None;
-        }
-        Some(match c.next_opening {
+    let offline_notice = config
+        .as_ref()
+        .filter(|c| !c.open)
+        .map(|c| match c.next_opening {
             Some(at) => {
                 let when = js_sys::Date::new(&(at as f64).into())
                     .to_locale_string(&c.language, &JsValue::UNDEFINED)
                     .as_string()
                     .unwrap_or_default();
-                texts().closed_until.replace("{time}", &when)
+                fixed_texts.closed_until.replace("{time}", &when)
             }
-            None => texts().closed.to_string(),
-        })
-    };
+            None => fixed_texts.closed.to_string(),
+        });
 
     // O1: the operator as the line presents them (own card, the line's
     // replacement card, or nobody).
-    let card = move || {
-        let c = config.get()?;
-        match c.presentation {
-            Presentation::Hidden => None,
-            Presentation::Replacement {
-                name,
-                avatar,
-                position,
-            } => Some(OperatorCard {
-                name,
-                avatar,
-                position,
-            }),
-            Presentation::Own => operator.get(),
-        }
+    let fixed_card = match config.as_ref().map(|c| &c.presentation) {
+        Some(Presentation::Hidden) => Some(None),
+        Some(Presentation::Replacement {
+            name,
+            avatar,
+            position,
+        }) => Some(Some(OperatorCard {
+            name: name.clone(),
+            avatar: avatar.clone(),
+            position: position.clone(),
+        })),
+        _ => None,
     };
+    let card = move || fixed_card.clone().unwrap_or_else(|| operator.get());
+
+    // Opened by the visitor (not mounted hidden for the unread badge): the
+    // message field takes the focus once it exists.
+    let input = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            if el.offset_parent().is_some() {
+                let _ = el.focus();
+            }
+        }
+    });
 
     // Keep the newest message in view.
     let body = NodeRef::<leptos::html::Div>::new();
@@ -516,13 +558,6 @@ fn Chat(
         }
     });
 
-    let title = move || {
-        config
-            .get()
-            .map(|c| c.title)
-            .unwrap_or_else(|| "Chat".into())
-    };
-    let greeting = move || config.get().map(|c| c.greeting);
     let asks_rating = move || {
         rows.get()
             .iter()
@@ -533,22 +568,22 @@ fn Chat(
         <section class="ol-panel" role="dialog" aria-label=title>
             <header class="ol-header">
                 <div class="ol-head">
-                    <h2 class="ol-title">{title}</h2>
+                    <h2 class="ol-title">{title.clone()}</h2>
                     {move || card().map(|c| view! {
-                        <p class="ol-operator" aria-label=move || texts().operator>
+                        <p class="ol-operator" aria-label=texts().operator>
                             {c.avatar.filter(|a| a.starts_with("https://") || a.starts_with('/')).map(|a| view! { <img class="ol-avatar" src=a alt="" width="28" height="28" /> })}
                             <span class="ol-operator-name">{c.name}</span>
                             {c.position.map(|p| view! { <span class="ol-operator-position">{p}</span> })}
                         </p>
                     })}
                 </div>
-                <button class="ol-close" type="button" aria-label=move || texts().close_chat
+                <button class="ol-close" type="button" aria-label=texts().close_chat
                     on:click=move |_| { let _ = on_close.call0(&JsValue::NULL); }>"×"</button>
             </header>
-            {move || offline_notice().map(|n| view! { <p class="ol-offline" role="status">{n}</p> })}
+            {offline_notice.map(|n| view! { <p class="ol-offline" role="status">{n}</p> })}
             <div class="ol-body" node_ref=body>
                 <ol class="ol-messages" aria-live="polite">
-                {move || greeting().map(|g| view! { <li class="ol-msg ol-from-operator ol-greeting">{g}</li> })}
+                {greeting.map(|g| view! { <li class="ol-msg ol-from-operator ol-greeting">{g}</li> })}
                 <For each=move || rows.get().into_iter().filter(|r| r.kind.as_deref() != Some("rating_request") && r.kind.as_deref() != Some("reopened"))
                     key=|r| (r.client_id.clone(), r.delivery as u8) let:row>
                     <li class=match row.author { Author::Visitor => "ol-msg ol-from-visitor", Author::System => "ol-msg ol-system", _ => "ol-msg ol-from-operator" }
@@ -556,7 +591,7 @@ fn Chat(
                         {match &row.author { Author::Operator { name: Some(n) } => Some(view! { <span class="ol-author">{n.clone()}</span> }), _ => None }}
                         <span class="ol-text">{row.text.clone()}</span>
                         {matches!(row.author, Author::Visitor).then(|| view! {
-                            <span class="ol-state" title=move || if row.delivery == Delivery::Failed { texts().not_sent } else { "" }>
+                            <span class="ol-state" title=if row.delivery == Delivery::Failed { texts().not_sent } else { "" }>
                                 {match row.delivery { Delivery::Sending => "…", Delivery::Sent => "✓", Delivery::Failed => "!" }}
                             </span>
                         })}
@@ -568,49 +603,49 @@ fn Chat(
                 <p class="ol-typing" role="status">{if name.is_empty() { texts().someone_typing.to_string() } else { format!("{name} {}", texts().typing) }}</p>
             })}
             {move || (asks_rating() && !rated.get()).then(|| view! {
-                <form class="ol-rating" aria-label=move || texts().rate_prompt on:submit=move |ev| { ev.prevent_default(); rate(); }>
-                    <p>{move || texts().rate_prompt}</p>
+                <form class="ol-rating" aria-label=texts().rate_prompt on:submit=move |ev| { ev.prevent_default(); rate(); }>
+                    <p>{texts().rate_prompt}</p>
                     <div class="ol-stars">
                         {(1u8..=5).map(|n| view! {
                             <button type="button" class="ol-star" class:ol-on=move || score.get().is_some_and(|s| n <= s)
                                 aria-pressed=move || (score.get() == Some(n)).to_string()
-                                aria-label=move || texts().rate_star.replace("{n}", &n.to_string())
+                                aria-label=texts().rate_star.replace("{n}", &n.to_string())
                                 on:click=move |_| score.set(Some(n))>"★"</button>
                         }).collect_view()}
                     </div>
-                    <label class="ol-comment">{move || texts().rate_comment}
+                    <label class="ol-comment">{texts().rate_comment}
                         <textarea rows="2" maxlength="1000" prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
                     </label>
-                    <button type="submit" class="ol-send" disabled=move || score.get().is_none()>{move || texts().send_rating}</button>
+                    <button type="submit" class="ol-send" disabled=move || score.get().is_none()>{texts().send_rating}</button>
                 </form>
             })}
-            {move || rated.get().then(|| view! { <p class="ol-rated" role="status">{move || texts().rated}</p> })}
+            {move || rated.get().then(|| view! { <p class="ol-rated" role="status">{texts().rated}</p> })}
             {move || match contacts.get() {
-                Contacts::Asking(prompt) => config.get().map(|c| view! {
-                    <forms::ContactBlock api session config=c texts=texts() prompt
+                Contacts::Asking(prompt) => Some(view! {
+                    <forms::ContactBlock api session consent=consent.clone() texts=texts() prompt
                         on_saved=move || contacts.set(Contacts::Saved)
                         on_dismiss=move || contacts.set(Contacts::Dismissed) />
                 }.into_any()),
                 Contacts::Saved => Some(view! { <p class="ol-done" role="status">{texts().contacts_saved}</p> }.into_any()),
                 _ => None,
             }}
-            {move || config.get().filter(|c| c.email_copy).map(|_| view! { <forms::EmailCopy api session texts=texts() /> })}
+            {email_copy.then(|| view! { <forms::EmailCopy api session texts=texts() /> })}
             </div>
-            {move || (!connected.get()).then(|| view! { <p class="ol-error" role="status">{move || texts().reconnecting}</p> })}
+            {move || (!connected.get()).then(|| view! { <p class="ol-error" role="status">{texts().reconnecting}</p> })}
             {move || error.get().map(|e| view! { <p class="ol-error" role="alert">{e}</p> })}
             <form class="ol-compose" on:submit=move |ev| { ev.prevent_default(); send(); }>
-                <label class="ol-sr" for="ol-input">{move || texts().message_label}</label>
-                <textarea id="ol-input" class="ol-input" rows="2" placeholder=move || texts().placeholder
-                    aria-describedby=move || config.get().filter(|c| c.typing_preview).map(|_| "ol-typing-note")
+                <label class="ol-sr" for="ol-input">{texts().message_label}</label>
+                <textarea id="ol-input" class="ol-input" rows="2" node_ref=input placeholder=texts().placeholder
+                    aria-describedby=typing_preview.then_some("ol-typing-note")
                     prop:value=move || draft.get()
                     on:input=move |ev| on_draft(event_target_value(&ev))
                     on:keydown=move |ev| {
                         if ev.key() == "Enter" && !ev.shift_key() { ev.prevent_default(); send(); }
                     }></textarea>
-                <button class="ol-send" type="submit" disabled=move || session.get().is_none()>{move || texts().send}</button>
+                <button class="ol-send" type="submit" disabled=move || session.get().is_none()>{texts().send}</button>
             </form>
-            {move || config.get().filter(|c| c.typing_preview).map(|_| view! {
-                <p class="ol-note" id="ol-typing-note">{move || texts().typing_notice}</p>
+            {typing_preview.then(|| view! {
+                <p class="ol-note" id="ol-typing-note">{texts().typing_notice}</p>
             })}
         </section>
     }

@@ -2,7 +2,8 @@
 //! sequence number seen and reconnects with back-off, so replies arrive
 //! without polling and nothing is missed across network cuts.
 
-use openline_core::protocol::frames::{VisitorEvent, VisitorFrame};
+use crate::wire::{self, FromJson};
+use openline_core::protocol::frames::VisitorEvent;
 use openline_core::protocol::PROTOCOL_VERSION;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -53,15 +54,16 @@ impl Live {
         let on_open = Closure::<dyn FnMut()>::new(move || {
             me.backoff_ms.set(500);
             (me.on_status)(true);
-            me.send(&VisitorFrame::Hello {
-                protocol: PROTOCOL_VERSION,
-                after: me.last_seq.get(),
-            });
+            me.send(&wire::object(&[
+                ("type", "hello".into()),
+                ("protocol", PROTOCOL_VERSION.into()),
+                ("after", (me.last_seq.get() as f64).into()),
+            ]));
         });
         let me = Rc::clone(this);
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             if let Some(text) = e.data().as_string() {
-                if let Ok(event) = serde_json::from_str::<VisitorEvent>(&text) {
+                if let Some(event) = wire::parse(&text).and_then(|v| VisitorEvent::from_json(&v)) {
                     (me.on_event)(event);
                 }
             }
@@ -97,11 +99,10 @@ impl Live {
 
     /// Sends a frame if connected; frames are best-effort (messages go over
     /// HTTP with an outbox).
-    pub fn send(&self, frame: &VisitorFrame) {
-        if let (Some(ws), Ok(json)) = (self.socket.borrow().as_ref(), serde_json::to_string(frame))
-        {
+    pub fn send(&self, frame: &JsValue) {
+        if let Some(ws) = self.socket.borrow().as_ref() {
             if ws.ready_state() == WebSocket::OPEN {
-                let _ = ws.send_with_str(&json);
+                let _ = ws.send_with_str(&wire::stringify(frame));
             }
         }
     }

@@ -1,7 +1,8 @@
 //! What the widget remembers in the visitor's browser: the session token
 //! per line, so a reload or a new tab resumes the same dialog.
 
-use openline_core::protocol::Session;
+use crate::wire::{self, FromJson, ToJson};
+use openline_core::protocol::{SendMessage, Session};
 
 fn key(line: &str) -> String {
     format!("openline:{line}:session")
@@ -14,14 +15,14 @@ fn local() -> Option<web_sys::Storage> {
 /// The stored session of a line, if any and readable.
 pub fn load_session(line: &str) -> Option<Session> {
     let raw = local()?.get_item(&key(line)).ok().flatten()?;
-    serde_json::from_str(&raw).ok()
+    Session::from_json(&wire::parse(&raw)?)
 }
 
 /// Remembers the session; storage may be unavailable (private mode), which
 /// only costs resumption.
 pub fn save_session(session: &Session) {
-    if let (Some(storage), Ok(json)) = (local(), serde_json::to_string(session)) {
-        let _ = storage.set_item(&key(&session.line), &json);
+    if let Some(storage) = local() {
+        let _ = storage.set_item(&key(&session.line), &wire::stringify(&session.to_json()));
     }
 }
 
@@ -38,16 +39,18 @@ fn outbox_key(line: &str) -> String {
 
 /// Messages typed but not yet confirmed by the edge: they survive a reload
 /// and are resent with the same client id, so they are stored once.
-pub fn load_outbox(line: &str) -> Vec<openline_core::protocol::SendMessage> {
+pub fn load_outbox(line: &str) -> Vec<SendMessage> {
     local()
         .and_then(|s| s.get_item(&outbox_key(line)).ok().flatten())
-        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .and_then(|raw| wire::parse(&raw))
+        .and_then(|v| Vec::<SendMessage>::from_json(&v))
         .unwrap_or_default()
 }
 
-pub fn save_outbox(line: &str, outbox: &[openline_core::protocol::SendMessage]) {
-    if let (Some(storage), Ok(json)) = (local(), serde_json::to_string(outbox)) {
-        let _ = storage.set_item(&outbox_key(line), &json);
+pub fn save_outbox(line: &str, outbox: &[SendMessage]) {
+    if let Some(storage) = local() {
+        let list: js_sys::Array = outbox.iter().map(|m| m.to_json()).collect();
+        let _ = storage.set_item(&outbox_key(line), &wire::stringify(&list));
     }
 }
 

@@ -107,7 +107,11 @@ const RU: Texts = Texts {
 
 /// The catalogue for a language code (`ru`, `ru-RU`, `en`…); English otherwise.
 pub fn texts(language: &str) -> &'static Texts {
-    if language.to_lowercase().starts_with("ru") {
+    // ASCII only: `to_lowercase` would link Unicode case tables (~15 KB).
+    if language
+        .get(..2)
+        .is_some_and(|p| p.eq_ignore_ascii_case("ru"))
+    {
         &RU
     } else {
         &EN

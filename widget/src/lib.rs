@@ -62,12 +62,14 @@ impl From<ChatMessage> for Row {
 /// Adds a confirmed message, or confirms the pending row with its client
 /// id: each message is shown once, in sequence order.
 fn merge(rows: &mut Vec<Row>, m: ChatMessage) {
-    if let Some(row) = rows.iter_mut().find(|r| r.client_id == m.client_id) {
-        *row = Row::from(m);
-    } else {
-        rows.push(Row::from(m));
-    }
-    rows.sort_by_key(|r| r.seq.unwrap_or(u64::MAX));
+    rows.retain(|r| r.client_id != m.client_id);
+    // Before the first later message or the first still-pending one (no
+    // sort: the list is kept in order as it grows).
+    let at = rows
+        .iter()
+        .position(|r| r.seq.is_none_or(|seq| seq > m.seq))
+        .unwrap_or(rows.len());
+    rows.insert(at, Row::from(m));
 }
 
 thread_local! {

@@ -307,14 +307,13 @@ fn TransferForm(desk: DeskState, dialog: String) -> impl IntoView {
         <details class="action-form">
             <summary>{move || t().transfer}</summary>
             <form on:submit=move |ev| { ev.prevent_default(); submit(); }>
-                <label>{move || t().transfer_to}
-                    <select prop:value=move || kind.get() on:change=move |ev| { kind.set(event_target_value(&ev)); target.set(String::new()); }>
+                <label for="transfer-kind">{move || t().transfer_to}</label>
+                    <select id="transfer-kind" prop:value=move || kind.get() on:change=move |ev| { kind.set(event_target_value(&ev)); target.set(String::new()); }>
                         <option value="operator">{move || t().to_operator}</option>
                         <option value="line">{move || t().to_line}</option>
                     </select>
-                </label>
-                <label>{move || if kind.get() == "line" { t().to_line } else { t().to_operator }}
-                    <select prop:value=move || target.get() on:change=move |ev| target.set(event_target_value(&ev))>
+                <label for="transfer-target">{move || if kind.get() == "line" { t().to_line } else { t().to_operator }}</label>
+                    <select id="transfer-target" prop:value=move || target.get() on:change=move |ev| target.set(event_target_value(&ev))>
                         <option value="">"—"</option>
                         {move || if kind.get() == "line" {
                             let current = ctx.line_id();
@@ -325,10 +324,8 @@ fn TransferForm(desk: DeskState, dialog: String) -> impl IntoView {
                                 .map(|o| view! { <option value=o.id.clone()>{o.name.clone()}</option> }).collect_view().into_any()
                         }}
                     </select>
-                </label>
-                <label>{move || t().comment}
-                    <input type="text" prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev)) />
-                </label>
+                <label for="transfer-comment">{move || t().comment}</label>
+                <input id="transfer-comment" type="text" prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev)) />
                 <button type="submit">{move || t().transfer}</button>
             </form>
         </details>
@@ -357,13 +354,12 @@ fn InviteForm(desk: DeskState, dialog: String) -> impl IntoView {
         <details class="action-form">
             <summary>{move || t().invite}</summary>
             <form on:submit=move |ev| { ev.prevent_default(); submit(); }>
-                <label>{move || t().invite_who}
-                    <select prop:value=move || who.get() on:change=move |ev| who.set(event_target_value(&ev))>
+                <label for="invite-who">{move || t().invite_who}</label>
+                    <select id="invite-who" prop:value=move || who.get() on:change=move |ev| who.set(event_target_value(&ev))>
                         <option value="">"—"</option>
                         {move || desk.operators.get().into_iter().filter(|o| o.id != me.get_value() && !o.dismissed)
                             .map(|o| view! { <option value=o.id.clone()>{o.name.clone()}</option> }).collect_view()}
                     </select>
-                </label>
                 <button type="submit">{move || t().invite}</button>
             </form>
         </details>
@@ -393,14 +389,12 @@ fn RatingForm(desk: DeskState, dialog: String) -> impl IntoView {
         <details class="action-form">
             <summary>{move || t().rate}</summary>
             <form on:submit=move |ev| { ev.prevent_default(); submit(); }>
-                <label>{move || t().score}
-                    <select prop:value=move || score.get() on:change=move |ev| score.set(event_target_value(&ev))>
+                <label for="rating-score">{move || t().score}</label>
+                    <select id="rating-score" prop:value=move || score.get() on:change=move |ev| score.set(event_target_value(&ev))>
                         {(1..=5).rev().map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
                     </select>
-                </label>
-                <label>{move || t().comment}
-                    <input type="text" prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev)) />
-                </label>
+                <label for="rating-comment">{move || t().comment}</label>
+                <input id="rating-comment" type="text" prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev)) />
                 <button type="submit">{move || t().rate}</button>
             </form>
         </details>

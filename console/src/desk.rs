@@ -377,15 +377,14 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
         <div class="desk">
             <div class="toolbar">
                 {move || desk.me().map(|me| view! {
-                    <label>{move || t().presence}
-                        <select prop:value=presence_value
+                    <label for="presence">{move || t().presence}</label>
+                        <select id="presence" prop:value=presence_value
                             on:change=move |ev| desk.set_presence(match event_target_value(&ev).as_str() {
                                 "online" => Presence::Online, "away" => Presence::Away, _ => Presence::Offline })>
                             <option value="online">{move || t().online}</option>
                             <option value="away">{move || t().away}</option>
                             <option value="offline">{move || t().offline_state}</option>
                         </select>
-                    </label>
                     {if me.working_day {
                         view! { <span class="day">{move || t().day_started}</span>
                             <button type="button" on:click=move |_| desk.set_working_day(false)>{move || t().end_day}</button> }.into_any()

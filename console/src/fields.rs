@@ -46,6 +46,11 @@ impl Form {
     }
 }
 
+/// The element id of a field's input (its label points at it).
+fn id(field: &str) -> String {
+    format!("f-{}", field.replace('.', "-"))
+}
+
 /// A one-line text input.
 pub fn text(
     form: Form,
@@ -56,14 +61,14 @@ pub fn text(
 ) -> impl IntoView {
     let ctx = form.ctx;
     view! {
-        <label class="field" data-field=field>
-            <span>{move || label(ctx.t())}</span>
-            <input type="text" disabled=form.readonly
+        <div class="field" data-field=field>
+            <label for=id(field)>{move || label(ctx.t())}</label>
+            <input type="text" id=id(field) disabled=form.readonly
                 aria-invalid=move || form.error_for(field).is_some().to_string()
                 prop:value=move || form.s.with(get)
                 on:change=move |ev| { let v = event_target_value(&ev); form.s.update(|s| set(s, v)); } />
             {form.error_view(field)}
-        </label>
+        </div>
     }
 }
 
@@ -77,14 +82,14 @@ pub fn area(
 ) -> impl IntoView {
     let ctx = form.ctx;
     view! {
-        <label class="field" data-field=field>
-            <span>{move || label(ctx.t())}</span>
-            <textarea rows="3" disabled=form.readonly
+        <div class="field" data-field=field>
+            <label for=id(field)>{move || label(ctx.t())}</label>
+            <textarea rows="3" id=id(field) disabled=form.readonly
                 aria-invalid=move || form.error_for(field).is_some().to_string()
                 prop:value=move || form.s.with(get)
                 on:change=move |ev| { let v = event_target_value(&ev); form.s.update(|s| set(s, v)); }></textarea>
             {form.error_view(field)}
-        </label>
+        </div>
     }
 }
 
@@ -119,9 +124,9 @@ pub fn number(
 ) -> impl IntoView {
     let ctx = form.ctx;
     view! {
-        <label class="field" data-field=field>
-            <span>{move || label(ctx.t())}</span>
-            <input type="number" disabled=form.readonly
+        <div class="field" data-field=field>
+            <label for=id(field)>{move || label(ctx.t())}</label>
+            <input type="number" id=id(field) disabled=form.readonly
                 aria-invalid=move || form.error_for(field).is_some().to_string()
                 prop:value=move || form.s.with(get).to_string()
                 on:change=move |ev| {
@@ -132,7 +137,7 @@ pub fn number(
                     }
                 } />
             {form.error_view(field)}
-        </label>
+        </div>
     }
 }
 
@@ -147,15 +152,15 @@ pub fn select(
 ) -> impl IntoView {
     let ctx = form.ctx;
     view! {
-        <label class="field" data-field=field>
-            <span>{move || label(ctx.t())}</span>
-            <select disabled=form.readonly prop:value=move || form.s.with(get)
+        <div class="field" data-field=field>
+            <label for=id(field)>{move || label(ctx.t())}</label>
+            <select id=id(field) disabled=form.readonly prop:value=move || form.s.with(get)
                 on:change=move |ev| { let v = event_target_value(&ev); form.s.update(|s| set(s, v)); }>
                 {options.iter().map(|(value, text)| view! {
                     <option value=*value selected=move || form.s.with(get) == *value>{move || text(ctx.t())}</option>
                 }).collect_view()}
             </select>
             {form.error_view(field)}
-        </label>
+        </div>
     }
 }

@@ -172,13 +172,12 @@ fn Console() -> impl IntoView {
     });
     let lang_switch = move || {
         view! {
-            <label class="lang">{move || ctx.t().language}
-                <select prop:value=move || ctx.lang.get()
+            <label class="lang" for="lang-picker">{move || ctx.t().language}</label>
+                <select id="lang-picker" prop:value=move || ctx.lang.get()
                     on:change=move |ev| { let l = event_target_value(&ev); i18n::remember(&l); ctx.lang.set(l); }>
                     <option value="en">"English"</option>
                     <option value="ru">"Русский"</option>
                 </select>
-            </label>
         }
     };
     view! {
@@ -198,14 +197,13 @@ fn Console() -> impl IntoView {
                                 on:click=move |_| section.set(Section::Admin)>{move || ctx.t().admin}</button>
                         })}
                     </nav>
-                    <label class="line-picker">{move || ctx.t().line}
-                        <select prop:value=move || ctx.line.get().unwrap_or_default()
+                    <label class="line-picker" for="line-picker">{move || ctx.t().line}</label>
+                        <select id="line-picker" prop:value=move || ctx.line.get().unwrap_or_default()
                             on:change=move |ev| ctx.line.set(Some(event_target_value(&ev)))>
                             <For each=move || ctx.lines.get() key=|l| l.id.clone() let:l>
                                 <option value=l.id.clone()>{format!("{} ({})", l.name, l.id)}</option>
                             </For>
                         </select>
-                    </label>
                     {lang_switch()}
                     <span class="me">{s.account.name.clone()}</span>
                     <button type="button" on:click=move |_| session::sign_out(ctx)>{move || ctx.t().sign_out}</button>

@@ -108,6 +108,7 @@ fn Editor(
             };
         }
         busy.set(true);
+        status.set(None);
         let token = ctx.token();
         spawn_local(async move {
             let r: Result<LineSettings, ApiError> =

@@ -1,0 +1,258 @@
+// The operator console in headless Chromium against the real edge: each
+// distribution mode offers a dialog to the right operator(s) in the console
+// and passes it on after the (test-scaled) time; on the demo page a visitor
+// never sees hidden messages, a transfer keeps the history, a quick answer is
+// inserted with the `/` shortcut, a close brings the rating request and the
+// rating back to the console; and settings edited in the admin UI change the
+// widget (greeting, working hours). Operators and the visitor have browsers
+// of their own (separate localStorage).
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
+import { DEMO, api, login, makeLine, until, visitor, visitorSays } from "./client.mjs";
+
+// The core clock runs 60× faster: 5 minutes of pass time are 5 s here.
+const PASS_MS = 5 * 60_000;
+
+let edge, admin, anna, boris, visitorBrowser, annaBrowser, borisBrowser;
+before(async () => {
+  edge = await startEdge();
+  [admin, anna, boris] = await Promise.all(["admin", "anna", "boris"].map((w) => login(edge.base, w)));
+  [visitorBrowser, annaBrowser, borisBrowser] = await Promise.all([launchBrowser(), launchBrowser(), launchBrowser()]);
+});
+after(async () => {
+  await Promise.all([visitorBrowser, annaBrowser, borisBrowser].map((b) => b?.close()));
+  await edge?.stop();
+});
+
+/** Opens the console in `browser` signed in as `who`, working on `line`. */
+async function openConsole(browser, who, line) {
+  const page = await browser.context.newPage();
+  await page.goto(`${edge.base}/console/`);
+  const form = page.getByRole("button", { name: "Sign in" });
+  const desk = page.getByRole("tab", { name: /^Offered to me/ });
+  await Promise.race([form.waitFor(), desk.waitFor()]);
+  if (await form.isVisible()) {
+    const [name, password] = DEMO[who];
+    await page.getByLabel("Login").fill(name);
+    await page.getByLabel("Password").fill(password);
+    await form.click();
+  }
+  await desk.waitFor();
+  await page.getByLabel("Line", { exact: true }).selectOption(line);
+  return page;
+}
+
+/** The row of `dialog` in a tab of the dialog list. */
+async function rowIn(page, tab, dialog) {
+  await page.getByRole("tab", { name: new RegExp(`^${tab}`) }).click();
+  return page.locator(`tr[data-dialog="${dialog}"]`);
+}
+
+async function bothOnline(line) {
+  await until(async () => {
+    const ops = (await api(edge.base, "GET", `/api/v1/lines/${line}/operators`, { token: admin.token })).body.operators;
+    return ops.length === 2 && ops.every((o) => o.presence === "online");
+  }, `both operators online on ${line}`);
+}
+
+test("strict order: the first operator is offered the dialog, the next one after the pass time", async () => {
+  await makeLine(edge.base, admin, "strict", { mode: "strict_order", pass_after_ms: PASS_MS });
+  const a = await openConsole(annaBrowser, "anna", "strict");
+  const b = await openConsole(borisBrowser, "boris", "strict");
+  await bothOnline("strict");
+  const v = await visitor(edge.base, "strict");
+  await visitorSays(edge.base, v, "Strictly speaking, hello");
+  await (await rowIn(a, "Offered to me", v.dialog)).waitFor();
+  // The tab title tells of the new dialog.
+  await until(async () => (await a.title()).startsWith("(1)"), "the tab title counts the offer");
+  assert.equal(await (await rowIn(b, "Offered to me", v.dialog)).count(), 0, "Boris is not offered it yet");
+  await screenshot(a, "console-offered");
+  // After the pass time it moves to Boris and leaves Anna.
+  await (await rowIn(b, "Offered to me", v.dialog)).waitFor({ timeout: 20_000 });
+  await (await rowIn(a, "Offered to me", v.dialog)).waitFor({ state: "detached" });
+  await a.close();
+  await b.close();
+});
+
+test("evenly: two dialogs go one to each operator, and each passes to the other after the pass time", async () => {
+  await makeLine(edge.base, admin, "evenly", { mode: "evenly", pass_after_ms: PASS_MS });
+  const a = await openConsole(annaBrowser, "anna", "evenly");
+  const b = await openConsole(borisBrowser, "boris", "evenly");
+  await bothOnline("evenly");
+  const v1 = await visitor(edge.base, "evenly");
+  await (await rowIn(a, "Offered to me", v1.dialog)).waitFor();
+  const v2 = await visitor(edge.base, "evenly");
+  await (await rowIn(b, "Offered to me", v2.dialog)).waitFor();
+  assert.equal(await (await rowIn(a, "Offered to me", v2.dialog)).count(), 0);
+  assert.equal(await (await rowIn(b, "Offered to me", v1.dialog)).count(), 0);
+  await (await rowIn(b, "Offered to me", v1.dialog)).waitFor({ timeout: 20_000 });
+  await (await rowIn(a, "Offered to me", v2.dialog)).waitFor({ timeout: 20_000 });
+  await a.close();
+  await b.close();
+});
+
+test("all at once: both operators are offered the dialog; one accepts and it leaves the other", async () => {
+  await makeLine(edge.base, admin, "all", { mode: "all_at_once", pass_after_ms: PASS_MS });
+  const a = await openConsole(annaBrowser, "anna", "all");
+  const b = await openConsole(borisBrowser, "boris", "all");
+  await bothOnline("all");
+  const v = await visitor(edge.base, "all");
+  await visitorSays(edge.base, v, "Anyone there?");
+  const atBoris = await rowIn(b, "Offered to me", v.dialog);
+  await atBoris.waitFor();
+  const atAnna = await rowIn(a, "Offered to me", v.dialog);
+  await atAnna.getByRole("button", { name: /^Open dialog/ }).click();
+  await a.locator(".msg.from-visitor", { hasText: "Anyone there?" }).waitFor();
+  await a.getByRole("button", { name: "Accept" }).click();
+  await atBoris.waitFor({ state: "detached" });
+  await (await rowIn(a, "Mine", v.dialog)).waitFor();
+  // Unanswered past the pass time, an accepted dialog stays with Anna.
+  const list = (await api(edge.base, "GET", "/api/v1/lines/all/dialogs", { token: anna.token })).body.dialogs;
+  assert.equal(list.find((d) => d.id === v.dialog).status.operator, anna.id);
+  await a.close();
+  await b.close();
+});
+
+test("on the demo page: hidden talk stays hidden, a quick answer goes in with /, typing shows, a transfer keeps the history, close brings the rating back", async () => {
+  // The demo line in strict order with a long pass time: Anna gets it and keeps it.
+  const s = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
+  Object.assign(s, { mode: "strict_order", pass_after_ms: 30 * 60_000 });
+  assert.equal((await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: admin.token, body: s })).status, 200);
+  const qa = await api(edge.base, "POST", "/api/v1/lines/demo/quick-answers", {
+    token: anna.token,
+    body: { group: "Shipping", title: "Lisbon delivery", text: "We ship to Lisbon in three days." },
+  });
+  assert.equal(qa.status, 201);
+  const a = await openConsole(annaBrowser, "anna", "demo");
+  const b = await openConsole(borisBrowser, "boris", "demo");
+  await bothOnline("demo");
+
+  const page = await visitorBrowser.context.newPage();
+  await page.goto(`${edge.base}/`);
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const panel = page.getByRole("dialog", { name: "Chat with Northwind Tea" });
+  await panel.getByLabel("Message").fill("Do you ship to Lisbon?");
+  await panel.getByRole("button", { name: "Send", exact: true }).click();
+  const { dialog } = await page.evaluate(() => JSON.parse(localStorage.getItem("openline:demo:session")));
+
+  // Anna opens the offered dialog, reads the history and accepts.
+  const row = await rowIn(a, "Offered to me", dialog);
+  await row.getByRole("button", { name: /^Open dialog/ }).click();
+  await a.locator(".msg.from-visitor", { hasText: "Do you ship to Lisbon?" }).waitFor();
+  await a.getByRole("button", { name: "Accept" }).click();
+  await (await rowIn(a, "Mine", dialog)).waitFor();
+
+  // W1: the visitor's draft shows in the console before it is sent.
+  // (The widget sends a draft at most once a second: keep typing until one goes out.)
+  const preview = a.locator(".typing-preview", { hasText: "And Gyokuro?" });
+  let keystrokes = 0;
+  await until(async () => {
+    await panel.getByLabel("Message").fill(`And Gyokuro?${" ".repeat(++keystrokes % 2)}`);
+    return preview.isVisible();
+  }, "the visitor's draft in the console");
+
+  // Q11: a hidden message for colleagues.
+  const composer = a.getByLabel("Message", { exact: true });
+  await a.getByLabel("Hidden message (only colleagues see it)").check();
+  await composer.fill("VIP client, be nice");
+  await a.getByRole("button", { name: "Send", exact: true }).click();
+  await a.locator(".msg.hidden", { hasText: "VIP client, be nice" }).getByText("Hidden — colleagues only").waitFor();
+  await a.getByLabel("Hidden message (only colleagues see it)").uncheck();
+
+  // QA1: "/" opens the quick answers; Enter inserts the best match.
+  await composer.fill("/lisbon");
+  await a.getByRole("option", { name: /Lisbon delivery/ }).waitFor();
+  await composer.press("Enter");
+  assert.equal(await composer.inputValue(), "We ship to Lisbon in three days.");
+  await a.getByRole("button", { name: "Send", exact: true }).click();
+  await panel.getByText("We ship to Lisbon in three days.").waitFor();
+  await screenshot(a, "console-chat");
+  // The later public reply arrived, so the earlier hidden one would have too.
+  assert.equal(await panel.getByText("VIP client, be nice").count(), 0, "hidden messages never reach the visitor");
+  await page.reload();
+  await page.getByRole("button", { name: /^Open chat/ }).click();
+  await panel.getByText("We ship to Lisbon in three days.").waitFor();
+  assert.equal(await panel.getByText("VIP client, be nice").count(), 0, "not after a reload either");
+
+  // Q9: transfer to Boris with a comment; he sees the whole history.
+  await a.locator("summary", { hasText: "Transfer" }).click();
+  await a.getByLabel("Transfer to").selectOption("operator");
+  await a.getByLabel("Operator", { exact: true }).selectOption({ label: "Boris" });
+  await a.getByLabel("Comment").fill("He knows Gyokuro best");
+  await a.getByRole("button", { name: "Transfer", exact: true }).click();
+  const atBoris = await rowIn(b, "Offered to me", dialog);
+  await atBoris.getByRole("button", { name: /^Open dialog/ }).click();
+  await b.locator(".msg.from-visitor", { hasText: "Do you ship to Lisbon?" }).waitFor();
+  await b.locator(".msg.from-operator", { hasText: "We ship to Lisbon in three days." }).waitFor();
+  await b.locator(".msg.hidden", { hasText: "He knows Gyokuro best" }).waitFor();
+  await b.locator(".msg.hidden", { hasText: "VIP client, be nice" }).waitFor();
+  await b.getByRole("button", { name: "Accept" }).click();
+  await (await rowIn(b, "Mine", dialog)).waitFor();
+  await b.getByRole("button", { name: "Close dialog" }).waitFor();
+
+  // T4/R1: Boris closes; the visitor rates; the rating shows in the console.
+  await b.getByRole("button", { name: "Close dialog" }).click();
+  await panel.getByRole("button", { name: "Rate 5 of 5" }).click();
+  await panel.getByRole("button", { name: "Send rating" }).click();
+  await b.locator(".rating-client", { hasText: "5/5" }).waitFor();
+  await screenshot(b, "console-rated");
+  await page.close();
+  await a.close();
+  await b.close();
+});
+
+test("settings edited in the admin UI change the widget: greeting, then working hours (offline notice); bad values are named", async () => {
+  // Boris's browser signs out and the administrator signs in.
+  const p = await openConsole(borisBrowser, "boris", "demo");
+  await p.getByRole("button", { name: "Sign out" }).click();
+  await p.getByLabel("Login").fill("admin");
+  await p.getByLabel("Password").fill("openline-admin");
+  await p.getByRole("button", { name: "Sign in" }).click();
+  await p.getByRole("button", { name: "Administration" }).click();
+  await p.getByLabel("Line", { exact: true }).selectOption("demo");
+
+  // The embed snippet of the line, ready to copy.
+  await p.getByRole("tab", { name: "Lines" }).click();
+  const snippet = p.locator('article[data-line="demo"] textarea');
+  assert.equal(await snippet.inputValue(), `<script src="${edge.base}/widget.js" data-line="demo" async></script>`);
+
+  // A value out of range is refused and named next to its field.
+  await p.getByRole("tab", { name: "Line settings" }).click();
+  const pass = p.getByLabel("Pass to the next operator after (minutes, 1–720)");
+  await pass.fill("0");
+  await p.getByRole("button", { name: "Save" }).click();
+  await p.locator('[data-field="pass_after_ms"] .field-error', { hasText: "pass_after_ms: from 1 minute to 12 hours" }).waitFor();
+  await pass.fill("3");
+
+  // F1: a new greeting reaches the widget.
+  await p.getByLabel("Greeting", { exact: true }).fill("Welcome to the tea room!");
+  await p.getByRole("button", { name: "Save" }).click();
+  await p.getByText("Saved.").waitFor();
+  const page = await visitorBrowser.context.newPage();
+  await page.goto(`${edge.base}/`);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const panel = page.getByRole("dialog");
+  await panel.getByText("Welcome to the tea room!").waitFor();
+  assert.equal(await panel.locator(".ol-offline").count(), 0, "open while no working hours are set");
+
+  // H1/H4: working hours in UTC with every day off → the widget says it is offline.
+  await p.getByLabel("Use working hours (otherwise always open)").check();
+  await p.getByLabel("Time zone (IANA, e.g. Europe/Moscow)").fill("UTC");
+  const removeInterval = p.getByRole("button", { name: /^Remove: \S+ 1$/ });
+  while ((await removeInterval.count()) > 0) await removeInterval.first().click();
+  await p.getByRole("button", { name: "Save" }).click();
+  await p.getByText("Saved.").waitFor();
+  const saved = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
+  assert.equal(saved.hours.time_zone, "UTC");
+  assert.ok(saved.hours.week.every((d) => d.length === 0));
+  await screenshot(p, "console-settings");
+  await page.reload();
+  await page.getByRole("button", { name: "Open chat" }).click();
+  await panel.locator(".ol-offline").waitFor();
+  await screenshot(page, "console-widget-offline");
+  await page.close();
+  await p.close();
+});

@@ -26,8 +26,9 @@ after(async () => {
 });
 
 /** Opens the console in `browser` signed in as `who`, working on `line`. */
-async function openConsole(browser, who, line) {
+async function openConsole(browser, who, line, prepare = async () => {}) {
   const page = await browser.context.newPage();
+  await prepare(page);
   await page.goto(`${edge.base}/console/`);
   const form = page.getByRole("button", { name: "Sign in" });
   const desk = page.getByRole("tab", { name: /^Offered to me/ });
@@ -94,7 +95,16 @@ test("evenly: two dialogs go one to each operator, and each passes to the other 
 
 test("all at once: both operators are offered the dialog; one accepts and it leaves the other", async () => {
   await makeLine(edge.base, admin, "all", { mode: "all_at_once", pass_after_ms: PASS_MS });
-  const a = await openConsole(annaBrowser, "anna", "all");
+  // Anna's console sockets go through a switch the test can cut.
+  let cut = false;
+  let sockets = [];
+  const a = await openConsole(annaBrowser, "anna", "all", (page) =>
+    page.routeWebSocket(/\/api\/v1\/lines\/[^/]+\/ws/, (ws) => {
+      if (cut) return ws.close();
+      ws.connectToServer();
+      sockets.push(ws);
+    }),
+  );
   const b = await openConsole(borisBrowser, "boris", "all");
   await bothOnline("all");
   const v = await visitor(edge.base, "all");
@@ -107,9 +117,17 @@ test("all at once: both operators are offered the dialog; one accepts and it lea
   await a.getByRole("button", { name: "Accept" }).click();
   await atBoris.waitFor({ state: "detached" });
   await (await rowIn(a, "Mine", v.dialog)).waitFor();
-  // Unanswered past the pass time, an accepted dialog stays with Anna.
   const list = (await api(edge.base, "GET", "/api/v1/lines/all/dialogs", { token: anna.token })).body.dialogs;
   assert.equal(list.find((d) => d.id === v.dialog).status.operator, anna.id);
+  // The console's network drops; what the visitor writes meanwhile shows
+  // once it reconnects (re-fetched with after=SEQ).
+  cut = true;
+  for (const ws of sockets.splice(0)) await ws.close();
+  await a.getByText("Reconnecting…").waitFor();
+  await visitorSays(edge.base, v, "Written while you were away");
+  cut = false;
+  await a.locator(".msg.from-visitor", { hasText: "Written while you were away" }).waitFor({ timeout: 20_000 });
+  assert.equal(await a.locator(".msg", { hasText: "Anyone there?" }).count(), 1, "nothing shown twice");
   await a.close();
   await b.close();
 });

@@ -6,7 +6,7 @@
 
 use crate::api::{self, ApiError};
 use crate::desk::{merge, offered_to, DeskState};
-use crate::dialogs::state_name;
+use crate::dialogs::{state_label, state_name};
 use crate::{format, quick_answers};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -102,7 +102,7 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
             <header class="chat-header">
                 <h2>{move || format!("{} {}", t().client, client().map(|c| format::short(&c)).unwrap_or_default())}</h2>
                 <span class="state" data-state=move || record.get().map(|d| state_name(&d.status)).unwrap_or_default()>
-                    {move || record.get().map(|d| state_name(&d.status)).unwrap_or_default()}
+                    {move || record.get().map(|d| state_label(t(), &d.status)).unwrap_or_default()}
                 </span>
                 {move || record.get().and_then(|d| d.client_rating).map(|r| view! {
                     <span class="rating rating-client">{move || t().client_rating}": "{stars(&r)}</span>

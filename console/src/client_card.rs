@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::desk::DeskState;
-use crate::dialogs::state_name;
+use crate::dialogs::state_label;
 use crate::format;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -87,7 +87,7 @@ pub fn ClientCard(desk: DeskState, client: String) -> impl IntoView {
                         let id = d.id.clone();
                         view! {
                             <li><button type="button" class="link" on:click=move |_| desk.select(id.clone())>
-                                {format!("{} · {} · {}", format::short(&d.id), state_name(&d.status), format::time(d.opened_at))}
+                                {format!("{} · {} · {}", format::short(&d.id), state_label(ctx.t_untracked(), &d.status), format::time(d.opened_at))}
                             </button></li>
                         }
                     }).collect_view()}

@@ -140,6 +140,8 @@ impl DeskState {
                         .update(|list| h.messages.into_iter().for_each(|m| merge(list, m)));
                 }
                 Ok(_) => {}
+                // Not offered to me (nor held): the view says so itself.
+                Err(ApiError::Api { status: 403, .. }) => {}
                 Err(e) => self.show_error(&e),
             }
         });

@@ -36,7 +36,20 @@ fn in_tab(tab: Tab, d: &Dialog, me: &str) -> bool {
     }
 }
 
-/// The state as a short word for the list (`offered`, `active`…).
+/// The state in words of the catalogue.
+pub fn state_label(t: &crate::i18n::Texts, s: &Status) -> &'static str {
+    let i = match s {
+        Status::WithBot { .. } => 0,
+        Status::Queued => 1,
+        Status::Offered { .. } => 2,
+        Status::Active { .. } => 3,
+        Status::AwaitingRating { .. } => 4,
+        Status::Finished { .. } => 5,
+    };
+    t.states[i]
+}
+
+/// The state's wire name (`offered`, `active`…), for `data-state`.
 pub fn state_name(s: &Status) -> &'static str {
     match s {
         Status::WithBot { .. } => "with_bot",
@@ -141,6 +154,7 @@ fn Row(desk: DeskState, d: Dialog) -> impl IntoView {
         ),
         s => s.owner().map(|o| desk.name_of(o)),
     };
+    let status = d.status.clone();
     let label = format!(
         "{} {}",
         desk.ctx.t_untracked().open_dialog,
@@ -149,7 +163,10 @@ fn Row(desk: DeskState, d: Dialog) -> impl IntoView {
     view! {
         <tr data-dialog=id.clone() data-state=state_name(&d.status) class:selected=selected>
             <td><button type="button" class="link" aria-label=label on:click=open>{format::short(&d.client)}</button></td>
-            <td>{who.map(|w| format!("{} · {w}", state_name(&d.status))).unwrap_or_else(|| state_name(&d.status).to_owned())}</td>
+            <td>{move || {
+                let state = state_label(desk.ctx.t(), &status);
+                who.clone().map(|w| format!("{state} · {w}")).unwrap_or_else(|| state.to_owned())
+            }}</td>
             <td>{first.unwrap_or_default()}</td>
             <td class="waiting">{waiting}</td>
             <td>{move || match unread() { 0 => None, n => Some(view! { <span class="badge">{n}</span> }) }}</td>

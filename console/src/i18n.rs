@@ -39,6 +39,8 @@ pub struct Texts {
     pub first_answer: &'static str,
     pub waiting: &'static str,
     pub unread: &'static str,
+    /// Dialog states: with bot, queued, offered, active, awaiting rating, finished.
+    pub states: [&'static str; 6],
     pub open_dialog: &'static str,
     // Chat.
     pub pick_dialog: &'static str,
@@ -227,6 +229,14 @@ const EN: Texts = Texts {
     first_answer: "First answer in",
     waiting: "Waiting",
     unread: "Unread",
+    states: [
+        "with the bot",
+        "queued",
+        "offered",
+        "active",
+        "awaiting rating",
+        "finished",
+    ],
     open_dialog: "Open dialog",
     pick_dialog: "Pick a dialog on the left.",
     history: "Conversation",
@@ -419,6 +429,14 @@ const RU: Texts = Texts {
     first_answer: "Первый ответ за",
     waiting: "Ждёт",
     unread: "Непрочитано",
+    states: [
+        "у бота",
+        "в очереди",
+        "предложен",
+        "в работе",
+        "ждёт оценку",
+        "завершён",
+    ],
     open_dialog: "Открыть диалог",
     pick_dialog: "Выберите диалог слева.",
     history: "Переписка",

@@ -272,5 +272,17 @@ test("settings edited in the admin UI change the widget: greeting, then working 
   await panel.locator(".ol-offline").waitFor();
   await screenshot(page, "console-widget-offline");
   await page.close();
+
+  // L5: a supervisor reads the settings but cannot change them.
+  await p.getByRole("button", { name: "Sign out" }).click();
+  await p.getByLabel("Login").fill("sveta");
+  await p.getByLabel("Password").fill("openline-sveta");
+  await p.getByRole("button", { name: "Sign in" }).click();
+  await p.getByRole("button", { name: "Administration" }).click();
+  await p.getByLabel("Line", { exact: true }).selectOption("demo");
+  await p.getByText("Read-only: only administrators change settings.").waitFor();
+  assert.equal(await p.getByLabel("Greeting", { exact: true }).inputValue(), "Welcome to the tea room!");
+  assert.ok(await p.getByLabel("Greeting", { exact: true }).isDisabled());
+  assert.equal(await p.getByRole("button", { name: "Save" }).count(), 0);
   await p.close();
 });

@@ -10,6 +10,14 @@
   var base = new URL(script.src, location.href).origin;
   var side = script.getAttribute("data-position") === "left" ? "left" : "right";
   var color = script.getAttribute("data-color") || "#1f6feb";
+  // A logged-in user, vouched for by the site's server (HMAC of the id).
+  var user = script.getAttribute("data-user-id");
+  var identity = user ? {
+    user_id: user,
+    hash: script.getAttribute("data-user-hash") || "",
+    name: script.getAttribute("data-user-name") || undefined,
+    email: script.getAttribute("data-user-email") || undefined
+  } : null;
   var words = {
     en: ["Open chat", "Close chat", " unread", "The chat could not be loaded. Please try again later."],
     ru: ["Открыть чат", "Закрыть чат", " непрочитанных", "Не удалось загрузить чат. Попробуйте позже."]
@@ -63,7 +71,7 @@
         return m.default({ module_or_path: base + "/widget/openline_widget_bg.wasm" }).then(function () {
           if (!mounted) {
             mounted = true;
-            m.start(panel, line, base, close, setUnread);
+            m.start(panel, line, base, close, setUnread, identity);
           }
           return m;
         });

@@ -17,6 +17,7 @@ pub mod conversation;
 pub mod email;
 pub mod error;
 pub mod hours;
+pub mod identity;
 pub mod line;
 pub mod operator;
 pub mod protocol;

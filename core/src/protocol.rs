@@ -45,11 +45,28 @@ pub struct ChatMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartSession {
     pub line: String,
+    /// A logged-in user of the host site, vouched for by the site's server
+    /// (see `identity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
     /// The visitor's stable id across dialogs (Q8, C1, C7), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+}
+
+/// Who a logged-in visitor is, from the snippet's `data-user-*` attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub user_id: String,
+    /// Hex HMAC-SHA256 of `user_id` under the line's identity secret.
+    pub hash: String,
+    /// Shown on the client card (C1) as the site knows them.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// The visitor's credentials for one dialog; the widget keeps them in

@@ -196,6 +196,10 @@ pub struct LineSettings {
     /// allows any. Browsers send the page's origin with every call.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// Secret for verifying logged-in users of the host site (see
+    /// `identity`); None accepts anonymous visitors only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_secret: Option<String>,
 }
 
 /// A setting that failed validation, naming the field.
@@ -269,6 +273,7 @@ impl LineSettings {
             },
             hours: None,
             allowed_origins: Vec::new(),
+            identity_secret: None,
         }
     }
 
@@ -359,6 +364,15 @@ impl LineSettings {
         }
         if let Some(h) = &self.hours {
             h.validate().map_err(|reason| bad("hours", reason))?;
+        }
+        if let Some(secret) = &self.identity_secret {
+            if !(16..=200).contains(&secret.len()) || !secret.bytes().all(|b| b.is_ascii_graphic())
+            {
+                return Err(bad(
+                    "identity_secret",
+                    "16–200 visible ASCII characters (no spaces)",
+                ));
+            }
         }
         if self.allowed_origins.len() > 50 || !self.allowed_origins.iter().all(|o| is_origin(o)) {
             return Err(bad(

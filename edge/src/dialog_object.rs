@@ -46,6 +46,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "0003_allowed_origins",
         sql: "ALTER TABLE dialog ADD COLUMN allowed_origins TEXT NOT NULL DEFAULT '[]'",
     },
+    Migration {
+        name: "0004_device_tokens",
+        sql: "CREATE TABLE device_tokens (hash TEXT PRIMARY KEY, created_at INTEGER NOT NULL)",
+    },
 ];
 
 /// Body of `POST /init`.
@@ -266,6 +270,23 @@ impl DialogObject {
                 }
                 json(if created { 201 } else { 200 }, &message)
             }
+            (Method::Post, "/device-token") => {
+                // A verified user (identity) opens this dialog on another
+                // device: the worker hands that device its own token.
+                if hash.len() != 64 {
+                    return Err(ProtocolError::new(
+                        ErrorCode::BadRequest,
+                        "token hash expected",
+                    ));
+                }
+                self.dialog()?;
+                run(
+                    &self.sql(),
+                    "INSERT OR IGNORE INTO device_tokens (hash, created_at) VALUES (?, ?)",
+                    vec![V::from(hash.as_str()), V::from(clock::real_now())],
+                )?;
+                json(200, &serde_json::json!({ "ok": true }))
+            }
             (Method::Get, "/info") => {
                 let d = self.dialog()?;
                 json(
@@ -328,13 +349,31 @@ impl DialogObject {
         json(200, &serde_json::json!({ "ok": true }))
     }
 
-    /// The visitor may act only with the token this dialog was opened with.
-    /// The visitor may act only with the token this dialog was opened with,
+    /// Whether `hash` is a token handed to another device of a verified
+    /// user. (A lookup by the hash of a 256-bit secret: its timing reveals
+    /// nothing about any secret.)
+    fn device_token(&self, hash: &str) -> bool {
+        #[derive(Deserialize)]
+        struct Found {
+            #[allow(dead_code)]
+            hash: String,
+        }
+        rows::<Found>(
+            &self.sql(),
+            "SELECT hash FROM device_tokens WHERE hash = ?",
+            vec![V::from(hash)],
+        )
+        .map(|r| !r.is_empty())
+        .unwrap_or(false)
+    }
+
+    /// The visitor may act only with a token of this dialog (the one it was
+    /// opened with, or one handed to a verified user's other device),
     /// and only from a page the line allows (when it restricts origins).
     fn authorize(&self, hash: &str, origin: &str) -> std::result::Result<(), ProtocolError> {
         let denied = || ProtocolError::new(ErrorCode::Unauthorized, "invalid visitor token");
         let d = self.dialog().map_err(|_| denied())?;
-        if hash.is_empty() || !constant_time_eq(&d.token_hash, hash) {
+        if hash.is_empty() || !(constant_time_eq(&d.token_hash, hash) || self.device_token(hash)) {
             return Err(denied());
         }
         let allowed: Vec<String> = serde_json::from_str(&d.allowed_origins).unwrap_or_default();
@@ -472,7 +511,11 @@ impl DialogObject {
                 Recipient::Client => None,
             })
             .collect();
-        if targets.iter().any(|(r, _)| *r == Recipient::Client) {
+        // The visitor's own messages go back to all their sockets too: other
+        // tabs, and a verified user's other devices, stay in step (the
+        // widget shows each client id once).
+        if matches!(sender, Sender::Client) || targets.iter().any(|(r, _)| *r == Recipient::Client)
+        {
             for ws in self.state.get_websockets_with_tag("visitor") {
                 let _ = ws.send(&VisitorEvent::Message {
                     message: message.clone(),

@@ -13,11 +13,12 @@ use crate::line_object::{
 };
 use crate::rpc::{call, call_json, parse, stub};
 use openline_core::consent::{accept_contacts, ContactError, Contacts};
+use openline_core::identity;
 use openline_core::line::{Event, TransferTarget};
 use openline_core::operator::Presence;
 use openline_core::protocol::{
-    Account, AccountPatch, History, Login, LoginSession, NewAccount, Role, SendMessage, Session,
-    StartSession, WidgetConfig, PROTOCOL_VERSION,
+    Account, AccountPatch, History, Identity, Login, LoginSession, NewAccount, Role, SendMessage,
+    Session, StartSession, WidgetConfig, PROTOCOL_VERSION,
 };
 use openline_core::quick_answers::QuickAnswerInput;
 use openline_core::settings::{LineSettings, QueueEntry};
@@ -774,6 +775,21 @@ async fn start_session(env: &Env, body: StartSession, origin: Option<&str>) -> A
     let line = text::identifier("line", &body.line)?;
     let settings = line_settings(env, &line).await?;
     check_origin(&settings, origin)?;
+    // A logged-in user vouched for by the site: one client on every device.
+    let verified = match &body.identity {
+        Some(identity) => {
+            let secret = settings.identity_secret.as_deref().ok_or_else(|| {
+                ProtocolError::invalid_field("identity", "this line does not verify users")
+            })?;
+            identity::verify(secret, &identity.user_id, &identity.hash)
+                .map_err(|e| ProtocolError::new(ErrorCode::Forbidden, e.to_string()))?;
+            Some(identity::client_for_user(&line, &identity.user_id))
+        }
+        None => None,
+    };
+    // The stored token resumes its dialog if it is still open on this line
+    // and belongs to the same person: a logged-out browser does not see a
+    // verified user's conversation, and another user's token is not theirs.
     if let Some(token) = body.token.as_deref() {
         if let Ok((dialog, hash)) = split_token(token) {
             let resp = to_dialog(
@@ -790,18 +806,12 @@ async fn start_session(env: &Env, body: StartSession, origin: Option<&str>) -> A
                 let info: serde_json::Value = parse(resp).await?;
                 let same_line = info["line"] == line.as_str();
                 let client = info["client"].as_str().unwrap_or_default().to_owned();
-                let status: R<serde_json::Value> = call_json(
-                    &stub(env, "LINES", &line)?,
-                    Method::Get,
-                    &format!("/client/{client}"),
-                    None::<&()>,
-                )
-                .await;
-                let finished = status
-                    .as_ref()
-                    .map(|s| s["dialog"] == dialog.as_str() && s["status"]["state"] == "finished")
-                    .unwrap_or(false);
-                if same_line && !finished {
+                let same_person = match &verified {
+                    Some(c) => *c == client,
+                    None => !identity::is_verified_client(&client),
+                };
+                if same_line && same_person && !dialog_finished(env, &line, &client, &dialog).await
+                {
                     return json(
                         200,
                         &Session {
@@ -816,9 +826,54 @@ async fn start_session(env: &Env, body: StartSession, origin: Option<&str>) -> A
             }
         }
     }
-    let client = match body.client.as_deref() {
-        Some(c) => text::identifier("client", c)?,
-        None => format!("v{}", ids::random_hex(12).map_err(internal)?),
+    if let Some(client) = &verified {
+        if let Some(identity) = &body.identity {
+            remember_identity(env, &line, client, identity).await?;
+        }
+        // The user's open dialog, from another device: hand it a token.
+        let last: R<serde_json::Value> = call_json(
+            &stub(env, "LINES", &line)?,
+            Method::Get,
+            &format!("/client/{client}"),
+            None::<&()>,
+        )
+        .await;
+        if let Ok(last) = last {
+            let dialog = last["dialog"].as_str().unwrap_or_default().to_owned();
+            if !dialog.is_empty() && last["status"]["state"] != "finished" {
+                let secret = ids::random_hex(32).map_err(internal)?;
+                let hash = ids::token_hash(&secret);
+                parse::<serde_json::Value>(
+                    call(
+                        &stub(env, "DIALOGS", &dialog)?,
+                        Method::Post,
+                        "/device-token",
+                        None::<&()>,
+                        &[(TOKEN_HASH_HEADER, &hash)],
+                    )
+                    .await?,
+                )
+                .await?;
+                return json(
+                    200,
+                    &Session {
+                        line,
+                        token: format!("{dialog}.{secret}"),
+                        dialog,
+                        client: client.clone(),
+                        resumed: true,
+                    },
+                );
+            }
+        }
+    }
+    // Only the site can vouch for a verified client: an anonymous request
+    // naming one (a logged-out browser, or someone borrowing the id) starts
+    // as a new anonymous visitor.
+    let client = match (verified, body.client.as_deref()) {
+        (Some(c), _) => c,
+        (None, Some(c)) if !identity::is_verified_client(c) => text::identifier("client", c)?,
+        (None, _) => format!("v{}", ids::random_hex(12).map_err(internal)?),
     };
     let dialog = ids::random_hex(16).map_err(internal)?;
     let secret = ids::random_hex(32).map_err(internal)?;
@@ -862,6 +917,54 @@ async fn start_session(env: &Env, body: StartSession, origin: Option<&str>) -> A
             resumed: false,
         },
     )
+}
+
+/// Whether the client's last dialog is `dialog` and has finished (then a
+/// stored token starts a new conversation instead of resuming).
+async fn dialog_finished(env: &Env, line: &str, client: &str, dialog: &str) -> bool {
+    let status: R<serde_json::Value> = match stub(env, "LINES", line) {
+        Ok(s) => call_json(&s, Method::Get, &format!("/client/{client}"), None::<&()>).await,
+        Err(e) => Err(e),
+    };
+    status
+        .map(|s| s["dialog"] == dialog && s["status"]["state"] == "finished")
+        .unwrap_or(false)
+}
+
+/// Name and e-mail of a verified user, as their site knows them, go to the
+/// client card (C1). The site vouches for them, so no consent is recorded
+/// here (A1 covers what visitors type themselves).
+async fn remember_identity(env: &Env, line: &str, client: &str, identity: &Identity) -> R<()> {
+    let short = |v: &Option<String>, max: usize| {
+        v.as_deref()
+            .map(|s| s.trim().chars().take(max).collect::<String>())
+            .filter(|s| !s.is_empty())
+    };
+    let contacts = Contacts {
+        name: short(&identity.name, 100),
+        email: short(&identity.email, 254),
+        phone: None,
+    };
+    if contacts.name.is_none() && contacts.email.is_none() {
+        return Ok(());
+    }
+    let left = ContactsLeft {
+        client: client.to_owned(),
+        contacts,
+        consent: None,
+    };
+    parse::<serde_json::Value>(
+        call(
+            &stub(env, "LINES", line)?,
+            Method::Post,
+            "/contacts",
+            Some(&left),
+            &[],
+        )
+        .await?,
+    )
+    .await?;
+    Ok(())
 }
 
 /// A visitor token is `DIALOG.SECRET`; the dialog's object keeps only the

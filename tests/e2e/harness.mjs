@@ -107,6 +107,10 @@ export async function launchBrowser() {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      // Pages that a test serves itself (`page.route`, e.g. a host site's
+      // account page) have no address; Chromium would then refuse their
+      // sockets to 127.0.0.1 as "local network access".
+      "--disable-features=LocalNetworkAccessChecks",
     ],
   });
   return {

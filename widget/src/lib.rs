@@ -80,7 +80,8 @@ thread_local! {
 /// Mounts the widget into `host` (the loader's panel inside its shadow
 /// root, possibly still hidden). `api` is the edge's origin; `on_close`
 /// hides the panel; `on_unread(n)` updates the launcher's badge when a reply
-/// arrives while the panel is hidden.
+/// arrives while the panel is hidden. `identity` is the logged-in user the
+/// site vouches for (`{user_id, hash, name, email}`), or null.
 #[wasm_bindgen]
 pub fn start(
     host: web_sys::HtmlElement,
@@ -88,6 +89,7 @@ pub fn start(
     api: String,
     on_close: js_sys::Function,
     on_unread: js_sys::Function,
+    identity: JsValue,
 ) {
     let panel = host.clone();
     let on_reply = move || {
@@ -99,7 +101,13 @@ pub fn start(
             let _ = on_unread.call1(&JsValue::NULL, &n.into());
         }
     };
-    leptos::mount::mount_to(host, move || view! { <Chat line api on_close on_reply /> }).forget();
+    // Kept as JSON text: plain data the reactive views may hold.
+    let identity = identity.is_object().then(|| wire::stringify(&identity));
+    leptos::mount::mount_to(
+        host,
+        move || view! { <Chat line api on_close on_reply identity=identity.clone() /> },
+    )
+    .forget();
 }
 
 /// The visitor opened the panel: every reply so far is read.
@@ -146,6 +154,7 @@ fn Chat(
     api: String,
     on_close: js_sys::Function,
     on_reply: impl Fn() + 'static,
+    identity: Option<String>,
 ) -> impl IntoView {
     let loaded = RwSignal::new(None::<Option<WidgetConfig>>);
     let url = format!("{api}/api/v1/lines/{line}/widget");
@@ -163,7 +172,7 @@ fn Chat(
         loaded.get().map(|config| {
             let reply = on_reply.get_value();
             view! {
-                <Panel line=line.clone() api=api.clone() config on_close=on_close.get_value() on_reply=move || reply() />
+                <Panel line=line.clone() api=api.clone() config on_close=on_close.get_value() on_reply=move || reply() identity=identity.clone() />
             }
         })
     }
@@ -176,6 +185,7 @@ fn Panel(
     config: Option<WidgetConfig>,
     on_close: js_sys::Function,
     on_reply: impl Fn() + 'static,
+    identity: Option<String>,
 ) -> impl IntoView {
     let session = RwSignal::new(None::<Session>);
     let rows = RwSignal::new(Vec::<Row>::new());
@@ -299,6 +309,13 @@ fn Panel(
                 (
                     "token",
                     wire::opt(stored.as_ref().map(|s| s.token.as_str())),
+                ),
+                (
+                    "identity",
+                    identity
+                        .as_deref()
+                        .and_then(wire::parse)
+                        .unwrap_or(JsValue::UNDEFINED),
                 ),
             ]);
             let s = match call::<Session>(

@@ -130,7 +130,18 @@ fn AccountRow(
     view! {
         <tr data-login=a.login.clone()>
             <td>{a.login.clone()}</td>
-            <td>{a.name.clone()}</td>
+            <td>{a.name.clone()}
+                // O1: the position clients see under the operator's own profile.
+                <input type="text" class="position" disabled=readonly placeholder=move || t().position
+                    aria-label=format!("{}: {}", ctx.t_untracked().position, a.login)
+                    value=a.position.clone().unwrap_or_default()
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev).trim().to_owned();
+                        if !v.is_empty() {
+                            patch(id.get_value(), AccountPatch { position: Some(v), ..Default::default() });
+                        }
+                    } />
+            </td>
             <td>
                 <select aria-label=format!("{}: {}", ctx.t_untracked().role, a.login) disabled=readonly
                     on:change=move |ev| patch(id.get_value(), AccountPatch { role: Some(parse_role(&event_target_value(&ev))), ..Default::default() })>

@@ -11,6 +11,10 @@ TARGET=wasm32-unknown-unknown
 OUT="$ROOT/dist/www"
 mkdir -p "$OUT"
 cp -R www/. "$OUT/"
+# What host pages and visitors download is minified (esbuild): the loader
+# and the widget's stylesheet here, the wasm-bindgen glue below.
+esbuild www/widget.js --minify --log-level=warning --allow-overwrite --outfile="$OUT/widget.js"
+esbuild www/widget/widget.css --minify --log-level=warning --allow-overwrite --outfile="$OUT/widget/widget.css"
 parts="${*:-widget console edge}"
 wants() { [[ " $parts " == *" $1 "* ]]; }
 
@@ -23,6 +27,8 @@ for app in widget console; do
     "target/$TARGET/release/openline_$app.wasm"
   wasm-opt -Oz --strip-debug --strip-producers \
     "$OUT/$app/openline_${app}_bg.wasm" -o "$OUT/$app/openline_${app}_bg.wasm"
+  esbuild "$OUT/$app/openline_$app.js" --minify --format=esm --log-level=warning \
+    --allow-overwrite --outfile="$OUT/$app/openline_$app.js"
 done
 
 # The worker: its own target folder, since worker-build sets flags that

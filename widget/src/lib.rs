@@ -194,7 +194,8 @@ fn Panel(
     let connected = RwSignal::new(true);
     let typing = RwSignal::new(None::<String>);
     let operator = RwSignal::new(None::<OperatorCard>);
-    let queue = RwSignal::new(None::<QueueInfo>);
+    // The queue notice, ready to show (position and wait estimate).
+    let queue = RwSignal::new(None::<String>);
     let contacts = RwSignal::new(Contacts::Hidden);
     let score = RwSignal::new(None::<u8>);
     let comment = RwSignal::new(String::new());
@@ -407,7 +408,7 @@ fn Panel(
                     timers::after(4000, move || typing.set(None));
                 }
                 VisitorEvent::Operator { card } => operator.set(card),
-                VisitorEvent::Queue { info } => queue.set(Some(info)),
+                VisitorEvent::Queue { info } => queue.set(Some(queue_text(&info, fixed_texts))),
                 _ => {}
             };
             let on_status = move |up: bool| {
@@ -440,7 +441,7 @@ fn Panel(
                         if waiting.is_some() && busy_form {
                             ask_contacts(texts().busy_prompt);
                         }
-                        queue.set(waiting);
+                        queue.set(waiting.map(|q| queue_text(&q, fixed_texts)));
                     }
                 });
             });
@@ -603,8 +604,7 @@ fn Panel(
             <div class="ol-body" node_ref=body>
                 <ol class="ol-messages" aria-live="polite">
                 {greeting.map(|g| view! { <li class="ol-msg ol-from-operator ol-greeting">{g}</li> })}
-                <For each=move || rows.get().into_iter().filter(|r| r.kind.as_deref() != Some("rating_request") && r.kind.as_deref() != Some("reopened"))
-                    key=|r| (r.client_id.clone(), r.delivery as u8) let:row>
+                {move || rows.get().into_iter().filter(|r| r.kind.as_deref() != Some("rating_request") && r.kind.as_deref() != Some("reopened")).map(|row| view! {
                     <li class=match row.author { Author::Visitor => "ol-msg ol-from-visitor", Author::System => "ol-msg ol-system", _ => "ol-msg ol-from-operator" }
                         data-delivery=match row.delivery { Delivery::Sending => "sending", Delivery::Sent => "sent", Delivery::Failed => "failed" }>
                         {match &row.author { Author::Operator { name: Some(n) } => Some(view! { <span class="ol-author">{n.clone()}</span> }), _ => None }}
@@ -615,9 +615,9 @@ fn Panel(
                             </span>
                         })}
                     </li>
-                </For>
+                }).collect_view()}
             </ol>
-            {move || queue.get().map(|q| view! { <p class="ol-queue" role="status">{queue_text(&q, texts())}</p> })}
+            {move || queue.get().map(|q| view! { <p class="ol-queue" role="status">{q}</p> })}
             {move || typing.get().map(|name| view! {
                 <p class="ol-typing" role="status">{if name.is_empty() { texts().someone_typing.to_string() } else { format!("{name} {}", texts().typing) }}</p>
             })}

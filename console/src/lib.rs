@@ -92,10 +92,20 @@ impl Ctx {
         self.line.get_untracked().unwrap_or_default()
     }
 
-    /// Turns an error into a message to show; a 401 signs the operator out.
+    /// Turns an error into a message to show. A 401 signs the operator out
+    /// once `GET /me` confirms the current session is gone (a late answer
+    /// to a request of an earlier session must not end the new one).
     pub fn fail(&self, e: &ApiError) -> String {
-        if e.is_unauthorized() {
-            session::sign_out(*self);
+        if e.is_unauthorized() && self.auth.with_untracked(|a| a.is_some()) {
+            let ctx = *self;
+            let token = self.token();
+            spawn_local(async move {
+                let check =
+                    api::get::<openline_core::protocol::Account>("/api/v1/me", &token).await;
+                if matches!(&check, Err(e) if e.is_unauthorized()) && ctx.token() == token {
+                    session::sign_out(ctx);
+                }
+            });
         }
         api::describe(e, self.t_untracked().offline)
     }

@@ -46,6 +46,8 @@
   var mounted = false;
   var unread = 0;
   var inProgress = false;
+  var configAt = 0;
+  var pending = null;
   try {
     inProgress = !!localStorage.getItem("openline:" + line + ":session");
   } catch (e) { /* storage blocked: nothing in progress to show */ }
@@ -67,11 +69,15 @@
       css.rel = "stylesheet";
       css.href = base + "/widget/widget.css";
       root.appendChild(css);
-      loading = import(base + "/widget/openline_widget.js").then(function (m) {
+      // The line's settings (refreshed if older than a minute: "open now"
+      // may have changed) load while the wasm downloads.
+      var settings = configAt && Date.now() - configAt > 60000 ? settingsNow() : pending;
+      loading = Promise.all([import(base + "/widget/openline_widget.js"), settings]).then(function (r) {
+        var m = r[0];
         return m.default({ module_or_path: base + "/widget/openline_widget_bg.wasm" }).then(function () {
           if (!mounted) {
             mounted = true;
-            m.start(panel, line, base, close, setUnread, identity);
+            m.start(panel, line, base, close, setUnread, identity, r[1]);
           }
           return m;
         });
@@ -104,9 +110,15 @@
     label();
     button.hidden = !!(config && config.hide_when_closed && !config.open && !inProgress);
   }
-  fetch(base + "/api/v1/lines/" + encodeURIComponent(line) + "/widget").then(function (r) {
-    return r.ok ? r.json() : null;
-  }).then(show, function () { show(null); });
+  function settingsNow() {
+    return pending = fetch(base + "/api/v1/lines/" + encodeURIComponent(line) + "/widget").then(function (r) {
+      return r.ok ? r.json() : null;
+    }).catch(function () { return null; }).then(function (c) {
+      configAt = c ? Date.now() : 0;
+      return c;
+    });
+  }
+  settingsNow().then(show);
   button.addEventListener("click", function () { panel.hidden ? open() : close(); });
   button.addEventListener("pointerenter", load, { once: true });
   button.addEventListener("focus", load, { once: true });

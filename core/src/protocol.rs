@@ -54,6 +54,11 @@ pub struct StartSession {
     pub client: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// Only resume (a widget connecting in the background for the unread
+    /// badge must not open a new dialog): with nothing to resume the answer
+    /// is `404 not_found` and nothing is created.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resume_only: bool,
 }
 
 /// Who a logged-in visitor is, from the snippet's `data-user-*` attributes.

@@ -867,6 +867,12 @@ async fn start_session(env: &Env, body: StartSession, origin: Option<&str>) -> A
             }
         }
     }
+    if body.resume_only {
+        return Err(ProtocolError::new(
+            ErrorCode::NotFound,
+            "no conversation to resume",
+        ));
+    }
     // Only the site can vouch for a verified client: an anonymous request
     // naming one (a logged-out browser, or someone borrowing the id) starts
     // as a new anonymous visitor.

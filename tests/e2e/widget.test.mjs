@@ -99,14 +99,25 @@ test("replies and typing arrive live; a network cut loses and duplicates nothing
   assert.equal(rating.score, 5);
   assert.equal(rating.comment, "Quick & <b>kind</b>");
   console.close();
+  // Anna goes offline explicitly (a closed socket also does, a moment later).
+  await api(edge.base, "POST", "/api/v1/lines/demo/presence", { token: anna.token, body: { presence: "offline" } });
   await page.close();
 });
 
 test("with every operator away the visitor sees the queue position and the busy form (F4)", async () => {
+  await until(async () => {
+    const ops = (await api(edge.base, "GET", "/api/v1/lines/demo/operators", { token: anna.token })).body.operators;
+    return ops.every((o) => o.presence !== "online");
+  }, "every operator offline");
+  // This browser still remembers the finished conversation of the test
+  // above: the page connects in the background only to resume, so merely
+  // visiting opens no new dialog, and the stale session is forgotten.
+  const dialogs = async () => (await api(edge.base, "GET", "/api/v1/lines/demo/dialogs", { token: anna.token })).body.dialogs.length;
+  const before = await dialogs();
   const page = await browser.context.newPage();
   await page.goto(`${edge.base}/`);
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
+  await until(() => page.evaluate(() => localStorage.getItem("openline:demo:session") === null), "the finished conversation forgotten");
+  assert.equal(await dialogs(), before, "a page view opens no dialog");
   await page.getByRole("button", { name: "Open chat" }).click();
   const panel = page.getByRole("dialog", { name: "Chat with Northwind Tea" });
   await panel.getByLabel("Message").fill("Is anyone there?");

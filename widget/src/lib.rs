@@ -75,13 +75,16 @@ fn merge(rows: &mut Vec<Row>, m: ChatMessage) {
 thread_local! {
     /// Operator replies that arrived while the panel was hidden.
     static UNREAD: Cell<u32> = const { Cell::new(0) };
+    /// Whether the visitor has opened the panel (set by `seen`).
+    static OPENED: Cell<Option<RwSignal<bool>>> = const { Cell::new(None) };
 }
 
 /// Mounts the widget into `host` (the loader's panel inside its shadow
 /// root, possibly still hidden). `api` is the edge's origin; `on_close`
 /// hides the panel; `on_unread(n)` updates the launcher's badge when a reply
 /// arrives while the panel is hidden. `identity` is the logged-in user the
-/// site vouches for (`{user_id, hash, name, email}`), or null.
+/// site vouches for (`{user_id, hash, name, email}`), or null; `config` the
+/// line's widget settings (`GET /api/v1/lines/{line}/widget`), or null.
 #[wasm_bindgen]
 pub fn start(
     host: web_sys::HtmlElement,
@@ -90,8 +93,13 @@ pub fn start(
     on_close: js_sys::Function,
     on_unread: js_sys::Function,
     identity: JsValue,
+    config: JsValue,
 ) {
     let panel = host.clone();
+    // Opened by the visitor, or mounted hidden because a conversation is in
+    // progress (for the unread badge); `seen` reports the opening.
+    let opened = RwSignal::new(!host.hidden());
+    OPENED.with(|o| o.set(Some(opened)));
     let on_reply = move || {
         if panel.hidden() {
             let n = UNREAD.with(|u| {
@@ -101,11 +109,11 @@ pub fn start(
             let _ = on_unread.call1(&JsValue::NULL, &n.into());
         }
     };
-    // Kept as JSON text: plain data the reactive views may hold.
-    let identity = identity.is_object().then(|| wire::stringify(&identity));
+    let identity = identity.is_object().then_some(identity);
+    let config = WidgetConfig::from_json(&config);
     leptos::mount::mount_to(
         host,
-        move || view! { <Chat line api on_close on_reply identity=identity.clone() /> },
+        move || view! { <Chat line api config on_close on_reply identity opened /> },
     )
     .forget();
 }
@@ -114,6 +122,11 @@ pub fn start(
 #[wasm_bindgen]
 pub fn seen() {
     UNREAD.with(|u| u.set(0));
+    OPENED.with(|o| {
+        if let Some(opened) = o.get() {
+            opened.set(true);
+        }
+    });
 }
 
 /// Where the contact block stands: it is offered once (F2 after the
@@ -146,46 +159,19 @@ fn queue_text(q: &QueueInfo, texts: &i18n::Texts) -> String {
     text
 }
 
-/// Loads the line's configuration first, so the panel renders in the
-/// right language with its texts fixed (no reactive text to re-render).
+/// The chat panel. The line's settings come from the loader (fetched while
+/// the wasm downloads), so the panel renders at once in the right language
+/// with its texts fixed; without them (the edge unreachable) it still works
+/// in the browser's language.
 #[component]
 fn Chat(
-    line: String,
-    api: String,
-    on_close: js_sys::Function,
-    on_reply: impl Fn() + 'static,
-    identity: Option<String>,
-) -> impl IntoView {
-    let loaded = RwSignal::new(None::<Option<WidgetConfig>>);
-    let url = format!("{api}/api/v1/lines/{line}/widget");
-    spawn_local(async move {
-        loaded.set(Some(
-            call::<WidgetConfig>("GET", &url, None, None).await.ok(),
-        ))
-    });
-    // The callbacks are JS functions and closures (not `Send`): kept in
-    // local storage so the reactive child can hand them to the panel.
-    let on_reply: Rc<dyn Fn()> = Rc::new(on_reply);
-    let on_reply = StoredValue::new_local(on_reply);
-    let on_close = StoredValue::new_local(on_close);
-    move || {
-        loaded.get().map(|config| {
-            let reply = on_reply.get_value();
-            view! {
-                <Panel line=line.clone() api=api.clone() config on_close=on_close.get_value() on_reply=move || reply() identity=identity.clone() />
-            }
-        })
-    }
-}
-
-#[component]
-fn Panel(
     line: String,
     api: String,
     config: Option<WidgetConfig>,
     on_close: js_sys::Function,
     on_reply: impl Fn() + 'static,
-    identity: Option<String>,
+    identity: Option<JsValue>,
+    opened: RwSignal<bool>,
 ) -> impl IntoView {
     let session = RwSignal::new(None::<Session>);
     let rows = RwSignal::new(Vec::<Row>::new());
@@ -293,44 +279,62 @@ fn Panel(
         });
     };
 
-    // Load the line's configuration, resume (or open) the session, show the
-    // history and what is still in the outbox, then go live.
-    {
+    // Resume (or open) the session, show the history and what is still in
+    // the outbox, then go live. Mounted hidden, the widget only resumes: a
+    // new dialog opens when the visitor opens the chat.
+    let starting = Rc::new(Cell::new(false));
+    let on_reply = Rc::new(on_reply);
+    let begin = move |mut resume_only: bool| {
+        if starting.replace(true) {
+            return;
+        }
         let last_seq = Rc::clone(&last_seq);
+        let identity = identity.clone();
+        let on_reply = Rc::clone(&on_reply);
+        let starting = Rc::clone(&starting);
         spawn_local(async move {
             let base = api.get_value();
             let line = line.get_value();
-            let stored = storage::load_session(&line);
-            let start = wire::object(&[
-                ("line", line.as_str().into()),
-                (
-                    "client",
-                    wire::opt(stored.as_ref().map(|s| s.client.as_str())),
-                ),
-                (
-                    "token",
-                    wire::opt(stored.as_ref().map(|s| s.token.as_str())),
-                ),
-                (
-                    "identity",
-                    identity
-                        .as_deref()
-                        .and_then(wire::parse)
-                        .unwrap_or(JsValue::UNDEFINED),
-                ),
-            ]);
-            let s = match call::<Session>(
-                "POST",
-                &format!("{base}/api/v1/visitor/sessions"),
-                None,
-                Some(start),
-            )
-            .await
-            {
-                Ok(s) => s,
-                Err(e) => {
-                    error.set(Some(describe(&e, texts())));
-                    return;
+            let s = loop {
+                let stored = storage::load_session(&line);
+                let start = wire::object(&[
+                    ("line", line.as_str().into()),
+                    (
+                        "client",
+                        wire::opt(stored.as_ref().map(|s| s.client.as_str())),
+                    ),
+                    (
+                        "token",
+                        wire::opt(stored.as_ref().map(|s| s.token.as_str())),
+                    ),
+                    ("identity", identity.clone().unwrap_or(JsValue::UNDEFINED)),
+                    ("resume_only", resume_only.into()),
+                ]);
+                match call::<Session>(
+                    "POST",
+                    &format!("{base}/api/v1/visitor/sessions"),
+                    None,
+                    Some(start),
+                )
+                .await
+                {
+                    Ok(s) => break s,
+                    // Nothing to resume: forget it; start when the visitor opens
+                    // the chat (now, if they already have).
+                    Err(HttpError::Api { status: 404, .. }) if resume_only => {
+                        storage::forget_session(&line);
+                        if opened.get_untracked() {
+                            resume_only = false;
+                            continue;
+                        }
+                        starting.set(false);
+                        return;
+                    }
+                    Err(e) => {
+                        error.set(Some(describe(&e, texts())));
+                        starting.set(false);
+                        return;
+                    }
                 }
             };
             storage::save_session(&s);
@@ -393,7 +397,7 @@ fn Panel(
                         typing.set(None);
                         queue.set(None);
                         if fresh {
-                            on_reply();
+                            (*on_reply)();
                         }
                     }
                     rows.update(|r| merge(r, message));
@@ -446,7 +450,14 @@ fn Panel(
                 });
             });
         });
-    }
+    };
+    // Start once the visitor opens the chat, or resume in the background a
+    // conversation this browser already has.
+    Effect::new(move |_| {
+        if opened.get() || storage::load_session(&line.get_value()).is_some() {
+            begin(!opened.get_untracked());
+        }
+    });
 
     let send = move || {
         let text = draft.get_untracked().trim().to_owned();

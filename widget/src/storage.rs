@@ -26,6 +26,13 @@ pub fn save_session(session: &Session) {
     }
 }
 
+/// Forgets the stored session (its dialog cannot be resumed).
+pub fn forget_session(line: &str) {
+    if let Some(storage) = local() {
+        let _ = storage.remove_item(&key(line));
+    }
+}
+
 /// A fresh client-side message id: time plus randomness, URL-safe.
 pub fn new_client_id() -> String {
     let now = js_sys::Date::now() as u64;

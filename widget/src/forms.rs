@@ -1,7 +1,7 @@
 //! The widget's forms: the contact block (with the A1 consent) that serves
 //! F2, F4 and the H4 offline case, and F3 "send me a copy of this chat".
 
-use crate::http::{call, HttpError};
+use crate::http::{call_json, HttpError};
 use crate::i18n::Texts;
 use crate::wire;
 use leptos::prelude::*;
@@ -54,7 +54,7 @@ pub fn ContactBlock(
         ]);
         spawn_local(async move {
             let base = api.get_value();
-            match call::<JsValue>(
+            match call_json(
                 "POST",
                 &format!("{base}/api/v1/visitor/contacts"),
                 Some(&s.token),
@@ -103,7 +103,7 @@ pub fn EmailCopy(
         let body = wire::object(&[("email", email.get_untracked().into())]);
         spawn_local(async move {
             let base = api.get_value();
-            match call::<JsValue>(
+            match call_json(
                 "POST",
                 &format!("{base}/api/v1/visitor/email-copy"),
                 Some(&s.token),

@@ -19,15 +19,25 @@ pub enum HttpError {
     },
 }
 
-/// Calls the edge with an optional JSON body and reads the JSON answer as
-/// `T`; an error answer becomes [`HttpError::Api`] with the edge's code and
-/// message.
-pub async fn call<T: FromJson>(
+/// Reads an answer of [`call_json`] as one of the protocol's types.
+pub fn typed<T: FromJson>(answer: Result<JsValue, HttpError>) -> Result<T, HttpError> {
+    let json = answer?;
+    T::from_json(&json).ok_or_else(|| HttpError::Api {
+        status: 200,
+        code: "bad_response".into(),
+        message: "Unexpected answer from the chat service.".into(),
+    })
+}
+
+/// Calls the edge with an optional JSON body and returns the JSON answer;
+/// an error answer becomes [`HttpError::Api`] with the edge's code and
+/// message. Not generic, so its code exists once in the wasm.
+pub async fn call_json(
     method: &str,
     url: &str,
     token: Option<&str>,
     body: Option<JsValue>,
-) -> Result<T, HttpError> {
+) -> Result<JsValue, HttpError> {
     let headers = Headers::new().map_err(|_| HttpError::Network)?;
     if let Some(token) = token {
         headers
@@ -58,11 +68,7 @@ pub async fn call<T: FromJson>(
         .unwrap_or_default();
     let json = wire::parse(&text).unwrap_or(JsValue::NULL);
     if resp.ok() {
-        T::from_json(&json).ok_or_else(|| HttpError::Api {
-            status,
-            code: "bad_response".into(),
-            message: format!("Unexpected answer from the chat service (HTTP {status})."),
-        })
+        Ok(json)
     } else {
         let error = wire::get(&json, "error");
         Err(HttpError::Api {

@@ -14,7 +14,7 @@ mod storage;
 mod timers;
 mod wire;
 
-use http::{call, HttpError};
+use http::{call_json, typed, HttpError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::line::QueueInfo;
@@ -243,13 +243,15 @@ fn Chat(
                 let Some(next) = outbox.first().cloned() else {
                     break;
                 };
-                let result: Result<ChatMessage, HttpError> = call(
-                    "POST",
-                    &format!("{base}/api/v1/visitor/messages"),
-                    Some(&s.token),
-                    Some(next.to_json()),
-                )
-                .await;
+                let result: Result<ChatMessage, HttpError> = typed(
+                    call_json(
+                        "POST",
+                        &format!("{base}/api/v1/visitor/messages"),
+                        Some(&s.token),
+                        Some(next.to_json()),
+                    )
+                    .await,
+                );
                 match result {
                     Ok(m) => {
                         storage::forget_outbox(&line, &next.client_id);
@@ -310,14 +312,15 @@ fn Chat(
                     ("identity", identity.clone().unwrap_or(JsValue::UNDEFINED)),
                     ("resume_only", resume_only.into()),
                 ]);
-                match call::<Session>(
-                    "POST",
-                    &format!("{base}/api/v1/visitor/sessions"),
-                    None,
-                    Some(start),
-                )
-                .await
-                {
+                match typed::<Session>(
+                    call_json(
+                        "POST",
+                        &format!("{base}/api/v1/visitor/sessions"),
+                        None,
+                        Some(start),
+                    )
+                    .await,
+                ) {
                     Ok(s) => break s,
                     // Nothing to resume: forget it; start when the visitor opens
                     // the chat (now, if they already have).
@@ -341,14 +344,15 @@ fn Chat(
             if !s.resumed {
                 storage::save_outbox(&line, &[]);
             }
-            if let Ok(h) = call::<History>(
-                "GET",
-                &format!("{base}/api/v1/visitor/messages?after=0"),
-                Some(&s.token),
-                None,
-            )
-            .await
-            {
+            if let Ok(h) = typed::<History>(
+                call_json(
+                    "GET",
+                    &format!("{base}/api/v1/visitor/messages?after=0"),
+                    Some(&s.token),
+                    None,
+                )
+                .await,
+            ) {
                 rows.update(|r| h.messages.into_iter().for_each(|m| merge(r, m)));
             }
             rows.update(|r| {
@@ -440,7 +444,7 @@ fn Chat(
                 let url = format!("{base}/api/v1/visitor/queue");
                 let token = token.clone();
                 spawn_local(async move {
-                    if let Ok(w) = call::<JsValue>("GET", &url, Some(&token), None).await {
+                    if let Ok(w) = call_json("GET", &url, Some(&token), None).await {
                         let waiting = QueueInfo::from_json(&wire::get(&w, "queue"));
                         if waiting.is_some() && busy_form {
                             ask_contacts(texts().busy_prompt);
@@ -521,7 +525,7 @@ fn Chat(
                 ("score", score.into()),
                 ("comment", wire::opt(comment.as_deref())),
             ]);
-            if let Err(e) = call::<JsValue>(
+            if let Err(e) = call_json(
                 "POST",
                 &format!("{base}/api/v1/visitor/rating"),
                 Some(&s.token),

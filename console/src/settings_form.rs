@@ -171,6 +171,9 @@ fn general(form: Form) -> impl IntoView {
             {area(form, |t| t.allowed_origins, "allowed_origins",
                 |s| s.allowed_origins.join("\n"),
                 |s, v| s.allowed_origins = v.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect())}
+            {text(form, |t| t.identity_secret, "identity_secret",
+                |s| s.identity_secret.clone().unwrap_or_default(),
+                |s, v| s.identity_secret = Some(v.trim().to_owned()).filter(|v| !v.is_empty()))}
         </fieldset>
     }
 }

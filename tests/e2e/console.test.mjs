@@ -243,10 +243,19 @@ test("settings edited in the admin UI change the widget: greeting, then working 
   await p.locator('[data-field="pass_after_ms"] .field-error', { hasText: "pass_after_ms: from 1 minute to 12 hours" }).waitFor();
   await pass.fill("3");
 
+  // The identity secret for logged-in users: too short is refused by name.
+  const secret = p.getByLabel(/^Identity secret for logged-in users/);
+  await secret.fill("short");
+  await p.getByRole("button", { name: "Save" }).click();
+  await p.locator('[data-field="identity_secret"] .field-error').waitFor();
+  await secret.fill("northwind-identity-secret-2026");
+
   // F1: a new greeting reaches the widget.
   await p.getByLabel("Greeting", { exact: true }).fill("Welcome to the tea room!");
   await p.getByRole("button", { name: "Save" }).click();
   await p.getByText("Saved.").waitFor();
+  const stored = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
+  assert.equal(stored.identity_secret, "northwind-identity-secret-2026");
   const page = await visitorBrowser.context.newPage();
   await page.goto(`${edge.base}/`);
   await page.evaluate(() => localStorage.clear());

@@ -9,6 +9,18 @@ use leptos::task::spawn_local;
 use openline_core::protocol::Account;
 use openline_core::settings::QueueEntry;
 
+/// One department of the line (`GET …/departments`).
+#[derive(Clone, serde::Deserialize)]
+struct Department {
+    id: String,
+    members: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Departments {
+    departments: Vec<Department>,
+}
+
 /// The queue of the line being edited.
 #[component]
 pub fn QueueEditor(form: Form, accounts: RwSignal<Vec<Account>>, line: String) -> impl IntoView {
@@ -19,11 +31,51 @@ pub fn QueueEditor(form: Form, accounts: RwSignal<Vec<Account>>, line: String) -
     let dept_id = RwSignal::new(String::new());
     let dept_members = RwSignal::new(Vec::<String>::new());
     let dept_error = RwSignal::new(None::<String>);
+    // The line's departments as the edge knows them (id → members).
+    let departments = RwSignal::new(Vec::<Department>::new());
+    {
+        let token = ctx.token();
+        spawn_local(async move {
+            let path = format!(
+                "/api/v1/lines/{}/departments",
+                api::encode(&line.get_value())
+            );
+            if let Ok(list) = api::get::<Departments>(&path, &token).await {
+                departments.set(list.departments);
+            }
+        });
+    }
+    let account_name = move |id: &str| {
+        accounts
+            .with(|all| all.iter().find(|a| a.id == id).map(|a| a.name.clone()))
+            .unwrap_or_else(|| id.to_owned())
+    };
     let name_of = move |e: &QueueEntry| match e {
-        QueueEntry::Operator(id) => accounts
-            .with(|all| all.iter().find(|a| &a.id == id).map(|a| a.name.clone()))
-            .unwrap_or_else(|| id.clone()),
-        QueueEntry::Department(id) => format!("{}: {id}", ctx.t_untracked().department),
+        QueueEntry::Operator(id) => account_name(id),
+        QueueEntry::Department(id) => {
+            let members = departments.with(|all| {
+                all.iter().find(|d| &d.id == id).map(|d| {
+                    d.members
+                        .iter()
+                        .map(|m| account_name(m))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+            });
+            match members {
+                Some(m) => format!("{}: {id} ({m})", ctx.t_untracked().department),
+                None => format!("{}: {id}", ctx.t_untracked().department),
+            }
+        }
+    };
+    // Typing an existing department's id loads its members for editing.
+    let pick_department = move |id: String| {
+        if let Some(d) =
+            departments.with_untracked(|all| all.iter().find(|d| d.id == id.trim()).cloned())
+        {
+            dept_members.set(d.members);
+        }
+        dept_id.set(id);
     };
     let move_entry = move |i: usize, up: bool| {
         form.s.update(|s| {
@@ -60,10 +112,18 @@ pub fn QueueEditor(form: Form, accounts: RwSignal<Vec<Account>>, line: String) -
                 api::encode(&id)
             );
             let body = serde_json::json!({ "members": members });
+            let members_saved = members.clone();
             let r: Result<serde_json::Value, ApiError> =
                 api::send("PUT", &path, &token, &body).await;
             match r {
                 Ok(_) => {
+                    departments.update(|all| {
+                        all.retain(|d| d.id != id);
+                        all.push(Department {
+                            id: id.clone(),
+                            members: members_saved,
+                        });
+                    });
                     form.s.update(|s| {
                         let entry = QueueEntry::Department(id);
                         if !s.queue.contains(&entry) {
@@ -112,7 +172,7 @@ pub fn QueueEditor(form: Form, accounts: RwSignal<Vec<Account>>, line: String) -
                 <details class="department">
                     <summary>{move || format!("{} — {}", t().add, t().department)}</summary>
                     <label>{move || t().department}
-                        <input type="text" prop:value=move || dept_id.get() on:input=move |ev| dept_id.set(event_target_value(&ev)) />
+                        <input type="text" prop:value=move || dept_id.get() on:input=move |ev| pick_department(event_target_value(&ev)) />
                     </label>
                     <fieldset>
                         <legend>{move || t().members}</legend>

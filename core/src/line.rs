@@ -828,6 +828,13 @@ impl Line {
         self.departments.get(id).map(Vec::as_slice)
     }
 
+    /// Every department of the line with its members (Q1), by id.
+    pub fn departments(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.departments
+            .iter()
+            .map(|(id, members)| (id.as_str(), members.as_slice()))
+    }
+
     /// The operators of the queue, departments expanded, in order, once each.
     pub fn queue_order(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();

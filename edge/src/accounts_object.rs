@@ -162,6 +162,16 @@ impl AccountsObject {
                 )?;
                 json(200, &l)
             }
+            (Method::Put, "/lines") => {
+                // L1: a renamed line keeps its id; the directory follows.
+                let l: LineEntry = read_json(&mut req).await?;
+                run(
+                    &self.sql(),
+                    "UPDATE lines SET name = ? WHERE id = ?",
+                    vec![V::from(l.name.as_str()), V::from(l.id.as_str())],
+                )?;
+                json(200, &l)
+            }
             (Method::Post, "/lines") => {
                 let l: LineEntry = read_json(&mut req).await?;
                 let exists: Vec<LineEntry> = rows(

@@ -427,6 +427,16 @@ impl LineObject {
                 let now = clock::core_now(&self.env);
                 json(200, &serde_json::json!({ "dialogs": list, "now": now }))
             }
+            (Method::Get, "/departments") => {
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let list: Vec<_> = line
+                    .departments()
+                    .map(|(id, members)| serde_json::json!({ "id": id, "members": members }))
+                    .collect();
+                json(200, &serde_json::json!({ "departments": list }))
+            }
             (Method::Get, "/operators") => {
                 self.load()?;
                 let guard = self.line.borrow();

@@ -276,6 +276,10 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             )
             .await
         }
+        (Method::Get, ["lines", line, "departments"]) => {
+            require(env, req.headers(), &url, Role::Supervisor).await?;
+            line_get(env, line, "/departments").await
+        }
         (Method::Put, ["lines", line, "departments", dep]) => {
             require(env, req.headers(), &url, Role::Admin).await?;
             #[derive(Deserialize)]
@@ -704,17 +708,32 @@ async fn create_line(env: &Env, id: &str, settings: LineSettings) -> ApiResult {
 }
 
 async fn save_settings(env: &Env, line: &str, settings: LineSettings) -> ApiResult {
-    let accounts: Vec<Account> =
+    let accounts_list: Vec<Account> =
         call_json(&accounts(env)?, Method::Get, "/accounts", None::<&()>).await?;
-    let body = SettingsUpdate { settings, accounts };
-    call(
+    let entry = LineEntry {
+        id: line.to_owned(),
+        name: settings.name.trim().to_owned(),
+    };
+    let body = SettingsUpdate {
+        settings,
+        accounts: accounts_list,
+    };
+    let saved = call(
         &stub(env, "LINES", line)?,
         Method::Put,
         "/settings",
         Some(&body),
         &[],
     )
-    .await
+    .await?;
+    if saved.status_code() == 200 {
+        // L1: the lines directory (the console's line picker) shows the new name.
+        parse::<serde_json::Value>(
+            call(&accounts(env)?, Method::Put, "/lines", Some(&entry), &[]).await?,
+        )
+        .await?;
+    }
+    Ok(saved)
 }
 
 /// An account change (dismissal, vacation, name) reaches every line.

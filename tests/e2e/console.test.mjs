@@ -250,6 +250,19 @@ test("settings edited in the admin UI change the widget: greeting, then working 
   await p.locator('[data-field="identity_secret"] .field-error').waitFor();
   await secret.fill("northwind-identity-secret-2026");
 
+  // Q1: a department made in the queue editor shows its members, and its
+  // id brings them back for editing.
+  const dept = p.locator("details.department");
+  await dept.locator("summary").click();
+  await dept.getByLabel("Department").fill("tea-experts");
+  await dept.getByLabel("Anna").check();
+  await dept.getByLabel("Boris").check();
+  await dept.getByRole("button", { name: "Add" }).click();
+  await p.getByText("Department: tea-experts (Anna, Boris)").waitFor();
+  await dept.getByLabel("Department").fill("");
+  await dept.getByLabel("Department").fill("tea-experts");
+  assert.equal(await dept.getByLabel("Anna").isChecked(), true);
+
   // F1: a new greeting reaches the widget.
   await p.getByLabel("Greeting", { exact: true }).fill("Welcome to the tea room!");
   await p.getByRole("button", { name: "Save" }).click();

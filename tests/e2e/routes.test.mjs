@@ -39,17 +39,23 @@ test("administrators invite colleagues, change roles and dismiss them; dismissal
   assert.equal((await api(edge.base, "POST", "/api/v1/auth/login", { body: { login: "gleb", password: "gleb-password" } })).status, 401);
 });
 
-test("lines are listed, get departments, and can be deleted (L3)", async () => {
+test("lines are listed, renamed (L1), get departments that can be read back, and can be deleted (L3)", async () => {
   await makeLine(edge.base, admin, "dept", { mode: "strict_order", queueLogins: [] });
   const list = await api(edge.base, "GET", "/api/v1/lines", { token: anna.token });
   assert.ok(list.body.some((l) => l.id === "dept"));
   const dep = await api(edge.base, "PUT", "/api/v1/lines/dept/departments/sales", { token: admin.token, body: { members: [boris.id, anna.id] } });
   assert.equal(dep.status, 200);
+  const deps = await api(edge.base, "GET", "/api/v1/lines/dept/departments", { token: sveta.token });
+  assert.deepEqual(deps.body.departments, [{ id: "sales", members: [boris.id, anna.id] }]);
+  assert.equal((await api(edge.base, "GET", "/api/v1/lines/dept/departments", { token: anna.token })).status, 403);
   const s = (await api(edge.base, "GET", "/api/v1/lines/dept/settings", { token: admin.token })).body;
   s.queue = [{ kind: "department", id: "sales" }];
   const accounts = (await api(edge.base, "GET", "/api/v1/accounts", { token: admin.token })).body;
   assert.ok(accounts.length >= 4);
+  s.name = "Sales desk";
   assert.equal((await api(edge.base, "PUT", "/api/v1/lines/dept/settings", { token: admin.token, body: s })).status, 200);
+  const renamed = await api(edge.base, "GET", "/api/v1/lines", { token: anna.token });
+  assert.equal(renamed.body.find((l) => l.id === "dept").name, "Sales desk", "L1: the directory follows a rename");
   const b = await operatorSocket(edge.base, "dept", boris);
   const v = await visitor(edge.base, "dept");
   await b.next((f) => f.type === "offer" && f.dialog === v.dialog);

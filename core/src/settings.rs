@@ -339,9 +339,18 @@ impl LineSettings {
                 return Err(bad("bot.handoff_after_ms", "from 0 to 24 hours"));
             }
         }
-        if let Presentation::Replacement { name, .. } = &self.presentation {
+        if let Presentation::Replacement { name, avatar, .. } = &self.presentation {
             if name.trim().is_empty() || name.chars().count() > 100 {
                 return Err(bad("presentation.name", "1–100 characters"));
+            }
+            // Shown as an image on every host page: a web address only.
+            if avatar.as_deref().is_some_and(|a| {
+                !(a.starts_with("https://") || a.starts_with('/')) || a.len() > 500
+            }) {
+                return Err(bad(
+                    "presentation.avatar",
+                    "an https:// address or a path starting with /, up to 500 characters",
+                ));
             }
         }
         if let Some(c) = &self.consent {
@@ -502,5 +511,21 @@ mod tests {
         let mut s = LineSettings::new("A");
         s.presentation = Presentation::Own.switch_to("replacement");
         assert_eq!(field_of(&s), "presentation.name");
+    }
+
+    #[test]
+    fn a_replacement_avatar_is_a_web_address() {
+        let mut s = LineSettings::new("A");
+        let with = |avatar: &str| Presentation::Replacement {
+            name: "Tea team".into(),
+            avatar: Some(avatar.into()),
+            position: None,
+        };
+        s.presentation = with("javascript:alert(1)");
+        assert_eq!(field_of(&s), "presentation.avatar");
+        s.presentation = with("https://cdn.example/tea.png");
+        assert!(s.validate().is_ok());
+        s.presentation = with("/assets/tea.png");
+        assert!(s.validate().is_ok());
     }
 }

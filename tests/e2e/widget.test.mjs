@@ -135,6 +135,45 @@ test("with every operator away the visitor sees the queue position and the busy 
   await page.close();
 });
 
+test("O1: the line's replacement card is shown instead of the operator, and a hostile name renders as text", async () => {
+  const admin = await login(edge.base, "admin");
+  const s = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
+  const original = s.presentation;
+  const hostile = '<img src=x onerror="window.__pwned=1">Tea <b>team</b>';
+  s.presentation = { mode: "replacement", name: hostile, position: "<i>Support</i>", avatar: "javascript:window.__pwned=2" };
+  const refused = await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: admin.token, body: s });
+  assert.equal(refused.status, 400);
+  assert.match(refused.body.error.message, /presentation\.avatar/);
+  s.presentation.avatar = null;
+  assert.equal((await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: admin.token, body: s })).status, 200);
+  const page = await browser.context.newPage();
+  await page.goto(`${edge.base}/`);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const panel = page.getByRole("dialog", { name: "Chat with Northwind Tea" });
+  const card = panel.locator(".ol-operator");
+  await card.getByText(hostile, { exact: true }).waitFor();
+  await card.getByText("<i>Support</i>", { exact: true }).waitFor();
+  await panel.getByLabel("Message").fill("Who am I talking to?");
+  await panel.getByRole("button", { name: "Send", exact: true }).click();
+  await panel.locator('li[data-delivery="sent"]', { hasText: "Who am I talking to?" }).waitFor();
+  const session = await page.evaluate(() => JSON.parse(localStorage.getItem("openline:demo:session")));
+  await api(edge.base, "POST", `/api/v1/lines/demo/dialogs/${session.dialog}/accept`, { token: anna.token });
+  const answered = await api(edge.base, "POST", `/api/v1/lines/demo/dialogs/${session.dialog}/messages`, { token: anna.token, body: { client_id: "anna-o1", text: "Happy to help!" } });
+  assert.equal(answered.status, 201, JSON.stringify(answered.body));
+  const reply = panel.locator("li.ol-from-operator", { hasText: "Happy to help!" });
+  await reply.waitFor();
+  assert.equal(await reply.locator(".ol-author").textContent(), hostile, "the replacement name, not Anna's");
+  assert.equal(await panel.locator("img, b, i").count(), 0, "no markup from names");
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  await screenshot(page, "widget-replacement-card");
+  await api(edge.base, "POST", `/api/v1/lines/demo/dialogs/${session.dialog}/close`, { token: anna.token });
+  s.presentation = original;
+  assert.equal((await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: admin.token, body: s })).status, 200);
+  await page.close();
+});
+
 test("keyboard only, axe-core finds no serious or critical violation, full screen on a phone", async () => {
   const page = await browser.context.newPage();
   await page.goto(`${edge.base}/`);

@@ -112,6 +112,9 @@ test("a verified user continues the same dialog on a second device; logged out, 
   // Logged out on the laptop: the stored token is Olga's, so it does not
   // resume; a new anonymous conversation starts.
   const anonymous = await accountPage(laptop, null);
+  await anonymous.panel.getByLabel("Message").fill("Just browsing");
+  await anonymous.panel.getByRole("button", { name: "Send", exact: true }).click();
+  await anonymous.panel.locator('li[data-delivery="sent"]', { hasText: "Just browsing" }).waitFor();
   await until(async () => {
     const s = await anonymous.page.evaluate(() => JSON.parse(localStorage.getItem("openline:demo:session")));
     return s && s.dialog !== session.dialog && s.client.startsWith("v");

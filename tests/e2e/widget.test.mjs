@@ -118,7 +118,12 @@ test("with every operator away the visitor sees the queue position and the busy 
   await page.goto(`${edge.base}/`);
   await until(() => page.evaluate(() => localStorage.getItem("openline:demo:session") === null), "the finished conversation forgotten");
   assert.equal(await dialogs(), before, "a page view opens no dialog");
+  // Opening the chat only looks for a conversation to resume; the dialog
+  // opens when the visitor starts writing.
+  const resumeTry = page.waitForResponse((r) => r.url().endsWith("/api/v1/visitor/sessions"));
   await page.getByRole("button", { name: "Open chat" }).click();
+  assert.equal((await resumeTry).status(), 404);
+  assert.equal(await dialogs(), before, "opening the chat opens no dialog");
   const panel = page.getByRole("dialog", { name: "Chat with Northwind Tea" });
   await panel.getByLabel("Message").fill("Is anyone there?");
   await panel.getByRole("button", { name: "Send", exact: true }).click();

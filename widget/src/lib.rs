@@ -213,22 +213,6 @@ fn Chat(
         })
     };
 
-    match &config {
-        Some(c) => {
-            // F2: the contact block follows the greeting after a pause.
-            if let Some(after_s) = c.contact_request_after_s {
-                timers::after((after_s as i32).saturating_mul(1000), move || {
-                    ask_contacts(fixed_texts.contacts_prompt)
-                });
-            }
-            // H4 (F5): offline, the visitor may leave contacts at once.
-            if !c.open && busy_form {
-                ask_contacts(fixed_texts.contacts_prompt);
-            }
-        }
-        None => error.set(Some(describe(&HttpError::Network, fixed_texts))),
-    }
-
     // Sends every message of the outbox, oldest first; stops at the first
     // transient failure and tries again on reconnect.
     let flush = move || {
@@ -282,218 +266,264 @@ fn Chat(
     };
 
     // Resume (or open) the session, show the history and what is still in
-    // the outbox, then go live. Mounted hidden, the widget only resumes: a
-    // new dialog opens when the visitor opens the chat.
+    // the outbox, then go live. Opening the chat only resumes; a new dialog
+    // opens when the visitor engages (starts typing, or is asked for
+    // contacts), so operators never get empty dialogs from a mere look.
     let starting = Rc::new(Cell::new(false));
+    let wanted = Rc::new(Cell::new(false));
     let on_reply = Rc::new(on_reply);
-    let begin = move |mut resume_only: bool| {
-        if starting.replace(true) {
-            return;
-        }
-        let last_seq = Rc::clone(&last_seq);
-        let identity = identity.clone();
-        let on_reply = Rc::clone(&on_reply);
-        let starting = Rc::clone(&starting);
-        spawn_local(async move {
-            let base = api.get_value();
-            let line = line.get_value();
-            let s = loop {
-                let stored = storage::load_session(&line);
-                let start = wire::object(&[
-                    ("line", line.as_str().into()),
-                    (
-                        "client",
-                        wire::opt(stored.as_ref().map(|s| s.client.as_str())),
-                    ),
-                    (
-                        "token",
-                        wire::opt(stored.as_ref().map(|s| s.token.as_str())),
-                    ),
-                    ("identity", identity.clone().unwrap_or(JsValue::UNDEFINED)),
-                    ("resume_only", resume_only.into()),
-                ]);
-                match typed::<Session>(
+    let begin = {
+        let wanted = Rc::clone(&wanted);
+        move |mut resume_only: bool| {
+            if starting.replace(true) {
+                return;
+            }
+            let last_seq = Rc::clone(&last_seq);
+            let identity = identity.clone();
+            let on_reply = Rc::clone(&on_reply);
+            let starting = Rc::clone(&starting);
+            let wanted = Rc::clone(&wanted);
+            spawn_local(async move {
+                let base = api.get_value();
+                let line = line.get_value();
+                let s = loop {
+                    let stored = storage::load_session(&line);
+                    let start = wire::object(&[
+                        ("line", line.as_str().into()),
+                        (
+                            "client",
+                            wire::opt(stored.as_ref().map(|s| s.client.as_str())),
+                        ),
+                        (
+                            "token",
+                            wire::opt(stored.as_ref().map(|s| s.token.as_str())),
+                        ),
+                        ("identity", identity.clone().unwrap_or(JsValue::UNDEFINED)),
+                        ("resume_only", resume_only.into()),
+                    ]);
+                    match typed::<Session>(
+                        call_json(
+                            "POST",
+                            &format!("{base}/api/v1/visitor/sessions"),
+                            None,
+                            Some(start),
+                        )
+                        .await,
+                    ) {
+                        Ok(s) => break s,
+                        // Nothing to resume: forget it; start when the visitor
+                        // engages (now, if they already have).
+                        Err(HttpError::Api { status: 404, .. }) if resume_only => {
+                            storage::forget_session(&line);
+                            if wanted.get() {
+                                resume_only = false;
+                                continue;
+                            }
+                            starting.set(false);
+                            return;
+                        }
+                        Err(e) => {
+                            error.set(Some(describe(&e, texts())));
+                            starting.set(false);
+                            return;
+                        }
+                    }
+                };
+                // What the outbox holds is sent even into a new dialog: the
+                // visitor's words are never dropped.
+                storage::save_session(&s);
+                if let Ok(h) = typed::<History>(
                     call_json(
-                        "POST",
-                        &format!("{base}/api/v1/visitor/sessions"),
+                        "GET",
+                        &format!("{base}/api/v1/visitor/messages?after=0"),
+                        Some(&s.token),
                         None,
-                        Some(start),
                     )
                     .await,
                 ) {
-                    Ok(s) => break s,
-                    // Nothing to resume: forget it; start when the visitor opens
-                    // the chat (now, if they already have).
-                    Err(HttpError::Api { status: 404, .. }) if resume_only => {
-                        storage::forget_session(&line);
-                        if opened.get_untracked() {
-                            resume_only = false;
-                            continue;
+                    rows.update(|r| h.messages.into_iter().for_each(|m| merge(r, m)));
+                }
+                rows.update(|r| {
+                    for o in storage::load_outbox(&line) {
+                        if !r.iter().any(|row| row.client_id == o.client_id) {
+                            r.push(Row {
+                                seq: None,
+                                client_id: o.client_id,
+                                author: Author::Visitor,
+                                text: o.text,
+                                kind: None,
+                                delivery: Delivery::Sending,
+                            });
                         }
-                        starting.set(false);
-                        return;
-                    }
-                    Err(e) => {
-                        error.set(Some(describe(&e, texts())));
-                        starting.set(false);
-                        return;
-                    }
-                }
-            };
-            storage::save_session(&s);
-            if !s.resumed {
-                storage::save_outbox(&line, &[]);
-            }
-            if let Ok(h) = typed::<History>(
-                call_json(
-                    "GET",
-                    &format!("{base}/api/v1/visitor/messages?after=0"),
-                    Some(&s.token),
-                    None,
-                )
-                .await,
-            ) {
-                rows.update(|r| h.messages.into_iter().for_each(|m| merge(r, m)));
-            }
-            rows.update(|r| {
-                for o in storage::load_outbox(&line) {
-                    if !r.iter().any(|row| row.client_id == o.client_id) {
-                        r.push(Row {
-                            seq: None,
-                            client_id: o.client_id,
-                            author: Author::Visitor,
-                            text: o.text,
-                            kind: None,
-                            delivery: Delivery::Sending,
-                        });
-                    }
-                }
-            });
-            last_seq.set(
-                rows.get_untracked()
-                    .iter()
-                    .filter_map(|r| r.seq)
-                    .max()
-                    .unwrap_or(0),
-            );
-            let url = format!(
-                "{}/api/v1/visitor/ws?token={}",
-                base.replacen("http", "ws", 1),
-                s.token
-            );
-            let token = s.token.clone();
-            session.set(Some(s));
-            let seq = Rc::clone(&last_seq);
-            let on_event = move |event: VisitorEvent| match event {
-                VisitorEvent::Message { message } => {
-                    let fresh = message.seq > seq.get();
-                    seq.set(seq.get().max(message.seq));
-                    if let Author::Operator { name: Some(name) } = &message.author {
-                        if operator.with_untracked(|o| o.as_ref().map(|c| &c.name) != Some(name)) {
-                            operator.set(Some(OperatorCard {
-                                name: name.clone(),
-                                avatar: None,
-                                position: None,
-                            }));
-                        }
-                    }
-                    if !matches!(message.author, Author::Visitor) {
-                        typing.set(None);
-                        queue.set(None);
-                        if fresh {
-                            (*on_reply)();
-                        }
-                    }
-                    rows.update(|r| merge(r, message));
-                }
-                VisitorEvent::Typing { operator: card } => {
-                    typing.set(Some(
-                        card.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
-                    ));
-                    if card.is_some() {
-                        operator.set(card);
-                    }
-                    timers::after(4000, move || typing.set(None));
-                }
-                VisitorEvent::Operator { card } => operator.set(card),
-                VisitorEvent::Queue { info } => queue.set(Some(queue_text(&info, fixed_texts))),
-                _ => {}
-            };
-            let on_status = move |up: bool| {
-                connected.set(up);
-                if up {
-                    flush();
-                }
-            };
-            live.set_value(Some(live::Live::start(url, last_seq, on_event, on_status)));
-            // Whatever is still in the outbox is retried every few seconds
-            // (a socket may survive a network cut that failed a send).
-            let outbox_line = line.clone();
-            timers::every(3000, move || {
-                if !storage::load_outbox(&outbox_line).is_empty() {
-                    flush();
-                }
-            });
-            // While the visitor waits for a reply: queue position and wait
-            // estimate, and F4's form when every operator is busy.
-            timers::every(4000, move || {
-                if !rows.with_untracked(|r| waiting_for_reply(r)) {
-                    queue.set(None);
-                    return;
-                }
-                let url = format!("{base}/api/v1/visitor/queue");
-                let token = token.clone();
-                spawn_local(async move {
-                    if let Ok(w) = call_json("GET", &url, Some(&token), None).await {
-                        let waiting = QueueInfo::from_json(&wire::get(&w, "queue"));
-                        if waiting.is_some() && busy_form {
-                            ask_contacts(texts().busy_prompt);
-                        }
-                        queue.set(waiting.map(|q| queue_text(&q, fixed_texts)));
                     }
                 });
+                last_seq.set(
+                    rows.get_untracked()
+                        .iter()
+                        .filter_map(|r| r.seq)
+                        .max()
+                        .unwrap_or(0),
+                );
+                let url = format!(
+                    "{}/api/v1/visitor/ws?token={}",
+                    base.replacen("http", "ws", 1),
+                    s.token
+                );
+                let token = s.token.clone();
+                session.set(Some(s));
+                let seq = Rc::clone(&last_seq);
+                let on_event = move |event: VisitorEvent| match event {
+                    VisitorEvent::Message { message } => {
+                        let fresh = message.seq > seq.get();
+                        seq.set(seq.get().max(message.seq));
+                        if let Author::Operator { name: Some(name) } = &message.author {
+                            if operator
+                                .with_untracked(|o| o.as_ref().map(|c| &c.name) != Some(name))
+                            {
+                                operator.set(Some(OperatorCard {
+                                    name: name.clone(),
+                                    avatar: None,
+                                    position: None,
+                                }));
+                            }
+                        }
+                        if !matches!(message.author, Author::Visitor) {
+                            typing.set(None);
+                            queue.set(None);
+                            if fresh {
+                                (*on_reply)();
+                            }
+                        }
+                        rows.update(|r| merge(r, message));
+                    }
+                    VisitorEvent::Typing { operator: card } => {
+                        typing.set(Some(
+                            card.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+                        ));
+                        if card.is_some() {
+                            operator.set(card);
+                        }
+                        timers::after(4000, move || typing.set(None));
+                    }
+                    VisitorEvent::Operator { card } => operator.set(card),
+                    VisitorEvent::Queue { info } => queue.set(Some(queue_text(&info, fixed_texts))),
+                    _ => {}
+                };
+                let on_status = move |up: bool| {
+                    connected.set(up);
+                    if up {
+                        flush();
+                    }
+                };
+                live.set_value(Some(live::Live::start(url, last_seq, on_event, on_status)));
+                // Whatever is still in the outbox is retried every few seconds
+                // (a socket may survive a network cut that failed a send).
+                let outbox_line = line.clone();
+                timers::every(3000, move || {
+                    if !storage::load_outbox(&outbox_line).is_empty() {
+                        flush();
+                    }
+                });
+                // While the visitor waits for a reply: queue position and wait
+                // estimate, and F4's form when every operator is busy.
+                timers::every(4000, move || {
+                    if !rows.with_untracked(|r| waiting_for_reply(r)) {
+                        queue.set(None);
+                        return;
+                    }
+                    let url = format!("{base}/api/v1/visitor/queue");
+                    let token = token.clone();
+                    spawn_local(async move {
+                        if let Ok(w) = call_json("GET", &url, Some(&token), None).await {
+                            let waiting = QueueInfo::from_json(&wire::get(&w, "queue"));
+                            if waiting.is_some() && busy_form {
+                                ask_contacts(texts().busy_prompt);
+                            }
+                            queue.set(waiting.map(|q| queue_text(&q, fixed_texts)));
+                        }
+                    });
+                });
             });
-        });
-    };
-    // Start once the visitor opens the chat, or resume in the background a
-    // conversation this browser already has.
-    Effect::new(move |_| {
-        if opened.get() || storage::load_session(&line.get_value()).is_some() {
-            begin(!opened.get_untracked());
         }
-    });
+    };
+    // Resume once the visitor opens the chat, or in the background when
+    // this browser has a conversation (a verified user's other device too).
+    {
+        let begin = begin.clone();
+        Effect::new(move |_| {
+            if opened.get() || storage::load_session(&line.get_value()).is_some() {
+                begin(true);
+            }
+        });
+    }
+    let engage = move || {
+        wanted.set(true);
+        begin(false);
+    };
+    {
+        let engage = engage.clone();
+        Effect::new(move |_| {
+            if matches!(contacts.get(), Contacts::Asking(_)) {
+                engage();
+            }
+        });
+    }
+    match &config {
+        Some(c) => {
+            // F2: the contact block follows the greeting after a pause.
+            if let Some(after_s) = c.contact_request_after_s {
+                timers::after((after_s as i32).saturating_mul(1000), move || {
+                    ask_contacts(fixed_texts.contacts_prompt)
+                });
+            }
+            // H4 (F5): offline, the visitor may leave contacts at once.
+            if !c.open && busy_form {
+                ask_contacts(fixed_texts.contacts_prompt);
+            }
+        }
+        None => error.set(Some(describe(&HttpError::Network, fixed_texts))),
+    }
 
-    let send = move || {
-        let text = draft.get_untracked().trim().to_owned();
-        if text.is_empty() || session.get_untracked().is_none() {
-            return;
+    let send = {
+        let engage = engage.clone();
+        move || {
+            let text = draft.get_untracked().trim().to_owned();
+            if text.is_empty() {
+                return;
+            }
+            engage();
+            draft.set(String::new());
+            let message = SendMessage {
+                client_id: storage::new_client_id(),
+                text: text.clone(),
+            };
+            let line = line.get_value();
+            let mut outbox = storage::load_outbox(&line);
+            outbox.push(message.clone());
+            storage::save_outbox(&line, &outbox);
+            rows.update(|r| {
+                r.push(Row {
+                    seq: None,
+                    client_id: message.client_id,
+                    author: Author::Visitor,
+                    text,
+                    kind: None,
+                    delivery: Delivery::Sending,
+                })
+            });
+            flush();
         }
-        draft.set(String::new());
-        let message = SendMessage {
-            client_id: storage::new_client_id(),
-            text: text.clone(),
-        };
-        let line = line.get_value();
-        let mut outbox = storage::load_outbox(&line);
-        outbox.push(message.clone());
-        storage::save_outbox(&line, &outbox);
-        rows.update(|r| {
-            r.push(Row {
-                seq: None,
-                client_id: message.client_id,
-                author: Author::Visitor,
-                text,
-                kind: None,
-                delivery: Delivery::Sending,
-            })
-        });
-        flush();
     };
+
+    let send_on_enter = send.clone();
 
     // W1: the draft goes out as a throttled typing preview, only on lines
     // that tell the visitor so.
     let last_typing = Rc::new(Cell::new(0f64));
     let on_draft = move |value: String| {
+        if !value.trim().is_empty() {
+            engage();
+        }
         draft.set(value.clone());
         let now = js_sys::Date::now();
         if typing_preview && now - last_typing.get() > 1000.0 {
@@ -575,6 +605,8 @@ fn Chat(
     // message field takes the focus once it exists.
     let input = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
+        // Again when the visitor opens a panel mounted hidden.
+        opened.track();
         if let Some(el) = input.get() {
             if el.offset_parent().is_some() {
                 let _ = el.focus();
@@ -674,9 +706,9 @@ fn Chat(
                     prop:value=move || draft.get()
                     on:input=move |ev| on_draft(event_target_value(&ev))
                     on:keydown=move |ev| {
-                        if ev.key() == "Enter" && !ev.shift_key() { ev.prevent_default(); send(); }
+                        if ev.key() == "Enter" && !ev.shift_key() { ev.prevent_default(); send_on_enter(); }
                     }></textarea>
-                <button class="ol-send" type="submit" disabled=move || session.get().is_none()>{texts().send}</button>
+                <button class="ol-send" type="submit">{texts().send}</button>
             </form>
             {typing_preview.then(|| view! {
                 <p class="ol-note" id="ol-typing-note">{texts().typing_notice}</p>

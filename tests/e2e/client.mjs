@@ -126,3 +126,21 @@ export async function until(fn, what, ms = 20_000) {
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/**
+ * A page of the demo shop for a brand-new visitor. The browser's storage is
+ * cleared on a page without the widget first, so a background resume of an
+ * earlier conversation cannot write its session back after the clearing.
+ */
+export async function newVisitorPage(context, base) {
+  const page = await context.newPage();
+  await freshStorage(page, base);
+  await page.goto(`${base}/`);
+  return page;
+}
+
+/** Clears the site's storage from a page that does not load the widget. */
+export async function freshStorage(page, base) {
+  await page.goto(`${base}/dev-mailbox.html`);
+  await page.evaluate(() => localStorage.clear());
+}

@@ -9,7 +9,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
-import { DEMO, api, login, makeLine, until, visitor, visitorSays } from "./client.mjs";
+import { DEMO, api, login, makeLine, newVisitorPage, until, visitor, visitorSays } from "./client.mjs";
 
 // The core clock runs 60× faster: 5 minutes of pass time are 5 s here.
 const PASS_MS = 5 * 60_000;
@@ -152,6 +152,8 @@ test("on the demo page: hidden talk stays hidden, a quick answer goes in with /,
   const panel = page.getByRole("dialog", { name: "Chat with Northwind Tea" });
   await panel.getByLabel("Message").fill("Do you ship to Lisbon?");
   await panel.getByRole("button", { name: "Send", exact: true }).click();
+  // The dialog opens as the visitor writes; the message is stored in it.
+  await panel.locator('li[data-delivery="sent"]', { hasText: "Do you ship to Lisbon?" }).waitFor();
   const { dialog } = await page.evaluate(() => JSON.parse(localStorage.getItem("openline:demo:session")));
 
   // Anna opens the offered dialog, reads the history and accepts.
@@ -269,10 +271,7 @@ test("settings edited in the admin UI change the widget: greeting, then working 
   await p.getByText("Saved.").waitFor();
   const stored = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
   assert.equal(stored.identity_secret, "northwind-identity-secret-2026");
-  const page = await visitorBrowser.context.newPage();
-  await page.goto(`${edge.base}/`);
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
+  const page = await newVisitorPage(visitorBrowser.context, edge.base);
   await page.getByRole("button", { name: "Open chat" }).click();
   const panel = page.getByRole("dialog");
   await panel.getByText("Welcome to the tea room!").waitFor();

@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, ROOT, screenshot, startEdge } from "./harness.mjs";
-import { api, login, operatorSocket, until } from "./client.mjs";
+import { api, freshStorage, login, newVisitorPage, operatorSocket, until } from "./client.mjs";
 
 let edge, browser, anna;
 before(async () => {
@@ -151,10 +151,7 @@ test("O1: the line's replacement card is shown instead of the operator, and a ho
   assert.match(refused.body.error.message, /presentation\.avatar/);
   s.presentation.avatar = null;
   assert.equal((await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: admin.token, body: s })).status, 200);
-  const page = await browser.context.newPage();
-  await page.goto(`${edge.base}/`);
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
+  const page = await newVisitorPage(browser.context, edge.base);
   await page.getByRole("button", { name: "Open chat" }).click();
   const panel = page.getByRole("dialog", { name: "Chat with Northwind Tea" });
   const card = panel.locator(".ol-operator");
@@ -180,10 +177,7 @@ test("O1: the line's replacement card is shown instead of the operator, and a ho
 });
 
 test("keyboard only, axe-core finds no serious or critical violation, full screen on a phone", async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${edge.base}/`);
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
+  const page = await newVisitorPage(browser.context, edge.base);
   // Tab to the launcher (after the shop's own links), Enter opens the chat
   // with the focus in the message field; Enter sends; Escape closes and
   // gives the focus back to the launcher.
@@ -234,26 +228,23 @@ test("outside working hours the widget says when the line opens (H4), in the lin
   s.widget.greeting = "Здравствуйте! Чем помочь?";
   const saved = await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: admin.token, body: s });
   assert.equal(saved.status, 200, JSON.stringify(saved.body));
-  const page = await browser.context.newPage();
-  await page.goto(`${edge.base}/`);
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
+  const page = await newVisitorPage(browser.context, edge.base);
   await page.getByRole("button", { name: "Открыть чат" }).click();
   const panel = page.getByRole("dialog");
   await panel.getByText("Здравствуйте! Чем помочь?").waitFor();
   const notice = panel.locator(".ol-offline");
   await notice.waitFor();
   assert.match(await notice.textContent(), /Сейчас мы не на связи и откроемся/);
-  await panel.getByRole("button", { name: "Отправить" }).waitFor();
+  await panel.getByRole("button", { name: "Отправить", exact: true }).waitFor();
   await screenshot(page, "widget-offline-hours-ru");
 
   // H3: a line that shows the widget only during working hours hides the
   // launcher from a new visitor while it is closed.
   s.widget.only_during_working_hours = true;
   assert.equal((await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: admin.token, body: s })).status, 200);
-  await page.evaluate(() => localStorage.clear());
+  await freshStorage(page, edge.base);
   const config = page.waitForResponse((r) => r.url().endsWith("/api/v1/lines/demo/widget"));
-  await page.reload();
+  await page.goto(`${edge.base}/`);
   await config;
   await until(() => page.evaluate(() => document.querySelector("[data-openline]").shadowRoot.querySelector(".l").hidden), "the launcher hidden");
   await page.close();

@@ -3,19 +3,14 @@
 
 use crate::http::{call_json, HttpError};
 use crate::i18n::Texts;
+use crate::timers;
 use crate::wire;
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::protocol::Session;
 use openline_core::settings::ConsentText;
 use wasm_bindgen::JsValue;
-
-fn message(e: &HttpError, texts: &Texts) -> String {
-    match e {
-        HttpError::Network => texts.offline.to_owned(),
-        HttpError::Api { message, .. } => message.clone(),
-    }
-}
 
 /// Name, e-mail and phone, with the line's consent text when it has one.
 #[component]
@@ -38,9 +33,6 @@ pub fn ContactBlock(
     let problem = RwSignal::new(None::<String>);
     let version = consent.as_ref().map(|c| c.version);
     let submit = move || {
-        let Some(s) = session.get_untracked() else {
-            return;
-        };
         let body = wire::object(&[
             ("name", name.get_untracked().into()),
             ("email", email.get_untracked().into()),
@@ -53,6 +45,19 @@ pub fn ContactBlock(
             ),
         ]);
         spawn_local(async move {
+            // Asking for contacts opens the dialog; its session may still be
+            // on its way (a few seconds at most, else the network is down).
+            let mut tries = 0;
+            let s = loop {
+                if let Some(s) = session.get_untracked() {
+                    break s;
+                }
+                tries += 1;
+                if tries > 50 {
+                    return problem.set(Some(crate::describe(&HttpError::Network, texts)));
+                }
+                timers::sleep(200).await;
+            };
             let base = api.get_value();
             match call_json(
                 "POST",
@@ -63,7 +68,7 @@ pub fn ContactBlock(
             .await
             {
                 Ok(_) => on_saved(),
-                Err(e) => problem.set(Some(message(&e, texts))),
+                Err(e) => problem.set(Some(crate::describe(&e, texts))),
             }
         });
     };
@@ -115,23 +120,23 @@ pub fn EmailCopy(
                     problem.set(None);
                     sent.set(true);
                 }
-                Err(e) => problem.set(Some(message(&e, texts))),
+                Err(e) => problem.set(Some(crate::describe(&e, texts))),
             }
         });
     };
     view! {
         {move || if sent.get() {
-            view! { <p class="ol-done" role="status">{texts.copy_sent}</p> }.into_any()
+            EitherOf3::A(view! { <p class="ol-done" role="status">{texts.copy_sent}</p> })
         } else if open.get() {
-            view! {
+            EitherOf3::B(view! {
                 <form class="ol-form ol-copy" on:submit=move |ev| { ev.prevent_default(); submit(); }>
                     <label>{texts.email}<input type="email" autocomplete="email" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) /></label>
                     {move || problem.get().map(|p| view! { <p class="ol-error" role="alert">{p}</p> })}
                     <button type="submit" class="ol-send">{texts.send_copy}</button>
                 </form>
-            }.into_any()
+            })
         } else {
-            view! { <button type="button" class="ol-link ol-copy-open" on:click=move |_| open.set(true)>{texts.copy_prompt}</button> }.into_any()
+            EitherOf3::C(view! { <button type="button" class="ol-link ol-copy-open" on:click=move |_| open.set(true)>{texts.copy_prompt}</button> })
         }}
     }
 }

@@ -15,6 +15,7 @@ mod timers;
 mod wire;
 
 use http::{call_json, typed, HttpError};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::line::QueueInfo;
@@ -687,12 +688,12 @@ fn Chat(
             })}
             {move || rated.get().then(|| view! { <p class="ol-rated" role="status">{texts().rated}</p> })}
             {move || match contacts.get() {
-                Contacts::Asking(prompt) => Some(view! {
+                Contacts::Asking(prompt) => Some(Either::Left(view! {
                     <forms::ContactBlock api session consent=consent.clone() texts=texts() prompt
                         on_saved=move || contacts.set(Contacts::Saved)
                         on_dismiss=move || contacts.set(Contacts::Dismissed) />
-                }.into_any()),
-                Contacts::Saved => Some(view! { <p class="ol-done" role="status">{texts().contacts_saved}</p> }.into_any()),
+                })),
+                Contacts::Saved => Some(Either::Right(view! { <p class="ol-done" role="status">{texts().contacts_saved}</p> })),
                 _ => None,
             }}
             {email_copy.then(|| view! { <forms::EmailCopy api session texts=texts() /> })}
@@ -717,6 +718,7 @@ fn Chat(
     }
 }
 
+/// What the visitor reads about a failed call.
 fn describe(e: &HttpError, texts: &i18n::Texts) -> String {
     match e {
         HttpError::Network => texts.offline.into(),

@@ -829,8 +829,10 @@ async fn start_session(env: &Env, body: StartSession, origin: Option<&str>) -> A
                     Some(c) => *c == client,
                     None => !identity::is_verified_client(&client),
                 };
-                if same_line && same_person && !dialog_finished(env, &line, &client, &dialog).await
-                {
+                let finished = last_dialog(env, &line, &client)
+                    .await
+                    .is_some_and(|(last, finished)| last == dialog && finished);
+                if same_line && same_person && !finished {
                     return json(
                         200,
                         &Session {
@@ -850,40 +852,29 @@ async fn start_session(env: &Env, body: StartSession, origin: Option<&str>) -> A
             remember_identity(env, &line, client, identity).await?;
         }
         // The user's open dialog, from another device: hand it a token.
-        let last: R<serde_json::Value> = call_json(
-            &stub(env, "LINES", &line)?,
-            Method::Get,
-            &format!("/client/{client}"),
-            None::<&()>,
-        )
-        .await;
-        if let Ok(last) = last {
-            let dialog = last["dialog"].as_str().unwrap_or_default().to_owned();
-            if !dialog.is_empty() && last["status"]["state"] != "finished" {
-                let secret = ids::random_hex(32).map_err(internal)?;
-                let hash = ids::token_hash(&secret);
-                parse::<serde_json::Value>(
-                    call(
-                        &stub(env, "DIALOGS", &dialog)?,
-                        Method::Post,
-                        "/device-token",
-                        None::<&()>,
-                        &[(TOKEN_HASH_HEADER, &hash)],
-                    )
-                    .await?,
+        if let Some((dialog, false)) = last_dialog(env, &line, client).await {
+            let (token, hash) = new_token(&dialog)?;
+            parse::<serde_json::Value>(
+                call(
+                    &stub(env, "DIALOGS", &dialog)?,
+                    Method::Post,
+                    "/device-token",
+                    None::<&()>,
+                    &[(TOKEN_HASH_HEADER, &hash)],
                 )
-                .await?;
-                return json(
-                    200,
-                    &Session {
-                        line,
-                        token: format!("{dialog}.{secret}"),
-                        dialog,
-                        client: client.clone(),
-                        resumed: true,
-                    },
-                );
-            }
+                .await?,
+            )
+            .await?;
+            return json(
+                200,
+                &Session {
+                    line,
+                    token,
+                    dialog,
+                    client: client.clone(),
+                    resumed: true,
+                },
+            );
         }
     }
     if body.resume_only {
@@ -901,8 +892,7 @@ async fn start_session(env: &Env, body: StartSession, origin: Option<&str>) -> A
         (None, _) => format!("v{}", ids::random_hex(12).map_err(internal)?),
     };
     let dialog = ids::random_hex(16).map_err(internal)?;
-    let secret = ids::random_hex(32).map_err(internal)?;
-    let hash = ids::token_hash(&secret);
+    let (token, hash) = new_token(&dialog)?;
     let init = Init {
         allowed_origins: settings.allowed_origins.clone(),
         line: line.clone(),
@@ -936,7 +926,7 @@ async fn start_session(env: &Env, body: StartSession, origin: Option<&str>) -> A
         201,
         &Session {
             line,
-            token: format!("{dialog}.{secret}"),
+            token,
             dialog,
             client,
             resumed: false,
@@ -944,16 +934,30 @@ async fn start_session(env: &Env, body: StartSession, origin: Option<&str>) -> A
     )
 }
 
-/// Whether the client's last dialog is `dialog` and has finished (then a
-/// stored token starts a new conversation instead of resuming).
-async fn dialog_finished(env: &Env, line: &str, client: &str, dialog: &str) -> bool {
-    let status: R<serde_json::Value> = match stub(env, "LINES", line) {
-        Ok(s) => call_json(&s, Method::Get, &format!("/client/{client}"), None::<&()>).await,
-        Err(e) => Err(e),
-    };
-    status
-        .map(|s| s["dialog"] == dialog && s["status"]["state"] == "finished")
-        .unwrap_or(false)
+/// A fresh visitor token for `dialog` (`DIALOG.SECRET`, 256-bit secret) and
+/// the hash its dialog object keeps.
+fn new_token(dialog: &str) -> R<(String, String)> {
+    let secret = ids::random_hex(32).map_err(internal)?;
+    let hash = ids::token_hash(&secret);
+    Ok((format!("{dialog}.{secret}"), hash))
+}
+
+/// The client's last dialog on the line and whether it has finished; None
+/// when the line does not know the client.
+async fn last_dialog(env: &Env, line: &str, client: &str) -> Option<(String, bool)> {
+    let last: serde_json::Value = call_json(
+        &stub(env, "LINES", line).ok()?,
+        Method::Get,
+        &format!("/client/{client}"),
+        None::<&()>,
+    )
+    .await
+    .ok()?;
+    let dialog = last["dialog"]
+        .as_str()
+        .filter(|d| !d.is_empty())?
+        .to_owned();
+    Some((dialog, last["status"]["state"] == "finished"))
 }
 
 /// Name and e-mail of a verified user, as their site knows them, go to the

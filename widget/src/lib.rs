@@ -196,7 +196,6 @@ fn Chat(
         .map(|c| c.language.clone())
         .unwrap_or_else(i18n::browser_language);
     let fixed_texts = i18n::texts(&language);
-    let texts = move || fixed_texts;
     let busy_form = config.as_ref().is_some_and(|c| c.busy_form);
     let typing_preview = config.as_ref().is_some_and(|c| c.typing_preview);
     let email_copy = config.as_ref().is_some_and(|c| c.email_copy);
@@ -253,7 +252,7 @@ fn Chat(
                         });
                         let refused = matches!(e, HttpError::Api { status, .. }
                             if (400..500).contains(&status) && status != 429);
-                        error.set(Some(describe(&e, texts())));
+                        error.set(Some(describe(&e, fixed_texts)));
                         if refused {
                             // Refused for good (e.g. too long): drop it, say why.
                             storage::forget_outbox(&line, &next.client_id);
@@ -324,7 +323,7 @@ fn Chat(
                             return;
                         }
                         Err(e) => {
-                            error.set(Some(describe(&e, texts())));
+                            error.set(Some(describe(&e, fixed_texts)));
                             starting.set(false);
                             return;
                         }
@@ -438,7 +437,7 @@ fn Chat(
                         if let Ok(w) = call_json("GET", &url, Some(&token), None).await {
                             let waiting = QueueInfo::from_json(&wire::get(&w, "queue"));
                             if waiting.is_some() && busy_form {
-                                ask_contacts(texts().busy_prompt);
+                                ask_contacts(fixed_texts.busy_prompt);
                             }
                             queue.set(waiting.map(|q| queue_text(&q, fixed_texts)));
                         }
@@ -565,7 +564,7 @@ fn Chat(
             .await
             {
                 rated.set(false);
-                error.set(Some(describe(&e, texts())));
+                error.set(Some(describe(&e, fixed_texts)));
             }
         });
     };
@@ -638,14 +637,14 @@ fn Chat(
                 <div class="ol-head">
                     <h2 class="ol-title">{title.clone()}</h2>
                     {move || card().map(|c| view! {
-                        <p class="ol-operator" aria-label=texts().operator>
+                        <p class="ol-operator" aria-label=fixed_texts.operator>
                             {c.avatar.filter(|a| a.starts_with("https://") || a.starts_with('/')).map(|a| view! { <img class="ol-avatar" src=a alt="" width="28" height="28" /> })}
                             <span class="ol-operator-name">{c.name}</span>
                             {c.position.map(|p| view! { <span class="ol-operator-position">{p}</span> })}
                         </p>
                     })}
                 </div>
-                <button class="ol-close" type="button" aria-label=texts().close_chat
+                <button class="ol-close" type="button" aria-label=fixed_texts.close_chat
                     on:click=move |_| { let _ = on_close.call0(&JsValue::NULL); }>"×"</button>
             </header>
             {offline_notice.map(|n| view! { <p class="ol-offline" role="status">{n}</p> })}
@@ -658,7 +657,7 @@ fn Chat(
                         {match &row.author { Author::Operator { name: Some(n) } => Some(view! { <span class="ol-author">{n.clone()}</span> }), _ => None }}
                         <span class="ol-text">{row.text.clone()}</span>
                         {matches!(row.author, Author::Visitor).then(|| view! {
-                            <span class="ol-state" title=if row.delivery == Delivery::Failed { texts().not_sent } else { "" }>
+                            <span class="ol-state" title=if row.delivery == Delivery::Failed { fixed_texts.not_sent } else { "" }>
                                 {match row.delivery { Delivery::Sending => "…", Delivery::Sent => "✓", Delivery::Failed => "!" }}
                             </span>
                         })}
@@ -667,52 +666,52 @@ fn Chat(
             </ol>
             {move || queue.get().map(|q| view! { <p class="ol-queue" role="status">{q}</p> })}
             {move || typing.get().map(|name| view! {
-                <p class="ol-typing" role="status">{if name.is_empty() { texts().someone_typing.to_string() } else { format!("{name} {}", texts().typing) }}</p>
+                <p class="ol-typing" role="status">{if name.is_empty() { fixed_texts.someone_typing.to_string() } else { format!("{name} {}", fixed_texts.typing) }}</p>
             })}
             {move || (asks_rating() && !rated.get()).then(|| view! {
-                <form class="ol-rating" aria-label=texts().rate_prompt on:submit=move |ev| { ev.prevent_default(); rate(); }>
-                    <p>{texts().rate_prompt}</p>
+                <form class="ol-rating" aria-label=fixed_texts.rate_prompt on:submit=move |ev| { ev.prevent_default(); rate(); }>
+                    <p>{fixed_texts.rate_prompt}</p>
                     <div class="ol-stars">
                         {(1u8..=5).map(|n| view! {
                             <button type="button" class="ol-star" class:ol-on=move || score.get().is_some_and(|s| n <= s)
                                 aria-pressed=move || (score.get() == Some(n)).to_string()
-                                aria-label=texts().rate_star.replace("{n}", &n.to_string())
+                                aria-label=fixed_texts.rate_star.replace("{n}", &n.to_string())
                                 on:click=move |_| score.set(Some(n))>"★"</button>
                         }).collect_view()}
                     </div>
-                    <label class="ol-comment">{texts().rate_comment}
+                    <label class="ol-comment">{fixed_texts.rate_comment}
                         <textarea rows="2" maxlength="1000" prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
                     </label>
-                    <button type="submit" class="ol-send" disabled=move || score.get().is_none()>{texts().send_rating}</button>
+                    <button type="submit" class="ol-send" disabled=move || score.get().is_none()>{fixed_texts.send_rating}</button>
                 </form>
             })}
-            {move || rated.get().then(|| view! { <p class="ol-rated" role="status">{texts().rated}</p> })}
+            {move || rated.get().then(|| view! { <p class="ol-rated" role="status">{fixed_texts.rated}</p> })}
             {move || match contacts.get() {
                 Contacts::Asking(prompt) => Some(Either::Left(view! {
-                    <forms::ContactBlock api session consent=consent.clone() texts=texts() prompt
+                    <forms::ContactBlock api session consent=consent.clone() texts=fixed_texts prompt
                         on_saved=move || contacts.set(Contacts::Saved)
                         on_dismiss=move || contacts.set(Contacts::Dismissed) />
                 })),
-                Contacts::Saved => Some(Either::Right(view! { <p class="ol-done" role="status">{texts().contacts_saved}</p> })),
+                Contacts::Saved => Some(Either::Right(view! { <p class="ol-done" role="status">{fixed_texts.contacts_saved}</p> })),
                 _ => None,
             }}
-            {email_copy.then(|| view! { <forms::EmailCopy api session texts=texts() /> })}
+            {email_copy.then(|| view! { <forms::EmailCopy api session texts=fixed_texts /> })}
             </div>
-            {move || (!connected.get()).then(|| view! { <p class="ol-error" role="status">{texts().reconnecting}</p> })}
+            {move || (!connected.get()).then(|| view! { <p class="ol-error" role="status">{fixed_texts.reconnecting}</p> })}
             {move || error.get().map(|e| view! { <p class="ol-error" role="alert">{e}</p> })}
             <form class="ol-compose" on:submit=move |ev| { ev.prevent_default(); send(); }>
-                <label class="ol-sr" for="ol-input">{texts().message_label}</label>
-                <textarea id="ol-input" class="ol-input" rows="2" node_ref=input placeholder=texts().placeholder
+                <label class="ol-sr" for="ol-input">{fixed_texts.message_label}</label>
+                <textarea id="ol-input" class="ol-input" rows="2" node_ref=input placeholder=fixed_texts.placeholder
                     aria-describedby=typing_preview.then_some("ol-typing-note")
                     prop:value=move || draft.get()
                     on:input=move |ev| on_draft(event_target_value(&ev))
                     on:keydown=move |ev| {
                         if ev.key() == "Enter" && !ev.shift_key() { ev.prevent_default(); send_on_enter(); }
                     }></textarea>
-                <button class="ol-send" type="submit">{texts().send}</button>
+                <button class="ol-send" type="submit">{fixed_texts.send}</button>
             </form>
             {typing_preview.then(|| view! {
-                <p class="ol-note" id="ol-typing-note">{texts().typing_notice}</p>
+                <p class="ol-note" id="ol-typing-note">{fixed_texts.typing_notice}</p>
             })}
         </section>
     }

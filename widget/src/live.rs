@@ -88,13 +88,7 @@ impl Live {
         let delay = this.backoff_ms.get();
         this.backoff_ms.set((delay * 2).min(MAX_BACKOFF_MS));
         let me = Rc::clone(this);
-        let again = Closure::once_into_js(move || Live::connect(&me));
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                again.unchecked_ref(),
-                delay,
-            );
-        }
+        crate::timers::after(delay, move || Live::connect(&me));
     }
 
     /// Sends a frame if connected; frames are best-effort (messages go over

@@ -5,7 +5,7 @@
 //! supervisor's rating (R2).
 
 use crate::api::{self, ApiError};
-use crate::desk::{merge, offered_to, DeskState};
+use crate::desk::{offered_to, DeskState};
 use crate::dialogs::{state_label, state_name};
 use crate::{format, quick_answers};
 use leptos::prelude::*;
@@ -122,6 +122,15 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
                 <For each=move || desk.messages.get() key=|m| (m.seq, m.text.len()) let:m>
                     <MessageRow desk m />
                 </For>
+                {move || desk.outbox.with(|o| o.iter()
+                    .filter(|p| p.dialog == id.get_value())
+                    .map(|p| view! {
+                        <li class="outgoing" class:hidden-note=p.hidden>
+                            <p class="text">{p.text.clone()}</p>
+                            <span class="meta">{move || t().sending}</span>
+                        </li>
+                    })
+                    .collect_view())}
             </ol>
             {move || (!can.get().write && desk.messages.with(|m| m.is_empty()) && ctx.role() < Role::Supervisor)
                 .then(|| view! { <p class="empty">{move || t().not_yours}</p> })}
@@ -189,36 +198,16 @@ fn Composer(desk: DeskState, dialog: String) -> impl IntoView {
     let t = move || ctx.t();
     let dialog = StoredValue::new(dialog);
     let hidden = RwSignal::new(false);
-    let busy = RwSignal::new(false);
     let last_typing = StoredValue::new(0i64);
+    // The message goes to the outbox, which sends it and retries until the
+    // edge confirms it: the composer is free again at once.
     let send = move || {
         let text = desk.draft.get_untracked().trim().to_owned();
-        if text.is_empty() || busy.get_untracked() {
+        if text.is_empty() {
             return;
         }
-        busy.set(true);
-        let body = serde_json::json!({
-            "client_id": format::client_id(),
-            "text": text,
-            "hidden": hidden.get_untracked(),
-        });
-        let token = ctx.token();
-        spawn_local(async move {
-            let path = desk.path(&format!(
-                "/dialogs/{}/messages",
-                api::encode(&dialog.get_value())
-            ));
-            let r: Result<ChatMessage, ApiError> = api::send("POST", &path, &token, &body).await;
-            busy.set(false);
-            match r {
-                Ok(m) => {
-                    desk.draft.set(String::new());
-                    desk.messages.update(|list| merge(list, m));
-                    desk.refresh();
-                }
-                Err(e) => desk.show_error(&e),
-            }
-        });
+        desk.draft.set(String::new());
+        desk.send_message(&dialog.get_value(), text, hidden.get_untracked());
     };
     let slash = move || desk.draft.with(|d| d.strip_prefix('/').map(str::to_owned));
     let on_input = move |value: String| {
@@ -254,7 +243,7 @@ fn Composer(desk: DeskState, dialog: String) -> impl IntoView {
                         on:change=move |ev| hidden.set(event_target_checked(&ev)) />
                     {move || t().hidden_toggle}
                 </label>
-                <button type="submit" class="primary" disabled=move || busy.get()>{move || t().send}</button>
+                <button type="submit" class="primary">{move || t().send}</button>
             </div>
         </form>
         <quick_answers::QuickPanel desk />

@@ -5,6 +5,7 @@
 
 use crate::api::{self, ApiError};
 use crate::live::Live;
+use crate::outbox::{self, Pending};
 use crate::{format, notify, Ctx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -64,6 +65,8 @@ pub struct DeskState {
     pub notice: RwSignal<Option<String>>,
     /// Whether the live socket is up.
     pub connected: RwSignal<bool>,
+    /// The operator's messages not yet confirmed by the edge.
+    pub outbox: RwSignal<Vec<Pending>>,
     live: StoredValue<Option<Rc<Live>>, LocalStorage>,
 }
 
@@ -182,6 +185,111 @@ impl DeskState {
         }
     }
 
+    /// Queues a message and sends it at once; it stays in the outbox until
+    /// the edge confirms it.
+    pub fn send_message(self, dialog: &str, text: String, hidden: bool) {
+        let pending = Pending {
+            client_id: format::client_id(),
+            dialog: dialog.to_owned(),
+            text,
+            hidden,
+            sent_at: 0,
+        };
+        self.outbox.update(|o| o.push(pending));
+        self.flush();
+    }
+
+    /// Sends every pending message that is due: over the socket when it is
+    /// up, else over HTTP (whose answer confirms it at once).
+    pub fn flush(self) {
+        let now = format::now();
+        let due: Vec<Pending> = self
+            .outbox
+            .with_untracked(|o| o.iter().filter(|p| p.due(now)).cloned().collect());
+        if due.is_empty() {
+            self.save_outbox();
+            return;
+        }
+        for p in due {
+            let frame = OperatorFrame::Send {
+                dialog: p.dialog.clone(),
+                client_id: p.client_id.clone(),
+                text: p.text.clone(),
+                hidden: p.hidden,
+            };
+            let sent = self
+                .live
+                .with_value(|l| l.as_ref().is_some_and(|l| l.send(&frame)));
+            self.outbox.update(|o| {
+                if let Some(x) = o.iter_mut().find(|x| x.client_id == p.client_id) {
+                    x.sent_at = now;
+                }
+            });
+            if !sent {
+                self.send_over_http(p);
+            }
+        }
+        self.save_outbox();
+    }
+
+    fn send_over_http(self, p: Pending) {
+        let token = self.ctx.token();
+        spawn_local(async move {
+            let path = self.path(&format!("/dialogs/{}/messages", api::encode(&p.dialog)));
+            let body = serde_json::json!({
+                "client_id": p.client_id,
+                "text": p.text,
+                "hidden": p.hidden,
+            });
+            match api::send::<_, ChatMessage>("POST", &path, &token, &body).await {
+                Ok(m) => self.confirmed(&p.dialog, m),
+                Err(ApiError::Api {
+                    status,
+                    code,
+                    message,
+                }) if outbox::refused_for_good(status, &code) => {
+                    self.refused(&p.client_id, message)
+                }
+                // The network or the edge is down: the timer resends it.
+                Err(_) => {}
+            }
+        });
+    }
+
+    /// The edge stored a message of ours (or a resend found it stored).
+    fn confirmed(self, dialog: &str, message: ChatMessage) {
+        let mine = self.outbox.try_update(|o| outbox::confirm(o, &message));
+        if mine == Some(true) {
+            self.save_outbox();
+        }
+        if self.selected.get_untracked().as_deref() == Some(dialog) {
+            self.messages.update(|list| merge(list, message));
+        }
+    }
+
+    /// The edge refused a message for good: it leaves the outbox and the
+    /// operator is told why (the text goes back to the composer if empty).
+    fn refused(self, client_id: &str, reason: String) {
+        let mut text = None;
+        self.outbox.update(|o| {
+            if let Some(i) = o.iter().position(|p| p.client_id == client_id) {
+                text = Some(o.remove(i).text);
+            }
+        });
+        self.save_outbox();
+        if let Some(text) = text {
+            if self.draft.with_untracked(|d| d.trim().is_empty()) {
+                self.draft.set(text);
+            }
+            self.notice.set(Some(reason));
+        }
+    }
+
+    fn save_outbox(self) {
+        self.outbox
+            .with_untracked(|o| outbox::save(&self.line.get_value(), o));
+    }
+
     /// W1 the other way: tells the visitor that the operator is typing.
     pub fn typing(self, dialog: &str) {
         self.live.with_value(|l| {
@@ -228,6 +336,10 @@ impl DeskState {
                         t.remove(&dialog);
                     });
                 }
+                let mine = self.outbox.try_update(|o| outbox::confirm(o, &message));
+                if mine == Some(true) {
+                    self.save_outbox();
+                }
                 if self.selected.get_untracked().as_deref() == Some(dialog.as_str()) {
                     self.messages.update(|list| merge(list, message));
                 } else if from_visitor {
@@ -261,7 +373,20 @@ impl DeskState {
                     }
                 }));
             }
-            OperatorEvent::Error { error } => self.notice.set(Some(error.message)),
+            OperatorEvent::Error {
+                error,
+                client_id: Some(id),
+            } => {
+                let status = error.code.http_status();
+                let code = serde_json::to_value(error.code)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                if outbox::refused_for_good(status, &code) {
+                    self.refused(&id, error.message);
+                }
+            }
+            OperatorEvent::Error { error, .. } => self.notice.set(Some(error.message)),
             OperatorEvent::Welcome { .. } | OperatorEvent::Pong => {}
         }
     }
@@ -316,6 +441,7 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
         quick: RwSignal::new(Vec::new()),
         notice: RwSignal::new(None),
         connected: RwSignal::new(false),
+        outbox: RwSignal::new(outbox::load(&line)),
         live: StoredValue::new_local(None),
     };
     let live = Live::start(
@@ -328,6 +454,10 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
                 desk.refresh();
                 desk.refresh_operators();
                 desk.catch_up();
+                // What waited for the connection goes now.
+                desk.outbox
+                    .update(|o| o.iter_mut().for_each(|p| p.sent_at = 0));
+                desk.flush();
             }
         },
     );
@@ -344,6 +474,9 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
             ticks.update_value(|n| *n += 1);
             if ticks.get_value().is_multiple_of(10) {
                 desk.refresh();
+            }
+            if desk.outbox.with_untracked(|o| !o.is_empty()) {
+                desk.flush();
             }
         },
         Duration::from_secs(1),

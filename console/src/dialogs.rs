@@ -51,14 +51,7 @@ pub fn state_label(t: &crate::i18n::Texts, s: &Status) -> &'static str {
 
 /// The state's wire name (`offered`, `active`…), for `data-state`.
 pub fn state_name(s: &Status) -> &'static str {
-    match s {
-        Status::WithBot { .. } => "with_bot",
-        Status::Queued => "queued",
-        Status::Offered { .. } => "offered",
-        Status::Active { .. } => "active",
-        Status::AwaitingRating { .. } => "awaiting_rating",
-        Status::Finished { .. } => "finished",
-    }
+    s.name()
 }
 
 /// The list with its tabs.

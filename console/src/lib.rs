@@ -20,6 +20,7 @@ mod hours_editor;
 mod i18n;
 mod live;
 mod notify;
+mod outbox;
 mod queue_editor;
 mod quick_answers;
 mod session;

@@ -122,15 +122,16 @@ impl Live {
         }
     }
 
-    /// Sends a frame if connected (typing and pings are best-effort; actions
-    /// go over HTTP).
-    pub fn send(&self, frame: &OperatorFrame) {
+    /// Sends a frame if connected; whether it went out. Typing and pings
+    /// are best-effort; messages wait in the outbox until confirmed.
+    pub fn send(&self, frame: &OperatorFrame) -> bool {
         if let (Some(ws), Ok(json)) = (self.socket.borrow().as_ref(), serde_json::to_string(frame))
         {
             if ws.ready_state() == WebSocket::OPEN {
-                let _ = ws.send_with_str(&json);
+                return ws.send_with_str(&json).is_ok();
             }
         }
+        false
     }
 
     /// Closes for good (line switch, logout): no reconnection.

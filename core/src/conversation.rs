@@ -148,9 +148,30 @@ impl Conversation {
     }
 }
 
+/// The turn rule: a client's message starts the client's turn (the line
+/// hears of it: K1's answer timer, reopening) unless the last visible
+/// message before it was the client's too. `previous` is the author of that
+/// message: None when there is none, `Some(None)` when it is unreadable
+/// (then the line hears of it, to be safe).
+pub fn client_turn_starts(previous: Option<Option<&crate::protocol::Author>>) -> bool {
+    !matches!(previous, Some(Some(crate::protocol::Author::Visitor)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::Author;
+
+    #[test]
+    fn a_run_of_client_messages_is_one_turn() {
+        assert!(client_turn_starts(None), "the first message starts a turn");
+        assert!(client_turn_starts(Some(Some(&Author::Operator {
+            name: None
+        }))));
+        assert!(client_turn_starts(Some(Some(&Author::System))));
+        assert!(!client_turn_starts(Some(Some(&Author::Visitor))));
+        assert!(client_turn_starts(Some(None)), "unreadable: tell the line");
+    }
 
     fn conv() -> Conversation {
         Conversation {

@@ -294,6 +294,10 @@ pub mod frames {
         },
         Error {
             error: ProtocolError,
+            /// The `client_id` of the `send` frame refused, so the console's
+            /// outbox knows which message failed.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            client_id: Option<String>,
         },
         Pong,
     }

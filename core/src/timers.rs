@@ -52,6 +52,37 @@ impl TimerKey {
 pub struct TimerTable {
     by_key: BTreeMap<TimerKey, Millis>,
     by_time: BTreeSet<(Millis, TimerKey)>,
+    /// Keys set or cancelled since the adapter last stored the table, so
+    /// it writes only those rows.
+    changed: Marks<TimerKey>,
+}
+
+/// Storage bookkeeping: which entries changed since the last write. Two
+/// machines in the same state are equal whatever their marks hold.
+#[derive(Debug, Clone)]
+pub(crate) struct Marks<T: Ord>(pub(crate) BTreeSet<T>);
+
+impl<T: Ord> Default for Marks<T> {
+    fn default() -> Self {
+        Marks(BTreeSet::new())
+    }
+}
+
+impl<T: Ord> PartialEq for Marks<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T: Ord> Eq for Marks<T> {}
+
+impl<T: Ord> Marks<T> {
+    pub(crate) fn mark(&mut self, item: T) {
+        self.0.insert(item);
+    }
+    pub(crate) fn take(&mut self) -> Vec<T> {
+        std::mem::take(&mut self.0).into_iter().collect()
+    }
 }
 
 impl From<Vec<(TimerKey, Millis)>> for TimerTable {
@@ -60,6 +91,7 @@ impl From<Vec<(TimerKey, Millis)>> for TimerTable {
         for (k, at) in entries {
             t.set(k, at);
         }
+        t.changed = Marks::default();
         t
     }
 }
@@ -73,9 +105,14 @@ impl From<TimerTable> for Vec<(TimerKey, Millis)> {
 impl TimerTable {
     /// Sets (or moves) a timer.
     pub fn set(&mut self, key: TimerKey, at: Millis) {
-        if let Some(old) = self.by_key.insert(key.clone(), at) {
-            self.by_time.remove(&(old, key.clone()));
+        match self.by_key.insert(key.clone(), at) {
+            Some(old) if old == at => return,
+            Some(old) => {
+                self.by_time.remove(&(old, key.clone()));
+            }
+            None => {}
         }
+        self.changed.mark(key.clone());
         self.by_time.insert((at, key));
     }
 
@@ -83,6 +120,7 @@ impl TimerTable {
     pub fn cancel(&mut self, key: &TimerKey) {
         if let Some(at) = self.by_key.remove(key) {
             self.by_time.remove(&(at, key.clone()));
+            self.changed.mark(key.clone());
         }
     }
 
@@ -118,10 +156,29 @@ impl TimerTable {
             }
             if let Some((_, key)) = self.by_time.pop_first() {
                 self.by_key.remove(&key);
+                self.changed.mark(key.clone());
                 due.push(key);
             }
         }
         due
+    }
+
+    /// The keys set, moved or removed since the last call, each with its
+    /// deadline now (None: removed): the rows the adapter writes back.
+    pub fn take_changed(&mut self) -> Vec<(TimerKey, Option<Millis>)> {
+        self.changed
+            .take()
+            .into_iter()
+            .map(|k| {
+                let at = self.by_key.get(&k).copied();
+                (k, at)
+            })
+            .collect()
+    }
+
+    /// Every pending timer, for storage.
+    pub fn entries(&self) -> impl Iterator<Item = (&TimerKey, Millis)> {
+        self.by_key.iter().map(|(k, at)| (k, *at))
     }
 
     pub fn len(&self) -> usize {

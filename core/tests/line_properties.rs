@@ -251,6 +251,67 @@ fn check_invariants(
     Ok(())
 }
 
+/// What the edge keeps in SQLite: the head and one row per dialog,
+/// operator, client and timer.
+#[derive(Default)]
+struct Stored {
+    head: String,
+    dialogs: std::collections::BTreeMap<String, openline_core::line::Dialog>,
+    operators: std::collections::BTreeMap<String, Operator>,
+    clients: std::collections::BTreeMap<String, openline_core::line::ClientRecord>,
+    timers: std::collections::BTreeMap<openline_core::timers::TimerKey, Millis>,
+}
+
+impl Stored {
+    fn save(&mut self, line: &mut Line) {
+        let stored = self;
+        let c = line.take_changes();
+        if c.head {
+            stored.head = line.head_json().expect("head");
+        }
+        for id in c.dialogs {
+            match line.dialog(&id) {
+                Some(d) => {
+                    stored.dialogs.insert(id, d.clone());
+                }
+                None => {
+                    stored.dialogs.remove(&id);
+                }
+            }
+        }
+        for id in c.operators {
+            match line.operator(&id) {
+                Some(o) => {
+                    stored.operators.insert(id, o.clone());
+                }
+                None => {
+                    stored.operators.remove(&id);
+                }
+            }
+        }
+        for id in c.clients {
+            match line.client_record(&id) {
+                Some(r) => {
+                    stored.clients.insert(id, r.clone());
+                }
+                None => {
+                    stored.clients.remove(&id);
+                }
+            }
+        }
+        for (k, at) in c.timers {
+            match at {
+                Some(at) => {
+                    stored.timers.insert(k, at);
+                }
+                None => {
+                    stored.timers.remove(&k);
+                }
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 8_000, ..ProptestConfig::default() })]
 
@@ -261,7 +322,7 @@ proptest! {
     ) {
         let mut line = Line::new(settings).expect("valid");
         let mut now = T0;
-        let mut stored: std::collections::BTreeMap<String, openline_core::line::Dialog> = Default::default();
+        let mut stored = Stored::default();
         for id in OPS {
             let mut op = Operator::new(id, id);
             op.presence = Presence::Online;
@@ -293,16 +354,17 @@ proptest! {
             prop_assert!(again.is_empty(), "second firing produced {:?}", again);
             prop_assert_eq!(&line, &settled);
             // Incremental storage: write back only what the step changed.
-            for id in line.take_dirty() {
-                match line.dialog(&id) {
-                    Some(d) => { stored.insert(id, d.clone()); }
-                    None => { stored.remove(&id); }
-                }
-            }
+            stored.save(&mut line);
         }
-        let head = line.head_json().expect("head");
-        let rebuilt = Line::from_parts(&head, stored.values().cloned()).expect("rebuild");
-        prop_assert_eq!(&rebuilt, &line, "head + changed dialogs rebuild the line");
+        stored.save(&mut line);
+        let (rebuilt, _) = Line::from_stored(openline_core::line::StoredLine {
+            head_json: &stored.head,
+            operators: stored.operators.values().cloned().collect(),
+            clients: stored.clients.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            dialogs: stored.dialogs.values().cloned().collect(),
+            timers: stored.timers.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        }).expect("rebuild");
+        prop_assert_eq!(&rebuilt, &line, "head + changed rows rebuild the line");
         // Persisted state restores to the same machine.
         let json = serde_json::to_string(&line).expect("serialise");
         let restored: Line = serde_json::from_str(&json).expect("restore");

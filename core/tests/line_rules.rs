@@ -851,34 +851,160 @@ fn finished_dialogs_are_forgotten_after_the_retention_but_live_ones_never() {
     assert!(sim.line.dialog("d2").is_some());
 }
 
-/// Writes back what changed, as the edge does after each step.
-fn save(
-    line: &mut openline_core::line::Line,
-    stored: &mut std::collections::BTreeMap<String, openline_core::line::Dialog>,
-) -> String {
-    for id in line.take_dirty() {
-        match line.dialog(&id) {
-            Some(d) => stored.insert(id, d.clone()),
-            None => stored.remove(&id),
-        };
+/// What the edge keeps in SQLite: the head and one row per dialog,
+/// operator, client and timer.
+#[derive(Default)]
+struct Store {
+    head: String,
+    dialogs: std::collections::BTreeMap<String, openline_core::line::Dialog>,
+    operators: std::collections::BTreeMap<String, openline_core::operator::Operator>,
+    clients: std::collections::BTreeMap<String, openline_core::line::ClientRecord>,
+    timers: std::collections::BTreeMap<openline_core::timers::TimerKey, i64>,
+    /// Rows written by the saves so far.
+    writes: usize,
+}
+
+impl Store {
+    /// Writes back what changed, as the edge does after each step.
+    fn save(&mut self, line: &mut openline_core::line::Line) {
+        let c = line.take_changes();
+        if c.head {
+            self.head = line.head_json().unwrap();
+            self.writes += 1;
+        }
+        for id in c.dialogs {
+            match line.dialog(&id) {
+                Some(d) => self.dialogs.insert(id, d.clone()),
+                None => self.dialogs.remove(&id),
+            };
+            self.writes += 1;
+        }
+        for id in c.operators {
+            match line.operator(&id) {
+                Some(o) => self.operators.insert(id, o.clone()),
+                None => self.operators.remove(&id),
+            };
+            self.writes += 1;
+        }
+        for id in c.clients {
+            match line.client_record(&id) {
+                Some(r) => self.clients.insert(id, r.clone()),
+                None => self.clients.remove(&id),
+            };
+            self.writes += 1;
+        }
+        for (k, at) in c.timers {
+            match at {
+                Some(at) => self.timers.insert(k, at),
+                None => self.timers.remove(&k),
+            };
+            self.writes += 1;
+        }
     }
-    line.head_json().unwrap()
+
+    fn restore(&self) -> openline_core::line::Line {
+        let (line, inline) =
+            openline_core::line::Line::from_stored(openline_core::line::StoredLine {
+                head_json: &self.head,
+                operators: self.operators.values().cloned().collect(),
+                clients: self
+                    .clients
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                dialogs: self.dialogs.values().cloned().collect(),
+                timers: self.timers.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            })
+            .unwrap();
+        assert!(!inline);
+        line
+    }
 }
 
 #[test]
-fn a_line_stored_as_head_and_changed_dialogs_restores_to_the_same_state() {
+fn a_line_stored_as_head_and_changed_rows_restores_to_the_same_state() {
     let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
-    let mut stored = std::collections::BTreeMap::new();
+    let mut store = Store::default();
     sim.open("d1", "c1");
-    save(&mut sim.line, &mut stored);
+    store.save(&mut sim.line);
     sim.open("d2", "c2");
     sim.answer("d1", "anna");
     sim.advance(MINUTE);
-    let head = save(&mut sim.line, &mut stored);
+    store.save(&mut sim.line);
     assert!(
-        sim.line.take_dirty().is_empty(),
+        sim.line.take_changes().is_empty(),
         "nothing changed since the save"
     );
-    let restored = openline_core::line::Line::from_parts(&head, stored.values().cloned()).unwrap();
-    assert_eq!(restored, sim.line);
+    assert_eq!(store.restore(), sim.line);
+}
+
+#[test]
+fn a_message_in_a_busy_line_writes_a_few_rows_not_the_whole_line() {
+    let mut sim = Sim::with(Mode::Evenly, &["anna", "boris"]);
+    let mut store = Store::default();
+    for i in 0..50 {
+        sim.open(&format!("d{i}"), &format!("c{i}"));
+    }
+    store.save(&mut sim.line);
+    let head_before = store.head.clone();
+    let offered = sim
+        .line
+        .dialogs()
+        .find(|d| matches!(&d.status, openline_core::line::Status::Offered { to } if to.iter().any(|o| o == "anna")))
+        .map(|d| d.id.clone())
+        .unwrap();
+    sim.answer(&offered, "anna");
+    store.writes = 0;
+    store.save(&mut sim.line);
+    // The dialog, anna's record and client, the head (recent waits), and a
+    // few timers: nothing of the other 49 dialogs.
+    assert!(store.writes <= 8, "{} rows written", store.writes);
+    assert!(store.dialogs.len() == 50);
+    let _ = head_before;
+    sim.line
+        .handle(
+            sim.now,
+            openline_core::line::Event::ClientMessage {
+                dialog: offered.clone(),
+            },
+        )
+        .unwrap();
+    store.writes = 0;
+    store.save(&mut sim.line);
+    assert!(
+        store.writes <= 3,
+        "{} rows for a client message",
+        store.writes
+    );
+    assert!(store.head == sim.line.head_json().unwrap());
+    assert_eq!(store.restore(), sim.line);
+}
+
+#[test]
+fn a_head_in_the_old_inline_format_is_read_and_moved_to_rows() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.open("d1", "c1");
+    // Before rows of their own, the head carried operators, clients and timers.
+    let full = serde_json::to_value(&sim.line).unwrap();
+    let mut head = full.clone();
+    head.as_object_mut().unwrap().remove("dialogs");
+    let dialogs: Vec<openline_core::line::Dialog> = sim.line.dialogs().cloned().collect();
+    let (mut line, inline) =
+        openline_core::line::Line::from_stored(openline_core::line::StoredLine {
+            head_json: &head.to_string(),
+            operators: vec![],
+            clients: vec![],
+            dialogs,
+            timers: vec![],
+        })
+        .unwrap();
+    assert!(inline);
+    assert_eq!(line, sim.line);
+    line.mark_all_changed();
+    let mut store = Store::default();
+    store.save(&mut line);
+    assert_eq!(store.operators.len(), 1);
+    assert_eq!(store.clients.len(), 1);
+    assert!(!store.timers.is_empty());
+    assert_eq!(store.restore(), sim.line);
 }

@@ -4,19 +4,22 @@
 //! service scale with the number of dialogs.
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::calls::{
+    Call, Done, LineEvent, MoveToLine, OperatorTyping, Relay, StoreNotice, StoreOperatorMessage,
+    Stored,
+};
 use crate::clock;
 use crate::ids::constant_time_eq;
-use crate::line_object::{Deliver, Relay};
 use crate::migrations::{migrate, Migration};
 use crate::rpc;
 use crate::sql::{rows, run};
-use openline_core::conversation::{Conversation, Delivery, Recipient, Sender};
+use openline_core::conversation::client_turn_starts;
 use openline_core::line::{ClientNotice, Event};
-use openline_core::operator::OperatorCard;
-use openline_core::protocol::frames::{OperatorEvent, VisitorEvent, VisitorFrame};
+use openline_core::protocol::frames::{VisitorEvent, VisitorFrame};
 use openline_core::protocol::{Author, ChatMessage, History, SendMessage, PROTOCOL_VERSION};
 use openline_core::{text, ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use worker::{
     durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorageValue as V,
     State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
@@ -64,30 +67,20 @@ pub struct Init {
     pub typing_preview: bool,
 }
 
-/// Body of `POST /operator-message`.
-#[derive(Serialize, Deserialize)]
-pub struct OperatorMessage {
-    pub operator: String,
-    /// As the client sees them (O1); None when operators are hidden.
-    pub shown_name: Option<String>,
-    pub client_id: String,
-    pub text: String,
-    pub hidden: bool,
-}
-
 #[durable_object]
 pub struct DialogObject {
     state: State,
     env: Env,
+    /// The dialog's row, read once per wake (it changes only on a move).
+    row: RefCell<Option<DialogRow>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 struct DialogRow {
     line: String,
     token_hash: String,
     client: String,
     dialog_id: String,
-    typing_preview: i64,
     allowed_origins: String,
 }
 
@@ -123,7 +116,11 @@ impl DurableObject for DialogObject {
         if let Err(e) = migrate(&state.storage().sql(), MIGRATIONS) {
             worker::console_error!("dialog migration failed: {e}");
         }
-        Self { state, env }
+        Self {
+            state,
+            env,
+            row: RefCell::new(None),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
@@ -171,14 +168,20 @@ impl DialogObject {
     }
 
     fn dialog(&self) -> std::result::Result<DialogRow, ProtocolError> {
+        if let Some(row) = self.row.borrow().as_ref() {
+            return Ok(row.clone());
+        }
         let r: Vec<DialogRow> = rows(
             &self.sql(),
-            "SELECT line, token_hash, client, dialog_id, typing_preview, allowed_origins FROM dialog WHERE id = 1",
+            "SELECT line, token_hash, client, dialog_id, allowed_origins FROM dialog WHERE id = 1",
             vec![],
         )?;
-        r.into_iter()
+        let row = r
+            .into_iter()
             .next()
-            .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such dialog"))
+            .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such dialog"))?;
+        *self.row.borrow_mut() = Some(row.clone());
+        Ok(row)
     }
 
     async fn handle(&self, mut req: Request) -> ApiResult {
@@ -200,58 +203,34 @@ impl DialogObject {
                 self.init(&body, &hash)
             }
             // Internal calls from the line and the worker (operators' side).
-            (Method::Post, "/participants") => {
-                #[derive(Deserialize)]
-                struct P {
-                    operator: String,
-                    add: bool,
-                }
-                let p: P = read_json(&mut req).await?;
-                if p.add {
-                    run(
-                        &self.sql(),
-                        "INSERT OR IGNORE INTO participants (operator) VALUES (?)",
-                        vec![V::from(p.operator)],
-                    )?;
-                } else {
-                    run(
-                        &self.sql(),
-                        "DELETE FROM participants WHERE operator = ?",
-                        vec![V::from(p.operator)],
-                    )?;
-                }
-                json(200, &serde_json::json!({ "ok": true }))
+            (Method::Post, StoreNotice::PATH) => {
+                let StoreNotice(notice) = read_json(&mut req).await?;
+                json(200, &self.notice(notice)?)
             }
-            (Method::Post, "/notice") => {
-                let notice: ClientNotice = read_json(&mut req).await?;
-                self.notice(notice).await
-            }
-            (Method::Post, "/line") => {
-                #[derive(Deserialize)]
-                struct L {
-                    line: String,
-                }
-                let l: L = read_json(&mut req).await?;
+            (Method::Post, MoveToLine::PATH) => {
+                let to: MoveToLine = read_json(&mut req).await?;
                 run(
                     &self.sql(),
                     "UPDATE dialog SET line = ? WHERE id = 1",
-                    vec![V::from(l.line)],
+                    vec![V::from(to.line)],
                 )?;
-                json(200, &serde_json::json!({ "ok": true }))
+                *self.row.borrow_mut() = None;
+                json(200, &Done {})
             }
-            (Method::Post, "/operator-typing") => {
-                let card: Option<OperatorCard> = read_json(&mut req).await?;
+            (Method::Post, OperatorTyping::PATH) => {
+                let OperatorTyping(card) = read_json(&mut req).await?;
                 for ws in self.state.get_websockets_with_tag("visitor") {
                     let _ = ws.send(&VisitorEvent::Typing {
                         operator: card.clone(),
                     });
                 }
-                json(200, &serde_json::json!({ "ok": true }))
+                json(200, &Done {})
             }
             (Method::Get, "/operator-history") => json(200, &self.history(after, true)?),
-            (Method::Post, "/operator-message") => {
-                let body: OperatorMessage = read_json(&mut req).await?;
-                self.operator_message(body).await
+            (Method::Post, StoreOperatorMessage::PATH) => {
+                let body: StoreOperatorMessage = read_json(&mut req).await?;
+                let stored = self.operator_message(body)?;
+                json(if stored.created { 201 } else { 200 }, &stored)
             }
             (Method::Post, "/external-message") => {
                 // C7: an external system writes to the client in the line's name.
@@ -266,7 +245,12 @@ impl DialogObject {
                     None,
                 )?;
                 if created {
-                    self.deliver(&Sender::System, &message, None).await?;
+                    self.to_visitor(&message);
+                    self.relay(Relay {
+                        message: Some(message.clone()),
+                        ..Relay::default()
+                    })
+                    .await?;
                 }
                 json(if created { 201 } else { 200 }, &message)
             }
@@ -386,25 +370,6 @@ impl DialogObject {
         Ok(())
     }
 
-    fn conversation(&self) -> std::result::Result<Conversation, ProtocolError> {
-        #[derive(Deserialize)]
-        struct P {
-            operator: String,
-        }
-        let ops: Vec<P> = rows(
-            &self.sql(),
-            "SELECT operator FROM participants ORDER BY operator",
-            vec![],
-        )?;
-        Ok(Conversation {
-            operators: ops.into_iter().map(|p| p.operator).collect(),
-            typing_preview: self
-                .dialog()
-                .map(|d| d.typing_preview != 0)
-                .unwrap_or(false),
-        })
-    }
-
     /// Messages after `after`; the visitor's view never holds hidden ones.
     fn history(
         &self,
@@ -465,87 +430,27 @@ impl DialogObject {
         Ok((row.into_message()?, true))
     }
 
-    /// Sends a stored message to whoever the conversation rules allow.
-    async fn deliver(
-        &self,
-        sender: &Sender,
-        message: &ChatMessage,
-        line_event: Option<Event>,
-    ) -> std::result::Result<(), ProtocolError> {
-        let conv = self.conversation()?;
-        let d = self.dialog()?;
-        let (line, message_dialog) = (d.line, d.dialog_id);
-        let targets = match sender {
-            // System notices go to the client and the dialog's operators.
-            Sender::System => {
-                let mut t: Vec<(Recipient, Delivery)> = conv
-                    .operators
-                    .iter()
-                    .map(|o| {
-                        (
-                            Recipient::Operator(o.clone()),
-                            Delivery::Message {
-                                seq: message.seq,
-                                hidden: false,
-                            },
-                        )
-                    })
-                    .collect();
-                t.push((
-                    Recipient::Client,
-                    Delivery::Message {
-                        seq: message.seq,
-                        hidden: false,
-                    },
-                ));
-                t
-            }
-            s => conv
-                .deliver_message(s, message.seq, message.hidden)
-                .map_err(|e| ProtocolError::new(ErrorCode::Forbidden, e.to_string()))?,
-        };
-        let operators: Vec<String> = targets
-            .iter()
-            .filter_map(|(r, _)| match r {
-                Recipient::Operator(o) => Some(o.clone()),
-                Recipient::Client => None,
-            })
-            .collect();
-        // The visitor's own messages go back to all their sockets too: other
-        // tabs, and a verified user's other devices, stay in step (the
-        // widget shows each client id once).
-        if matches!(sender, Sender::Client) || targets.iter().any(|(r, _)| *r == Recipient::Client)
-        {
-            for ws in self.state.get_websockets_with_tag("visitor") {
-                let _ = ws.send(&VisitorEvent::Message {
-                    message: message.clone(),
-                });
-            }
+    /// A stored message to every socket of the visitor (other tabs, and a
+    /// verified user's other devices, stay in step; the widget shows each
+    /// client id once). Never a hidden one.
+    fn to_visitor(&self, message: &ChatMessage) {
+        if message.hidden {
+            return;
         }
-        let deliver = (!operators.is_empty()).then(|| Deliver {
-            operators,
-            event: OperatorEvent::Message {
-                dialog: message_dialog.clone(),
+        for ws in self.state.get_websockets_with_tag("visitor") {
+            let _ = ws.send(&VisitorEvent::Message {
                 message: message.clone(),
-                hidden: message.hidden,
-            },
-        });
-        if deliver.is_some() || line_event.is_some() {
-            let relay = Relay {
-                event: line_event,
-                deliver,
-            };
-            self.to_line(&line, &relay).await?;
+            });
         }
-        Ok(())
     }
 
-    async fn to_line(&self, line: &str, relay: &Relay) -> std::result::Result<(), ProtocolError> {
-        let stub = rpc::stub(&self.env, "LINES", line)?;
-        rpc::parse::<serde_json::Value>(
-            rpc::call(&stub, Method::Post, "/relay", Some(relay), &[]).await?,
-        )
-        .await?;
+    /// The visitor's side is done here; the line takes the rest (the
+    /// lifecycle event, the consoles), in one call.
+    async fn relay(&self, mut relay: Relay) -> std::result::Result<(), ProtocolError> {
+        let d = self.dialog()?;
+        relay.dialog = d.dialog_id;
+        let stub = rpc::stub(&self.env, "LINES", &d.line)?;
+        rpc::invoke(&stub, &relay).await?;
         Ok(())
     }
 
@@ -557,47 +462,53 @@ impl DialogObject {
         let text = text::message_text(&body.text)?;
         let (message, created) = self.append(&client_id, &Author::Visitor, &text, false, None)?;
         if created {
-            // The line hears of the client's message only when the turn
-            // changes (K1 answer timer, reopening): a run of client messages
-            // is one event, which keeps the line off the hot path.
+            // The line hears of the client's message only when the client's
+            // turn starts (K1 answer timer, reopening): a run of client
+            // messages is one event, which keeps the line's step off the
+            // hot path.
             let previous: Vec<MessageRow> = rows(
                 &self.sql(),
                 &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE seq < ? AND hidden = 0 ORDER BY seq DESC LIMIT 1"),
                 vec![V::from(message.seq as i64)],
             )?;
-            let turn_changed = previous.first().is_none_or(|p| {
-                serde_json::from_str::<Author>(&p.author).map_or(true, |a| a != Author::Visitor)
+            let previous = previous
+                .first()
+                .map(|p| serde_json::from_str::<Author>(&p.author).ok());
+            let event = client_turn_starts(previous.as_ref().map(Option::as_ref)).then(|| {
+                Event::ClientMessage {
+                    dialog: self.dialog().map(|d| d.dialog_id).unwrap_or_default(),
+                }
             });
-            let event = turn_changed.then(|| Event::ClientMessage {
-                dialog: self.dialog().map(|d| d.dialog_id).unwrap_or_default(),
-            });
-            self.deliver(&Sender::Client, &message, event).await?;
+            self.to_visitor(&message);
+            self.relay(Relay {
+                event,
+                message: Some(message.clone()),
+                ..Relay::default()
+            })
+            .await?;
         }
         Ok((message, created))
     }
 
-    async fn operator_message(&self, body: OperatorMessage) -> ApiResult {
+    /// Stores an operator's message the line has allowed, and shows it to
+    /// the visitor unless it is hidden; the line shows it on the consoles.
+    fn operator_message(
+        &self,
+        body: StoreOperatorMessage,
+    ) -> std::result::Result<Stored, ProtocolError> {
         let client_id = text::client_id(&body.client_id)?;
         let text = text::message_text(&body.text)?;
-        let conv = self.conversation()?;
-        if !conv.operators.contains(&body.operator) {
-            return Err(ProtocolError::new(
-                ErrorCode::Forbidden,
-                "you are not in this dialog",
-            ));
-        }
         let author = Author::Operator {
             name: body.shown_name.clone(),
         };
         let (message, created) = self.append(&client_id, &author, &text, body.hidden, None)?;
         if created {
-            self.deliver(&Sender::Operator(body.operator.clone()), &message, None)
-                .await?;
+            self.to_visitor(&message);
         }
-        json(if created { 201 } else { 200 }, &message)
+        Ok(Stored { message, created })
     }
 
-    async fn notice(&self, notice: ClientNotice) -> ApiResult {
+    fn notice(&self, notice: ClientNotice) -> std::result::Result<Stored, ProtocolError> {
         let (text, kind) = match &notice {
             ClientNotice::Closed { text } => (text.clone(), "closed"),
             ClientNotice::RatingRequest => (String::new(), "rating_request"),
@@ -607,14 +518,14 @@ impl DialogObject {
         let (message, created) =
             self.append(&client_id, &Author::System, &text, false, Some(kind))?;
         if created {
-            self.deliver(&Sender::System, &message, None).await?;
+            self.to_visitor(&message);
             for ws in self.state.get_websockets_with_tag("visitor") {
                 let _ = ws.send(&VisitorEvent::Notice {
                     notice: notice.clone(),
                 });
             }
         }
-        json(200, &message)
+        Ok(Stored { message, created })
     }
 
     fn accept_visitor_socket(&self) -> ApiResult {
@@ -656,27 +567,11 @@ impl DialogObject {
             }
             VisitorFrame::Typing { draft } => {
                 let draft: String = draft.chars().take(text::MAX_MESSAGE_CHARS).collect();
-                let conv = self.conversation()?;
-                let out = conv
-                    .deliver_typing(&Sender::Client, &draft)
-                    .map_err(|e| ProtocolError::new(ErrorCode::Forbidden, e.to_string()))?;
-                let d = self.dialog()?;
-                let preview = out.iter().find_map(|(_, del)| match del {
-                    Delivery::Typing { preview, .. } => Some(preview.clone()),
-                    _ => None,
-                });
-                if let Some(preview) = preview {
-                    let operators = conv.operators.clone();
-                    let event = OperatorEvent::Typing {
-                        dialog: d.dialog_id.clone(),
-                        preview,
-                    };
-                    let relay = Relay {
-                        event: None,
-                        deliver: Some(Deliver { operators, event }),
-                    };
-                    self.to_line(&d.line, &relay).await?;
-                }
+                self.relay(Relay {
+                    draft: Some(draft),
+                    ..Relay::default()
+                })
+                .await?;
             }
             VisitorFrame::Rate { score, comment } => {
                 let d = self.dialog()?;
@@ -686,10 +581,7 @@ impl DialogObject {
                     score,
                     comment,
                 };
-                rpc::parse::<serde_json::Value>(
-                    rpc::call(&stub, Method::Post, "/event", Some(&event), &[]).await?,
-                )
-                .await?;
+                rpc::invoke(&stub, &LineEvent(event)).await?;
             }
             VisitorFrame::Ping => {
                 let _ = ws.send(&VisitorEvent::Pong);

@@ -7,6 +7,8 @@
 
 mod accounts_object;
 mod api;
+mod caches;
+mod calls;
 mod clock;
 mod dialog_object;
 mod ids;

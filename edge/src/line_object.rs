@@ -5,20 +5,26 @@
 //! WebSocket here for offers, status changes and live messages.
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::calls::{
+    Applied, Call, DialogAccess, Done, LineEvent, MoveToLine, OperatorSend, OperatorTyping, Relay,
+    StoreNotice, StoreOperatorMessage, Stored,
+};
 use crate::clock;
 use crate::migrations::{migrate, Migration};
 use crate::rpc;
 use crate::sql::{rows, run};
 use openline_core::consent::{ConsentRecord, Contacts};
-use openline_core::line::{Effect, Event, Line, Notice};
+use openline_core::conversation::{Conversation, Delivery, Recipient, Sender};
+use openline_core::line::{ClientRecord, Effect, Event, Line, Notice, StoredLine};
 use openline_core::operator::{Operator, Presence};
 use openline_core::protocol::frames::{OperatorEvent, OperatorFrame};
-use openline_core::protocol::{Account, PROTOCOL_VERSION};
+use openline_core::protocol::{Account, ChatMessage, PROTOCOL_VERSION};
 use openline_core::quick_answers::{search, QuickAnswer, QuickAnswerInput};
 use openline_core::settings::{LineSettings, QueueEntry};
+use openline_core::timers::TimerKey;
 use openline_core::{ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use worker::{
     durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorageValue as V,
     State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
@@ -48,6 +54,14 @@ const MIGRATIONS: &[Migration] = &[
         sql: "CREATE TABLE quick_answers (id TEXT PRIMARY KEY, grp TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, created_by TEXT, created_at INTEGER NOT NULL);
               CREATE TABLE client_contacts (client TEXT PRIMARY KEY, name TEXT, email TEXT, phone TEXT, updated_at INTEGER NOT NULL);
               CREATE TABLE consents (id INTEGER PRIMARY KEY AUTOINCREMENT, client TEXT NOT NULL, version INTEGER NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL)",
+    },
+    // Operators, clients and timers get rows of their own, so a step writes
+    // only what it changed (the head keeps settings, departments, waits).
+    Migration {
+        name: "0004_line_rows",
+        sql: "CREATE TABLE line_operators (id TEXT PRIMARY KEY, state TEXT NOT NULL);
+              CREATE TABLE line_clients (id TEXT PRIMARY KEY, state TEXT NOT NULL);
+              CREATE TABLE line_timers (key TEXT PRIMARY KEY, at INTEGER NOT NULL)",
     },
 ];
 
@@ -109,34 +123,6 @@ pub struct SettingsUpdate {
     pub accounts: Vec<Account>,
 }
 
-/// Body of `POST /deliver`: a frame for some operators' consoles.
-#[derive(Serialize, Deserialize)]
-pub struct Deliver {
-    pub operators: Vec<String>,
-    pub event: OperatorEvent,
-}
-
-/// Body of `POST /relay`: an optional lifecycle event and an optional frame
-/// for consoles, in one call (the message path's only stop at the line).
-#[derive(Serialize, Deserialize)]
-pub struct Relay {
-    pub event: Option<Event>,
-    pub deliver: Option<Deliver>,
-}
-
-/// The answer to `POST /operator-message`: accepted, with the name the
-/// client sees (O1).
-#[derive(Serialize, Deserialize)]
-pub struct OperatorMessageAccepted {
-    pub shown_name: Option<String>,
-}
-
-/// The answer to `POST /event`.
-#[derive(Serialize, Deserialize)]
-pub struct Applied {
-    pub effects: Vec<Effect>,
-}
-
 #[derive(Deserialize)]
 struct StateRow {
     line_id: String,
@@ -149,6 +135,9 @@ pub struct LineObject {
     state: State,
     env: Env,
     line: RefCell<Option<(String, Line)>>,
+    /// The alarm as last set by this instance (None: not known since the
+    /// object woke), so a step touches the alarm only when it moves.
+    armed: Cell<Option<Option<i64>>>,
 }
 
 impl DurableObject for LineObject {
@@ -160,6 +149,7 @@ impl DurableObject for LineObject {
             state,
             env,
             line: RefCell::new(None),
+            armed: Cell::new(None),
         }
     }
 
@@ -171,6 +161,8 @@ impl DurableObject for LineObject {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        // A fired alarm is no longer set.
+        self.armed.set(Some(None));
         let now = clock::core_now(&self.env);
         let effects = match self
             .step(|line| {
@@ -197,30 +189,27 @@ impl DurableObject for LineObject {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
-        // Actions go over HTTP; the socket carries liveness and typing.
         let WebSocketIncomingMessage::String(raw) = message else {
             return Ok(());
         };
-        let reply = match serde_json::from_str::<OperatorFrame>(&raw) {
-            Ok(OperatorFrame::Ping) => Some(OperatorEvent::Pong),
-            Ok(OperatorFrame::Typing { dialog }) => {
-                match self.operator_typing(&ws, &dialog).await {
-                    Ok(()) => None,
-                    Err(error) => Some(OperatorEvent::Error { error }),
-                }
+        let frame = match serde_json::from_str::<OperatorFrame>(&raw) {
+            Ok(f) => f,
+            Err(e) => {
+                let error =
+                    ProtocolError::new(ErrorCode::BadRequest, format!("invalid frame: {e}"));
+                let _ = ws.send(&OperatorEvent::Error {
+                    error,
+                    client_id: None,
+                });
+                return Ok(());
             }
-            Ok(_) => Some(OperatorEvent::Error {
-                error: ProtocolError::new(
-                    ErrorCode::BadRequest,
-                    "this action goes through the HTTP API",
-                ),
-            }),
-            Err(e) => Some(OperatorEvent::Error {
-                error: ProtocolError::new(ErrorCode::BadRequest, format!("invalid frame: {e}")),
-            }),
         };
-        if let Some(r) = reply {
-            let _ = ws.send(&r);
+        let client_id = match &frame {
+            OperatorFrame::Send { client_id, .. } => Some(client_id.clone()),
+            _ => None,
+        };
+        if let Err(error) = self.operator_frame(&ws, frame).await {
+            let _ = ws.send(&OperatorEvent::Error { error, client_id });
         }
         Ok(())
     }
@@ -247,7 +236,8 @@ impl LineObject {
         self.state.storage().sql()
     }
 
-    /// Loads the machine from storage once per wake.
+    /// Loads the machine from storage once per wake: the head and every
+    /// row. A line stored in an older format is rewritten in rows once.
     fn load(&self) -> std::result::Result<(), ProtocolError> {
         if self.line.borrow().is_some() {
             return Ok(());
@@ -257,31 +247,61 @@ impl LineObject {
             "SELECT line_id, state, deleted FROM line_state WHERE id = 1",
             vec![],
         )?;
-        match r.into_iter().next() {
-            Some(row) if row.deleted == 0 => {
-                // Before 0002 the whole machine was one JSON document.
-                let line = match serde_json::from_str::<Line>(&row.state) {
-                    Ok(full) => full,
-                    Err(_) => {
-                        #[derive(Deserialize)]
-                        struct D {
-                            state: String,
-                        }
-                        let ds: Vec<D> =
-                            rows(&self.sql(), "SELECT state FROM line_dialogs", vec![])?;
-                        let dialogs = ds
-                            .iter()
-                            .map(|d| serde_json::from_str(&d.state))
-                            .collect::<std::result::Result<Vec<_>, _>>()
-                            .map_err(internal)?;
-                        Line::from_parts(&row.state, dialogs).map_err(internal)?
-                    }
-                };
-                *self.line.borrow_mut() = Some((row.line_id, line));
-                Ok(())
-            }
-            _ => Err(ProtocolError::new(ErrorCode::NotFound, "no such line")),
+        let row = match r.into_iter().next() {
+            Some(row) if row.deleted == 0 => row,
+            _ => return Err(ProtocolError::new(ErrorCode::NotFound, "no such line")),
+        };
+        // Before 0002 the whole machine was one JSON document.
+        let (mut line, rewrite) = match serde_json::from_str::<Line>(&row.state) {
+            Ok(full) => (full, true),
+            Err(_) => self.read_rows(&row.state)?,
+        };
+        if rewrite {
+            line.mark_all_changed();
+            self.store(&mut line)?;
         }
+        *self.line.borrow_mut() = Some((row.line_id, line));
+        Ok(())
+    }
+
+    fn read_rows(&self, head_json: &str) -> std::result::Result<(Line, bool), ProtocolError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            state: String,
+        }
+        #[derive(Deserialize)]
+        struct TimerRow {
+            key: String,
+            at: i64,
+        }
+        let sql = self.sql();
+        let parse = |rows: Vec<Row>| rows.into_iter().map(|r| (r.id, r.state));
+        let dialogs = parse(rows(&sql, "SELECT id, state FROM line_dialogs", vec![])?)
+            .map(|(_, s)| serde_json::from_str(&s))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        let operators = parse(rows(&sql, "SELECT id, state FROM line_operators", vec![])?)
+            .map(|(_, s)| serde_json::from_str(&s))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        let clients = parse(rows(&sql, "SELECT id, state FROM line_clients", vec![])?)
+            .map(|(id, s)| serde_json::from_str::<ClientRecord>(&s).map(|c| (id, c)))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        let timers = rows::<TimerRow>(&sql, "SELECT key, at FROM line_timers", vec![])?
+            .into_iter()
+            .map(|t| serde_json::from_str::<TimerKey>(&t.key).map(|k| (k, t.at)))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        Line::from_stored(StoredLine {
+            head_json,
+            operators,
+            clients,
+            dialogs,
+            timers,
+        })
+        .map_err(internal)
     }
 
     /// Runs one step of the machine, stores what it changed and re-arms the
@@ -313,39 +333,73 @@ impl LineObject {
         }
     }
 
-    /// Writes the head and the dialogs the last step changed; the writes
-    /// have no `await` between them, so they commit together.
+    /// Writes the rows the last step changed, and the head only when it
+    /// changed; the writes have no `await` between them, so they commit
+    /// together.
     fn store(&self, line: &mut Line) -> std::result::Result<(), ProtocolError> {
         let sql = self.sql();
-        run(
-            &sql,
-            "UPDATE line_state SET state = ? WHERE id = 1",
-            vec![V::from(line.head_json().map_err(internal)?)],
-        )?;
-        for id in line.take_dirty() {
-            match line.dialog(&id) {
-                Some(d) => run(
+        let changes = line.take_changes();
+        if changes.head {
+            run(
+                &sql,
+                "UPDATE line_state SET state = ? WHERE id = 1",
+                vec![V::from(line.head_json().map_err(internal)?)],
+            )?;
+        }
+        let put = |table: &str, id: &str, state: Option<String>| match state {
+            Some(state) => run(
+                &sql,
+                &format!("INSERT OR REPLACE INTO {table} (id, state) VALUES (?, ?)"),
+                vec![V::from(id), V::from(state)],
+            ),
+            None => run(
+                &sql,
+                &format!("DELETE FROM {table} WHERE id = ?"),
+                vec![V::from(id)],
+            ),
+        };
+        for id in &changes.dialogs {
+            let state = line.dialog(id).map(serde_json::to_string).transpose();
+            put("line_dialogs", id, state.map_err(internal)?)?;
+        }
+        for id in &changes.operators {
+            let state = line.operator(id).map(serde_json::to_string).transpose();
+            put("line_operators", id, state.map_err(internal)?)?;
+        }
+        for id in &changes.clients {
+            let state = line
+                .client_record(id)
+                .map(serde_json::to_string)
+                .transpose();
+            put("line_clients", id, state.map_err(internal)?)?;
+        }
+        for (key, at) in &changes.timers {
+            let key = serde_json::to_string(key).map_err(internal)?;
+            match at {
+                Some(at) => run(
                     &sql,
-                    "INSERT OR REPLACE INTO line_dialogs (id, state) VALUES (?, ?)",
-                    vec![
-                        V::from(id.as_str()),
-                        V::from(serde_json::to_string(d).map_err(internal)?),
-                    ],
+                    "INSERT OR REPLACE INTO line_timers (key, at) VALUES (?, ?)",
+                    vec![V::from(key), V::from(*at)],
                 )?,
                 None => run(
                     &sql,
-                    "DELETE FROM line_dialogs WHERE id = ?",
-                    vec![V::from(id.as_str())],
+                    "DELETE FROM line_timers WHERE key = ?",
+                    vec![V::from(key)],
                 )?,
             }
         }
         Ok(())
     }
 
-    /// Sets the single alarm to the machine's earliest deadline (real time).
+    /// Sets the single alarm to the machine's earliest deadline (real
+    /// time), only when it moved since this instance last set it.
     async fn arm(&self, deadline: Option<i64>) {
+        let at = deadline.map(|d| clock::real_at(&self.env, d));
+        if self.armed.get() == Some(at) {
+            return;
+        }
         let storage = self.state.storage();
-        let r = match deadline.map(|d| clock::real_at(&self.env, d)) {
+        let r = match at {
             Some(at) => {
                 storage
                     .set_alarm(worker::ScheduledTime::new(js_sys::Date::new(
@@ -355,8 +409,12 @@ impl LineObject {
             }
             None => storage.delete_alarm().await,
         };
-        if let Err(e) = r {
-            worker::console_error!("alarm: {e}");
+        match r {
+            Ok(()) => self.armed.set(Some(at)),
+            Err(e) => {
+                self.armed.set(None);
+                worker::console_error!("alarm: {e}");
+            }
         }
     }
 
@@ -624,42 +682,34 @@ impl LineObject {
                     &serde_json::json!({ "client": client, "contacts": contacts.first(), "consents": consents, "dialogs": dialogs }),
                 )
             }
-            (Method::Post, "/relay") => {
-                let body: Relay = read_json(&mut req).await?;
-                if let Some(event) = body.event {
-                    let now = clock::core_now(&self.env);
-                    match self.step(|line| Ok(line.handle(now, event)?)).await {
-                        Ok(fx) => self.apply(fx).await,
-                        // Stored either way; a finished dialog is the widget's cue.
-                        Err(e) => worker::console_log!("relay event refused: {}", e.message),
-                    }
-                }
-                if let Some(d) = body.deliver {
-                    self.send_to(&d.operators, &d.event);
-                }
-                json(200, &serde_json::json!({ "ok": true }))
+            (Method::Post, Relay::PATH) => {
+                let relay: Relay = read_json(&mut req).await?;
+                self.relay(relay).await?;
+                json(200, &Done {})
             }
-            (Method::Post, "/operator-message") => {
-                let event: Event = read_json(&mut req).await?;
-                let Event::OperatorMessage { operator, .. } = &event else {
-                    return Err(ProtocolError::new(
-                        ErrorCode::BadRequest,
-                        "an operator message event is required",
-                    ));
-                };
-                let operator = operator.clone();
-                let now = clock::core_now(&self.env);
-                let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
-                self.apply(fx).await;
+            (Method::Post, OperatorSend::PATH) => {
+                let send: OperatorSend = read_json(&mut req).await?;
+                let stored = self.operator_send(send).await?;
+                json(if stored.created { 201 } else { 200 }, &stored)
+            }
+            (Method::Post, DialogAccess::PATH) => {
+                let ask: DialogAccess = read_json(&mut req).await?;
+                self.load()?;
                 let guard = self.line.borrow();
                 let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-                let shown_name = line
-                    .operator(&operator)
-                    .and_then(|o| {
-                        openline_core::operator::present(o, &line.settings().presentation)
-                    })
-                    .map(|card| card.name);
-                json(200, &OperatorMessageAccepted { shown_name })
+                let d = line.dialog(&ask.dialog).ok_or_else(|| {
+                    ProtocolError::new(
+                        ErrorCode::NotFound,
+                        format!("no dialog '{}' on this line", ask.dialog),
+                    )
+                })?;
+                if !(ask.supervisor || d.involves(&ask.operator)) {
+                    return Err(ProtocolError::new(
+                        ErrorCode::Forbidden,
+                        "this dialog is not offered to you or held by you",
+                    ));
+                }
+                json(200, d)
             }
             (Method::Get, "/ws") => {
                 let operator = req
@@ -678,6 +728,238 @@ impl LineObject {
         }
     }
 
+    /// A frame from an operator's console. Everything the console does in
+    /// a dialog can go over its socket; the HTTP routes stay for scripts.
+    async fn operator_frame(
+        &self,
+        ws: &WebSocket,
+        frame: OperatorFrame,
+    ) -> std::result::Result<(), ProtocolError> {
+        let operator = ws
+            .deserialize_attachment::<String>()
+            .map_err(internal)?
+            .ok_or_else(|| ProtocolError::new(ErrorCode::Unauthorized, "unknown socket"))?;
+        let op = operator.clone();
+        let event = match frame {
+            OperatorFrame::Ping => {
+                let _ = ws.send(&OperatorEvent::Pong);
+                return Ok(());
+            }
+            OperatorFrame::Hello { .. } => return Ok(()),
+            OperatorFrame::Typing { dialog } => {
+                return self.operator_typing(&operator, &dialog).await
+            }
+            OperatorFrame::Send {
+                dialog,
+                client_id,
+                text,
+                hidden,
+            } => {
+                let send = OperatorSend {
+                    dialog: dialog.clone(),
+                    operator,
+                    client_id,
+                    text,
+                    hidden,
+                };
+                let stored = self.operator_send(send).await?;
+                if !stored.created {
+                    // A resend: confirm to this console only.
+                    let _ = ws.send(&OperatorEvent::Message {
+                        dialog,
+                        message: stored.message.clone(),
+                        hidden: stored.message.hidden,
+                    });
+                }
+                return Ok(());
+            }
+            OperatorFrame::Presence { presence } => Event::SetPresence {
+                operator: op,
+                presence,
+            },
+            OperatorFrame::WorkingDay { started } => Event::SetWorkingDay {
+                operator: op,
+                started,
+            },
+            OperatorFrame::Accept { dialog } => Event::Accept {
+                dialog,
+                operator: op,
+            },
+            OperatorFrame::Close { dialog } => Event::Close {
+                dialog,
+                operator: op,
+            },
+            OperatorFrame::Leave { dialog } => Event::Leave {
+                dialog,
+                operator: op,
+            },
+            OperatorFrame::Invite { dialog, operator } => Event::Invite {
+                dialog,
+                by: op,
+                operator,
+            },
+            OperatorFrame::Transfer {
+                dialog,
+                to,
+                comment,
+            } => {
+                // Q9: the comment reaches the next operator as a hidden note.
+                if let Some(text) = comment.filter(|c| !c.trim().is_empty()) {
+                    let client_id =
+                        format!("transfer-{}", crate::ids::random_hex(8).map_err(internal)?);
+                    self.operator_send(OperatorSend {
+                        dialog: dialog.clone(),
+                        operator: op.clone(),
+                        client_id,
+                        text: openline_core::text::message_text(&text)?,
+                        hidden: true,
+                    })
+                    .await?;
+                }
+                Event::Transfer { dialog, by: op, to }
+            }
+        };
+        let now = clock::core_now(&self.env);
+        let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
+        self.apply(fx).await;
+        Ok(())
+    }
+
+    /// An operator's message, one visit here and one at the dialog: the
+    /// core allows it (participation, L2, lifecycle) and names the operator
+    /// as the client sees them (O1); the dialog stores it and tells the
+    /// visitor; the dialog's consoles get it from here.
+    async fn operator_send(
+        &self,
+        send: OperatorSend,
+    ) -> std::result::Result<Stored, ProtocolError> {
+        let client_id = openline_core::text::client_id(&send.client_id)?;
+        let text = openline_core::text::message_text(&send.text)?;
+        let now = clock::core_now(&self.env);
+        let event = Event::OperatorMessage {
+            dialog: send.dialog.clone(),
+            operator: send.operator.clone(),
+            hidden: send.hidden,
+        };
+        let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
+        let shown_name = {
+            let guard = self.line.borrow();
+            let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+            line.operator(&send.operator)
+                .and_then(|o| openline_core::operator::present(o, &line.settings().presentation))
+                .map(|card| card.name)
+        };
+        let store = StoreOperatorMessage {
+            operator: send.operator.clone(),
+            shown_name,
+            client_id,
+            text,
+            hidden: send.hidden,
+        };
+        let stub = rpc::stub(&self.env, "DIALOGS", &send.dialog)?;
+        let stored = rpc::invoke(&stub, &store).await;
+        // The step's effects (an offer accepted by answering) apply either way.
+        self.apply(fx).await;
+        let stored = stored?;
+        if stored.created {
+            self.to_consoles(
+                &send.dialog,
+                &Sender::Operator(send.operator),
+                &stored.message,
+            );
+        }
+        Ok(stored)
+    }
+
+    /// A visitor's action relayed by their dialog: the lifecycle event
+    /// first, then the message or draft to the consoles of the dialog.
+    async fn relay(&self, relay: Relay) -> std::result::Result<(), ProtocolError> {
+        if let Some(event) = relay.event {
+            let now = clock::core_now(&self.env);
+            match self.step(|line| Ok(line.handle(now, event)?)).await {
+                Ok(fx) => self.apply(fx).await,
+                // Stored either way; a finished dialog is the widget's cue.
+                Err(e) => worker::console_log!("relay event refused: {}", e.message),
+            }
+        }
+        if let Some(message) = &relay.message {
+            let sender = if message.author == openline_core::protocol::Author::Visitor {
+                Sender::Client
+            } else {
+                Sender::System
+            };
+            self.to_consoles(&relay.dialog, &sender, message);
+        }
+        if let Some(draft) = &relay.draft {
+            self.load()?;
+            let (conv, _) = self.conversation(&relay.dialog)?;
+            let out = conv
+                .deliver_typing(&Sender::Client, draft)
+                .map_err(|e| ProtocolError::new(ErrorCode::Forbidden, e.to_string()))?;
+            for (to, delivery) in out {
+                if let (Recipient::Operator(op), Delivery::Typing { preview, .. }) = (to, delivery)
+                {
+                    let event = OperatorEvent::Typing {
+                        dialog: relay.dialog.clone(),
+                        preview,
+                    };
+                    self.send_to(std::slice::from_ref(&op), &event);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The dialog's participants as the core defines them (the one rule),
+    /// with the line's W1 setting; and the dialog's client.
+    fn conversation(
+        &self,
+        dialog: &str,
+    ) -> std::result::Result<(Conversation, String), ProtocolError> {
+        let guard = self.line.borrow();
+        let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+        let d = line
+            .dialog(dialog)
+            .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such dialog"))?;
+        Ok((
+            Conversation {
+                operators: d.participants(),
+                typing_preview: line.settings().widget.typing_preview,
+            },
+            d.client.clone(),
+        ))
+    }
+
+    /// Shows a stored message on the consoles the conversation rules name
+    /// (hidden messages reach operators only; the sender's other tabs too).
+    fn to_consoles(&self, dialog: &str, sender: &Sender, message: &ChatMessage) {
+        if self.load().is_err() {
+            return;
+        }
+        let Ok((conv, _)) = self.conversation(dialog) else {
+            return;
+        };
+        let targets: Vec<String> = match sender {
+            Sender::System => conv.operators.clone(),
+            s => match conv.deliver_message(s, message.seq, message.hidden) {
+                Ok(t) => t
+                    .into_iter()
+                    .filter_map(|(r, _)| match r {
+                        Recipient::Operator(o) => Some(o),
+                        Recipient::Client => None,
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            },
+        };
+        let event = OperatorEvent::Message {
+            dialog: dialog.to_owned(),
+            message: message.clone(),
+            hidden: message.hidden,
+        };
+        self.send_to(&targets, &event);
+    }
+
     fn create(&self, body: CreateLine) -> ApiResult {
         let existing: Vec<StateRow> = rows(
             &self.sql(),
@@ -690,16 +972,28 @@ impl LineObject {
                 format!("line '{}' already exists", body.line_id),
             ));
         }
-        let line = Line::new(body.settings)
+        let mut line = Line::new(body.settings)
             .map_err(|e| ProtocolError::invalid_field(e.field, &e.reason))?;
-        let state = serde_json::to_string(&line).map_err(internal)?;
+        let head = line.head_json().map_err(internal)?;
+        line.take_changes();
+        let sql = self.sql();
+        // A line created again under a deleted one's name starts empty.
+        for table in [
+            "line_dialogs",
+            "line_operators",
+            "line_clients",
+            "line_timers",
+        ] {
+            run(&sql, &format!("DELETE FROM {table}"), vec![])?;
+        }
         run(
-            &self.sql(),
+            &sql,
             "INSERT OR REPLACE INTO line_state (id, line_id, state, deleted) VALUES (1, ?, ?, 0)",
-            vec![V::from(body.line_id.as_str()), V::from(state)],
+            vec![V::from(body.line_id.as_str()), V::from(head)],
         )?;
-        *self.line.borrow_mut() = Some((body.line_id, line.clone()));
-        json(201, line.settings())
+        let settings = line.settings().clone();
+        *self.line.borrow_mut() = Some((body.line_id, line));
+        json(201, &settings)
     }
 
     async fn accept_operator_socket(&self, operator: &str) -> ApiResult {
@@ -771,13 +1065,9 @@ impl LineObject {
     /// indicator (never the text), with the operator as O1 presents them.
     async fn operator_typing(
         &self,
-        ws: &WebSocket,
+        operator: &str,
         dialog: &str,
     ) -> std::result::Result<(), ProtocolError> {
-        let operator = ws
-            .deserialize_attachment::<String>()
-            .map_err(internal)?
-            .ok_or_else(|| ProtocolError::new(ErrorCode::Unauthorized, "unknown socket"))?;
         self.load()?;
         let card = {
             let guard = self.line.borrow();
@@ -785,22 +1075,17 @@ impl LineObject {
             let d = line
                 .dialog(dialog)
                 .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such dialog"))?;
-            let involved =
-                d.status.owner() == Some(operator.as_str()) || d.invited.contains(&operator);
-            if !involved {
+            if !d.involves(operator) {
                 return Err(ProtocolError::new(
                     ErrorCode::Forbidden,
                     "you are not in this dialog",
                 ));
             }
-            line.operator(&operator)
+            line.operator(operator)
                 .and_then(|o| openline_core::operator::present(o, &line.settings().presentation))
         };
         let stub = rpc::stub(&self.env, "DIALOGS", dialog)?;
-        rpc::parse::<serde_json::Value>(
-            rpc::call(&stub, Method::Post, "/operator-typing", Some(&card), &[]).await?,
-        )
-        .await?;
+        rpc::invoke(&stub, &OperatorTyping(card)).await?;
         Ok(())
     }
 
@@ -828,35 +1113,29 @@ impl LineObject {
         effect: Effect,
     ) -> std::result::Result<(), ProtocolError> {
         match effect {
+            // Who takes part in a dialog is the line's record alone (the
+            // core's `Dialog::involves`): no copy elsewhere to keep in step.
             Effect::Offer { dialog, operator } => {
-                self.participants(&dialog, &operator, true).await?;
                 self.send_to(&[operator], &OperatorEvent::Offer { dialog });
             }
             Effect::Revoke { dialog, operator } => {
-                self.participants(&dialog, &operator, false).await?;
                 self.send_to(&[operator], &OperatorEvent::Revoke { dialog });
             }
             Effect::Assigned { dialog, operator } => {
-                self.participants(&dialog, &operator, true).await?;
                 let all = self.all_operators();
                 self.send_to(&all, &OperatorEvent::Assigned { dialog, operator });
             }
-            Effect::Invited { dialog, operator } => {
-                self.participants(&dialog, &operator, true).await?
-            }
-            Effect::Left { dialog, operator } => {
-                self.participants(&dialog, &operator, false).await?
-            }
+            Effect::Invited { .. } | Effect::Left { .. } => {}
             Effect::StatusChanged { dialog, status } => {
                 let all = self.all_operators();
                 self.send_to(&all, &OperatorEvent::Status { dialog, status });
             }
             Effect::ToClient { dialog, notice } => {
                 let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
-                rpc::parse::<serde_json::Value>(
-                    rpc::call(&stub, Method::Post, "/notice", Some(&notice), &[]).await?,
-                )
-                .await?;
+                let stored = rpc::invoke(&stub, &StoreNotice(notice)).await?;
+                if stored.created {
+                    self.to_consoles(&dialog, &Sender::System, &stored.message);
+                }
             }
             Effect::Notify { to, notice } => {
                 run(
@@ -900,16 +1179,10 @@ impl LineObject {
                     dialog: dialog.clone(),
                     client,
                 };
-                rpc::parse::<Applied>(
-                    rpc::call(&target, Method::Post, "/event", Some(&event), &[]).await?,
-                )
-                .await?;
+                rpc::invoke(&target, &LineEvent(event)).await?;
                 let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
-                let body = serde_json::json!({ "line": line, "from": line_id });
-                rpc::parse::<serde_json::Value>(
-                    rpc::call(&stub, Method::Post, "/line", Some(&body), &[]).await?,
-                )
-                .await?;
+                rpc::invoke(&stub, &MoveToLine { line }).await?;
+                let _ = line_id;
             }
             Effect::BotTakes { .. } => {}
         }
@@ -958,22 +1231,6 @@ impl LineObject {
             .as_ref()
             .map(|(_, l)| l.operators().map(|o| o.id.clone()).collect())
             .unwrap_or_default()
-    }
-
-    /// Keeps the dialog's object told who may read and write in it.
-    async fn participants(
-        &self,
-        dialog: &str,
-        operator: &str,
-        add: bool,
-    ) -> std::result::Result<(), ProtocolError> {
-        let stub = rpc::stub(&self.env, "DIALOGS", dialog)?;
-        let body = serde_json::json!({ "operator": operator, "add": add });
-        rpc::parse::<serde_json::Value>(
-            rpc::call(&stub, Method::Post, "/participants", Some(&body), &[]).await?,
-        )
-        .await?;
-        Ok(())
     }
 }
 

@@ -4,14 +4,14 @@
 
 use crate::accounts_object::{LineEntry, Seed, TokenHash};
 use crate::api::{bearer, error_response, internal, json, read_json, ApiResult};
+use crate::caches;
+use crate::calls::{Applied, DialogAccess, LineEvent, OperatorSend};
 use crate::clock;
-use crate::dialog_object::{Init, OperatorMessage, ORIGIN_HEADER, TOKEN_HASH_HEADER};
+use crate::dialog_object::{Init, ORIGIN_HEADER, TOKEN_HASH_HEADER};
 use crate::ids;
 use crate::limits;
-use crate::line_object::{
-    Applied, ContactsLeft, CreateLine, OperatorMessageAccepted, SettingsUpdate, OPERATOR_HEADER,
-};
-use crate::rpc::{call, call_json, parse, stub};
+use crate::line_object::{ContactsLeft, CreateLine, SettingsUpdate, OPERATOR_HEADER};
+use crate::rpc::{call, call_json, invoke, parse, stub};
 use openline_core::consent::{accept_contacts, ContactError, Contacts};
 use openline_core::identity;
 use openline_core::line::{Event, TransferTarget};
@@ -199,6 +199,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             let body = TokenHash {
                 token_hash: ids::token_hash(&token),
             };
+            caches::forget_session(&body.token_hash);
             call(&accounts(env)?, Method::Post, "/logout", Some(&body), &[]).await
         }
         (Method::Get, ["me"]) => json(200, &authenticate(env, req.headers(), &url).await?),
@@ -221,6 +222,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
                 Some(&body),
             )
             .await?;
+            caches::forget_account(&account.id);
             refresh_operator(env, &account).await?;
             json(200, &account)
         }
@@ -256,6 +258,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Delete, ["lines", line]) => {
             require(env, req.headers(), &url, Role::Admin).await?;
+            caches::forget_settings(line);
             parse::<serde_json::Value>(
                 call(
                     &stub(env, "LINES", line)?,
@@ -298,7 +301,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             )
             .await?;
             // Members become operators of the line (Q1) with their accounts.
-            let settings = line_settings(env, line).await?;
+            let settings = fresh_line_settings(env, line).await?;
             parse::<serde_json::Value>(save_settings(env, line, settings).await?).await?;
             ok()
         }
@@ -365,23 +368,23 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Get, ["lines", line, "dialogs", dialog, "messages"]) => {
             let me = authenticate(env, req.headers(), &url).await?;
-            let d = dialog_on_line(env, line, dialog).await?;
+            // The line says whether this person may read the dialog (one
+            // rule, in the core); then only that dialog is read.
+            let ask = DialogAccess {
+                dialog: (*dialog).to_owned(),
+                operator: me.id.clone(),
+                supervisor: me.role >= Role::Supervisor,
+            };
+            invoke(&stub(env, "LINES", line)?, &ask).await?;
             let s = stub(env, "DIALOGS", dialog)?;
-            let history: History = call_json(
+            call(
                 &s,
                 Method::Get,
                 &format!("/operator-history?after={}", after(&url)?),
                 None::<&()>,
+                &[],
             )
-            .await?;
-            let allowed = me.role >= Role::Supervisor || line_dialog_involves(&d, &me.id);
-            if !allowed {
-                return Err(ProtocolError::new(
-                    ErrorCode::Forbidden,
-                    "this dialog is not offered to you or held by you",
-                ));
-            }
-            json(200, &history)
+            .await
         }
 
         // ----- quick answers (QA1) -----
@@ -609,7 +612,12 @@ async fn authenticate(env: &Env, headers: &Headers, url: &Url) -> R<Account> {
     let body = TokenHash {
         token_hash: ids::token_hash(&token),
     };
-    call_json(&accounts(env)?, Method::Post, "/verify", Some(&body)).await
+    if let Some(account) = caches::session(&body.token_hash) {
+        return Ok(account);
+    }
+    let account: Account = call_json(&accounts(env)?, Method::Post, "/verify", Some(&body)).await?;
+    caches::remember_session(&body.token_hash, &account);
+    Ok(account)
 }
 
 async fn require(env: &Env, headers: &Headers, url: &Url, role: Role) -> R<Account> {
@@ -659,16 +667,24 @@ fn check_api_key(env: &Env, headers: &Headers) -> R<()> {
 }
 
 async fn line_event(env: &Env, line: &str, event: &Event) -> R<Applied> {
-    call_json(
-        &stub(env, "LINES", line)?,
-        Method::Post,
-        "/event",
-        Some(event),
-    )
-    .await
+    invoke(&stub(env, "LINES", line)?, &LineEvent(event.clone())).await
 }
 
+/// The line's settings, from the isolate's cache when fresh (see
+/// `caches`): the widget's config and new sessions do not wake the line's
+/// object on every page view.
 async fn line_settings(env: &Env, line: &str) -> R<LineSettings> {
+    let line = text::identifier("line", line)?;
+    if let Some(s) = caches::settings(&line) {
+        return Ok(s);
+    }
+    let settings = fresh_line_settings(env, &line).await?;
+    caches::remember_settings(&line, &settings);
+    Ok(settings)
+}
+
+/// The line's settings read from its object (administration reads these).
+async fn fresh_line_settings(env: &Env, line: &str) -> R<LineSettings> {
     let line = text::identifier("line", line)?;
     call_json(
         &stub(env, "LINES", &line)?,
@@ -708,6 +724,7 @@ async fn create_line(env: &Env, id: &str, settings: LineSettings) -> ApiResult {
 }
 
 async fn save_settings(env: &Env, line: &str, settings: LineSettings) -> ApiResult {
+    caches::forget_settings(line);
     let accounts_list: Vec<Account> =
         call_json(&accounts(env)?, Method::Get, "/accounts", None::<&()>).await?;
     let entry = LineEntry {
@@ -752,7 +769,7 @@ async fn refresh_operator(env: &Env, account: &Account) -> R<()> {
             .as_array()
             .is_some_and(|a| a.iter().any(|o| o["id"] == account.id));
         if known {
-            let settings = line_settings(env, &l.id).await?;
+            let settings = fresh_line_settings(env, &l.id).await?;
             parse::<serde_json::Value>(save_settings(env, &l.id, settings).await?).await?;
         }
     }
@@ -762,13 +779,14 @@ async fn refresh_operator(env: &Env, account: &Account) -> R<()> {
 async fn widget_config(env: &Env, line: &str, origin: Option<&str>) -> ApiResult {
     let s = line_settings(env, line).await?;
     check_origin(&s, origin)?;
-    let hours: serde_json::Value = call_json(
-        &stub(env, "LINES", line)?,
-        Method::Get,
-        "/open-now",
-        None::<&()>,
-    )
-    .await?;
+    // H1/H4 from the settings, here: no call to the line's object.
+    let now = clock::core_now(env);
+    let open = s.hours.as_ref().is_none_or(|h| h.is_open(now));
+    let next_opening = match &s.hours {
+        None => Some(now),
+        Some(h) => h.next_opening(now),
+    }
+    .map(|t| t / clock::scale(env));
     json(
         200,
         &WidgetConfig {
@@ -776,8 +794,8 @@ async fn widget_config(env: &Env, line: &str, origin: Option<&str>) -> ApiResult
             title: s.visitor_title().to_owned(),
             greeting: s.widget.greeting.clone(),
             language: s.language.clone(),
-            open: hours["open"].as_bool().unwrap_or(true),
-            next_opening: hours["next_opening"].as_i64(),
+            open,
+            next_opening,
             hide_when_closed: s.widget.only_during_working_hours,
             contact_request_after_s: s.widget.contact_request_after_s,
             email_copy: s.widget.email_copy,
@@ -1094,32 +1112,6 @@ async fn line_get(env: &Env, line: &str, path: &str) -> ApiResult {
     .await
 }
 
-/// The line's record of a dialog, or 404.
-async fn dialog_on_line(env: &Env, line: &str, dialog: &str) -> R<serde_json::Value> {
-    let all: serde_json::Value = call_json(
-        &stub(env, "LINES", line)?,
-        Method::Get,
-        "/dialogs",
-        None::<&()>,
-    )
-    .await?;
-    all["dialogs"]
-        .as_array()
-        .and_then(|a| a.iter().find(|d| d["id"] == dialog).cloned())
-        .ok_or_else(|| not_found(&format!("no dialog '{dialog}' on line '{line}'")))
-}
-
-fn line_dialog_involves(d: &serde_json::Value, operator: &str) -> bool {
-    let st = &d["status"];
-    st["operator"] == operator
-        || st["to"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|o| o == operator))
-        || d["invited"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|o| o == operator))
-}
-
 async fn operator_action(
     env: &Env,
     req: &mut Request,
@@ -1196,39 +1188,18 @@ async fn operator_action(
                 hidden: bool,
             }
             let m: M = read_json(req).await?;
-            let client_id = text::client_id(&m.client_id)?;
-            let msg_text = text::message_text(&m.text)?;
-            // The line decides first (L2, participation, lifecycle) and
-            // names the operator as the client sees them (O1)...
-            let event = Event::OperatorMessage {
-                dialog: dialog.clone(),
-                operator: op.clone(),
-                hidden: m.hidden,
-            };
-            let accepted: OperatorMessageAccepted = call_json(
-                &stub(env, "LINES", line)?,
-                Method::Post,
-                "/operator-message",
-                Some(&event),
-            )
-            .await?;
-            let shown_name = accepted.shown_name;
-            // ...then the dialog stores and delivers.
-            let body = OperatorMessage {
+            // One visit to the line (checks, consoles), which has the
+            // dialog store it (visitor's sockets).
+            let send = OperatorSend {
+                dialog,
                 operator: op,
-                shown_name,
-                client_id,
-                text: msg_text,
+                client_id: text::client_id(&m.client_id)?,
+                text: text::message_text(&m.text)?,
                 hidden: m.hidden,
             };
-            return call(
-                &stub(env, "DIALOGS", &dialog)?,
-                Method::Post,
-                "/operator-message",
-                Some(&body),
-                &[],
-            )
-            .await;
+            let stored = invoke(&stub(env, "LINES", line)?, &send).await?;
+            let status = if stored.created { 201 } else { 200 };
+            return json(status, &stored.message);
         }
         other => return Err(not_found(&format!("no such dialog action '{other}'"))),
     };

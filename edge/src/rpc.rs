@@ -59,3 +59,12 @@ pub async fn call_json<B: Serialize, T: DeserializeOwned>(
 ) -> Result<T, ProtocolError> {
     parse(call(stub, method, path, body, &[]).await?).await
 }
+
+/// A typed call (see [`crate::calls`]): the request goes to the object's
+/// route, the answer comes back as the call's reply type or a typed error.
+pub async fn invoke<C: crate::calls::Call>(
+    stub: &Stub,
+    call: &C,
+) -> Result<C::Reply, ProtocolError> {
+    call_json(stub, Method::Post, C::PATH, Some(call)).await
+}

@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startEdge } from "./harness.mjs";
-import { api, login, makeLine, operatorSocket, socket, visitor, visitorSays, wsUrl } from "./client.mjs";
+import { api, login, makeLine, operatorSocket, socket, until, visitor, visitorSays, wsUrl } from "./client.mjs";
 
 let edge, admin, anna, boris, sveta;
 before(async () => {
@@ -106,9 +106,19 @@ test("invite, hidden talk, leave, supervisor rating, and the visitor socket's ty
   a.send({ type: "typing", dialog: v.dialog });
   const opTyping = await vs.next((f) => f.type === "typing");
   assert.equal(opTyping.operator.name, "Anna");
-  a.send({ type: "close", dialog: v.dialog });
-  const refused = await a.next((f) => f.type === "error");
-  assert.equal(refused.error.code, "bad_request");
+  // Actions go over the console's socket too, checked as over HTTP: an
+  // invited colleague may not close someone else's dialog.
+  b.send({ type: "close", dialog: v.dialog });
+  const refused = await b.next((f) => f.type === "error");
+  assert.equal(refused.error.code, "forbidden");
+  // A message over the socket: stored once (the resend is confirmed to the
+  // sender only), shown to the visitor and confirmed to the sender by its client id.
+  b.send({ type: "send", dialog: v.dialog, client_id: "boris-ws-1", text: "Smoky: Lapsang souchong", hidden: false });
+  await vs.next((f) => f.type === "message" && f.message.text === "Smoky: Lapsang souchong");
+  await b.next((f) => f.type === "message" && f.message.client_id === "boris-ws-1");
+  const confirmations = () => b.frames.filter((f) => f.type === "message" && f.message.client_id === "boris-ws-1").length;
+  b.send({ type: "send", dialog: v.dialog, client_id: "boris-ws-1", text: "Smoky: Lapsang souchong", hidden: false });
+  await until(() => confirmations() === 2, "the resend's confirmation");
   const said = await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/messages`, {
     token: boris.token,
     body: { client_id: "boris-1", text: "Lapsang it is!" },
@@ -121,6 +131,13 @@ test("invite, hidden talk, leave, supervisor rating, and the visitor socket's ty
     body: { client_id: "boris-2", text: "still here?" },
   });
   assert.equal(gone.status, 403);
+  // Refused over the socket: the error names the message's client id.
+  b.send({ type: "send", dialog: v.dialog, client_id: "boris-ws-2", text: "still here?", hidden: false });
+  const wsGone = await b.next((f) => f.type === "error" && f.client_id === "boris-ws-2");
+  assert.equal(wsGone.error.code, "forbidden");
+  const history = (await api(edge.base, "GET", `/api/v1/lines/invite/dialogs/${v.dialog}/messages`, { token: anna.token })).body.messages;
+  assert.equal(history.filter((m) => m.client_id === "boris-ws-1").length, 1, "a resend is stored once");
+  assert.equal(history.filter((m) => m.client_id === "boris-ws-2").length, 0, "a refused message is not stored");
   const opRate = await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/rating`, { token: anna.token, body: { score: 5 } });
   assert.equal(opRate.status, 403, "only supervisors rate (R2)");
   const supRate = await api(edge.base, "POST", `/api/v1/lines/invite/dialogs/${v.dialog}/rating`, { token: sveta.token, body: { score: 4, comment: "Good upsell" } });

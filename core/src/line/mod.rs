@@ -23,7 +23,10 @@
 
 use crate::operator::{Operator, Presence};
 use crate::settings::{DistributionMode, LimitExclusion, LineSettings, QueueEntry, SettingsError};
-use crate::timers::{TimerKey, TimerKind, TimerTable};
+use crate::timers::{Marks, TimerKey, TimerKind, TimerTable};
+use routing_index::{IndexCell, Load, RoutingIndex};
+
+mod routing_index;
 use crate::Millis;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -70,7 +73,8 @@ impl Status {
             _ => None,
         }
     }
-    fn name(&self) -> &'static str {
+    /// The state's wire name (`offered`, `active`…).
+    pub fn name(&self) -> &'static str {
         match self {
             Status::WithBot { .. } => "with_bot",
             Status::Queued => "queued",
@@ -114,6 +118,37 @@ pub struct Dialog {
     /// When the dialog finished; finished dialogs are pruned after a while.
     #[serde(default)]
     pub finished_at: Option<Millis>,
+}
+
+impl Dialog {
+    /// Whether the operator takes part in the dialog: holds it (or held it,
+    /// once finished), was invited into it (Q10), or is offered it (and so
+    /// may read it before accepting). The one definition every route and
+    /// delivery uses.
+    pub fn involves(&self, operator: &str) -> bool {
+        self.status.owner() == Some(operator)
+            || self.invited.iter().any(|o| o == operator)
+            || matches!(&self.status, Status::Offered { to } if to.iter().any(|o| o == operator))
+    }
+
+    /// Everyone [`Dialog::involves`], once each: the consoles that receive
+    /// the dialog's messages and typing.
+    pub fn participants(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut push = |o: &str| {
+            if !out.iter().any(|x| x == o) {
+                out.push(o.to_owned());
+            }
+        };
+        if let Some(o) = self.status.owner() {
+            push(o);
+        }
+        if let Status::Offered { to } = &self.status {
+            to.iter().for_each(|o| push(o));
+        }
+        self.invited.iter().for_each(|o| push(o));
+        out
+    }
 }
 
 /// Where a transfer goes (Q9).
@@ -363,79 +398,106 @@ pub struct Line {
     /// Ids of dialogs not finished: routing only ever looks at these.
     live: BTreeSet<String>,
     /// The time of the step being applied (input, never read from a clock).
-    now: Millis,
-    /// Dialogs changed since the adapter last stored them.
+    now: StepTime,
+    /// What changed since the adapter last stored the line.
     #[serde(skip)]
-    dirty: Dirty,
+    changed: Changed,
+    /// Loads and orders for routing, derived from the rest (a cache).
+    #[serde(skip)]
+    index: IndexCell,
 }
 
-/// Ids of dialogs changed since the last [`Line::take_dirty`]. Bookkeeping
-/// for storage only: two lines in the same state are equal whatever it holds.
-#[derive(Debug, Clone, Default)]
-struct Dirty(BTreeSet<String>);
+/// Storage bookkeeping: the parts changed since the last
+/// [`Line::take_changes`]. Two lines in the same state are equal whatever
+/// it holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Changed {
+    head: Flag,
+    dialogs: Marks<String>,
+    operators: Marks<String>,
+    clients: Marks<String>,
+}
 
-impl PartialEq for Dirty {
+#[derive(Debug, Clone, Copy, Default)]
+struct Flag(bool);
+
+/// The time of the step being applied: set by every input, so it is not
+/// part of the line's state (nor stored, nor compared).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+struct StepTime(Millis);
+
+impl PartialEq for StepTime {
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
 
-/// Everything of a line but its dialogs, for storage (dialogs are stored
-/// one row each, so a step writes only what it changed).
+impl PartialEq for Flag {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// What a step changed, for the adapter to write back: the head row when
+/// `head` is set, and one row per named dialog, operator, client and timer
+/// (a name that no longer exists is a row to delete).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub head: bool,
+    pub dialogs: Vec<String>,
+    pub operators: Vec<String>,
+    pub clients: Vec<String>,
+    /// Each changed timer with its deadline now (None: gone).
+    pub timers: Vec<(TimerKey, Option<Millis>)>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        !self.head
+            && self.dialogs.is_empty()
+            && self.operators.is_empty()
+            && self.clients.is_empty()
+            && self.timers.is_empty()
+    }
+}
+
+/// The line's small, rarely changing part, for storage: settings,
+/// departments and the recent waits of the queue estimate. Operators,
+/// clients, dialogs and timers are stored one row each, so a step writes
+/// only what it changed.
 #[derive(Serialize)]
 struct HeadRef<'a> {
     settings: &'a LineSettings,
-    operators: &'a BTreeMap<String, Operator>,
     departments: &'a BTreeMap<String, Vec<String>>,
-    clients: &'a BTreeMap<String, ClientRecord>,
-    timers: &'a TimerTable,
     recent_waits: &'a Vec<Millis>,
-    live: &'a BTreeSet<String>,
-    now: Millis,
 }
 
+/// A stored head. Heads written before operators, clients and timers had
+/// rows of their own carry them inline; they are read once and moved.
 #[derive(Deserialize)]
 struct Head {
     settings: LineSettings,
-    operators: BTreeMap<String, Operator>,
     departments: BTreeMap<String, Vec<String>>,
-    clients: BTreeMap<String, ClientRecord>,
-    timers: TimerTable,
     recent_waits: Vec<Millis>,
-    live: BTreeSet<String>,
-    now: Millis,
+    #[serde(default)]
+    operators: BTreeMap<String, Operator>,
+    #[serde(default)]
+    clients: BTreeMap<String, ClientRecord>,
+    #[serde(default)]
+    timers: TimerTable,
+}
+
+/// A line as the adapter stored it: the head and every row.
+pub struct StoredLine<'a> {
+    pub head_json: &'a str,
+    pub operators: Vec<Operator>,
+    pub clients: Vec<(String, ClientRecord)>,
+    pub dialogs: Vec<Dialog>,
+    pub timers: Vec<(TimerKey, Millis)>,
 }
 
 type Fx = Vec<Effect>;
-
-/// One operator's open dialogs, counted once per routing decision.
-#[derive(Debug, Clone, Copy, Default)]
-struct Load {
-    offered: usize,
-    unanswered: usize,
-    answered_waiting_client: usize,
-    answered_waiting_operator: usize,
-}
-
-impl Load {
-    /// Q5: what counts under `exclude`; pending offers always count, so
-    /// all-at-once cannot overload anyone.
-    fn counted(&self, exclude: LimitExclusion) -> usize {
-        self.offered
-            + self.unanswered
-            + match exclude {
-                LimitExclusion::Answered => 0,
-                LimitExclusion::WaitingForClient => self.answered_waiting_operator,
-                LimitExclusion::Closed => {
-                    self.answered_waiting_operator + self.answered_waiting_client
-                }
-            }
-    }
-    /// Q12: held and not closed.
-    fn unclosed(&self) -> usize {
-        self.unanswered + self.answered_waiting_client + self.answered_waiting_operator
-    }
-}
 
 impl Line {
     /// A line with validated settings.
@@ -450,8 +512,12 @@ impl Line {
             timers: TimerTable::default(),
             recent_waits: Vec::new(),
             live: BTreeSet::new(),
-            now: 0,
-            dirty: Dirty::default(),
+            now: StepTime::default(),
+            changed: Changed {
+                head: Flag(true),
+                ..Changed::default()
+            },
+            index: IndexCell::default(),
         })
     }
 
@@ -504,8 +570,10 @@ impl Line {
         now: Millis,
     ) -> Result<Fx, LineError> {
         settings.validate()?;
-        self.now = now;
+        self.now = StepTime(now);
         self.settings = settings;
+        self.changed.head.0 = true;
+        self.index.drop_index();
         let mut fx = Vec::new();
         self.drain(now, &mut fx);
         Ok(fx)
@@ -515,13 +583,14 @@ impl Line {
     pub fn handle(&mut self, now: Millis, event: Event) -> Result<Fx, LineError> {
         let mut fx = Vec::new();
         let before = self.now;
-        self.now = now;
+        self.now = StepTime(now);
         let result = self.apply(now, event, &mut fx);
         if result.is_err() {
             self.now = before;
         }
         result.map(|()| {
             self.drain(now, &mut fx);
+            self.check_index();
             fx
         })
     }
@@ -535,7 +604,9 @@ impl Line {
                     .and_then(|o| o.last_offered_at);
                 let mut operator = operator;
                 operator.last_offered_at = operator.last_offered_at.or(last);
+                self.changed.operators.mark(operator.id.clone());
                 self.operators.insert(operator.id.clone(), operator);
+                self.index.drop_index();
             }
             Event::SetPresence { operator, presence } => {
                 self.operator_mut(&operator)?.presence = presence;
@@ -563,6 +634,8 @@ impl Line {
                 members,
             } => {
                 self.departments.insert(department, members);
+                self.changed.head.0 = true;
+                self.index.drop_index();
             }
             Event::DialogOpened { dialog, client } => self.open(now, dialog, client, fx)?,
             Event::ClientMessage { dialog } => self.client_message(now, &dialog, fx)?,
@@ -668,7 +741,7 @@ impl Line {
     /// timer fires once, and each handler re-checks the dialog's state.
     pub fn handle_timeout(&mut self, now: Millis) -> Fx {
         let mut fx = Vec::new();
-        self.now = now;
+        self.now = StepTime(now);
         for key in self.timers.take_due(now) {
             let Some(dialog) = key.dialog.clone() else {
                 continue; // LineOpens: the drain below does the work.
@@ -732,47 +805,97 @@ impl Line {
             }
         }
         self.drain(now, &mut fx);
+        self.check_index();
         fx
     }
 
-    /// The ids of dialogs changed (or forgotten) since the last call: what
-    /// the adapter must write back.
-    pub fn take_dirty(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.dirty.0).into_iter().collect()
+    /// What changed since the last call: the rows the adapter must write
+    /// back (see [`Changes`]).
+    pub fn take_changes(&mut self) -> Changes {
+        Changes {
+            head: std::mem::take(&mut self.changed.head.0),
+            dialogs: self.changed.dialogs.take(),
+            operators: self.changed.operators.take(),
+            clients: self.changed.clients.take(),
+            timers: self.timers.take_changed(),
+        }
     }
 
-    /// The line without its dialogs, as JSON, for storage.
+    /// Marks every part as changed, so the next [`Line::take_changes`]
+    /// names every row (a storage format migration writes them all).
+    pub fn mark_all_changed(&mut self) {
+        self.changed.head.0 = true;
+        for id in self.dialogs.keys() {
+            self.changed.dialogs.mark(id.clone());
+        }
+        for id in self.operators.keys() {
+            self.changed.operators.mark(id.clone());
+        }
+        for id in self.clients.keys() {
+            self.changed.clients.mark(id.clone());
+        }
+        let keys: Vec<(TimerKey, Millis)> = self
+            .timers
+            .entries()
+            .map(|(k, at)| (k.clone(), at))
+            .collect();
+        for (k, at) in keys {
+            self.timers.cancel(&k);
+            self.timers.set(k, at);
+        }
+    }
+
+    /// The head (settings, departments, recent waits) as JSON, for storage.
     pub fn head_json(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(&HeadRef {
             settings: &self.settings,
-            operators: &self.operators,
             departments: &self.departments,
-            clients: &self.clients,
-            timers: &self.timers,
             recent_waits: &self.recent_waits,
-            live: &self.live,
-            now: self.now,
         })
     }
 
-    /// Rebuilds a line from its stored head and dialogs.
-    pub fn from_parts(
-        head_json: &str,
-        dialogs: impl IntoIterator<Item = Dialog>,
-    ) -> Result<Line, serde_json::Error> {
-        let h: Head = serde_json::from_str(head_json)?;
-        Ok(Line {
+    /// One client's record, for storage.
+    pub fn client_record(&self, id: &str) -> Option<&ClientRecord> {
+        self.clients.get(id)
+    }
+
+    /// Rebuilds a line from its stored head and rows. Whether the head came
+    /// in the old inline format is returned too: then every row must be
+    /// written once ([`Line::mark_all_changed`]).
+    pub fn from_stored(stored: StoredLine<'_>) -> Result<(Line, bool), serde_json::Error> {
+        let h: Head = serde_json::from_str(stored.head_json)?;
+        let inline = !h.operators.is_empty() || !h.clients.is_empty() || !h.timers.is_empty();
+        let mut operators = h.operators;
+        operators.extend(stored.operators.into_iter().map(|o| (o.id.clone(), o)));
+        let mut clients = h.clients;
+        clients.extend(stored.clients);
+        let mut timers: Vec<(TimerKey, Millis)> =
+            h.timers.entries().map(|(k, at)| (k.clone(), at)).collect();
+        timers.extend(stored.timers);
+        let dialogs: BTreeMap<String, Dialog> = stored
+            .dialogs
+            .into_iter()
+            .map(|d| (d.id.clone(), d))
+            .collect();
+        let live = dialogs
+            .values()
+            .filter(|d| !matches!(d.status, Status::Finished { .. }))
+            .map(|d| d.id.clone())
+            .collect();
+        let line = Line {
             settings: h.settings,
-            operators: h.operators,
+            operators,
             departments: h.departments,
-            dialogs: dialogs.into_iter().map(|d| (d.id.clone(), d)).collect(),
-            clients: h.clients,
-            timers: h.timers,
+            dialogs,
+            clients,
+            timers: TimerTable::from(timers),
             recent_waits: h.recent_waits,
-            live: h.live,
-            now: h.now,
-            dirty: Dirty::default(),
-        })
+            live,
+            now: StepTime::default(),
+            changed: Changed::default(),
+            index: IndexCell::default(),
+        };
+        Ok((line, inline))
     }
 
     /// Forgets dialogs finished before `cutoff` (their transcripts live in
@@ -787,7 +910,7 @@ impl Line {
             .collect();
         for id in &old {
             self.dialogs.remove(id);
-            self.dirty.0.insert(id.clone());
+            self.changed.dialogs.mark(id.clone());
         }
         old
     }
@@ -837,6 +960,41 @@ impl Line {
 
     /// The operators of the queue, departments expanded, in order, once each.
     pub fn queue_order(&self) -> Vec<String> {
+        self.index().order.clone()
+    }
+
+    /// The routing index, built on first use after a wake or a queue change.
+    fn index(&self) -> std::cell::Ref<'_, RoutingIndex> {
+        self.index.get(|| {
+            RoutingIndex::build(
+                self.compute_queue_order(),
+                &self.operators,
+                self.live
+                    .iter()
+                    .filter_map(|id| self.dialogs.get(id))
+                    .map(|d| &d.status),
+            )
+        })
+    }
+
+    /// In debug builds (the tests), the index kept up to date step by step
+    /// must equal one built from scratch.
+    fn check_index(&self) {
+        #[cfg(debug_assertions)]
+        if let Some(current) = self.index.current() {
+            let fresh = RoutingIndex::build(
+                self.compute_queue_order(),
+                &self.operators,
+                self.live
+                    .iter()
+                    .filter_map(|id| self.dialogs.get(id))
+                    .map(|d| &d.status),
+            );
+            assert_eq!(current, fresh, "the routing index drifted");
+        }
+    }
+
+    fn compute_queue_order(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut push = |id: &String| {
@@ -859,7 +1017,7 @@ impl Line {
 
     /// Q4 + Q5 + Q12: may this operator be offered a new dialog now?
     pub fn eligible(&self, operator: &str, now: Millis) -> bool {
-        let load = self.loads().get(operator).copied().unwrap_or_default();
+        let load = self.index().load(operator);
         self.eligible_with(operator, now, &load)
     }
 
@@ -887,42 +1045,14 @@ impl Line {
         true
     }
 
-    /// Every operator's open dialogs, in one pass over the live dialogs.
-    fn loads(&self) -> BTreeMap<&str, Load> {
-        let mut loads: BTreeMap<&str, Load> = BTreeMap::new();
-        for d in self.live.iter().filter_map(|id| self.dialogs.get(id)) {
-            match &d.status {
-                Status::Offered { to } => {
-                    for o in to {
-                        loads.entry(o).or_default().offered += 1;
-                    }
-                }
-                Status::Active {
-                    operator,
-                    answered,
-                    waiting_for,
-                } => {
-                    let l = loads.entry(operator).or_default();
-                    match (answered, waiting_for) {
-                        (false, _) => l.unanswered += 1,
-                        (true, Party::Client) => l.answered_waiting_client += 1,
-                        (true, Party::Operator) => l.answered_waiting_operator += 1,
-                    }
-                }
-                _ => {}
-            }
-        }
-        loads
-    }
-
     /// Q5: dialogs that count towards the operator's limit under `exclude`.
     pub fn counted_load(&self, operator: &str, exclude: LimitExclusion) -> usize {
-        self.loads().get(operator).map_or(0, |l| l.counted(exclude))
+        self.index().load(operator).counted(exclude)
     }
 
     /// Q12: dialogs the operator holds and has not closed.
     pub fn unclosed(&self, operator: &str) -> usize {
-        self.loads().get(operator).map_or(0, Load::unclosed)
+        self.index().load(operator).unclosed()
     }
 
     // ----- transitions -------------------------------------------------
@@ -937,12 +1067,13 @@ impl Line {
         if self.dialogs.contains_key(&dialog) {
             return Err(LineError::DialogExists(dialog));
         }
+        self.changed.clients.mark(client.clone());
         let record = self.clients.entry(client.clone()).or_default();
         let returning = record.dialogs > 0;
         let previous_operator = record.last_operator.clone();
         record.dialogs += 1;
         record.last_dialog = Some(dialog.clone());
-        self.dirty.0.insert(dialog.clone());
+        self.changed.dialogs.mark(dialog.clone());
         self.dialogs.insert(
             dialog.clone(),
             Dialog {
@@ -1001,17 +1132,18 @@ impl Line {
     }
 
     /// Offers the dialog per the mode, or queues it (Q2, Q7, Q8, L2, H1).
-    fn route(&mut self, now: Millis, dialog: &str, fx: &mut Fx) {
+    /// Whether it was offered (false: queued, because nobody eligible).
+    fn route(&mut self, now: Millis, dialog: &str, fx: &mut Fx) -> bool {
         self.timers
             .cancel(&TimerKey::dialog(TimerKind::PassOn, dialog));
         let Some(targets) = self.pick(now, dialog) else {
             if self.dialogs.get(dialog).map(|d| &d.status) != Some(&Status::Queued) {
                 self.set_status(dialog, Status::Queued, fx);
             }
-            return;
+            return false;
         };
         let Some(d) = self.touch(dialog) else {
-            return;
+            return false;
         };
         let tried: BTreeSet<&String> = d.tried.iter().collect();
         let new: Vec<String> = targets
@@ -1023,6 +1155,8 @@ impl Line {
         for t in &targets {
             if let Some(op) = self.operators.get_mut(t) {
                 op.last_offered_at = Some(now);
+                self.changed.operators.mark(t.clone());
+                self.index.update(|ix| ix.offered_at(t, now));
             }
             fx.push(Effect::Offer {
                 dialog: dialog.to_owned(),
@@ -1034,9 +1168,13 @@ impl Line {
             TimerKey::dialog(TimerKind::PassOn, dialog),
             now + self.settings.pass_after_ms,
         );
+        true
     }
 
-    /// Whom to offer the dialog to now, or None to queue it.
+    /// Whom to offer the dialog to now, or None to queue it. Looks at the
+    /// candidates in the mode's order (the routing index) and stops at the
+    /// first eligible one, so a decision costs a few checks, not one per
+    /// operator.
     fn pick(&mut self, now: Millis, dialog: &str) -> Option<Vec<String>> {
         if !self.settings.active {
             return None; // L2: queued, nobody can answer.
@@ -1048,54 +1186,42 @@ impl Line {
             return None;
         }
         let d = self.dialogs.get(dialog)?;
-        let loads = self.loads();
-        let eligible: Vec<(String, Load)> = self
-            .queue_order()
-            .into_iter()
-            .filter_map(|o| {
-                let load = loads.get(o.as_str()).copied().unwrap_or_default();
-                self.eligible_with(&o, now, &load).then_some((o, load))
-            })
-            .collect();
-        if eligible.is_empty() {
-            return None;
+        let ix = self.index();
+        let eligible = |o: &str| self.eligible_with(o, now, &ix.load(o));
+        if self.settings.mode == DistributionMode::AllAtOnce {
+            let all: Vec<String> = ix.order.iter().filter(|o| eligible(o)).cloned().collect();
+            return (!all.is_empty()).then_some(all);
         }
         // Q8: a returning client's first offer goes to their operator if eligible.
         if self.settings.return_to_previous_operator && d.tried.is_empty() {
             if let Some(prev) = &d.previous_operator {
-                if eligible.iter().any(|(o, _)| o == prev) {
+                if ix.in_queue(prev) && eligible(prev) {
                     return Some(vec![prev.clone()]);
                 }
             }
         }
-        if self.settings.mode == DistributionMode::AllAtOnce {
-            return Some(eligible.into_iter().map(|(o, _)| o).collect());
-        }
-        let tried: BTreeSet<&String> = d.tried.iter().collect();
-        let mut fresh: Vec<(usize, &(String, Load))> = eligible
-            .iter()
-            .enumerate()
-            .filter(|(_, (o, _))| !tried.contains(o))
-            .collect();
-        if fresh.is_empty() {
-            // T1/Q7: everyone was tried; a new round starts from the top.
-            fresh = eligible.iter().enumerate().collect();
-        }
-        let chosen = match self.settings.mode {
-            DistributionMode::StrictOrder => fresh[0].1 .0.clone(),
-            _ => fresh
-                .iter()
-                .min_by_key(|(i, (o, load))| {
-                    let last = self
-                        .operators
-                        .get(o.as_str())
-                        .and_then(|op| op.last_offered_at)
-                        .unwrap_or(Millis::MIN);
-                    (load.counted(LimitExclusion::Closed), last, *i)
-                })
-                .map(|(_, (o, _))| o.clone())?,
+        let tried = |o: &str| d.tried.iter().any(|t| t == o);
+        let first = |fresh_only: bool| -> Option<String> {
+            let ok = |o: &str| !(fresh_only && tried(o)) && eligible(o);
+            match self.settings.mode {
+                DistributionMode::StrictOrder => ix.order.iter().find(|o| ok(o)).cloned(),
+                _ => ix
+                    .evenly
+                    .iter()
+                    .map(|(_, _, position)| ix.at(*position))
+                    .find(|o| ok(o))
+                    .map(str::to_owned),
+            }
         };
-        let new_round = fresh.len() == eligible.len() && !tried.is_empty();
+        // T1/Q7: when everyone eligible was tried, a new round starts from
+        // the top; so does one where nobody eligible was tried yet.
+        let (chosen, all_tried) = match first(true) {
+            Some(o) => (o, false),
+            None => (first(false)?, true),
+        };
+        let none_tried = !d.tried.iter().any(|o| ix.in_queue(o) && eligible(o));
+        let new_round = !d.tried.is_empty() && (all_tried || none_tried);
+        drop(ix);
         if new_round {
             if let Some(d) = self.touch(dialog) {
                 d.tried.clear();
@@ -1105,9 +1231,14 @@ impl Line {
     }
 
     /// Offers queued dialogs, oldest first, while operators are eligible.
+    /// Whom a dialog may go to does not depend on the dialog (only Q8 and
+    /// the round do, among those eligible), so once one cannot be offered
+    /// the rest wait too.
     fn drain(&mut self, now: Millis, fx: &mut Fx) {
         for dialog in self.queued_oldest_first() {
-            self.route(now, &dialog, fx);
+            if !self.route(now, &dialog, fx) {
+                break;
+            }
         }
     }
 
@@ -1185,6 +1316,7 @@ impl Line {
             .cancel(&TimerKey::dialog(TimerKind::PassOn, dialog));
         let waited = now - waiting_since;
         self.recent_waits.push(waited.max(0));
+        self.changed.head.0 = true;
         if self.recent_waits.len() > WAIT_SAMPLES {
             self.recent_waits.remove(0);
         }
@@ -1203,6 +1335,7 @@ impl Line {
         });
         if let Some(c) = self.clients.get_mut(&client) {
             c.last_operator = Some(operator.to_owned());
+            self.changed.clients.mark(client.clone());
         }
         if let Some(limit) = self.settings.unclosed_limit {
             if self.unclosed(operator) >= limit as usize {
@@ -1227,10 +1360,8 @@ impl Line {
         fx: &mut Fx,
     ) -> Result<(), LineError> {
         let d = self.dialog_ref(dialog)?;
-        let participant = d.status.owner() == Some(operator)
-            || d.invited.iter().any(|o| o == operator)
-            || matches!(&d.status, Status::Offered { to } if to.iter().any(|o| o == operator));
-        if !participant {
+        let dismissed = self.operators.get(operator).is_some_and(|o| o.dismissed);
+        if dismissed || !d.involves(operator) {
             return Err(LineError::NotAllowed {
                 dialog: dialog.to_owned(),
                 operator: operator.to_owned(),
@@ -1254,13 +1385,18 @@ impl Line {
         } = &d.status
         {
             let owner = owner.clone();
-            d.status = Status::Active {
-                operator: owner,
-                answered: true,
-                waiting_for: Party::Client,
-            };
+            let old = std::mem::replace(
+                &mut d.status,
+                Status::Active {
+                    operator: owner,
+                    answered: true,
+                    waiting_for: Party::Client,
+                },
+            );
+            let new = d.status.clone();
             d.first_answer_at.get_or_insert(now);
             d.awaiting_answer_since = None;
+            self.index.update(|ix| ix.status_changed(&old, &new));
             self.timers
                 .cancel(&TimerKey::dialog(TimerKind::FirstAnswerKpi, dialog));
             self.timers
@@ -1281,11 +1417,13 @@ impl Line {
         match d.status.clone() {
             Status::Finished { .. } => return Err(LineError::DialogFinished(dialog.to_owned())),
             Status::AwaitingRating { operator } => {
-                d.status = Status::Active {
+                let new = Status::Active {
                     operator,
                     answered: true,
                     waiting_for: Party::Operator,
                 };
+                let old = std::mem::replace(&mut d.status, new.clone());
+                self.index.update(|ix| ix.status_changed(&old, &new));
                 self.timers
                     .cancel(&TimerKey::dialog(TimerKind::FinalClose, dialog));
                 fx.push(Effect::ToClient {
@@ -1300,11 +1438,13 @@ impl Line {
             Status::Active {
                 operator, answered, ..
             } => {
-                d.status = Status::Active {
+                let new = Status::Active {
                     operator,
                     answered,
                     waiting_for: Party::Operator,
                 };
+                let old = std::mem::replace(&mut d.status, new.clone());
+                self.index.update(|ix| ix.status_changed(&old, &new));
                 self.timers
                     .cancel(&TimerKey::dialog(TimerKind::AutoClose, dialog));
             }
@@ -1449,6 +1589,8 @@ impl Line {
                 d.waiting_since = now;
                 if let Some(op) = self.operators.get_mut(&target) {
                     op.last_offered_at = Some(now);
+                    self.changed.operators.mark(target.clone());
+                    self.index.update(|ix| ix.offered_at(&target, now));
                 }
                 fx.push(Effect::Offer {
                     dialog: dialog.to_owned(),
@@ -1497,7 +1639,7 @@ impl Line {
 
     fn set_status(&mut self, dialog: &str, status: Status, fx: &mut Fx) {
         if self.dialogs.contains_key(dialog) {
-            self.dirty.0.insert(dialog.to_owned());
+            self.changed.dialogs.mark(dialog.to_owned());
         }
         if let Some(d) = self.dialogs.get_mut(dialog) {
             let name = status.name();
@@ -1507,11 +1649,13 @@ impl Line {
             }
             if matches!(status, Status::Finished { .. }) {
                 self.live.remove(dialog);
-                d.finished_at = Some(self.now);
+                d.finished_at = Some(self.now.0);
             } else {
                 self.live.insert(dialog.to_owned());
             }
-            d.status = status;
+            let old = std::mem::replace(&mut d.status, status);
+            let new = &d.status;
+            self.index.update(|ix| ix.status_changed(&old, new));
             if changed {
                 fx.push(Effect::StatusChanged {
                     dialog: dialog.to_owned(),
@@ -1530,13 +1674,13 @@ impl Line {
     /// A dialog to change, recorded as changed for storage.
     fn touch(&mut self, id: &str) -> Option<&mut Dialog> {
         let d = self.dialogs.get_mut(id)?;
-        self.dirty.0.insert(id.to_owned());
+        self.changed.dialogs.mark(id.to_owned());
         Some(d)
     }
 
     fn dialog_mut(&mut self, id: &str) -> Result<&mut Dialog, LineError> {
         if self.dialogs.contains_key(id) {
-            self.dirty.0.insert(id.to_owned());
+            self.changed.dialogs.mark(id.to_owned());
         }
         self.dialogs
             .get_mut(id)
@@ -1544,6 +1688,9 @@ impl Line {
     }
 
     fn operator_mut(&mut self, id: &str) -> Result<&mut Operator, LineError> {
+        if self.operators.contains_key(id) {
+            self.changed.operators.mark(id.to_owned());
+        }
         self.operators
             .get_mut(id)
             .ok_or_else(|| LineError::UnknownOperator(id.to_owned()))

@@ -1,0 +1,146 @@
+//! Typed calls between the worker and the Durable Objects, defined once:
+//! each call is a request type naming its object route and its reply type.
+//! The caller uses [`crate::rpc::invoke`]; the object reads the body with
+//! [`crate::api::read_json`] and answers with the reply type. A refused
+//! call is an error in the API's shape, never `{"ok": true}`.
+
+use openline_core::line::{Dialog, Effect, Event};
+use openline_core::operator::OperatorCard;
+use openline_core::protocol::ChatMessage;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+/// A call to an object: its route and what it answers.
+pub trait Call: Serialize {
+    /// The object's route for this call (POST).
+    const PATH: &'static str;
+    /// What the object answers on success.
+    type Reply: DeserializeOwned;
+}
+
+/// Nothing to answer but success.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct Done {}
+
+// ----- the line's object -------------------------------------------------
+
+/// One event for the line's machine; the effects it had.
+#[derive(Serialize, Deserialize)]
+pub struct LineEvent(pub Event);
+
+/// The answer to [`LineEvent`].
+#[derive(Serialize, Deserialize)]
+pub struct Applied {
+    pub effects: Vec<Effect>,
+}
+
+impl Call for LineEvent {
+    const PATH: &'static str = "/event";
+    type Reply = Applied;
+}
+
+/// An operator writes in a dialog: the line checks it (participation, L2,
+/// lifecycle), has the dialog store it, and shows it on the consoles.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OperatorSend {
+    pub dialog: String,
+    pub operator: String,
+    pub client_id: String,
+    pub text: String,
+    pub hidden: bool,
+}
+
+/// The stored message, and whether this call stored it (a resend is not).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stored {
+    pub message: ChatMessage,
+    pub created: bool,
+}
+
+impl Call for OperatorSend {
+    const PATH: &'static str = "/operator-send";
+    type Reply = Stored;
+}
+
+/// From a dialog's object to its line, once per visitor action: the
+/// lifecycle event (when the client's turn starts), the stored message or
+/// the visitor's draft, for the consoles of the dialog's participants.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Relay {
+    pub dialog: String,
+    #[serde(default)]
+    pub event: Option<Event>,
+    #[serde(default)]
+    pub message: Option<ChatMessage>,
+    /// W1: the visitor's current draft (shown only where the line allows).
+    #[serde(default)]
+    pub draft: Option<String>,
+}
+
+impl Call for Relay {
+    const PATH: &'static str = "/relay";
+    type Reply = Done;
+}
+
+/// May this console user read this dialog? The line's record of it if so.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DialogAccess {
+    pub dialog: String,
+    pub operator: String,
+    /// Supervisors and administrators read every dialog of the line.
+    pub supervisor: bool,
+}
+
+impl Call for DialogAccess {
+    const PATH: &'static str = "/dialog-access";
+    type Reply = Dialog;
+}
+
+// ----- a dialog's object -------------------------------------------------
+
+/// Stores an operator's message (already allowed by the line) and sends it
+/// to the visitor's sockets unless hidden.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoreOperatorMessage {
+    pub operator: String,
+    /// As the client sees them (O1); None when operators are hidden.
+    pub shown_name: Option<String>,
+    pub client_id: String,
+    pub text: String,
+    pub hidden: bool,
+}
+
+impl Call for StoreOperatorMessage {
+    const PATH: &'static str = "/store-operator-message";
+    type Reply = Stored;
+}
+
+/// Stores a system notice for the client and sends it to their sockets;
+/// the line shows the stored message on the consoles.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoreNotice(pub openline_core::line::ClientNotice);
+
+impl Call for StoreNotice {
+    const PATH: &'static str = "/notice";
+    type Reply = Stored;
+}
+
+/// An operator types: the visitor sees an indicator with the operator as
+/// O1 presents them (never the text).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OperatorTyping(pub Option<OperatorCard>);
+
+impl Call for OperatorTyping {
+    const PATH: &'static str = "/operator-typing";
+    type Reply = Done;
+}
+
+/// The dialog moved to another line (Q9).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MoveToLine {
+    pub line: String,
+}
+
+impl Call for MoveToLine {
+    const PATH: &'static str = "/line";
+    type Reply = Done;
+}

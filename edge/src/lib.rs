@@ -11,13 +11,13 @@ mod caches;
 mod calls;
 mod clock;
 mod dialog_object;
+mod http;
 mod ids;
 mod limits;
 mod line_object;
 mod migrations;
 mod outbox_object;
 mod passwords;
-mod routes;
 mod rpc;
 mod sql;
 
@@ -30,5 +30,5 @@ use worker::{event, Context, Env, Request, Response, Result};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    routes::handle(req, env).await
+    http::handle(req, env).await
 }

@@ -1,0 +1,209 @@
+//! Routes of accounts and administration: login and logout, accounts and
+//! roles, lines and their settings, departments, quick-answer editing and
+//! the consent log. Each checks the caller's role.
+
+use crate::accounts_object::TokenHash;
+use crate::api::{bearer, json, read_json, ApiResult};
+use crate::caches;
+use crate::ids;
+use crate::limits;
+use crate::rpc::{call, call_json, parse, stub};
+use openline_core::line::Event;
+use openline_core::protocol::{Account, AccountPatch, Login, LoginSession, NewAccount, Role};
+use openline_core::quick_answers::QuickAnswerInput;
+use openline_core::settings::LineSettings;
+use openline_core::{text, ProtocolError};
+use serde::Deserialize;
+use worker::{Env, Method, Request, Url};
+
+use super::auth::*;
+use super::lines::*;
+use super::ok;
+
+pub(super) async fn login(env: &Env, req: &mut Request) -> ApiResult {
+    let body: Login = read_json(req).await?;
+    let ip = limits::client_ip(req.headers());
+    let who = body.login.trim().to_lowercase();
+    limits::check(
+        env,
+        "LOGIN_LIMITER",
+        format!("login:{ip}:{who}"),
+        "login attempts",
+    )
+    .await?;
+    bootstrap_admin(env).await?;
+    let session: LoginSession =
+        call_json(&accounts(env)?, Method::Post, "/login", Some(&body)).await?;
+    json(200, &session)
+}
+
+pub(super) async fn logout(env: &Env, req: &mut Request) -> ApiResult {
+    let token = bearer(req.headers()).ok_or_else(unauthorized)?;
+    let body = TokenHash {
+        token_hash: ids::token_hash(&token),
+    };
+    caches::forget_session(&body.token_hash);
+    call(&accounts(env)?, Method::Post, "/logout", Some(&body), &[]).await
+}
+
+pub(super) async fn me(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
+    json(200, &authenticate(env, req.headers(), url).await?)
+}
+
+pub(super) async fn accounts_list(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
+    require(env, req.headers(), url, Role::Supervisor).await?;
+    call(&accounts(env)?, Method::Get, "/accounts", None::<&()>, &[]).await
+}
+
+pub(super) async fn account_create(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
+    require(env, req.headers(), url, Role::Admin).await?;
+    let body: NewAccount = read_json(req).await?;
+    call(&accounts(env)?, Method::Post, "/accounts", Some(&body), &[]).await
+}
+
+pub(super) async fn account_patch(env: &Env, req: &mut Request, url: &Url, id: &str) -> ApiResult {
+    require(env, req.headers(), url, Role::Admin).await?;
+    let body: AccountPatch = read_json(req).await?;
+    let account: Account = call_json(
+        &accounts(env)?,
+        Method::Patch,
+        &format!("/accounts/{id}"),
+        Some(&body),
+    )
+    .await?;
+    caches::forget_account(&account.id);
+    refresh_operator(env, &account).await?;
+    json(200, &account)
+}
+
+pub(super) async fn lines_list(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
+    require(env, req.headers(), url, Role::Operator).await?;
+    call(&accounts(env)?, Method::Get, "/lines", None::<&()>, &[]).await
+}
+
+pub(super) async fn line_create(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
+    require(env, req.headers(), url, Role::Admin).await?;
+    #[derive(Deserialize)]
+    struct NewLine {
+        id: String,
+        name: String,
+    }
+    let body: NewLine = read_json(req).await?;
+    let id = text::identifier("id", &body.id)?;
+    let settings = LineSettings::new(body.name.trim());
+    settings
+        .validate()
+        .map_err(|e| ProtocolError::invalid_field(e.field, &e.reason))?;
+    create_line(env, &id, settings).await
+}
+
+pub(super) async fn settings_get(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    require(env, req.headers(), url, Role::Supervisor).await?;
+    line_get(env, line, "/settings").await
+}
+
+pub(super) async fn settings_put(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    require(env, req.headers(), url, Role::Admin).await?;
+    let settings: LineSettings = read_json(req).await?;
+    save_settings(env, line, settings).await
+}
+
+pub(super) async fn line_delete(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    require(env, req.headers(), url, Role::Admin).await?;
+    caches::forget_settings(line);
+    parse::<serde_json::Value>(
+        call(
+            &stub(env, "LINES", line)?,
+            Method::Delete,
+            "/",
+            None::<&()>,
+            &[],
+        )
+        .await?,
+    )
+    .await?;
+    call(
+        &accounts(env)?,
+        Method::Delete,
+        &format!("/lines/{line}"),
+        None::<&()>,
+        &[],
+    )
+    .await
+}
+
+pub(super) async fn departments(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    require(env, req.headers(), url, Role::Supervisor).await?;
+    line_get(env, line, "/departments").await
+}
+
+pub(super) async fn department_put(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+    dep: &str,
+) -> ApiResult {
+    require(env, req.headers(), url, Role::Admin).await?;
+    #[derive(Deserialize)]
+    struct Members {
+        members: Vec<String>,
+    }
+    let body: Members = read_json(req).await?;
+    let department = text::identifier("department", dep)?;
+    line_event(
+        env,
+        line,
+        &Event::SetDepartment {
+            department,
+            members: body.members,
+        },
+    )
+    .await?;
+    // Members become operators of the line (Q1) with their accounts.
+    let settings = fresh_line_settings(env, line).await?;
+    parse::<serde_json::Value>(save_settings(env, line, settings).await?).await?;
+    ok()
+}
+
+pub(super) async fn quick_answer_put(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+    id: &str,
+) -> ApiResult {
+    require(env, req.headers(), url, Role::Supervisor).await?;
+    let body: QuickAnswerInput = read_json(req).await?;
+    call(
+        &stub(env, "LINES", line)?,
+        Method::Put,
+        &format!("/quick-answers/{id}"),
+        Some(&body),
+        &[],
+    )
+    .await
+}
+
+pub(super) async fn quick_answer_delete(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+    id: &str,
+) -> ApiResult {
+    require(env, req.headers(), url, Role::Supervisor).await?;
+    call(
+        &stub(env, "LINES", line)?,
+        Method::Delete,
+        &format!("/quick-answers/{id}"),
+        None::<&()>,
+        &[],
+    )
+    .await
+}
+
+pub(super) async fn consents(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    require(env, req.headers(), url, Role::Supervisor).await?;
+    line_get(env, line, "/consents").await
+}

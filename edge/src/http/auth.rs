@@ -1,0 +1,71 @@
+//! Who is calling: console sessions (through the isolate's cache, see
+//! `crate::caches`), roles, and the first administrator.
+
+use crate::accounts_object::{Seed, TokenHash};
+use crate::api::bearer;
+use crate::caches;
+use crate::ids;
+use crate::rpc::{call, call_json, parse, stub};
+use openline_core::protocol::{Account, NewAccount, Role};
+use openline_core::{ErrorCode, ProtocolError};
+use worker::{Env, Headers, Method, Url};
+
+use super::{query, R};
+
+pub(super) fn unauthorized() -> ProtocolError {
+    ProtocolError::new(ErrorCode::Unauthorized, "a session token is required")
+}
+
+pub(super) fn accounts(env: &Env) -> R<worker::Stub> {
+    stub(env, "ACCOUNTS", "accounts")
+}
+
+/// The console user behind the bearer token (or `?token=` for sockets).
+pub(super) async fn authenticate(env: &Env, headers: &Headers, url: &Url) -> R<Account> {
+    let token = bearer(headers)
+        .or_else(|| query(url, "token"))
+        .ok_or_else(unauthorized)?;
+    let body = TokenHash {
+        token_hash: ids::token_hash(&token),
+    };
+    if let Some(account) = caches::session(&body.token_hash) {
+        return Ok(account);
+    }
+    let account: Account = call_json(&accounts(env)?, Method::Post, "/verify", Some(&body)).await?;
+    caches::remember_session(&body.token_hash, &account);
+    Ok(account)
+}
+
+pub(super) async fn require(env: &Env, headers: &Headers, url: &Url, role: Role) -> R<Account> {
+    let me = authenticate(env, headers, url).await?;
+    if me.role < role {
+        return Err(ProtocolError::new(
+            ErrorCode::Forbidden,
+            "your role does not allow this",
+        ));
+    }
+    Ok(me)
+}
+
+/// The first administrator comes from a secret (`wrangler secret put
+/// OPENLINE_ADMIN_PASSWORD`) and is created only while no account exists.
+pub(super) async fn bootstrap_admin(env: &Env) -> R<()> {
+    let Ok(password) = env.secret("OPENLINE_ADMIN_PASSWORD") else {
+        return Ok(());
+    };
+    let login = env
+        .var("OPENLINE_ADMIN_LOGIN")
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| "admin".into());
+    let seed = Seed {
+        accounts: vec![NewAccount {
+            login,
+            name: "Administrator".into(),
+            role: Role::Admin,
+            password: password.to_string(),
+        }],
+    };
+    parse::<Vec<Account>>(call(&accounts(env)?, Method::Post, "/seed", Some(&seed), &[]).await?)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! Local development only (`OPENLINE_DEV=1`): the demo seed and the mailbox.
+
+use crate::accounts_object::Seed;
+use crate::api::{json, ApiResult};
+use crate::rpc::{call, call_json, parse, stub};
+use openline_core::protocol::{Account, NewAccount, Role};
+use openline_core::settings::{LineSettings, QueueEntry};
+use worker::{Env, Method};
+
+use super::auth::*;
+use super::lines::*;
+
+/// Local development: demo accounts and the demo line, created once.
+pub(super) async fn dev_seed(env: &Env) -> ApiResult {
+    let demo = [
+        ("admin", "Alexandra Admin", Role::Admin, "openline-admin"),
+        (
+            "sveta",
+            "Sveta Supervisor",
+            Role::Supervisor,
+            "openline-sveta",
+        ),
+        ("anna", "Anna", Role::Operator, "openline-anna"),
+        ("boris", "Boris", Role::Operator, "openline-boris"),
+    ];
+    let seed = Seed {
+        accounts: demo
+            .iter()
+            .map(|(login, name, role, password)| NewAccount {
+                login: (*login).into(),
+                name: (*name).into(),
+                role: *role,
+                password: (*password).into(),
+            })
+            .collect(),
+    };
+    let all: Vec<Account> = call_json(&accounts(env)?, Method::Post, "/seed", Some(&seed)).await?;
+    if line_settings(env, "demo").await.is_err() {
+        let mut s = LineSettings::new("Northwind Tea");
+        s.widget.title = Some("Chat with Northwind Tea".into());
+        s.widget.greeting = "Hello! How can we help you today?".into();
+        parse::<serde_json::Value>(create_line(env, "demo", s.clone()).await?).await?;
+        s.queue = all
+            .iter()
+            .filter(|a| a.role == Role::Operator)
+            .map(|a| QueueEntry::Operator(a.id.clone()))
+            .collect();
+        parse::<serde_json::Value>(save_settings(env, "demo", s).await?).await?;
+    }
+    json(200, &serde_json::json!({ "accounts": all, "line": "demo" }))
+}
+
+pub(super) async fn seed(env: &Env) -> ApiResult {
+    dev_seed(env).await
+}
+
+pub(super) async fn mailbox(env: &Env) -> ApiResult {
+    call(
+        &stub(env, "OUTBOX", "outbox")?,
+        Method::Get,
+        "/mail",
+        None::<&()>,
+        &[],
+    )
+    .await
+}

@@ -1,0 +1,59 @@
+//! Routes for external systems (C7), authenticated by the API key.
+
+use crate::api::{read_json, ApiResult};
+use crate::ids;
+use crate::rpc::{call, call_json, stub};
+use openline_core::protocol::SendMessage;
+use openline_core::{text, ErrorCode, ProtocolError};
+use worker::{Env, Headers, Method, Request};
+
+use super::R;
+
+pub(super) fn check_api_key(env: &Env, headers: &Headers) -> R<()> {
+    let expected = env.secret("OPENLINE_API_KEY").map(|s| s.to_string()).ok();
+    let given = headers.get("X-Api-Key").ok().flatten();
+    match (expected, given) {
+        (Some(e), Some(g)) if !e.is_empty() && ids::constant_time_eq(&e, &g) => Ok(()),
+        _ => Err(ProtocolError::new(
+            ErrorCode::Unauthorized,
+            "a valid X-Api-Key is required",
+        )),
+    }
+}
+
+pub(super) async fn client_message(
+    env: &Env,
+    req: &mut Request,
+    line: &str,
+    client: &str,
+) -> ApiResult {
+    check_api_key(env, req.headers())?;
+    let body: SendMessage = read_json(req).await?;
+    let body = SendMessage {
+        client_id: text::client_id(&body.client_id)?,
+        text: text::message_text(&body.text)?,
+    };
+    let found: serde_json::Value = call_json(
+        &stub(env, "LINES", line)?,
+        Method::Get,
+        &format!("/client/{client}"),
+        None::<&()>,
+    )
+    .await
+    .map_err(|e| match e.code {
+        ErrorCode::NotFound | ErrorCode::ClientNotFound => ProtocolError::new(
+            ErrorCode::ClientNotFound,
+            "client with a connected open line not found",
+        ),
+        _ => e,
+    })?;
+    let dialog = found["dialog"].as_str().unwrap_or_default().to_owned();
+    call(
+        &stub(env, "DIALOGS", &dialog)?,
+        Method::Post,
+        "/external-message",
+        Some(&body),
+        &[],
+    )
+    .await
+}

@@ -1,0 +1,139 @@
+//! Calls to a line's object shared by several callers: events, settings
+//! (cached for the widget and new sessions), line creation.
+
+use crate::accounts_object::LineEntry;
+use crate::api::ApiResult;
+use crate::caches;
+use crate::calls::{Applied, LineEvent};
+use crate::line_object::{CreateLine, SettingsUpdate};
+use crate::rpc::{call, call_json, invoke, parse, stub};
+use openline_core::line::Event;
+use openline_core::protocol::Account;
+use openline_core::settings::LineSettings;
+use openline_core::{text, ErrorCode};
+use worker::{Env, Method};
+
+use super::auth::accounts;
+use super::{not_found, R};
+
+pub(super) async fn line_event(env: &Env, line: &str, event: &Event) -> R<Applied> {
+    invoke(&stub(env, "LINES", line)?, &LineEvent(event.clone())).await
+}
+
+/// The line's settings, from the isolate's cache when fresh (see
+/// `caches`): the widget's config and new sessions do not wake the line's
+/// object on every page view.
+pub(super) async fn line_settings(env: &Env, line: &str) -> R<LineSettings> {
+    let line = text::identifier("line", line)?;
+    if let Some(s) = caches::settings(&line) {
+        return Ok(s);
+    }
+    let settings = fresh_line_settings(env, &line).await?;
+    caches::remember_settings(&line, &settings);
+    Ok(settings)
+}
+
+/// The line's settings read from its object (administration reads these).
+pub(super) async fn fresh_line_settings(env: &Env, line: &str) -> R<LineSettings> {
+    let line = text::identifier("line", line)?;
+    call_json(
+        &stub(env, "LINES", &line)?,
+        Method::Get,
+        "/settings",
+        None::<&()>,
+    )
+    .await
+    .map_err(|e| {
+        if e.code == ErrorCode::NotFound {
+            not_found(&format!("line '{line}' does not exist"))
+        } else {
+            e
+        }
+    })
+}
+
+pub(super) async fn create_line(env: &Env, id: &str, settings: LineSettings) -> ApiResult {
+    let entry = LineEntry {
+        id: id.to_owned(),
+        name: settings.name.clone(),
+    };
+    parse::<LineEntry>(call(&accounts(env)?, Method::Post, "/lines", Some(&entry), &[]).await?)
+        .await?;
+    let body = CreateLine {
+        line_id: id.to_owned(),
+        settings,
+    };
+    call(
+        &stub(env, "LINES", id)?,
+        Method::Post,
+        "/create",
+        Some(&body),
+        &[],
+    )
+    .await
+}
+
+pub(super) async fn save_settings(env: &Env, line: &str, settings: LineSettings) -> ApiResult {
+    caches::forget_settings(line);
+    let accounts_list: Vec<Account> =
+        call_json(&accounts(env)?, Method::Get, "/accounts", None::<&()>).await?;
+    let entry = LineEntry {
+        id: line.to_owned(),
+        name: settings.name.trim().to_owned(),
+    };
+    let body = SettingsUpdate {
+        settings,
+        accounts: accounts_list,
+    };
+    let saved = call(
+        &stub(env, "LINES", line)?,
+        Method::Put,
+        "/settings",
+        Some(&body),
+        &[],
+    )
+    .await?;
+    if saved.status_code() == 200 {
+        // L1: the lines directory (the console's line picker) shows the new name.
+        parse::<serde_json::Value>(
+            call(&accounts(env)?, Method::Put, "/lines", Some(&entry), &[]).await?,
+        )
+        .await?;
+    }
+    Ok(saved)
+}
+
+/// An account change (dismissal, vacation, name) reaches every line.
+pub(super) async fn refresh_operator(env: &Env, account: &Account) -> R<()> {
+    let lines: Vec<LineEntry> =
+        call_json(&accounts(env)?, Method::Get, "/lines", None::<&()>).await?;
+    for l in lines {
+        let ops: serde_json::Value = call_json(
+            &stub(env, "LINES", &l.id)?,
+            Method::Get,
+            "/operators",
+            None::<&()>,
+        )
+        .await?;
+        let known = ops["operators"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|o| o["id"] == account.id));
+        if known {
+            let settings = fresh_line_settings(env, &l.id).await?;
+            parse::<serde_json::Value>(save_settings(env, &l.id, settings).await?).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A GET on a line's object, its answer passed through.
+pub(super) async fn line_get(env: &Env, line: &str, path: &str) -> ApiResult {
+    call(
+        &stub(env, "LINES", line)?,
+        Method::Get,
+        path,
+        None::<&()>,
+        &[],
+    )
+    .await
+}

@@ -1,0 +1,181 @@
+//! The worker's HTTP surface: one routing table over handlers grouped by
+//! who calls them — visitors' widgets, operators' consoles, administrators,
+//! external systems and local development. Each handler validates,
+//! authenticates and forwards to the Durable Object that owns the data.
+//! Every route is listed in docs/api.md.
+
+mod admin;
+mod auth;
+mod dev;
+mod external;
+mod lines;
+mod operator;
+mod visitor;
+
+use crate::api::{error_response, internal, json, ApiResult};
+use crate::clock;
+use openline_core::protocol::PROTOCOL_VERSION;
+use openline_core::{ErrorCode, ProtocolError};
+use worker::{Env, Method, Request, Response, Result, Url};
+
+pub(crate) type R<T> = std::result::Result<T, ProtocolError>;
+
+/// Entry point: every request gets a response, errors included, with CORS
+/// headers so the widget can call from any host page.
+pub async fn handle(req: Request, env: Env) -> Result<Response> {
+    if req.method() == Method::Options {
+        return with_cors(Response::empty()?.with_status(204));
+    }
+    let upgrade = req.headers().get("Upgrade").ok().flatten().is_some();
+    let resp = match route(req, &env).await {
+        Ok(r) => r,
+        Err(e) => error_response(&e),
+    };
+    // A WebSocket handshake response must pass through untouched.
+    if upgrade && resp.status_code() == 101 {
+        return Ok(resp);
+    }
+    with_cors(resp)
+}
+
+fn with_cors(resp: Response) -> Result<Response> {
+    let headers = resp.headers().clone();
+    headers.set("Access-Control-Allow-Origin", "*")?;
+    headers.set(
+        "Access-Control-Allow-Headers",
+        "Authorization, Content-Type, X-Api-Key",
+    )?;
+    headers.set(
+        "Access-Control-Allow-Methods",
+        "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+    )?;
+    headers.set("Access-Control-Max-Age", "86400")?;
+    Ok(resp.with_headers(headers))
+}
+
+pub(crate) fn not_found(what: &str) -> ProtocolError {
+    ProtocolError::new(ErrorCode::NotFound, what.to_owned())
+}
+
+pub(crate) fn ok() -> ApiResult {
+    json(200, &serde_json::json!({ "ok": true }))
+}
+
+pub(crate) fn query(url: &Url, key: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+pub(crate) fn after(url: &Url) -> R<u64> {
+    query(url, "after")
+        .map(|v| v.parse::<u64>())
+        .transpose()
+        .map_err(|_| ProtocolError::invalid_field("after", "must be a whole number"))
+        .map(|v| v.unwrap_or(0))
+}
+
+async fn route(mut req: Request, env: &Env) -> ApiResult {
+    let url = req.url().map_err(internal)?;
+    let path = url.path().trim_end_matches('/').to_owned();
+    let seg: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let method = req.method();
+    // The page that embeds the widget, as the browser reports it.
+    let origin = req.headers().get("Origin").ok().flatten();
+    let origin = origin.as_deref();
+    let Some(rest) = seg.strip_prefix(&["api", "v1"]) else {
+        return Err(not_found("not found"));
+    };
+    match (method, rest) {
+        (Method::Get, ["health"]) => health().await,
+        (Method::Get, ["lines", line, "widget"]) => visitor::widget(env, origin, line).await,
+        (Method::Post, ["visitor", "sessions"]) => visitor::start(env, &mut req, origin).await,
+        (Method::Get, ["visitor", "messages"]) => {
+            visitor::messages(env, &mut req, &url, origin).await
+        }
+        (Method::Post, ["visitor", "messages"]) => visitor::send(env, &mut req, &url, origin).await,
+        (Method::Get, ["visitor", "ws"]) => visitor::socket(env, &mut req, &url, origin).await,
+        (Method::Post, ["visitor", "rating"]) => visitor::rating(env, &mut req, &url, origin).await,
+        (Method::Get, ["visitor", "queue"]) => visitor::queue(env, &mut req, &url, origin).await,
+        (Method::Post, ["auth", "login"]) => admin::login(env, &mut req).await,
+        (Method::Post, ["auth", "logout"]) => admin::logout(env, &mut req).await,
+        (Method::Get, ["me"]) => admin::me(env, &mut req, &url).await,
+        (Method::Get, ["accounts"]) => admin::accounts_list(env, &mut req, &url).await,
+        (Method::Post, ["accounts"]) => admin::account_create(env, &mut req, &url).await,
+        (Method::Patch, ["accounts", id]) => admin::account_patch(env, &mut req, &url, id).await,
+        (Method::Get, ["lines"]) => admin::lines_list(env, &mut req, &url).await,
+        (Method::Post, ["lines"]) => admin::line_create(env, &mut req, &url).await,
+        (Method::Get, ["lines", line, "settings"]) => {
+            admin::settings_get(env, &mut req, &url, line).await
+        }
+        (Method::Put, ["lines", line, "settings"]) => {
+            admin::settings_put(env, &mut req, &url, line).await
+        }
+        (Method::Delete, ["lines", line]) => admin::line_delete(env, &mut req, &url, line).await,
+        (Method::Get, ["lines", line, "departments"]) => {
+            admin::departments(env, &mut req, &url, line).await
+        }
+        (Method::Put, ["lines", line, "departments", dep]) => {
+            admin::department_put(env, &mut req, &url, line, dep).await
+        }
+        (Method::Get, ["lines", line, "ws"]) => operator::socket(env, &mut req, &url, line).await,
+        (Method::Get, ["lines", line, "dialogs"]) => {
+            operator::dialogs(env, &mut req, &url, line).await
+        }
+        (Method::Get, ["lines", line, "operators"]) => {
+            operator::operators(env, &mut req, &url, line).await
+        }
+        (Method::Post, ["lines", line, "presence"]) => {
+            operator::presence(env, &mut req, &url, line).await
+        }
+        (Method::Post, ["lines", line, "working-day"]) => {
+            operator::working_day(env, &mut req, &url, line).await
+        }
+        (Method::Post, ["lines", line, "dialogs", dialog, action]) => {
+            operator::action(env, &mut req, &url, line, dialog, action).await
+        }
+        (Method::Get, ["lines", line, "dialogs", dialog, "messages"]) => {
+            operator::history(env, &mut req, &url, line, dialog).await
+        }
+        (Method::Get, ["lines", line, "quick-answers"]) => {
+            operator::quick_answers(env, &mut req, &url, line).await
+        }
+        (Method::Post, ["lines", line, "quick-answers"]) => {
+            operator::quick_answers_create(env, &mut req, &url, line).await
+        }
+        (Method::Put, ["lines", line, "quick-answers", id]) => {
+            admin::quick_answer_put(env, &mut req, &url, line, id).await
+        }
+        (Method::Delete, ["lines", line, "quick-answers", id]) => {
+            admin::quick_answer_delete(env, &mut req, &url, line, id).await
+        }
+        (Method::Post, ["visitor", "contacts"]) => {
+            visitor::contacts(env, &mut req, &url, origin).await
+        }
+        (Method::Post, ["visitor", "email-copy"]) => {
+            visitor::email_copy(env, &mut req, &url, origin).await
+        }
+        (Method::Get, ["lines", line, "consents"]) => {
+            admin::consents(env, &mut req, &url, line).await
+        }
+        (Method::Get, ["lines", line, "clients", client]) => {
+            operator::client_card(env, &mut req, &url, line, client).await
+        }
+        (Method::Post, ["lines", line, "clients", client, "messages"]) => {
+            external::client_message(env, &mut req, line, client).await
+        }
+        (Method::Post, ["dev", "seed"]) if clock::dev(env) => dev::seed(env).await,
+        (Method::Get, ["dev", "mailbox"]) if clock::dev(env) => dev::mailbox(env).await,
+        _ => Err(not_found(&format!(
+            "no such API route: {} {path}",
+            req.method().as_ref()
+        ))),
+    }
+}
+
+async fn health() -> ApiResult {
+    json(
+        200,
+        &serde_json::json!({ "ok": true, "protocol": PROTOCOL_VERSION }),
+    )
+}

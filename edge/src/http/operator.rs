@@ -1,0 +1,264 @@
+//! Routes the operator's console calls on a line: its socket, the dialog
+//! list, presence and the working day, dialog actions and messages, a
+//! dialog's history, quick answers and client cards.
+
+use crate::api::{internal, json, read_json, ApiResult};
+use crate::calls::{DialogAccess, OperatorSend};
+use crate::line_object::OPERATOR_HEADER;
+use crate::rpc::{call, invoke, stub};
+use openline_core::line::{Event, TransferTarget};
+use openline_core::operator::Presence;
+use openline_core::protocol::{Account, Role};
+use openline_core::quick_answers::QuickAnswerInput;
+use openline_core::{text, ErrorCode, ProtocolError};
+use serde::Deserialize;
+use worker::{Env, Headers, Method, Request, RequestInit, Url};
+
+use super::auth::*;
+use super::lines::*;
+use super::{after, not_found, ok, query};
+
+pub(super) async fn operator_action(
+    env: &Env,
+    req: &mut Request,
+    me: &Account,
+    line: &str,
+    dialog: &str,
+    action: &str,
+) -> ApiResult {
+    let dialog = dialog.to_owned();
+    let op = me.id.clone();
+    let event = match action {
+        "accept" => Event::Accept {
+            dialog,
+            operator: op,
+        },
+        "close" => Event::Close {
+            dialog,
+            operator: op,
+        },
+        "leave" => Event::Leave {
+            dialog,
+            operator: op,
+        },
+        "transfer" => {
+            #[derive(Deserialize)]
+            struct T {
+                to: TransferTarget,
+            }
+            let t: T = read_json(req).await?;
+            Event::Transfer {
+                dialog,
+                by: op,
+                to: t.to,
+            }
+        }
+        "invite" => {
+            #[derive(Deserialize)]
+            struct I {
+                operator: String,
+            }
+            let i: I = read_json(req).await?;
+            Event::Invite {
+                dialog,
+                by: op,
+                operator: i.operator,
+            }
+        }
+        "rating" => {
+            if me.role < Role::Supervisor {
+                return Err(ProtocolError::new(
+                    ErrorCode::Forbidden,
+                    "only supervisors rate dialogs",
+                ));
+            }
+            #[derive(Deserialize)]
+            struct S {
+                score: u8,
+                comment: Option<String>,
+            }
+            let s: S = read_json(req).await?;
+            Event::SupervisorRating {
+                dialog,
+                supervisor: op,
+                score: s.score,
+                comment: s.comment,
+            }
+        }
+        "messages" => {
+            #[derive(Deserialize)]
+            struct M {
+                client_id: String,
+                text: String,
+                #[serde(default)]
+                hidden: bool,
+            }
+            let m: M = read_json(req).await?;
+            // One visit to the line (checks, consoles), which has the
+            // dialog store it (visitor's sockets).
+            let send = OperatorSend {
+                dialog,
+                operator: op,
+                client_id: text::client_id(&m.client_id)?,
+                text: text::message_text(&m.text)?,
+                hidden: m.hidden,
+            };
+            let stored = invoke(&stub(env, "LINES", line)?, &send).await?;
+            let status = if stored.created { 201 } else { 200 };
+            return json(status, &stored.message);
+        }
+        other => return Err(not_found(&format!("no such dialog action '{other}'"))),
+    };
+    let applied = line_event(env, line, &event).await?;
+    json(200, &applied)
+}
+
+pub(super) async fn socket(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    let me = authenticate(env, req.headers(), url).await?;
+    let s = stub(env, "LINES", line)?;
+    let h = Headers::new();
+    h.set("Upgrade", "websocket").map_err(internal)?;
+    h.set(OPERATOR_HEADER, &me.id).map_err(internal)?;
+    let mut init = RequestInit::new();
+    init.with_headers(h);
+    let r = Request::new_with_init("https://object/ws", &init).map_err(internal)?;
+    s.fetch_with_request(r).await.map_err(internal)
+}
+
+pub(super) async fn dialogs(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    require(env, req.headers(), url, Role::Operator).await?;
+    line_get(env, line, "/dialogs").await
+}
+
+pub(super) async fn operators(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    require(env, req.headers(), url, Role::Operator).await?;
+    line_get(env, line, "/operators").await
+}
+
+pub(super) async fn presence(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    let me = authenticate(env, req.headers(), url).await?;
+    #[derive(Deserialize)]
+    struct P {
+        presence: Presence,
+    }
+    let body: P = read_json(req).await?;
+    line_event(
+        env,
+        line,
+        &Event::SetPresence {
+            operator: me.id,
+            presence: body.presence,
+        },
+    )
+    .await?;
+    ok()
+}
+
+pub(super) async fn working_day(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    let me = authenticate(env, req.headers(), url).await?;
+    #[derive(Deserialize)]
+    struct W {
+        started: bool,
+    }
+    let body: W = read_json(req).await?;
+    line_event(
+        env,
+        line,
+        &Event::SetWorkingDay {
+            operator: me.id,
+            started: body.started,
+        },
+    )
+    .await?;
+    ok()
+}
+
+pub(super) async fn action(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+    dialog: &str,
+    action: &str,
+) -> ApiResult {
+    let me = authenticate(env, req.headers(), url).await?;
+    operator_action(env, req, &me, line, dialog, action).await
+}
+
+pub(super) async fn history(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+    dialog: &str,
+) -> ApiResult {
+    let me = authenticate(env, req.headers(), url).await?;
+    // The line says whether this person may read the dialog (one
+    // rule, in the core); then only that dialog is read.
+    let ask = DialogAccess {
+        dialog: (*dialog).to_owned(),
+        operator: me.id.clone(),
+        supervisor: me.role >= Role::Supervisor,
+    };
+    invoke(&stub(env, "LINES", line)?, &ask).await?;
+    let s = stub(env, "DIALOGS", dialog)?;
+    call(
+        &s,
+        Method::Get,
+        &format!("/operator-history?after={}", after(url)?),
+        None::<&()>,
+        &[],
+    )
+    .await
+}
+
+pub(super) async fn quick_answers(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+) -> ApiResult {
+    require(env, req.headers(), url, Role::Operator).await?;
+    let q = query(url, "q").unwrap_or_default();
+    let path = format!("/quick-answers?q={}", js_sys::encode_uri_component(&q));
+    line_get(env, line, &path).await
+}
+
+pub(super) async fn quick_answers_create(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+) -> ApiResult {
+    // Any operator may save one (from a message); bulk lists too.
+    let me = require(env, req.headers(), url, Role::Operator).await?;
+    let body: serde_json::Value = read_json(req).await?;
+    let items = match body.get("items") {
+        Some(list) => list.clone(),
+        None => serde_json::Value::Array(vec![body]),
+    };
+    let items: Vec<QuickAnswerInput> = serde_json::from_value(items).map_err(|e| {
+        ProtocolError::new(ErrorCode::BadRequest, format!("invalid quick answers: {e}"))
+    })?;
+    let create = serde_json::json!({ "items": items, "by": me.id });
+    call(
+        &stub(env, "LINES", line)?,
+        Method::Post,
+        "/quick-answers",
+        Some(&create),
+        &[],
+    )
+    .await
+}
+
+pub(super) async fn client_card(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+    client: &str,
+) -> ApiResult {
+    require(env, req.headers(), url, Role::Operator).await?;
+    let client = text::identifier("client", client)?;
+    line_get(env, line, &format!("/card/{client}")).await
+}

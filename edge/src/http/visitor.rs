@@ -1,0 +1,569 @@
+//! Routes the visitor's widget calls: the widget's configuration, sessions,
+//! messages, the visitor socket, rating, queue position, contacts (A1) and
+//! the e-mail copy (F3). Visitors are authenticated by their dialog token.
+
+use crate::api::{bearer, internal, json, read_json, ApiResult};
+use crate::clock;
+use crate::dialog_object::{Init, ORIGIN_HEADER, TOKEN_HASH_HEADER};
+use crate::ids;
+use crate::limits;
+use crate::line_object::ContactsLeft;
+use crate::rpc::{call, call_json, parse, stub};
+use openline_core::consent::{accept_contacts, ContactError, Contacts};
+use openline_core::identity;
+use openline_core::line::Event;
+use openline_core::protocol::{
+    History, Identity, SendMessage, Session, StartSession, WidgetConfig,
+};
+use openline_core::settings::LineSettings;
+use openline_core::{text, ErrorCode, ProtocolError};
+use serde::Deserialize;
+use worker::{Env, Headers, Method, Request, RequestInit, Url};
+
+use super::lines::*;
+use super::{after, ok, query, R};
+
+pub(super) async fn widget_config(env: &Env, line: &str, origin: Option<&str>) -> ApiResult {
+    let s = line_settings(env, line).await?;
+    check_origin(&s, origin)?;
+    // H1/H4 from the settings, here: no call to the line's object.
+    let now = clock::core_now(env);
+    let open = s.hours.as_ref().is_none_or(|h| h.is_open(now));
+    let next_opening = match &s.hours {
+        None => Some(now),
+        Some(h) => h.next_opening(now),
+    }
+    .map(|t| t / clock::scale(env));
+    json(
+        200,
+        &WidgetConfig {
+            line: line.to_owned(),
+            title: s.visitor_title().to_owned(),
+            greeting: s.widget.greeting.clone(),
+            language: s.language.clone(),
+            open,
+            next_opening,
+            hide_when_closed: s.widget.only_during_working_hours,
+            contact_request_after_s: s.widget.contact_request_after_s,
+            email_copy: s.widget.email_copy,
+            busy_form: s.widget.busy_form,
+            typing_preview: s.widget.typing_preview,
+            consent: s.consent.clone(),
+            presentation: s.presentation.clone(),
+        },
+    )
+}
+
+/// Resumes the dialog of a valid token, or opens a new dialog on the line.
+pub(super) async fn start_session(
+    env: &Env,
+    body: StartSession,
+    origin: Option<&str>,
+) -> ApiResult {
+    let line = text::identifier("line", &body.line)?;
+    let settings = line_settings(env, &line).await?;
+    check_origin(&settings, origin)?;
+    // A logged-in user vouched for by the site: one client on every device.
+    let verified = match &body.identity {
+        Some(identity) => {
+            let secret = settings.identity_secret.as_deref().ok_or_else(|| {
+                ProtocolError::invalid_field("identity", "this line does not verify users")
+            })?;
+            identity::verify(secret, &identity.user_id, &identity.hash)
+                .map_err(|e| ProtocolError::new(ErrorCode::Forbidden, e.to_string()))?;
+            Some(identity::client_for_user(&line, &identity.user_id))
+        }
+        None => None,
+    };
+    // The stored token resumes its dialog if it is still open on this line
+    // and belongs to the same person: a logged-out browser does not see a
+    // verified user's conversation, and another user's token is not theirs.
+    if let Some(token) = body.token.as_deref() {
+        if let Ok((dialog, hash)) = split_token(token) {
+            let resp = to_dialog(
+                env,
+                origin,
+                &dialog,
+                &hash,
+                Method::Get,
+                "/session",
+                None::<&()>,
+            )
+            .await?;
+            if resp.status_code() == 200 {
+                let info: serde_json::Value = parse(resp).await?;
+                let same_line = info["line"] == line.as_str();
+                let client = info["client"].as_str().unwrap_or_default().to_owned();
+                let same_person = match &verified {
+                    Some(c) => *c == client,
+                    None => !identity::is_verified_client(&client),
+                };
+                let finished = last_dialog(env, &line, &client)
+                    .await
+                    .is_some_and(|(last, finished)| last == dialog && finished);
+                if same_line && same_person && !finished {
+                    return json(
+                        200,
+                        &Session {
+                            line,
+                            dialog,
+                            client,
+                            token: token.to_owned(),
+                            resumed: true,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    if let Some(client) = &verified {
+        if let Some(identity) = &body.identity {
+            remember_identity(env, &line, client, identity).await?;
+        }
+        // The user's open dialog, from another device: hand it a token.
+        if let Some((dialog, false)) = last_dialog(env, &line, client).await {
+            let (token, hash) = new_token(&dialog)?;
+            parse::<serde_json::Value>(
+                call(
+                    &stub(env, "DIALOGS", &dialog)?,
+                    Method::Post,
+                    "/device-token",
+                    None::<&()>,
+                    &[(TOKEN_HASH_HEADER, &hash)],
+                )
+                .await?,
+            )
+            .await?;
+            return json(
+                200,
+                &Session {
+                    line,
+                    token,
+                    dialog,
+                    client: client.clone(),
+                    resumed: true,
+                },
+            );
+        }
+    }
+    if body.resume_only {
+        return Err(ProtocolError::new(
+            ErrorCode::NotFound,
+            "no conversation to resume",
+        ));
+    }
+    // Only the site can vouch for a verified client: an anonymous request
+    // naming one (a logged-out browser, or someone borrowing the id) starts
+    // as a new anonymous visitor.
+    let client = match (verified, body.client.as_deref()) {
+        (Some(c), _) => c,
+        (None, Some(c)) if !identity::is_verified_client(c) => text::identifier("client", c)?,
+        (None, _) => format!("v{}", ids::random_hex(12).map_err(internal)?),
+    };
+    let dialog = ids::random_hex(16).map_err(internal)?;
+    let (token, hash) = new_token(&dialog)?;
+    let init = Init {
+        allowed_origins: settings.allowed_origins.clone(),
+        line: line.clone(),
+        dialog: dialog.clone(),
+        client: client.clone(),
+        typing_preview: settings.widget.typing_preview,
+    };
+    parse::<serde_json::Value>(
+        to_dialog(
+            env,
+            origin,
+            &dialog,
+            &hash,
+            Method::Post,
+            "/init",
+            Some(&init),
+        )
+        .await?,
+    )
+    .await?;
+    line_event(
+        env,
+        &line,
+        &Event::DialogOpened {
+            dialog: dialog.clone(),
+            client: client.clone(),
+        },
+    )
+    .await?;
+    json(
+        201,
+        &Session {
+            line,
+            token,
+            dialog,
+            client,
+            resumed: false,
+        },
+    )
+}
+
+/// A fresh visitor token for `dialog` (`DIALOG.SECRET`, 256-bit secret) and
+/// the hash its dialog object keeps.
+pub(super) fn new_token(dialog: &str) -> R<(String, String)> {
+    let secret = ids::random_hex(32).map_err(internal)?;
+    let hash = ids::token_hash(&secret);
+    Ok((format!("{dialog}.{secret}"), hash))
+}
+
+/// The client's last dialog on the line and whether it has finished; None
+/// when the line does not know the client.
+pub(super) async fn last_dialog(env: &Env, line: &str, client: &str) -> Option<(String, bool)> {
+    let last: serde_json::Value = call_json(
+        &stub(env, "LINES", line).ok()?,
+        Method::Get,
+        &format!("/client/{client}"),
+        None::<&()>,
+    )
+    .await
+    .ok()?;
+    let dialog = last["dialog"]
+        .as_str()
+        .filter(|d| !d.is_empty())?
+        .to_owned();
+    Some((dialog, last["status"]["state"] == "finished"))
+}
+
+/// Name and e-mail of a verified user, as their site knows them, go to the
+/// client card (C1). The site vouches for them, so no consent is recorded
+/// here (A1 covers what visitors type themselves).
+pub(super) async fn remember_identity(
+    env: &Env,
+    line: &str,
+    client: &str,
+    identity: &Identity,
+) -> R<()> {
+    let short = |v: &Option<String>, max: usize| {
+        v.as_deref()
+            .map(|s| s.trim().chars().take(max).collect::<String>())
+            .filter(|s| !s.is_empty())
+    };
+    let contacts = Contacts {
+        name: short(&identity.name, 100),
+        email: short(&identity.email, 254),
+        phone: None,
+    };
+    if contacts.name.is_none() && contacts.email.is_none() {
+        return Ok(());
+    }
+    let left = ContactsLeft {
+        client: client.to_owned(),
+        contacts,
+        consent: None,
+    };
+    parse::<serde_json::Value>(
+        call(
+            &stub(env, "LINES", line)?,
+            Method::Post,
+            "/contacts",
+            Some(&left),
+            &[],
+        )
+        .await?,
+    )
+    .await?;
+    Ok(())
+}
+
+/// A visitor token is `DIALOG.SECRET`; the dialog's object keeps only the
+/// secret's hash.
+pub(super) fn split_token(token: &str) -> R<(String, String)> {
+    let unauthorized = || ProtocolError::new(ErrorCode::Unauthorized, "invalid visitor token");
+    let (dialog, secret) = token.split_once('.').ok_or_else(unauthorized)?;
+    let dialog = text::identifier("token", dialog).map_err(|_| unauthorized())?;
+    if secret.len() != 64 || !secret.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(unauthorized());
+    }
+    Ok((dialog, ids::token_hash(secret)))
+}
+
+pub(super) fn visitor_credentials(headers: &Headers, url: &Url) -> R<(String, String)> {
+    let token = bearer(headers)
+        .or_else(|| query(url, "token"))
+        .ok_or_else(|| {
+            ProtocolError::new(ErrorCode::Unauthorized, "a visitor token is required")
+        })?;
+    split_token(&token)
+}
+
+pub(super) async fn to_dialog<B: serde::Serialize>(
+    env: &Env,
+    origin: Option<&str>,
+    dialog: &str,
+    hash: &str,
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> ApiResult {
+    call(
+        &stub(env, "DIALOGS", dialog)?,
+        method,
+        path,
+        body,
+        &[
+            (TOKEN_HASH_HEADER, hash),
+            (ORIGIN_HEADER, origin.unwrap_or("")),
+        ],
+    )
+    .await
+}
+
+/// Per-line allowed origins: a page elsewhere cannot use the line's widget.
+pub(super) fn check_origin(settings: &LineSettings, origin: Option<&str>) -> R<()> {
+    if settings.origin_allowed(origin) {
+        Ok(())
+    } else {
+        Err(ProtocolError::new(
+            ErrorCode::Forbidden,
+            "this site is not allowed to use this line's chat",
+        ))
+    }
+}
+
+/// The line and client of the visitor's dialog (checks the token and origin).
+pub(super) struct VisitorDialog {
+    line: String,
+    client: String,
+}
+
+pub(super) async fn visitor_dialog(
+    env: &Env,
+    origin: Option<&str>,
+    dialog: &str,
+    hash: &str,
+) -> R<VisitorDialog> {
+    let info: serde_json::Value = parse(
+        to_dialog(
+            env,
+            origin,
+            dialog,
+            hash,
+            Method::Get,
+            "/session",
+            None::<&()>,
+        )
+        .await?,
+    )
+    .await?;
+    Ok(VisitorDialog {
+        line: info["line"].as_str().unwrap_or_default().to_owned(),
+        client: info["client"].as_str().unwrap_or_default().to_owned(),
+    })
+}
+
+pub(super) async fn widget(env: &Env, origin: Option<&str>, line: &str) -> ApiResult {
+    widget_config(env, line, origin).await
+}
+
+pub(super) async fn start(env: &Env, req: &mut Request, origin: Option<&str>) -> ApiResult {
+    let ip = limits::client_ip(req.headers());
+    limits::check(
+        env,
+        "SESSION_LIMITER",
+        format!("session:{ip}"),
+        "new conversations",
+    )
+    .await?;
+    let body: StartSession = read_json(req).await?;
+    start_session(env, body, origin).await
+}
+
+pub(super) async fn messages(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    origin: Option<&str>,
+) -> ApiResult {
+    let (dialog, hash) = visitor_credentials(req.headers(), url)?;
+    let path = format!("/messages?after={}", after(url)?);
+    to_dialog(env, origin, &dialog, &hash, Method::Get, &path, None::<&()>).await
+}
+
+pub(super) async fn send(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    origin: Option<&str>,
+) -> ApiResult {
+    let (dialog, hash) = visitor_credentials(req.headers(), url)?;
+    limits::check(env, "MESSAGE_LIMITER", format!("dialog:{hash}"), "messages").await?;
+    let body: SendMessage = read_json(req).await?;
+    to_dialog(
+        env,
+        origin,
+        &dialog,
+        &hash,
+        Method::Post,
+        "/messages",
+        Some(&body),
+    )
+    .await
+}
+
+pub(super) async fn socket(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    origin: Option<&str>,
+) -> ApiResult {
+    let (dialog, hash) = visitor_credentials(req.headers(), url)?;
+    let s = stub(env, "DIALOGS", &dialog)?;
+    let h = Headers::new();
+    h.set("Upgrade", "websocket").map_err(internal)?;
+    h.set(TOKEN_HASH_HEADER, &hash).map_err(internal)?;
+    h.set(ORIGIN_HEADER, origin.unwrap_or(""))
+        .map_err(internal)?;
+    let mut init = RequestInit::new();
+    init.with_headers(h);
+    let r = Request::new_with_init("https://object/ws", &init).map_err(internal)?;
+    s.fetch_with_request(r).await.map_err(internal)
+}
+
+pub(super) async fn rating(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    origin: Option<&str>,
+) -> ApiResult {
+    #[derive(Deserialize)]
+    struct Rate {
+        score: u8,
+        comment: Option<String>,
+    }
+    let (dialog, hash) = visitor_credentials(req.headers(), url)?;
+    let body: Rate = read_json(req).await?;
+    let comment = body
+        .comment
+        .map(|c| c.chars().take(2000).collect::<String>());
+    let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
+    line_event(
+        env,
+        &line,
+        &Event::ClientRating {
+            dialog,
+            score: body.score,
+            comment,
+        },
+    )
+    .await?;
+    ok()
+}
+
+pub(super) async fn queue(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    origin: Option<&str>,
+) -> ApiResult {
+    let (dialog, hash) = visitor_credentials(req.headers(), url)?;
+    let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
+    line_get(env, &line, &format!("/queue/{dialog}")).await
+}
+
+pub(super) async fn contacts(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    origin: Option<&str>,
+) -> ApiResult {
+    #[derive(Deserialize)]
+    struct Left {
+        #[serde(flatten)]
+        contacts: Contacts,
+        consent_version: Option<u32>,
+    }
+    let (dialog, hash) = visitor_credentials(req.headers(), url)?;
+    let body: Left = read_json(req).await?;
+    let VisitorDialog { line, client } = visitor_dialog(env, origin, &dialog, &hash).await?;
+    let settings = line_settings(env, &line).await?;
+    let consent = accept_contacts(
+        &client,
+        &body.contacts,
+        body.consent_version,
+        settings.consent.as_ref(),
+        clock::real_now(),
+    )
+    .map_err(|e| match e {
+        ContactError::Invalid { field, reason } => ProtocolError::invalid_field(field, reason),
+        other => ProtocolError::new(ErrorCode::InvalidField, other.to_string()),
+    })?;
+    let left = ContactsLeft {
+        client,
+        contacts: body.contacts,
+        consent,
+    };
+    parse::<serde_json::Value>(
+        call(
+            &stub(env, "LINES", &line)?,
+            Method::Post,
+            "/contacts",
+            Some(&left),
+            &[],
+        )
+        .await?,
+    )
+    .await?;
+    ok()
+}
+
+pub(super) async fn email_copy(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    origin: Option<&str>,
+) -> ApiResult {
+    // F3: a copy of the conversation (the visitor's view: no hidden
+    // messages) goes to the outbox.
+    #[derive(Deserialize)]
+    struct Copy {
+        email: String,
+    }
+    let (dialog, hash) = visitor_credentials(req.headers(), url)?;
+    limits::check(
+        env,
+        "MESSAGE_LIMITER",
+        format!("email:{hash}"),
+        "e-mail requests",
+    )
+    .await?;
+    let body: Copy = read_json(req).await?;
+    let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
+    let settings = line_settings(env, &line).await?;
+    let history: History = parse(
+        to_dialog(
+            env,
+            origin,
+            &dialog,
+            &hash,
+            Method::Get,
+            "/messages?after=0",
+            None::<&()>,
+        )
+        .await?,
+    )
+    .await?;
+    let visible: Vec<_> = history
+        .messages
+        .into_iter()
+        .filter(|m| m.kind.is_none())
+        .collect();
+    let mail = openline_core::email::transcript_copy(
+        &body.email,
+        settings.visitor_title(),
+        &settings.language,
+        &visible,
+    )?;
+    call(
+        &stub(env, "OUTBOX", "outbox")?,
+        Method::Post,
+        "/enqueue",
+        Some(&mail),
+        &[],
+    )
+    .await
+}

@@ -519,6 +519,51 @@ fn r3_a_rating_finishes_the_session_at_once_when_configured() {
 }
 
 #[test]
+fn r1_r2_a_rating_comment_is_kept_the_same_way_on_every_path() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    sim.close("d1", "anna");
+    let long = "x".repeat(openline_core::line::MAX_RATING_COMMENT_CHARS + 10);
+    sim.ok(Event::ClientRating {
+        dialog: "d1".into(),
+        score: 4,
+        comment: Some(format!("  {long}  ")),
+    });
+    let d = sim.line.dialog("d1").unwrap().clone();
+    let kept = d.client_rating.unwrap().comment.unwrap();
+    assert_eq!(
+        kept.chars().count(),
+        openline_core::line::MAX_RATING_COMMENT_CHARS
+    );
+    sim.ok(Event::SupervisorRating {
+        dialog: "d1".into(),
+        supervisor: "sveta".into(),
+        score: 3,
+        comment: Some("   ".into()),
+    });
+    let d = sim.line.dialog("d1").unwrap();
+    assert_eq!(
+        d.supervisor_rating.as_ref().unwrap().comment,
+        None,
+        "blank is no comment"
+    );
+    assert_eq!(
+        sim.line
+            .handle(
+                sim.now,
+                Event::ClientRating {
+                    dialog: "d1".into(),
+                    score: 6,
+                    comment: None
+                }
+            )
+            .unwrap_err(),
+        openline_core::line::LineError::InvalidRating
+    );
+}
+
+#[test]
 fn t2_with_no_wait_a_later_rating_reopens_the_session() {
     let mut s = settings(Mode::StrictOrder, &["anna"]);
     s.rating_wait_ms = 0;
@@ -1007,4 +1052,43 @@ fn a_head_in_the_old_inline_format_is_read_and_moved_to_rows() {
     assert_eq!(store.clients.len(), 1);
     assert!(!store.timers.is_empty());
     assert_eq!(store.restore(), sim.line);
+}
+
+#[test]
+fn q1_the_roster_is_built_from_accounts_of_the_queue_and_keeps_presence() {
+    use openline_core::protocol::{Account, Role};
+    use openline_core::settings::QueueEntry;
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    let account = |id: &str, name: &str| Account {
+        id: id.into(),
+        login: id.into(),
+        name: name.into(),
+        role: Role::Operator,
+        dismissed: false,
+        vacations: vec![],
+        avatar: None,
+        position: Some("Tea expert".into()),
+    };
+    let mut settings = sim.line.settings().clone();
+    settings.queue.push(QueueEntry::Operator("boris".into()));
+    let accounts = vec![
+        account("anna", "Anna K."),
+        account("boris", "Boris"),
+        account("olga", "Olga"),
+    ];
+    let roster = sim.line.roster_from(&settings, &accounts);
+    let ids: Vec<&str> = roster.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec!["anna", "boris"],
+        "only the queue's operators (and those already on the line)"
+    );
+    let anna = &roster[0];
+    assert_eq!(anna.name, "Anna K.");
+    assert_eq!(anna.position.as_deref(), Some("Tea expert"));
+    assert_eq!(
+        anna.presence,
+        sim.line.operator("anna").unwrap().presence,
+        "presence is kept"
+    );
 }

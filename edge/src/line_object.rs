@@ -16,11 +16,11 @@ use crate::sql::{rows, run};
 use openline_core::consent::{ConsentRecord, Contacts};
 use openline_core::conversation::{Conversation, Delivery, Recipient, Sender};
 use openline_core::line::{ClientRecord, Effect, Event, Line, Notice, StoredLine};
-use openline_core::operator::{Operator, Presence};
+use openline_core::operator::Presence;
 use openline_core::protocol::frames::{OperatorEvent, OperatorFrame};
 use openline_core::protocol::{Account, ChatMessage, PROTOCOL_VERSION};
 use openline_core::quick_answers::{search, QuickAnswer, QuickAnswerInput};
-use openline_core::settings::{LineSettings, QueueEntry};
+use openline_core::settings::LineSettings;
 use openline_core::timers::TimerKey;
 use openline_core::{ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
@@ -446,7 +446,7 @@ impl LineObject {
                 let now = clock::core_now(&self.env);
                 let fx = self
                     .step(|line| {
-                        for account in operators_in(&body.settings, &body.accounts, line) {
+                        for account in line.roster_from(&body.settings, &body.accounts) {
                             line.handle(now, Event::UpsertOperator { operator: account })?;
                         }
                         Ok(line.update_settings(body.settings, now)?)
@@ -630,13 +630,16 @@ impl LineObject {
             (Method::Post, "/contacts") => {
                 self.load()?;
                 let body: ContactsLeft = read_json(&mut req).await?;
+                // The core's normal form: trimmed, and an empty field is
+                // absent, so it never overwrites a stored value (COALESCE).
+                let contacts = body.contacts.normalized();
                 let sql = self.sql();
                 run(
                     &sql,
                     "INSERT INTO client_contacts (client, name, email, phone, updated_at) VALUES (?, ?, ?, ?, ?)
                      ON CONFLICT(client) DO UPDATE SET name = COALESCE(excluded.name, name), email = COALESCE(excluded.email, email),
                      phone = COALESCE(excluded.phone, phone), updated_at = excluded.updated_at",
-                    vec![V::from(body.client.as_str()), V::from(body.contacts.name.clone()), V::from(body.contacts.email.clone()), V::from(body.contacts.phone.clone()), V::from(clock::real_now())],
+                    vec![V::from(body.client.as_str()), V::from(contacts.name), V::from(contacts.email), V::from(contacts.phone), V::from(clock::real_now())],
                 )?;
                 if let Some(c) = body.consent {
                     run(
@@ -1232,35 +1235,4 @@ impl LineObject {
             .map(|(_, l)| l.operators().map(|o| o.id.clone()).collect())
             .unwrap_or_default()
     }
-}
-
-/// The operators a line's queue names (directly or through departments it
-/// already knows), built from their accounts; presence is kept.
-fn operators_in(settings: &LineSettings, accounts: &[Account], line: &Line) -> Vec<Operator> {
-    let named: Vec<&String> = settings
-        .queue
-        .iter()
-        .flat_map(|e| match e {
-            QueueEntry::Operator(id) => std::slice::from_ref(id).iter().collect::<Vec<_>>(),
-            QueueEntry::Department(dep) => {
-                line.department(dep).unwrap_or_default().iter().collect()
-            }
-        })
-        .collect();
-    accounts
-        .iter()
-        .filter(|a| named.contains(&&a.id) || line.operator(&a.id).is_some())
-        .map(|a| {
-            let mut op = line
-                .operator(&a.id)
-                .cloned()
-                .unwrap_or_else(|| Operator::new(&a.id, &a.name));
-            op.name = a.name.clone();
-            op.dismissed = a.dismissed;
-            op.vacations = a.vacations.clone();
-            op.avatar = a.avatar.clone();
-            op.position = a.position.clone();
-            op
-        })
-        .collect()
 }

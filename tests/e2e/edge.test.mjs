@@ -292,6 +292,12 @@ describe("quick answers, contacts and consents", () => {
     assert.equal(card.body.contacts.email, "olga@example.com");
     assert.equal(card.body.dialogs.length, 1);
     assert.equal(card.body.dialogs[0].id, v.dialog);
+    // An empty field never overwrites what the client left before.
+    assert.equal((await leave({ name: "  ", phone: "+351 21 000 0000", consent_version: 3 })).status, 200);
+    const again = (await api(edge.base, "GET", "/api/v1/lines/demo/clients/consent-client", { token: anna.token })).body;
+    assert.equal(again.contacts.name, "Olga");
+    assert.equal(again.contacts.email, "olga@example.com");
+    assert.equal(again.contacts.phone, "+351 21 000 0000");
   });
 });
 

@@ -680,7 +680,7 @@ impl Line {
                 check_score(score)?;
                 let rating = Rating {
                     score,
-                    comment,
+                    comment: rating_comment(comment),
                     at: now,
                 };
                 self.dialog_mut(&dialog)?.supervisor_rating = Some(rating.clone());
@@ -956,6 +956,49 @@ impl Line {
         self.departments
             .iter()
             .map(|(id, members)| (id.as_str(), members.as_slice()))
+    }
+
+    /// The operators the line should have under `settings`, built from
+    /// their accounts: everyone the queue names (directly or through a
+    /// department the line knows) and everyone already on the line, with
+    /// name, dismissal, vacations, avatar and position from the account and
+    /// presence, working day and offer history kept. The adapter upserts
+    /// each before applying the settings.
+    pub fn roster_from(
+        &self,
+        settings: &LineSettings,
+        accounts: &[crate::protocol::Account],
+    ) -> Vec<Operator> {
+        let named: BTreeSet<&str> = settings
+            .queue
+            .iter()
+            .flat_map(|e| match e {
+                QueueEntry::Operator(id) => vec![id.as_str()],
+                QueueEntry::Department(dep) => self
+                    .department(dep)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(String::as_str)
+                    .collect(),
+            })
+            .collect();
+        accounts
+            .iter()
+            .filter(|a| named.contains(a.id.as_str()) || self.operators.contains_key(&a.id))
+            .map(|a| {
+                let mut op = self
+                    .operators
+                    .get(&a.id)
+                    .cloned()
+                    .unwrap_or_else(|| Operator::new(&a.id, &a.name));
+                op.name = a.name.clone();
+                op.dismissed = a.dismissed;
+                op.vacations = a.vacations.clone();
+                op.avatar = a.avatar.clone();
+                op.position = a.position.clone();
+                op
+            })
+            .collect()
     }
 
     /// The operators of the queue, departments expanded, in order, once each.
@@ -1516,7 +1559,7 @@ impl Line {
         check_score(score)?;
         let rating = Rating {
             score,
-            comment,
+            comment: rating_comment(comment),
             at: now,
         };
         let close_on_rating = self.settings.close_on_rating;
@@ -1703,4 +1746,21 @@ fn check_score(score: u8) -> Result<(), LineError> {
     } else {
         Err(LineError::InvalidRating)
     }
+}
+
+/// Longest rating comment kept (R1, R2), in characters.
+pub const MAX_RATING_COMMENT_CHARS: usize = 2000;
+
+/// A rating comment as stored, the same on every path (HTTP, socket,
+/// supervisor): trimmed, at most [`MAX_RATING_COMMENT_CHARS`], none when
+/// empty.
+pub fn rating_comment(comment: Option<String>) -> Option<String> {
+    comment
+        .map(|c| {
+            c.trim()
+                .chars()
+                .take(MAX_RATING_COMMENT_CHARS)
+                .collect::<String>()
+        })
+        .filter(|c| !c.is_empty())
 }

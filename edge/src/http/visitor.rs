@@ -437,9 +437,8 @@ pub(super) async fn rating(
     }
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
     let body: Rate = read_json(req).await?;
-    let comment = body
-        .comment
-        .map(|c| c.chars().take(2000).collect::<String>());
+    // The comment is kept as the core says (the same on every path).
+    let comment = body.comment;
     let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
     line_event(
         env,

@@ -1058,7 +1058,7 @@ fn a_head_in_the_old_inline_format_is_read_and_moved_to_rows() {
 fn q1_the_roster_is_built_from_accounts_of_the_queue_and_keeps_presence() {
     use openline_core::protocol::{Account, Role};
     use openline_core::settings::QueueEntry;
-    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    let sim = Sim::with(Mode::StrictOrder, &["anna"]);
     let account = |id: &str, name: &str| Account {
         id: id.into(),
         login: id.into(),

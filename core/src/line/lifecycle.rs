@@ -162,7 +162,7 @@ impl Line {
                 });
                 fx.push(Effect::StatusChanged {
                     dialog: dialog.to_owned(),
-                    status: "active".into(),
+                    status: DialogState::Active,
                 });
             }
             Status::Active {
@@ -312,8 +312,8 @@ impl Line {
             self.changed.dialogs.mark(dialog.to_owned());
         }
         if let Some(d) = self.dialogs.get_mut(dialog) {
-            let name = status.name();
-            let changed = d.status.name() != name;
+            let name = status.state();
+            let changed = d.status.state() != name;
             if status == Status::Queued && d.status != Status::Queued {
                 d.waiting_since = d.waiting_since.max(d.opened_at);
             }
@@ -329,7 +329,7 @@ impl Line {
             if changed {
                 fx.push(Effect::StatusChanged {
                     dialog: dialog.to_owned(),
-                    status: name.to_owned(),
+                    status: name,
                 });
             }
         }

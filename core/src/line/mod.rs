@@ -75,6 +75,33 @@ pub enum Status {
     },
 }
 
+/// A dialog's state by name, typed on the wire (`"offered"`, `"active"`…)
+/// so a console cannot receive a state that does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialogState {
+    WithBot,
+    Queued,
+    Offered,
+    Active,
+    AwaitingRating,
+    Finished,
+}
+
+impl DialogState {
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DialogState::WithBot => "with_bot",
+            DialogState::Queued => "queued",
+            DialogState::Offered => "offered",
+            DialogState::Active => "active",
+            DialogState::AwaitingRating => "awaiting_rating",
+            DialogState::Finished => "finished",
+        }
+    }
+}
+
 impl Status {
     /// The operator holding the dialog, if any.
     pub fn owner(&self) -> Option<&str> {
@@ -84,16 +111,21 @@ impl Status {
             _ => None,
         }
     }
+    /// The state without its details: what listings and frames carry.
+    pub fn state(&self) -> DialogState {
+        match self {
+            Status::WithBot { .. } => DialogState::WithBot,
+            Status::Queued => DialogState::Queued,
+            Status::Offered { .. } => DialogState::Offered,
+            Status::Active { .. } => DialogState::Active,
+            Status::AwaitingRating { .. } => DialogState::AwaitingRating,
+            Status::Finished { .. } => DialogState::Finished,
+        }
+    }
+
     /// The state's wire name (`offered`, `active`…).
     pub fn name(&self) -> &'static str {
-        match self {
-            Status::WithBot { .. } => "with_bot",
-            Status::Queued => "queued",
-            Status::Offered { .. } => "offered",
-            Status::Active { .. } => "active",
-            Status::AwaitingRating { .. } => "awaiting_rating",
-            Status::Finished { .. } => "finished",
-        }
+        self.state().name()
     }
 }
 
@@ -174,77 +206,73 @@ pub enum TransferTarget {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    UpsertOperator {
-        operator: Operator,
-    },
+    /// An operator joins the line or their account changed (name, dismissal,
+    /// vacations, O1 card); presence and offer history are kept.
+    UpsertOperator { operator: Operator },
+    /// Q4: online, away or offline in the console.
     SetPresence {
         operator: String,
         presence: Presence,
     },
-    SetWorkingDay {
-        operator: String,
-        started: bool,
-    },
-    SetDismissed {
-        operator: String,
-        dismissed: bool,
-    },
+    /// Q4 with work-time tracking: the operator starts or ends the working day.
+    SetWorkingDay { operator: String, started: bool },
+    /// A dismissed operator is never offered a dialog; their offers are withdrawn.
+    SetDismissed { operator: String, dismissed: bool },
+    /// Q4: vacation periods `[from, to)`, during which no offers come.
     SetVacations {
         operator: String,
         vacations: Vec<(Millis, Millis)>,
     },
+    /// Q1: a department's members, as the queue names them through it.
     SetDepartment {
         department: String,
         members: Vec<String>,
     },
-    DialogOpened {
-        dialog: String,
-        client: String,
-    },
-    ClientMessage {
-        dialog: String,
-    },
-    BotHandoff {
-        dialog: String,
-    },
-    Accept {
-        dialog: String,
-        operator: String,
-    },
+    /// A client wrote (or left a form): a new dialog enters the bot (B1) or routing.
+    DialogOpened { dialog: String, client: String },
+    /// The client's turn started (the first of a run of client messages):
+    /// K1's answer timer, T3 stops, a dialog awaiting its rating reopens.
+    ClientMessage { dialog: String },
+    /// B2: the bot hands the dialog to the operators.
+    BotHandoff { dialog: String },
+    /// An operator takes a dialog offered to them, or picks one from the queue.
+    Accept { dialog: String, operator: String },
+    /// An operator writes in a dialog they take part in (an offered dialog is
+    /// accepted by answering); `hidden` (Q11) changes nothing for the client.
     OperatorMessage {
         dialog: String,
         operator: String,
         hidden: bool,
     },
-    Close {
-        dialog: String,
-        operator: String,
-    },
+    /// T4: the holder closes the dialog.
+    Close { dialog: String, operator: String },
+    /// R1: the client rates the dialog (1–5, optional comment).
     ClientRating {
         dialog: String,
         score: u8,
         comment: Option<String>,
     },
+    /// R2: a supervisor rates the operator's work in the dialog.
     SupervisorRating {
         dialog: String,
         supervisor: String,
         score: u8,
         comment: Option<String>,
     },
+    /// Q9: the holder hands the dialog to a colleague or another line.
     Transfer {
         dialog: String,
         by: String,
         to: TransferTarget,
     },
+    /// Q10: the holder invites a colleague into the dialog.
     Invite {
         dialog: String,
         by: String,
         operator: String,
     },
-    Leave {
-        dialog: String,
-        operator: String,
-    },
+    /// Q10: an invited colleague leaves, or the holder gives the dialog back to routing.
+    Leave { dialog: String, operator: String },
 }
 
 /// A system text the client receives.
@@ -337,7 +365,7 @@ pub enum Effect {
     /// The dialog's status changed (for listings and storage).
     StatusChanged {
         dialog: String,
-        status: String,
+        status: DialogState,
     },
 }
 

@@ -73,6 +73,19 @@ pub struct DialogObject {
     env: Env,
     /// The dialog's row, read once per wake (it changes only on a move).
     row: RefCell<Option<DialogRow>>,
+    /// The transcript's tail, read once per wake and kept up to date by
+    /// every append (the only writer), so storing a message is one
+    /// statement.
+    tail: RefCell<Option<Tail>>,
+}
+
+/// The last sequence number, and the author of the last message the client
+/// sees (the turn rule); `Some(None)`: one exists but its author is
+/// unreadable.
+#[derive(Clone)]
+struct Tail {
+    seq: i64,
+    last_visible: Option<Option<Author>>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -120,6 +133,7 @@ impl DurableObject for DialogObject {
             state,
             env,
             row: RefCell::new(None),
+            tail: RefCell::new(None),
         }
     }
 
@@ -389,7 +403,40 @@ impl DialogObject {
         Ok(History { messages })
     }
 
-    /// Stores a message once per client id: a resend returns the stored copy.
+    fn tail(&self) -> std::result::Result<Tail, ProtocolError> {
+        if let Some(t) = self.tail.borrow().as_ref() {
+            return Ok(t.clone());
+        }
+        #[derive(Deserialize)]
+        struct Last {
+            seq: i64,
+        }
+        #[derive(Deserialize)]
+        struct Visible {
+            author: String,
+        }
+        let sql = self.sql();
+        let seq = rows::<Last>(
+            &sql,
+            "SELECT COALESCE(MAX(seq), 0) AS seq FROM messages",
+            vec![],
+        )?
+        .first()
+        .map_or(0, |l| l.seq);
+        let last_visible = rows::<Visible>(
+            &sql,
+            "SELECT author FROM messages WHERE hidden = 0 ORDER BY seq DESC LIMIT 1",
+            vec![],
+        )?
+        .first()
+        .map(|v| serde_json::from_str::<Author>(&v.author).ok());
+        let tail = Tail { seq, last_visible };
+        *self.tail.borrow_mut() = Some(tail.clone());
+        Ok(tail)
+    }
+
+    /// Stores a message once per client id: a resend returns the stored
+    /// copy. One statement for a new message (the tail is in memory).
     fn append(
         &self,
         client_id: &str,
@@ -399,35 +446,62 @@ impl DialogObject {
         kind: Option<&str>,
     ) -> std::result::Result<(ChatMessage, bool), ProtocolError> {
         let sql = self.sql();
-        let existing: Vec<MessageRow> = rows(
-            &sql,
-            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE client_id = ?"),
-            vec![V::from(client_id)],
-        )?;
-        if let Some(row) = existing.into_iter().next() {
+        let tail = self.tail()?;
+        let seq = tail.seq + 1;
+        let at = clock::real_now();
+        let written = sql
+            .exec(
+                "INSERT INTO messages (seq, client_id, author, text, at, hidden, kind)
+                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(client_id) DO NOTHING",
+                vec![
+                    V::from(seq),
+                    V::from(client_id),
+                    V::from(serde_json::to_string(author).map_err(internal)?),
+                    V::from(text),
+                    V::from(at),
+                    V::from(i64::from(hidden)),
+                    V::from(kind),
+                ],
+            )
+            .and_then(|c| c.to_array::<serde_json::Value>().map(|_| c.rows_written()));
+        let written = match written {
+            Ok(n) => n,
+            Err(e) => {
+                // Read the tail afresh next time, whatever went wrong.
+                *self.tail.borrow_mut() = None;
+                return Err(internal(e));
+            }
+        };
+        if written == 0 {
+            let existing: Vec<MessageRow> = rows(
+                &sql,
+                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE client_id = ?"),
+                vec![V::from(client_id)],
+            )?;
+            let row = existing
+                .into_iter()
+                .next()
+                .ok_or_else(|| internal("a conflicting message vanished"))?;
             return Ok((row.into_message()?, false));
         }
-        let r: Vec<MessageRow> = rows(
-            &sql,
-            &format!(
-                "INSERT INTO messages (seq, client_id, author, text, at, hidden, kind)
-                 VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM messages), ?, ?, ?, ?, ?, ?)
-                 RETURNING {MESSAGE_COLUMNS}"
-            ),
-            vec![
-                V::from(client_id),
-                V::from(serde_json::to_string(author).map_err(internal)?),
-                V::from(text),
-                V::from(clock::real_now()),
-                V::from(i64::from(hidden)),
-                V::from(kind),
-            ],
-        )?;
-        let row = r
-            .into_iter()
-            .next()
-            .ok_or_else(|| internal("insert returned no row"))?;
-        Ok((row.into_message()?, true))
+        *self.tail.borrow_mut() = Some(Tail {
+            seq,
+            last_visible: if hidden {
+                tail.last_visible
+            } else {
+                Some(Some(author.clone()))
+            },
+        });
+        let message = ChatMessage {
+            seq: u64::try_from(seq).map_err(internal)?,
+            client_id: client_id.to_owned(),
+            author: author.clone(),
+            text: text.to_owned(),
+            at,
+            hidden,
+            kind: kind.map(str::to_owned),
+        };
+        Ok((message, true))
     }
 
     /// A stored message to every socket of the visitor (other tabs, and a
@@ -460,20 +534,15 @@ impl DialogObject {
     ) -> std::result::Result<(ChatMessage, bool), ProtocolError> {
         let client_id = text::client_id(&body.client_id)?;
         let text = text::message_text(&body.text)?;
+        // The turn rule looks at the last message the client sees before
+        // this one (the tail, before the append changes it).
+        let previous = self.tail()?.last_visible;
         let (message, created) = self.append(&client_id, &Author::Visitor, &text, false, None)?;
         if created {
             // The line hears of the client's message only when the client's
             // turn starts (K1 answer timer, reopening): a run of client
             // messages is one event, which keeps the line's step off the
             // hot path.
-            let previous: Vec<MessageRow> = rows(
-                &self.sql(),
-                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE seq < ? AND hidden = 0 ORDER BY seq DESC LIMIT 1"),
-                vec![V::from(message.seq as i64)],
-            )?;
-            let previous = previous
-                .first()
-                .map(|p| serde_json::from_str::<Author>(&p.author).ok());
             let event = client_turn_starts(previous.as_ref().map(Option::as_ref)).then(|| {
                 Event::ClientMessage {
                     dialog: self.dialog().map(|d| d.dialog_id).unwrap_or_default(),

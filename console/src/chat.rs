@@ -5,8 +5,7 @@
 //! supervisor's rating (R2).
 
 use crate::api::{self, ApiError};
-use crate::desk::{offered_to, DeskState};
-use crate::dialogs::{state_label, state_name};
+use crate::state::{offered_to, state_label, state_name, DeskState};
 use crate::{format, quick_answers};
 use leptos::prelude::*;
 use leptos::task::spawn_local;

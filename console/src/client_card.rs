@@ -2,9 +2,8 @@
 //! they gave, and all their dialogs on this line.
 
 use crate::api;
-use crate::desk::DeskState;
-use crate::dialogs::state_label;
 use crate::format;
+use crate::state::{state_label, DeskState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::line::Dialog;

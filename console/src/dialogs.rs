@@ -2,8 +2,8 @@
 //! supervisors) all, with the K3 columns — time to first answer and time
 //! the client has been waiting — and unread counts.
 
-use crate::desk::{offered_to, DeskState};
 use crate::format;
+use crate::state::{offered_to, state_label, state_name, DeskState};
 use leptos::prelude::*;
 use openline_core::line::{Dialog, Status};
 use openline_core::protocol::Role;
@@ -34,24 +34,6 @@ fn in_tab(tab: Tab, d: &Dialog, me: &str) -> bool {
         Tab::Closed => matches!(&d.status, Status::Finished { operator: Some(o) } if o == me),
         Tab::All => true,
     }
-}
-
-/// The state in words of the catalogue.
-pub fn state_label(t: &crate::i18n::Texts, s: &Status) -> &'static str {
-    let i = match s {
-        Status::WithBot { .. } => 0,
-        Status::Queued => 1,
-        Status::Offered { .. } => 2,
-        Status::Active { .. } => 3,
-        Status::AwaitingRating { .. } => 4,
-        Status::Finished { .. } => 5,
-    };
-    t.states[i]
-}
-
-/// The state's wire name (`offered`, `active`…), for `data-state`.
-pub fn state_name(s: &Status) -> &'static str {
-    s.name()
 }
 
 /// The list with its tabs.

@@ -25,6 +25,7 @@ mod queue_editor;
 mod quick_answers;
 mod session;
 mod settings_form;
+mod state;
 
 use api::ApiError;
 use leptos::prelude::*;

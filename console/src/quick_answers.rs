@@ -3,7 +3,7 @@
 //! message, from the chat) can be saved as a new one.
 
 use crate::api::{self, ApiError};
-use crate::desk::DeskState;
+use crate::state::DeskState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::quick_answers::{search, QuickAnswer};

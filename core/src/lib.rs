@@ -9,6 +9,7 @@
 //! - [`line`]: routing and the dialog lifecycle of one line (Q, T, R, K, B).
 //! - [`conversation`]: who sees which message and typing inside a dialog (Q11, W1).
 //! - [`settings`], [`hours`], [`operator`], [`consent`]: the line's rules.
+//! - [`session`]: whether a visitor's session start resumes or opens a dialog.
 //! - [`timers`]: the deadline table behind the edge's single alarm.
 //! - [`protocol`], [`error`], [`text`]: the wire format shared by all pieces.
 
@@ -22,6 +23,7 @@ pub mod line;
 pub mod operator;
 pub mod protocol;
 pub mod quick_answers;
+pub mod session;
 pub mod settings;
 pub mod text;
 pub mod timers;

@@ -10,12 +10,12 @@ use crate::limits;
 use crate::line_object::ContactsLeft;
 use crate::rpc::{call, call_json, parse, stub};
 use openline_core::consent::{accept_contacts, ContactError, Contacts};
-use openline_core::identity;
 use openline_core::line::Event;
 use openline_core::protocol::{
     History, Identity, SendMessage, Session, StartSession, WidgetConfig,
 };
 use openline_core::settings::LineSettings;
+use openline_core::{identity, session};
 use openline_core::{text, ErrorCode, ProtocolError};
 use serde::Deserialize;
 use worker::{Env, Headers, Method, Request, RequestInit, Url};
@@ -75,9 +75,8 @@ pub(super) async fn start_session(
         }
         None => None,
     };
-    // The stored token resumes its dialog if it is still open on this line
-    // and belongs to the same person: a logged-out browser does not see a
-    // verified user's conversation, and another user's token is not theirs.
+    // The stored token resumes its dialog when the core says so (same line,
+    // same person, not finished).
     if let Some(token) = body.token.as_deref() {
         if let Ok((dialog, hash)) = split_token(token) {
             let resp = to_dialog(
@@ -91,23 +90,24 @@ pub(super) async fn start_session(
             )
             .await?;
             if resp.status_code() == 200 {
-                let info: serde_json::Value = parse(resp).await?;
-                let same_line = info["line"] == line.as_str();
-                let client = info["client"].as_str().unwrap_or_default().to_owned();
-                let same_person = match &verified {
-                    Some(c) => *c == client,
-                    None => !identity::is_verified_client(&client),
+                let info: TokenSession = parse(resp).await?;
+                let last = last_dialog(env, &line, &info.client).await;
+                let stored = session::TokenDialog {
+                    dialog: &dialog,
+                    line: &info.line,
+                    client: &info.client,
                 };
-                let finished = last_dialog(env, &line, &client)
-                    .await
-                    .is_some_and(|(last, finished)| last == dialog && finished);
-                if same_line && same_person && !finished {
+                let last = last.as_ref().map(|(d, finished)| session::LastDialog {
+                    dialog: d,
+                    finished: *finished,
+                });
+                if session::token_resumes(&line, stored, verified.as_deref(), last) {
                     return json(
                         200,
                         &Session {
                             line,
                             dialog,
-                            client,
+                            client: info.client,
                             token: token.to_owned(),
                             resumed: true,
                         },
@@ -116,12 +116,29 @@ pub(super) async fn start_session(
             }
         }
     }
-    if let Some(client) = &verified {
-        if let Some(identity) = &body.identity {
-            remember_identity(env, &line, client, identity).await?;
+    let verified_last = match &verified {
+        Some(client) => {
+            if let Some(identity) = &body.identity {
+                remember_identity(env, &line, client, identity).await?;
+            }
+            last_dialog(env, &line, client).await
         }
-        // The user's open dialog, from another device: hand it a token.
-        if let Some((dialog, false)) = last_dialog(env, &line, client).await {
+        None => None,
+    };
+    let decision = session::start(
+        verified.as_deref(),
+        verified_last
+            .as_ref()
+            .map(|(d, finished)| session::LastDialog {
+                dialog: d,
+                finished: *finished,
+            }),
+        body.resume_only,
+        body.client.as_deref(),
+    )?;
+    let client = match decision {
+        session::Start::JoinFromDevice { dialog } => {
+            // The user's open dialog, from another device: hand it a token.
             let (token, hash) = new_token(&dialog)?;
             parse::<serde_json::Value>(
                 call(
@@ -140,25 +157,23 @@ pub(super) async fn start_session(
                     line,
                     token,
                     dialog,
-                    client: client.clone(),
+                    client: verified.unwrap_or_default(),
                     resumed: true,
                 },
             );
         }
-    }
-    if body.resume_only {
-        return Err(ProtocolError::new(
-            ErrorCode::NotFound,
-            "no conversation to resume",
-        ));
-    }
-    // Only the site can vouch for a verified client: an anonymous request
-    // naming one (a logged-out browser, or someone borrowing the id) starts
-    // as a new anonymous visitor.
-    let client = match (verified, body.client.as_deref()) {
-        (Some(c), _) => c,
-        (None, Some(c)) if !identity::is_verified_client(c) => text::identifier("client", c)?,
-        (None, _) => format!("v{}", ids::random_hex(12).map_err(internal)?),
+        session::Start::NothingToResume => {
+            return Err(ProtocolError::new(
+                ErrorCode::NotFound,
+                "no conversation to resume",
+            ))
+        }
+        session::Start::Open {
+            client: session::NewClient::Known(c),
+        } => c,
+        session::Start::Open {
+            client: session::NewClient::Fresh,
+        } => format!("v{}", ids::random_hex(12).map_err(internal)?),
     };
     let dialog = ids::random_hex(16).map_err(internal)?;
     let (token, hash) = new_token(&dialog)?;
@@ -201,6 +216,13 @@ pub(super) async fn start_session(
             resumed: false,
         },
     )
+}
+
+/// What a dialog's object says of a visitor token's session.
+#[derive(Deserialize)]
+struct TokenSession {
+    line: String,
+    client: String,
 }
 
 /// A fresh visitor token for `dialog` (`DIALOG.SECRET`, 256-bit secret) and

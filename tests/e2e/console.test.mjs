@@ -98,13 +98,17 @@ test("all at once: both operators are offered the dialog; one accepts and it lea
   // Anna's console sockets go through a switch the test can cut.
   let cut = false;
   let sockets = [];
-  const a = await openConsole(annaBrowser, "anna", "all", (page) =>
-    page.routeWebSocket(/\/api\/v1\/lines\/[^/]+\/ws/, (ws) => {
+  const a = await openConsole(annaBrowser, "anna", "all", async (page) => {
+    await page.routeWebSocket(/\/api\/v1\/lines\/[^/]+\/ws/, (ws) => {
       if (cut) return ws.close();
       ws.connectToServer();
       sockets.push(ws);
-    }),
-  );
+    });
+    // Her HTTP sends go through the same switch.
+    await page.route(/\/api\/v1\/lines\/[^/]+\/dialogs\/[^/]+\/messages$/, (route) =>
+      cut && route.request().method() === "POST" ? route.abort("internetdisconnected") : route.continue(),
+    );
+  });
   const b = await openConsole(borisBrowser, "boris", "all");
   await bothOnline("all");
   const v = await visitor(edge.base, "all");
@@ -128,6 +132,19 @@ test("all at once: both operators are offered the dialog; one accepts and it lea
   cut = false;
   await a.locator(".msg.from-visitor", { hasText: "Written while you were away" }).waitFor({ timeout: 20_000 });
   assert.equal(await a.locator(".msg", { hasText: "Anyone there?" }).count(), 1, "nothing shown twice");
+  // A reply sent while the network is down waits in the outbox ("Sending…")
+  // and goes out once the console reconnects: never lost, stored once.
+  cut = true;
+  for (const ws of sockets.splice(0)) await ws.close();
+  await a.getByText("Reconnecting…").waitFor();
+  await a.getByLabel("Message", { exact: true }).fill("Sorry, my network dropped");
+  await a.getByRole("button", { name: "Send", exact: true }).click();
+  await a.locator(".outgoing", { hasText: "Sorry, my network dropped" }).getByText("Sending…").waitFor();
+  cut = false;
+  await a.locator(".msg.from-operator", { hasText: "Sorry, my network dropped" }).waitFor({ timeout: 20_000 });
+  await a.locator(".outgoing").waitFor({ state: "detached" });
+  const seen = (await api(edge.base, "GET", "/api/v1/visitor/messages", { token: v.token })).body.messages;
+  assert.equal(seen.filter((m) => m.text === "Sorry, my network dropped").length, 1, "stored once, and the visitor has it");
   await a.close();
   await b.close();
 });

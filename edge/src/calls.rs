@@ -95,6 +95,25 @@ impl Call for DialogAccess {
     type Reply = Dialog;
 }
 
+/// The client's last dialog on the line (Q8, C7, session resume), or
+/// `client_not_found`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientLastDialog {
+    pub client: String,
+}
+
+/// The answer to [`ClientLastDialog`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LastDialog {
+    pub dialog: String,
+    pub status: openline_core::line::Status,
+}
+
+impl Call for ClientLastDialog {
+    const PATH: &'static str = "/client-last-dialog";
+    type Reply = LastDialog;
+}
+
 // ----- a dialog's object -------------------------------------------------
 
 /// Stores an operator's message (already allowed by the line) and sends it

@@ -6,8 +6,8 @@
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
-    Applied, Call, DialogAccess, Done, LineEvent, MoveToLine, OperatorSend, OperatorTyping, Relay,
-    StoreNotice, StoreOperatorMessage, Stored,
+    Applied, Call, ClientLastDialog, DialogAccess, Done, LastDialog, LineEvent, MoveToLine,
+    OperatorSend, OperatorTyping, Relay, StoreNotice, StoreOperatorMessage, Stored,
 };
 use crate::clock;
 use crate::migrations::{migrate, Migration};
@@ -512,14 +512,18 @@ impl LineObject {
                     &serde_json::json!({ "queue": line.queue_info(dialog) }),
                 )
             }
-            (Method::Get, p) if p.starts_with("/client/") => {
+            (Method::Post, ClientLastDialog::PATH) => {
+                let ask: ClientLastDialog = read_json(&mut req).await?;
                 self.load()?;
                 let guard = self.line.borrow();
                 let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-                let d = line.dialog_for_client(p.trim_start_matches("/client/"))?;
+                let d = line.dialog_for_client(&ask.client)?;
                 json(
                     200,
-                    &serde_json::json!({ "dialog": d.id, "status": d.status }),
+                    &LastDialog {
+                        dialog: d.id.clone(),
+                        status: d.status.clone(),
+                    },
                 )
             }
             (Method::Get, "/open-now") => {

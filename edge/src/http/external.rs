@@ -1,8 +1,9 @@
 //! Routes for external systems (C7), authenticated by the API key.
 
 use crate::api::{read_json, ApiResult};
+use crate::calls::ClientLastDialog;
 use crate::ids;
-use crate::rpc::{call, call_json, stub};
+use crate::rpc::{call, invoke, stub};
 use openline_core::protocol::SendMessage;
 use openline_core::{text, ErrorCode, ProtocolError};
 use worker::{Env, Headers, Method, Request};
@@ -33,21 +34,19 @@ pub(super) async fn client_message(
         client_id: text::client_id(&body.client_id)?,
         text: text::message_text(&body.text)?,
     };
-    let found: serde_json::Value = call_json(
-        &stub(env, "LINES", line)?,
-        Method::Get,
-        &format!("/client/{client}"),
-        None::<&()>,
-    )
-    .await
-    .map_err(|e| match e.code {
-        ErrorCode::NotFound | ErrorCode::ClientNotFound => ProtocolError::new(
-            ErrorCode::ClientNotFound,
-            "client with a connected open line not found",
-        ),
-        _ => e,
-    })?;
-    let dialog = found["dialog"].as_str().unwrap_or_default().to_owned();
+    let ask = ClientLastDialog {
+        client: client.to_owned(),
+    };
+    let dialog = invoke(&stub(env, "LINES", line)?, &ask)
+        .await
+        .map_err(|e| match e.code {
+            ErrorCode::NotFound | ErrorCode::ClientNotFound => ProtocolError::new(
+                ErrorCode::ClientNotFound,
+                "client with a connected open line not found",
+            ),
+            _ => e,
+        })?
+        .dialog;
     call(
         &stub(env, "DIALOGS", &dialog)?,
         Method::Post,

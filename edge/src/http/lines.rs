@@ -108,16 +108,19 @@ pub(super) async fn refresh_operator(env: &Env, account: &Account) -> R<()> {
     let lines: Vec<LineEntry> =
         call_json(&accounts(env)?, Method::Get, "/lines", None::<&()>).await?;
     for l in lines {
-        let ops: serde_json::Value = call_json(
+        /// `GET /operators` of a line.
+        #[derive(serde::Deserialize)]
+        struct Operators {
+            operators: Vec<openline_core::operator::Operator>,
+        }
+        let ops: Operators = call_json(
             &stub(env, "LINES", &l.id)?,
             Method::Get,
             "/operators",
             None::<&()>,
         )
         .await?;
-        let known = ops["operators"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|o| o["id"] == account.id));
+        let known = ops.operators.iter().any(|o| o.id == account.id);
         if known {
             let settings = fresh_line_settings(env, &l.id).await?;
             parse::<serde_json::Value>(save_settings(env, &l.id, settings).await?).await?;

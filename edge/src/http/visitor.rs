@@ -3,14 +3,15 @@
 //! the e-mail copy (F3). Visitors are authenticated by their dialog token.
 
 use crate::api::{bearer, internal, json, read_json, ApiResult};
+use crate::calls::ClientLastDialog;
 use crate::clock;
 use crate::dialog_object::{Init, ORIGIN_HEADER, TOKEN_HASH_HEADER};
 use crate::ids;
 use crate::limits;
 use crate::line_object::ContactsLeft;
-use crate::rpc::{call, call_json, parse, stub};
+use crate::rpc::{call, invoke, parse, stub};
 use openline_core::consent::{accept_contacts, ContactError, Contacts};
-use openline_core::line::Event;
+use openline_core::line::{Event, Status};
 use openline_core::protocol::{
     History, Identity, SendMessage, Session, StartSession, WidgetConfig,
 };
@@ -236,19 +237,12 @@ pub(super) fn new_token(dialog: &str) -> R<(String, String)> {
 /// The client's last dialog on the line and whether it has finished; None
 /// when the line does not know the client.
 pub(super) async fn last_dialog(env: &Env, line: &str, client: &str) -> Option<(String, bool)> {
-    let last: serde_json::Value = call_json(
-        &stub(env, "LINES", line).ok()?,
-        Method::Get,
-        &format!("/client/{client}"),
-        None::<&()>,
-    )
-    .await
-    .ok()?;
-    let dialog = last["dialog"]
-        .as_str()
-        .filter(|d| !d.is_empty())?
-        .to_owned();
-    Some((dialog, last["status"]["state"] == "finished"))
+    let ask = ClientLastDialog {
+        client: client.to_owned(),
+    };
+    let last = invoke(&stub(env, "LINES", line).ok()?, &ask).await.ok()?;
+    let finished = matches!(last.status, Status::Finished { .. });
+    Some((last.dialog, finished))
 }
 
 /// Name and e-mail of a verified user, as their site knows them, go to the
@@ -359,7 +353,7 @@ pub(super) async fn visitor_dialog(
     dialog: &str,
     hash: &str,
 ) -> R<VisitorDialog> {
-    let info: serde_json::Value = parse(
+    let info: TokenSession = parse(
         to_dialog(
             env,
             origin,
@@ -373,8 +367,8 @@ pub(super) async fn visitor_dialog(
     )
     .await?;
     Ok(VisitorDialog {
-        line: info["line"].as_str().unwrap_or_default().to_owned(),
-        client: info["client"].as_str().unwrap_or_default().to_owned(),
+        line: info.line,
+        client: info.client,
     })
 }
 

@@ -176,6 +176,14 @@ impl TimerTable {
             .collect()
     }
 
+    /// Marks every pending timer as changed (a storage format migration
+    /// writes them all).
+    pub fn mark_all_changed(&mut self) {
+        for k in self.by_key.keys() {
+            self.changed.mark(k.clone());
+        }
+    }
+
     /// Every pending timer, for storage.
     pub fn entries(&self) -> impl Iterator<Item = (&TimerKey, Millis)> {
         self.by_key.iter().map(|(k, at)| (k, *at))

@@ -290,7 +290,7 @@ impl Stored {
             }
         }
         for id in c.clients {
-            match line.client_record(&id) {
+            match line.client(&id) {
                 Some(r) => {
                     stored.clients.insert(id, r.clone());
                 }

@@ -932,7 +932,7 @@ impl Store {
             self.writes += 1;
         }
         for id in c.clients {
-            match line.client_record(&id) {
+            match line.client(&id) {
                 Some(r) => self.clients.insert(id, r.clone()),
                 None => self.clients.remove(&id),
             };

@@ -367,10 +367,7 @@ impl LineObject {
             put("line_operators", id, state.map_err(internal)?)?;
         }
         for id in &changes.clients {
-            let state = line
-                .client_record(id)
-                .map(serde_json::to_string)
-                .transpose();
+            let state = line.client(id).map(serde_json::to_string).transpose();
             put("line_clients", id, state.map_err(internal)?)?;
         }
         for (key, at) in &changes.timers {
@@ -416,14 +413,6 @@ impl LineObject {
                 worker::console_error!("alarm: {e}");
             }
         }
-    }
-
-    fn line_id(&self) -> String {
-        self.line
-            .borrow()
-            .as_ref()
-            .map(|(id, _)| id.clone())
-            .unwrap_or_default()
     }
 
     async fn handle(&self, mut req: Request) -> ApiResult {
@@ -1106,19 +1095,14 @@ impl LineObject {
 
     /// Applies the machine's effects: consoles, dialogs, other lines, records.
     async fn apply(&self, effects: Vec<Effect>) {
-        let line_id = self.line_id();
         for effect in effects {
-            if let Err(e) = self.apply_one(&line_id, effect).await {
+            if let Err(e) = self.apply_one(effect).await {
                 worker::console_error!("effect failed: {e}");
             }
         }
     }
 
-    async fn apply_one(
-        &self,
-        line_id: &str,
-        effect: Effect,
-    ) -> std::result::Result<(), ProtocolError> {
+    async fn apply_one(&self, effect: Effect) -> std::result::Result<(), ProtocolError> {
         match effect {
             // Who takes part in a dialog is the line's record alone (the
             // core's `Dialog::involves`): no copy elsewhere to keep in step.
@@ -1189,7 +1173,6 @@ impl LineObject {
                 rpc::invoke(&target, &LineEvent(event)).await?;
                 let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
                 rpc::invoke(&stub, &MoveToLine { line }).await?;
-                let _ = line_id;
             }
             Effect::BotTakes { .. } => {}
         }

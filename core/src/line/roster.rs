@@ -66,16 +66,19 @@ impl Line {
 
     /// The routing index, built on first use after a wake or a queue change.
     pub(super) fn index(&self) -> std::cell::Ref<'_, RoutingIndex> {
-        self.index.get(|| {
-            RoutingIndex::build(
-                self.compute_queue_order(),
-                &self.operators,
-                self.live
-                    .iter()
-                    .filter_map(|id| self.dialogs.get(id))
-                    .map(|d| &d.status),
-            )
-        })
+        self.index.get(|| self.build_index())
+    }
+
+    /// The routing index built from scratch from the queue and the live dialogs.
+    fn build_index(&self) -> RoutingIndex {
+        RoutingIndex::build(
+            self.compute_queue_order(),
+            &self.operators,
+            self.live
+                .iter()
+                .filter_map(|id| self.dialogs.get(id))
+                .map(|d| &d.status),
+        )
     }
 
     /// In debug builds (the tests), the index kept up to date step by step
@@ -83,15 +86,7 @@ impl Line {
     pub(super) fn check_index(&self) {
         #[cfg(debug_assertions)]
         if let Some(current) = self.index.current() {
-            let fresh = RoutingIndex::build(
-                self.compute_queue_order(),
-                &self.operators,
-                self.live
-                    .iter()
-                    .filter_map(|id| self.dialogs.get(id))
-                    .map(|d| &d.status),
-            );
-            assert_eq!(current, fresh, "the routing index drifted");
+            assert_eq!(current, self.build_index(), "the routing index drifted");
         }
     }
 

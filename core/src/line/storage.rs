@@ -120,15 +120,7 @@ impl Line {
         for id in self.clients.keys() {
             self.changed.clients.mark(id.clone());
         }
-        let keys: Vec<(TimerKey, Millis)> = self
-            .timers
-            .entries()
-            .map(|(k, at)| (k.clone(), at))
-            .collect();
-        for (k, at) in keys {
-            self.timers.cancel(&k);
-            self.timers.set(k, at);
-        }
+        self.timers.mark_all_changed();
     }
 
     /// The head (settings, departments, recent waits) as JSON, for storage.
@@ -138,11 +130,6 @@ impl Line {
             departments: &self.departments,
             recent_waits: &self.recent_waits,
         })
-    }
-
-    /// One client's record, for storage.
-    pub fn client_record(&self, id: &str) -> Option<&ClientRecord> {
-        self.clients.get(id)
     }
 
     /// Rebuilds a line from its stored head and rows. Whether the head came

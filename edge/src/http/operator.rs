@@ -99,8 +99,8 @@ pub(super) async fn operator_action(
             let send = OperatorSend {
                 dialog,
                 operator: op,
-                client_id: text::client_id(&m.client_id)?,
-                text: text::message_text(&m.text)?,
+                client_id: m.client_id,
+                text: m.text,
                 hidden: m.hidden,
             };
             let stored = invoke(&stub(env, "LINES", line)?, &send).await?;

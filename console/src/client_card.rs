@@ -6,43 +6,7 @@ use crate::format;
 use crate::state::{state_label, DeskState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use openline_core::line::Dialog;
-use serde::Deserialize;
-
-/// Contact data a client left (F2, F4, H4).
-#[derive(Debug, Clone, Deserialize)]
-struct Contacts {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    phone: Option<String>,
-}
-
-/// One recorded consent (A1).
-#[derive(Debug, Clone, Deserialize)]
-pub struct ConsentRecord {
-    /// The client who accepted.
-    pub client: String,
-    /// The consent text's version.
-    pub version: u32,
-    /// The text accepted.
-    pub text: String,
-    /// When (epoch ms).
-    pub at: i64,
-}
-
-/// `GET …/clients/{client}`.
-#[derive(Debug, Clone, Deserialize)]
-struct Card {
-    #[serde(default)]
-    contacts: Option<Contacts>,
-    #[serde(default)]
-    consents: Vec<ConsentRecord>,
-    #[serde(default)]
-    dialogs: Vec<Dialog>,
-}
+use openline_core::replies::ClientCard as Card;
 
 /// The card of `client`, read when shown.
 #[component]

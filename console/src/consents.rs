@@ -1,17 +1,11 @@
 //! A1: the log of consents a line received — who, when, which text.
 
 use crate::api;
-use crate::client_card::ConsentRecord;
 use crate::{format, Ctx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::Deserialize;
-
-/// `GET …/consents`.
-#[derive(Deserialize)]
-struct ConsentLog {
-    consents: Vec<ConsentRecord>,
-}
+use openline_core::consent::ConsentRecord;
+use openline_core::replies::ConsentLog;
 
 /// The consent log of `line`, newest first.
 #[component]

@@ -18,6 +18,9 @@ pub struct Form {
     pub error: RwSignal<Option<ApiError>>,
     /// Supervisors see the form without changing it.
     pub readonly: bool,
+    /// Whether the line's identity secret is set (secrets are write-only:
+    /// the form never holds the stored value).
+    pub secret_set: RwSignal<bool>,
 }
 
 /// A label taken from the catalogue in the current language.

@@ -31,17 +31,9 @@ use api::ApiError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::protocol::{LoginSession, Role};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-/// One entry of `GET /api/v1/lines`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct LineEntry {
-    /// The line's id (the widget's `data-line`).
-    pub id: String,
-    /// L1: its name.
-    pub name: String,
-}
+pub use openline_core::replies::LineEntry;
 
 /// What every view of a signed-in console shares: the session, the
 /// language and the line being worked on.

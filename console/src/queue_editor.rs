@@ -7,19 +7,8 @@ use crate::fields::Form;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::protocol::Account;
+use openline_core::replies::{Department, DepartmentList};
 use openline_core::settings::QueueEntry;
-
-/// One department of the line (`GET …/departments`).
-#[derive(Clone, serde::Deserialize)]
-struct Department {
-    id: String,
-    members: Vec<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct Departments {
-    departments: Vec<Department>,
-}
 
 /// The queue of the line being edited.
 #[component]
@@ -40,7 +29,7 @@ pub fn QueueEditor(form: Form, accounts: RwSignal<Vec<Account>>, line: String) -
                 "/api/v1/lines/{}/departments",
                 api::encode(&line.get_value())
             );
-            if let Ok(list) = api::get::<Departments>(&path, &token).await {
+            if let Ok(list) = api::get::<DepartmentList>(&path, &token).await {
                 departments.set(list.departments);
             }
         });

@@ -7,19 +7,13 @@ use crate::state::DeskState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::quick_answers::{search, QuickAnswer};
-use serde::Deserialize;
-
-/// `GET …/quick-answers`.
-#[derive(Deserialize)]
-struct QuickList {
-    quick_answers: Vec<QuickAnswer>,
-}
+use openline_core::replies::QuickAnswerList;
 
 /// Re-reads the line's quick answers.
 pub fn reload(desk: DeskState) {
     let token = desk.ctx.token();
     spawn_local(async move {
-        match api::get::<QuickList>(&desk.path("/quick-answers"), &token).await {
+        match api::get::<QuickAnswerList>(&desk.path("/quick-answers"), &token).await {
             Ok(list) => desk.quick.set(list.quick_answers),
             Err(e) => desk.show_error(&e),
         }

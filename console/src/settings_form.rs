@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use openline_core::protocol::Account;
 use openline_core::settings::{
     AutoClose, BotSettings, ConcurrencyLimit, ConsentText, DistributionMode, Kpi, LimitExclusion,
-    LineSettings, Presentation,
+    LineSettings, Presentation, SettingsView,
 };
 use openline_core::MINUTE;
 
@@ -56,12 +56,12 @@ fn presentation_mode(s: &LineSettings) -> String {
 /// The settings of `line`; `readonly` for supervisors.
 #[component]
 pub fn SettingsForm(ctx: Ctx, line: String, readonly: bool) -> impl IntoView {
-    let loaded = RwSignal::new(None::<Result<LineSettings, String>>);
+    let loaded = RwSignal::new(None::<Result<SettingsView, String>>);
     let accounts = RwSignal::new(Vec::<Account>::new());
     let path = StoredValue::new(format!("/api/v1/lines/{}/settings", api::encode(&line)));
     let token = ctx.token();
     spawn_local(async move {
-        let r = api::get::<LineSettings>(&path.get_value(), &token).await;
+        let r = api::get::<SettingsView>(&path.get_value(), &token).await;
         if let Ok(list) = api::get::<Vec<Account>>("/api/v1/accounts", &token).await {
             accounts.set(list);
         }
@@ -81,17 +81,18 @@ pub fn SettingsForm(ctx: Ctx, line: String, readonly: bool) -> impl IntoView {
 fn Editor(
     ctx: Ctx,
     line: String,
-    settings: LineSettings,
+    settings: SettingsView,
     accounts: RwSignal<Vec<Account>>,
     readonly: bool,
 ) -> impl IntoView {
     let t = move || ctx.t();
-    let consent_before = StoredValue::new(settings.consent.clone());
+    let consent_before = StoredValue::new(settings.settings.consent.clone());
     let form = Form {
         ctx,
-        s: RwSignal::new(settings),
+        s: RwSignal::new(settings.settings),
         error: RwSignal::new(None),
         readonly,
+        secret_set: RwSignal::new(settings.identity_secret_set),
     };
     let status = RwSignal::new(None::<(bool, String)>);
     let busy = RwSignal::new(false);
@@ -111,13 +112,14 @@ fn Editor(
         status.set(None);
         let token = ctx.token();
         spawn_local(async move {
-            let r: Result<LineSettings, ApiError> =
+            let r: Result<SettingsView, ApiError> =
                 api::send("PUT", &path.get_value(), &token, &s).await;
             busy.set(false);
             match r {
                 Ok(saved) => {
-                    consent_before.set_value(saved.consent.clone());
-                    form.s.set(saved);
+                    consent_before.set_value(saved.settings.consent.clone());
+                    form.secret_set.set(saved.identity_secret_set);
+                    form.s.set(saved.settings);
                     form.error.set(None);
                     status.set(Some((true, ctx.t_untracked().saved.into())));
                     ctx.reload_lines();
@@ -172,8 +174,21 @@ fn general(form: Form) -> impl IntoView {
                 |s| s.allowed_origins.join("\n"),
                 |s, v| s.allowed_origins = v.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect())}
             {text(form, |t| t.identity_secret, "identity_secret",
-                |s| s.identity_secret.clone().unwrap_or_default(),
+                |s| s.identity_secret.clone().filter(|v| !v.is_empty()).unwrap_or_default(),
                 |s, v| s.identity_secret = Some(v.trim().to_owned()).filter(|v| !v.is_empty()))}
+            <p class="note" data-field="identity_secret_state">{move || {
+                let t = ctx.t();
+                if form.s.with(|s| s.identity_secret.as_deref() == Some("")) {
+                    t.secret_removed
+                } else if form.secret_set.get() {
+                    t.secret_set
+                } else {
+                    t.secret_not_set
+                }
+            }}</p>
+            {check(form, |t| t.secret_remove, "identity_secret_remove",
+                |s| s.identity_secret.as_deref() == Some(""),
+                |s, v| s.identity_secret = v.then(String::new))}
         </fieldset>
     }
 }

@@ -14,25 +14,10 @@ use openline_core::operator::{Operator, Presence};
 use openline_core::protocol::frames::{OperatorEvent, OperatorFrame};
 use openline_core::protocol::{Author, ChatMessage, History};
 use openline_core::quick_answers::QuickAnswer;
-use serde::Deserialize;
+use openline_core::replies::{DialogList, OperatorList};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
-
-/// `GET /api/v1/lines/{line}/dialogs`.
-#[derive(Deserialize)]
-struct DialogList {
-    dialogs: Vec<Dialog>,
-    /// The line's clock when the list was read (K3 "waiting" counts from it).
-    #[serde(default)]
-    now: Option<i64>,
-}
-
-/// `GET /api/v1/lines/{line}/operators`.
-#[derive(Deserialize)]
-struct OperatorList {
-    operators: Vec<Operator>,
-}
 
 /// State of the desk, shared by its views (all handles: `Copy`).
 #[derive(Clone, Copy)]
@@ -102,9 +87,7 @@ impl DeskState {
             let r = api::get::<DialogList>(&self.path("/dialogs"), &token).await;
             match r {
                 Ok(list) => {
-                    if let Some(now) = list.now {
-                        self.skew.set(now - format::now());
-                    }
+                    self.skew.set(list.now - format::now());
                     self.dialogs.set(list.dialogs);
                 }
                 Err(e) => self.show_error(&e),

@@ -23,10 +23,12 @@ pub mod line;
 pub mod operator;
 pub mod protocol;
 pub mod quick_answers;
+pub mod replies;
 pub mod session;
 pub mod settings;
 pub mod text;
 pub mod timers;
+pub mod tzdb;
 
 pub use error::{ErrorBody, ErrorCode, ProtocolError};
 

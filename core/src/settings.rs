@@ -237,7 +237,42 @@ pub const MAX_PASS_AFTER_MS: Millis = 12 * 60 * MINUTE;
 /// T2 bound.
 pub const MAX_RATING_WAIT_MS: Millis = 60 * MINUTE;
 
+/// A line's settings as the API shows them to anyone: secrets are
+/// write-only, so only whether each is set leaves the edge (a supervisor
+/// who could read the identity secret could forge a user's identity).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingsView {
+    #[serde(flatten)]
+    pub settings: LineSettings,
+    /// Whether the identity secret is set (its value is never shown).
+    #[serde(default)]
+    pub identity_secret_set: bool,
+}
+
 impl LineSettings {
+    /// What the API may show: the settings without their secrets.
+    pub fn view(&self) -> SettingsView {
+        SettingsView {
+            settings: LineSettings {
+                identity_secret: None,
+                ..self.clone()
+            },
+            identity_secret_set: self.identity_secret.is_some(),
+        }
+    }
+
+    /// Secrets in an update are write-only: an absent secret keeps the
+    /// stored one (the editor never saw it), an empty one removes it, any
+    /// other value replaces it.
+    pub fn keeping_secrets_of(mut self, stored: &LineSettings) -> LineSettings {
+        self.identity_secret = match self.identity_secret.take() {
+            None => stored.identity_secret.clone(),
+            Some(s) if s.trim().is_empty() => None,
+            Some(s) => Some(s),
+        };
+        self
+    }
+
     /// Sensible defaults for a new line named after the company (L1).
     pub fn new(company: &str) -> Self {
         LineSettings {
@@ -407,6 +442,32 @@ mod tests {
 
     fn field_of(s: &LineSettings) -> &'static str {
         s.validate().unwrap_err().field
+    }
+
+    #[test]
+    fn secrets_are_write_only() {
+        let mut stored = LineSettings::new("Shop");
+        stored.identity_secret = Some("0123456789abcdef0123".into());
+        let shown = serde_json::to_value(stored.view()).unwrap();
+        assert!(!shown.to_string().contains("0123456789abcdef0123"));
+        assert_eq!(shown["identity_secret_set"], true);
+        // What an editor sends back (no secret) keeps the stored one...
+        let edited: SettingsView = serde_json::from_value(shown).unwrap();
+        let kept = edited.settings.clone().keeping_secrets_of(&stored);
+        assert_eq!(kept.identity_secret, stored.identity_secret);
+        // ...an empty one removes it, a new one replaces it.
+        let mut cleared = edited.settings.clone();
+        cleared.identity_secret = Some(" ".into());
+        assert_eq!(cleared.keeping_secrets_of(&stored).identity_secret, None);
+        let mut replaced = edited.settings;
+        replaced.identity_secret = Some("fedcba9876543210fedc".into());
+        assert_eq!(
+            replaced
+                .keeping_secrets_of(&stored)
+                .identity_secret
+                .as_deref(),
+            Some("fedcba9876543210fedc")
+        );
     }
 
     #[test]

@@ -31,6 +31,26 @@ fn q1_the_queue_expands_departments_in_order_without_duplicates() {
     assert_eq!(sim.line.queue_order(), vec!["anna", "boris", "vera"]);
 }
 
+#[test]
+fn an_operator_belongs_to_a_line_only_through_its_queue() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.queue.push(QueueEntry::Department("sales".into()));
+    let mut sim = Sim::new(s);
+    sim.ok(Event::SetDepartment {
+        department: "sales".into(),
+        members: vec!["boris".into()],
+    });
+    sim.ok(Event::SetDepartment {
+        department: "support".into(),
+        members: vec!["vera".into()],
+    });
+    assert!(sim.line.is_member("anna"));
+    assert!(sim.line.is_member("boris"));
+    // A department the queue does not name gives no access.
+    assert!(!sim.line.is_member("vera"));
+    assert!(!sim.line.is_member("mallory"));
+}
+
 // ----- Q2 modes ---------------------------------------------------------
 
 #[test]

@@ -8,6 +8,7 @@ use crate::migrations::{migrate, Migration};
 use crate::passwords;
 use crate::sql::{rows, run};
 use openline_core::protocol::{Account, AccountPatch, Login, LoginSession, NewAccount, Role};
+use openline_core::replies::Ack;
 use openline_core::{text, ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -32,12 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-/// A line in the deployment's directory.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LineEntry {
-    pub id: String,
-    pub name: String,
-}
+pub use openline_core::replies::LineEntry;
 
 #[durable_object]
 pub struct AccountsObject {
@@ -138,7 +134,7 @@ impl AccountsObject {
                     "DELETE FROM sessions WHERE token_hash = ?",
                     vec![V::from(body.token_hash)],
                 )?;
-                json(200, &serde_json::json!({ "ok": true }))
+                json(200, &Ack::DONE)
             }
             (Method::Get, "/accounts") => json(200, &self.list()?),
             (Method::Post, "/accounts") => {
@@ -197,12 +193,15 @@ impl AccountsObject {
                 json(201, &l)
             }
             (Method::Delete, p) if p.starts_with("/lines/") => {
-                run(
+                let gone: Vec<LineEntry> = rows(
                     &self.sql(),
-                    "DELETE FROM lines WHERE id = ?",
+                    "DELETE FROM lines WHERE id = ? RETURNING id, name",
                     vec![V::from(p.trim_start_matches("/lines/"))],
                 )?;
-                json(200, &serde_json::json!({ "ok": true }))
+                if gone.is_empty() {
+                    return Err(ProtocolError::new(ErrorCode::NotFound, "no such line"));
+                }
+                json(200, &Ack::DONE)
             }
             (Method::Patch, p) if p.starts_with("/accounts/") => {
                 let id = p.trim_start_matches("/accounts/").to_owned();

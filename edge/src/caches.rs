@@ -10,6 +10,9 @@
 //! - Line settings: what the widget's config and new sessions read. A
 //!   settings change made through this isolate evicts at once; other
 //!   isolates see it within [`SETTINGS_TTL_MS`].
+//! - Line membership: whether an operator works on a line (its queue holds
+//!   them), with the settings' TTL; a settings or department change made
+//!   through this isolate evicts the line's entries at once.
 
 use openline_core::protocol::Account;
 use openline_core::settings::LineSettings;
@@ -50,6 +53,7 @@ impl<T: Clone> Cache<T> {
 thread_local! {
     static SESSIONS: RefCell<Cache<Account>> = RefCell::new(Cache::new());
     static SETTINGS: RefCell<Cache<LineSettings>> = RefCell::new(Cache::new());
+    static MEMBERS: RefCell<Cache<bool>> = RefCell::new(Cache::new());
 }
 
 fn now() -> f64 {
@@ -97,9 +101,32 @@ pub fn remember_settings(line: &str, settings: &LineSettings) {
     });
 }
 
-/// Forgets a line's settings (changed or deleted).
+/// Forgets a line's settings (changed or deleted), and who works on it.
 pub fn forget_settings(line: &str) {
     SETTINGS.with(|c| {
         c.borrow_mut().entries.remove(line);
+    });
+    let prefix = format!("{line}\n");
+    MEMBERS.with(|c| {
+        c.borrow_mut()
+            .entries
+            .retain(|k, _| !k.starts_with(&prefix))
+    });
+}
+
+/// Whether `operator` works on `line`, as the line said less than the TTL
+/// ago.
+pub fn membership(line: &str, operator: &str) -> Option<bool> {
+    MEMBERS.with(|c| c.borrow().get(&format!("{line}\n{operator}"), now()))
+}
+
+/// Remembers what the line said of an operator.
+pub fn remember_membership(line: &str, operator: &str, member: bool) {
+    MEMBERS.with(|c| {
+        c.borrow_mut().put(
+            format!("{line}\n{operator}"),
+            member,
+            now() + SETTINGS_TTL_MS,
+        )
     });
 }

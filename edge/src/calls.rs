@@ -163,3 +163,43 @@ impl Call for MoveToLine {
     const PATH: &'static str = "/line";
     type Reply = Done;
 }
+
+/// QA1: quick answers to add to the line, with who saved them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateQuickAnswers {
+    pub items: Vec<openline_core::quick_answers::QuickAnswerInput>,
+    pub by: String,
+}
+
+impl Call for CreateQuickAnswers {
+    const PATH: &'static str = "/quick-answers";
+    type Reply = openline_core::replies::QuickAnswerList;
+}
+
+/// Whether an operator works on the line (its queue holds them, directly
+/// or through a department).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Membership {
+    pub operator: String,
+}
+
+/// The answer to [`Membership`].
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Member {
+    pub member: bool,
+}
+
+impl Call for Membership {
+    const PATH: &'static str = "/membership";
+    type Reply = Member;
+}
+
+// ----- the dialog's object -------------------------------------------------
+
+/// What a dialog's object says of a visitor token's session
+/// (`GET /session`, authorized by the token's hash).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenSession {
+    pub line: String,
+    pub client: String,
+}

@@ -4,12 +4,14 @@
 //! service scale with the number of dialogs.
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::calls::TokenSession;
 use crate::calls::{
     Call, Done, LineEvent, MoveToLine, OperatorTyping, Relay, StoreNotice, StoreOperatorMessage,
     Stored,
 };
 use crate::clock;
 use crate::ids::constant_time_eq;
+use crate::limits::{self, VisitorAction};
 use crate::migrations::{migrate, Migration};
 use crate::rpc;
 use crate::sql::{rows, run};
@@ -17,6 +19,7 @@ use openline_core::conversation::client_turn_starts;
 use openline_core::line::{ClientNotice, Event};
 use openline_core::protocol::frames::{VisitorEvent, VisitorFrame};
 use openline_core::protocol::{Author, ChatMessage, History, SendMessage, PROTOCOL_VERSION};
+use openline_core::replies::Ack;
 use openline_core::{text, ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -283,14 +286,7 @@ impl DialogObject {
                     "INSERT OR IGNORE INTO device_tokens (hash, created_at) VALUES (?, ?)",
                     vec![V::from(hash.as_str()), V::from(clock::real_now())],
                 )?;
-                json(200, &serde_json::json!({ "ok": true }))
-            }
-            (Method::Get, "/info") => {
-                let d = self.dialog()?;
-                json(
-                    200,
-                    &serde_json::json!({ "line": d.line, "client": d.client, "dialog": d.dialog_id }),
-                )
+                json(200, &Ack::DONE)
             }
             // The visitor's side: the token's hash must match.
             (method, path) => {
@@ -305,7 +301,10 @@ impl DialogObject {
                         let d = self.dialog()?;
                         json(
                             200,
-                            &serde_json::json!({ "line": d.line, "client": d.client }),
+                            &TokenSession {
+                                line: d.line.clone(),
+                                client: d.client.clone(),
+                            },
                         )
                     }
                     (Method::Get, "/messages") => json(200, &self.history(after, false)?),
@@ -344,7 +343,7 @@ impl DialogObject {
                 V::from(serde_json::to_string(&body.allowed_origins).map_err(internal)?),
             ],
         )?;
-        json(200, &serde_json::json!({ "ok": true }))
+        json(200, &Ack::DONE)
     }
 
     /// Whether `hash` is a token handed to another device of a verified
@@ -629,6 +628,8 @@ impl DialogObject {
                 }
             }
             VisitorFrame::Send { client_id, text } => {
+                let dialog = self.dialog()?.dialog_id;
+                limits::visitor(&self.env, &dialog, VisitorAction::Message).await?;
                 let (message, created) = self.visitor_send(SendMessage { client_id, text }).await?;
                 if !created {
                     // A resend: confirm to this socket only.
@@ -636,6 +637,8 @@ impl DialogObject {
                 }
             }
             VisitorFrame::Typing { draft } => {
+                let dialog = self.dialog()?.dialog_id;
+                limits::visitor(&self.env, &dialog, VisitorAction::Typing).await?;
                 let draft: String = draft.chars().take(text::MAX_MESSAGE_CHARS).collect();
                 self.relay(Relay {
                     draft: Some(draft),
@@ -645,6 +648,7 @@ impl DialogObject {
             }
             VisitorFrame::Rate { score, comment } => {
                 let d = self.dialog()?;
+                limits::visitor(&self.env, &d.dialog_id, VisitorAction::Rating).await?;
                 let stub = rpc::stub(&self.env, "LINES", &d.line)?;
                 let event = Event::ClientRating {
                     dialog: d.dialog_id.clone(),

@@ -1,6 +1,7 @@
 //! Rate limits through Workers rate limiting bindings (declared in
 //! wrangler.toml): per IP and login for logins, per IP for new visitor
-//! sessions, per dialog for visitor messages.
+//! sessions, per dialog for what visitors do — the same limit whichever
+//! path (HTTP or socket) it takes.
 
 use openline_core::{ErrorCode, ProtocolError};
 use worker::{Env, Headers};
@@ -28,4 +29,25 @@ pub async fn check(env: &Env, binding: &str, key: String, what: &str) -> Result<
         )),
         _ => Ok(()),
     }
+}
+
+/// What a visitor does; each kind is counted apart, per dialog.
+#[derive(Debug, Clone, Copy)]
+pub enum VisitorAction {
+    Message,
+    Typing,
+    Rating,
+    EmailCopy,
+}
+
+/// Counts one visitor action in `dialog` under `MESSAGE_LIMITER` (60 per
+/// 10 s per kind), on the HTTP routes and the socket alike.
+pub async fn visitor(env: &Env, dialog: &str, action: VisitorAction) -> Result<(), ProtocolError> {
+    let (kind, what) = match action {
+        VisitorAction::Message => ("message", "messages"),
+        VisitorAction::Typing => ("typing", "typing updates"),
+        VisitorAction::Rating => ("rating", "ratings"),
+        VisitorAction::EmailCopy => ("email", "e-mail requests"),
+    };
+    check(env, "MESSAGE_LIMITER", format!("{kind}:{dialog}"), what).await
 }

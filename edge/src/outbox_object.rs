@@ -9,6 +9,7 @@ use crate::clock;
 use crate::migrations::{migrate, Migration};
 use crate::sql::{rows, run};
 use openline_core::email::OutgoingEmail;
+use openline_core::replies::Queued;
 use openline_core::{ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -27,6 +28,21 @@ const MIGRATIONS: &[Migration] = &[Migration {
             created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
             status TEXT NOT NULL, last_error TEXT)",
 }];
+
+/// The body an e-mail API takes (`POST {to, from, subject, text}`).
+#[derive(Serialize)]
+struct ProviderMail<'a> {
+    to: &'a str,
+    from: &'a str,
+    subject: &'a str,
+    text: &'a str,
+}
+
+/// `GET /mail` (the dev mailbox): the latest mails, newest first.
+#[derive(Serialize)]
+struct Mailbox {
+    mail: Vec<MailRow>,
+}
 
 /// A mail as the dev mailbox shows it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -89,7 +105,7 @@ impl OutboxObject {
                     vec![V::from(mail.to), V::from(mail.subject), V::from(mail.body), V::from(now), V::from(now)],
                 )?;
                 self.arm().await?;
-                json(202, &serde_json::json!({ "queued": true }))
+                json(202, &Queued { queued: true })
             }
             (Method::Get, "/mail") => {
                 let r: Vec<MailRow> = rows(
@@ -97,7 +113,7 @@ impl OutboxObject {
                     "SELECT id, to_addr, subject, body, created_at, attempts, next_attempt_at, status, last_error FROM mail ORDER BY id DESC LIMIT 100",
                     vec![],
                 )?;
-                json(200, &serde_json::json!({ "mail": r }))
+                json(200, &Mailbox { mail: r })
             }
             _ => Err(ProtocolError::new(
                 ErrorCode::NotFound,
@@ -176,7 +192,12 @@ impl OutboxObject {
             .var("OPENLINE_MAIL_FROM")
             .map(|v| v.to_string())
             .unwrap_or_else(|_| "openline@localhost".into());
-        let body = serde_json::json!({ "to": mail.to_addr, "from": from, "subject": mail.subject, "text": mail.body });
+        let body = ProviderMail {
+            to: &mail.to_addr,
+            from: &from,
+            subject: &mail.subject,
+            text: &mail.body,
+        };
         let headers = Headers::new();
         headers
             .set("Content-Type", "application/json")
@@ -189,7 +210,11 @@ impl OutboxObject {
         let mut init = RequestInit::new();
         init.with_method(Method::Post)
             .with_headers(headers)
-            .with_body(Some(body.to_string().into()));
+            .with_body(Some(
+                serde_json::to_string(&body)
+                    .map_err(|e| e.to_string())?
+                    .into(),
+            ));
         let req = Request::new_with_init(api, &init).map_err(|e| e.to_string())?;
         let resp = Fetch::Request(req)
             .send()

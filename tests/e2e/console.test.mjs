@@ -263,7 +263,8 @@ test("settings edited in the admin UI change the widget: greeting, then working 
   await pass.fill("3");
 
   // The identity secret for logged-in users: too short is refused by name.
-  const secret = p.getByLabel(/^Identity secret for logged-in users/);
+  await p.getByText("No identity secret: only anonymous visitors.").waitFor();
+  const secret = p.getByLabel(/^New identity secret for logged-in users/);
   await secret.fill("short");
   await p.getByRole("button", { name: "Save" }).click();
   await p.locator('[data-field="identity_secret"] .field-error').waitFor();
@@ -286,8 +287,12 @@ test("settings edited in the admin UI change the widget: greeting, then working 
   await p.getByLabel("Greeting", { exact: true }).fill("Welcome to the tea room!");
   await p.getByRole("button", { name: "Save" }).click();
   await p.getByText("Saved.").waitFor();
+  // Secrets are write-only: the console says it is set, and never shows it.
+  await p.getByText("An identity secret is set; it is never shown.", { exact: false }).waitFor();
+  assert.equal(await secret.inputValue(), "");
   const stored = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
-  assert.equal(stored.identity_secret, "northwind-identity-secret-2026");
+  assert.equal(stored.identity_secret, undefined);
+  assert.equal(stored.identity_secret_set, true);
   const page = await newVisitorPage(visitorBrowser.context, edge.base);
   await page.getByRole("button", { name: "Open chat" }).click();
   const panel = page.getByRole("dialog");

@@ -236,6 +236,50 @@ describe("rate limits", () => {
   });
 });
 
+describe("line membership", () => {
+  test("an operator reaches only the lines whose queue holds them: every line route refuses the others", async () => {
+    const created = await api(edge.base, "POST", "/api/v1/accounts", {
+      token: admin.token,
+      body: { login: "olaf", name: "Olaf", role: "operator", password: "olaf-password" },
+    });
+    assert.equal(created.status, 201);
+    const signedIn = await api(edge.base, "POST", "/api/v1/auth/login", { body: { login: "olaf", password: "olaf-password" } });
+    const olaf = { token: signedIn.body.token, id: signedIn.body.account.id };
+    await makeLine(edge.base, admin, "olafs", { queueLogins: ["olaf"] });
+    // A dialog on the demo line that Olaf must not see or touch.
+    const v = await visitor(edge.base, "demo", { client: "not-olafs-client" });
+    await visitorSays(edge.base, v, "Private question");
+    const demo = "/api/v1/lines/demo";
+    const attempts = [
+      ["GET", `${demo}/dialogs`],
+      ["GET", `${demo}/operators`],
+      ["GET", `${demo}/quick-answers`],
+      ["POST", `${demo}/quick-answers`, { text: "planted" }],
+      ["GET", `${demo}/clients/not-olafs-client`],
+      ["POST", `${demo}/presence`, { presence: "online" }],
+      ["POST", `${demo}/working-day`, { started: true }],
+      ["POST", `${demo}/dialogs/${v.dialog}/accept`, {}],
+      ["GET", `${demo}/dialogs/${v.dialog}/messages`],
+      ["GET", `${demo}/ws?token=${olaf.token}`],
+    ];
+    for (const [method, path, body] of attempts) {
+      const r = await api(edge.base, method, path, { token: olaf.token, body });
+      assert.equal(r.status, 403, `${method} ${path}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, "forbidden");
+    }
+    // His own line works, and it is the only one he is shown.
+    assert.equal((await api(edge.base, "GET", "/api/v1/lines/olafs/dialogs", { token: olaf.token })).status, 200);
+    const lines = await api(edge.base, "GET", "/api/v1/lines", { token: olaf.token });
+    assert.deepEqual(lines.body.map((l) => l.id), ["olafs"]);
+    // Anna, of the demo line, is refused on Olaf's; a supervisor oversees both.
+    assert.equal((await api(edge.base, "GET", "/api/v1/lines/olafs/dialogs", { token: anna.token })).status, 403);
+    assert.equal((await api(edge.base, "GET", "/api/v1/lines/olafs/dialogs", { token: sveta.token })).status, 200);
+    // Nothing Olaf tried changed the demo line.
+    const qa = await api(edge.base, "GET", `${demo}/quick-answers?q=planted`, { token: anna.token });
+    assert.equal(qa.body.quick_answers.length, 0);
+  });
+});
+
 describe("quick answers, contacts and consents", () => {
   test("QA1: operators save and search quick answers; supervisors edit and delete them", async () => {
     const base = "/api/v1/lines/demo/quick-answers";
@@ -261,6 +305,10 @@ describe("quick answers, contacts and consents", () => {
     assert.equal((await api(edge.base, "DELETE", `${base}/${id}`, { token: sveta.token })).status, 200);
     const after = await api(edge.base, "GET", `${base}?q=ship`, { token: anna.token });
     assert.equal(after.body.quick_answers.length, 0);
+    // Deleting it again changes nothing, and says so.
+    const again = await api(edge.base, "DELETE", `${base}/${id}`, { token: sveta.token });
+    assert.equal(again.status, 404);
+    assert.equal(again.body.error.code, "not_found");
   });
 
   test("A1: contacts need consent to the current text; consents are listed with version and time", async () => {

@@ -122,3 +122,29 @@ test("a verified user continues the same dialog on a second device; logged out, 
   assert.equal(await anonymous.panel.getByText("Hello from my laptop").count(), 0);
   for (const p of [first.page, second.page, forged.page, anonymous.page]) await p.close();
 });
+
+test("the identity secret is write-only: nobody reads it back, saving without it keeps it, emptying it removes it", async () => {
+  const sveta = await login(edge.base, "sveta");
+  for (const who of [admin, sveta]) {
+    const r = await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: who.token });
+    assert.equal(r.status, 200);
+    assert.ok(!JSON.stringify(r.body).includes(SECRET), "the secret never leaves the edge");
+    assert.equal(r.body.identity_secret, undefined);
+    assert.equal(r.body.identity_secret_set, true);
+  }
+  const signedIn = (userId) =>
+    api(edge.base, "POST", "/api/v1/visitor/sessions", { body: { line: "demo", identity: { user_id: userId, hash: sign(userId) } } });
+  // The settings saved as they were read (no secret in them) keep it.
+  const s = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
+  const saved = await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: admin.token, body: s });
+  assert.equal(saved.status, 200);
+  assert.equal(saved.body.identity_secret_set, true);
+  assert.ok(!JSON.stringify(saved.body).includes(SECRET));
+  assert.equal((await signedIn("write-only-1")).status, 201);
+  // An empty secret removes it: the line then verifies nobody.
+  const removed = await api(edge.base, "PUT", "/api/v1/lines/demo/settings", { token: admin.token, body: { ...s, identity_secret: "" } });
+  assert.equal(removed.body.identity_secret_set, false);
+  const refused = await signedIn("write-only-2");
+  assert.equal(refused.status, 400);
+  assert.match(refused.body.error.message, /^identity/);
+});

@@ -41,8 +41,11 @@ test("administrators invite colleagues, change roles and dismiss them; dismissal
 
 test("lines are listed, renamed (L1), get departments that can be read back, and can be deleted (L3)", async () => {
   await makeLine(edge.base, admin, "dept", { mode: "strict_order", queueLogins: [] });
-  const list = await api(edge.base, "GET", "/api/v1/lines", { token: anna.token });
+  const list = await api(edge.base, "GET", "/api/v1/lines", { token: sveta.token });
   assert.ok(list.body.some((l) => l.id === "dept"));
+  // Not yet in its queue, Anna is not shown the line.
+  const before = await api(edge.base, "GET", "/api/v1/lines", { token: anna.token });
+  assert.ok(!before.body.some((l) => l.id === "dept"));
   const dep = await api(edge.base, "PUT", "/api/v1/lines/dept/departments/sales", { token: admin.token, body: { members: [boris.id, anna.id] } });
   assert.equal(dep.status, 200);
   const deps = await api(edge.base, "GET", "/api/v1/lines/dept/departments", { token: sveta.token });
@@ -166,4 +169,20 @@ test("invite, hidden talk, leave, supervisor rating, and the visitor socket's ty
   vs.close();
   a.close();
   b.close();
+});
+
+test("the visitor socket is rate-limited like HTTP: a flood of messages is refused past the limit, nothing past it is stored", async () => {
+  const v = await visitor(edge.base, "demo", { client: "socket-flood" });
+  const vs = await socket(wsUrl(edge.base, `/api/v1/visitor/ws?token=${v.token}`));
+  await vs.next((f) => f.type === "welcome");
+  for (let i = 0; i < 80; i++) vs.send({ type: "send", client_id: `flood-${i}`, text: `flood ${i}` });
+  const refused = await vs.next((f) => f.type === "error" && f.error.code === "rate_limited", 20_000);
+  assert.match(refused.error.message, /too many messages/);
+  // Every frame is answered (its echo or an error) before the count is read.
+  await until(() => vs.frames.filter((f) => f.type === "error" || (f.type === "message" && /^flood-/.test(f.message.client_id ?? ""))).length >= 80, "answers to 80 frames");
+  const stored = (await api(edge.base, "GET", "/api/v1/visitor/messages", { token: v.token })).body.messages;
+  const flood = stored.filter((m) => /^flood /.test(m.text));
+  assert.ok(flood.length <= 60, `${flood.length} of 80 stored`);
+  assert.ok(flood.length >= 1);
+  vs.close();
 });

@@ -4,6 +4,19 @@
 use super::*;
 
 impl Line {
+    /// Whether `operator` works on this line: its queue names them, directly
+    /// or through a department. An operator may read and act on a line only
+    /// then (supervisors and administrators by their role, not by this).
+    pub fn is_member(&self, operator: &str) -> bool {
+        self.settings.queue.iter().any(|entry| match entry {
+            QueueEntry::Operator(id) => id == operator,
+            QueueEntry::Department(dep) => self
+                .departments
+                .get(dep)
+                .is_some_and(|members| members.iter().any(|m| m == operator)),
+        })
+    }
+
     /// The members of a department, as last set.
     pub fn department(&self, id: &str) -> Option<&[String]> {
         self.departments.get(id).map(Vec::as_slice)

@@ -2,7 +2,7 @@
 //! roles, lines and their settings, departments, quick-answer editing and
 //! the consent log. Each checks the caller's role.
 
-use crate::accounts_object::TokenHash;
+use crate::accounts_object::{LineEntry, TokenHash};
 use crate::api::{bearer, json, read_json, ApiResult};
 use crate::caches;
 use crate::ids;
@@ -11,6 +11,7 @@ use crate::rpc::{call, call_json, parse, stub};
 use openline_core::line::Event;
 use openline_core::protocol::{Account, AccountPatch, Login, LoginSession, NewAccount, Role};
 use openline_core::quick_answers::QuickAnswerInput;
+use openline_core::replies::Ack;
 use openline_core::settings::LineSettings;
 use openline_core::{text, ProtocolError};
 use serde::Deserialize;
@@ -76,9 +77,25 @@ pub(super) async fn account_patch(env: &Env, req: &mut Request, url: &Url, id: &
     json(200, &account)
 }
 
+/// The lines a console user may work on: all of them for supervisors and
+/// administrators, those whose queue holds them for operators.
 pub(super) async fn lines_list(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
-    require(env, req.headers(), url, Role::Operator).await?;
-    call(&accounts(env)?, Method::Get, "/lines", None::<&()>, &[]).await
+    let me = require(env, req.headers(), url, Role::Operator).await?;
+    let all: Vec<LineEntry> =
+        call_json(&accounts(env)?, Method::Get, "/lines", None::<&()>).await?;
+    if me.role > Role::Operator {
+        return json(200, &all);
+    }
+    let mut mine = Vec::new();
+    for entry in all {
+        if require_on_line(env, req.headers(), url, &entry.id, Role::Operator)
+            .await
+            .is_ok()
+        {
+            mine.push(entry);
+        }
+    }
+    json(200, &mine)
 }
 
 pub(super) async fn line_create(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
@@ -94,24 +111,31 @@ pub(super) async fn line_create(env: &Env, req: &mut Request, url: &Url) -> ApiR
     settings
         .validate()
         .map_err(|e| ProtocolError::invalid_field(e.field, &e.reason))?;
-    create_line(env, &id, settings).await
+    let created: LineSettings = parse(create_line(env, &id, settings).await?).await?;
+    json(201, &created.view())
 }
 
+/// The settings without their secrets (write-only: only whether each is set).
 pub(super) async fn settings_get(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
     require(env, req.headers(), url, Role::Supervisor).await?;
-    line_get(env, line, "/settings").await
+    json(200, &fresh_line_settings(env, line).await?.view())
 }
 
+/// Saves the settings; a secret left out keeps the stored one, an empty one
+/// removes it (see `LineSettings::keeping_secrets_of`).
 pub(super) async fn settings_put(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
     require(env, req.headers(), url, Role::Admin).await?;
     let settings: LineSettings = read_json(req).await?;
-    save_settings(env, line, settings).await
+    let stored = fresh_line_settings(env, line).await?;
+    let merged = settings.keeping_secrets_of(&stored);
+    let saved: LineSettings = parse(save_settings(env, line, merged).await?).await?;
+    json(200, &saved.view())
 }
 
 pub(super) async fn line_delete(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
     require(env, req.headers(), url, Role::Admin).await?;
     caches::forget_settings(line);
-    parse::<serde_json::Value>(
+    parse::<Ack>(
         call(
             &stub(env, "LINES", line)?,
             Method::Delete,
@@ -162,7 +186,7 @@ pub(super) async fn department_put(
     .await?;
     // Members become operators of the line (Q1) with their accounts.
     let settings = fresh_line_settings(env, line).await?;
-    parse::<serde_json::Value>(save_settings(env, line, settings).await?).await?;
+    parse::<LineSettings>(save_settings(env, line, settings).await?).await?;
     ok()
 }
 

@@ -4,8 +4,9 @@
 use crate::accounts_object::{Seed, TokenHash};
 use crate::api::bearer;
 use crate::caches;
+use crate::calls::Membership;
 use crate::ids;
-use crate::rpc::{call, call_json, parse, stub};
+use crate::rpc::{call, call_json, invoke, parse, stub};
 use openline_core::protocol::{Account, NewAccount, Role};
 use openline_core::{ErrorCode, ProtocolError};
 use worker::{Env, Headers, Method, Url};
@@ -42,6 +43,41 @@ pub(super) async fn require(env: &Env, headers: &Headers, url: &Url, role: Role)
         return Err(ProtocolError::new(
             ErrorCode::Forbidden,
             "your role does not allow this",
+        ));
+    }
+    Ok(me)
+}
+
+/// A console user who may work on `line` with at least `role`:
+/// supervisors and administrators by their role (they oversee every line),
+/// operators only on lines whose queue holds them. Anyone else is refused
+/// as if the line did not concern them (403), before anything is read.
+pub(super) async fn require_on_line(
+    env: &Env,
+    headers: &Headers,
+    url: &Url,
+    line: &str,
+    role: Role,
+) -> R<Account> {
+    let me = require(env, headers, url, role).await?;
+    if me.role > Role::Operator {
+        return Ok(me);
+    }
+    let member = match caches::membership(line, &me.id) {
+        Some(known) => known,
+        None => {
+            let ask = Membership {
+                operator: me.id.clone(),
+            };
+            let member = invoke(&stub(env, "LINES", line)?, &ask).await?.member;
+            caches::remember_membership(line, &me.id, member);
+            member
+        }
+    };
+    if !member {
+        return Err(ProtocolError::new(
+            ErrorCode::Forbidden,
+            "you do not work on this line",
         ));
     }
     Ok(me)

@@ -5,7 +5,15 @@ use crate::api::{json, ApiResult};
 use crate::rpc::{call, call_json, parse, stub};
 use openline_core::protocol::{Account, NewAccount, Role};
 use openline_core::settings::{LineSettings, QueueEntry};
+use serde::Serialize;
 use worker::{Env, Method};
+
+/// What the dev seed made: the demo accounts and line.
+#[derive(Serialize)]
+struct DevSeed {
+    accounts: Vec<Account>,
+    line: &'static str,
+}
 
 use super::auth::*;
 use super::lines::*;
@@ -39,15 +47,21 @@ pub(super) async fn dev_seed(env: &Env) -> ApiResult {
         let mut s = LineSettings::new("Northwind Tea");
         s.widget.title = Some("Chat with Northwind Tea".into());
         s.widget.greeting = "Hello! How can we help you today?".into();
-        parse::<serde_json::Value>(create_line(env, "demo", s.clone()).await?).await?;
+        parse::<LineSettings>(create_line(env, "demo", s.clone()).await?).await?;
         s.queue = all
             .iter()
             .filter(|a| a.role == Role::Operator)
             .map(|a| QueueEntry::Operator(a.id.clone()))
             .collect();
-        parse::<serde_json::Value>(save_settings(env, "demo", s).await?).await?;
+        parse::<LineSettings>(save_settings(env, "demo", s).await?).await?;
     }
-    json(200, &serde_json::json!({ "accounts": all, "line": "demo" }))
+    json(
+        200,
+        &DevSeed {
+            accounts: all,
+            line: "demo",
+        },
+    )
 }
 
 pub(super) async fn seed(env: &Env) -> ApiResult {

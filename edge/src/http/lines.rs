@@ -95,10 +95,8 @@ pub(super) async fn save_settings(env: &Env, line: &str, settings: LineSettings)
     .await?;
     if saved.status_code() == 200 {
         // L1: the lines directory (the console's line picker) shows the new name.
-        parse::<serde_json::Value>(
-            call(&accounts(env)?, Method::Put, "/lines", Some(&entry), &[]).await?,
-        )
-        .await?;
+        parse::<LineEntry>(call(&accounts(env)?, Method::Put, "/lines", Some(&entry), &[]).await?)
+            .await?;
     }
     Ok(saved)
 }
@@ -123,7 +121,7 @@ pub(super) async fn refresh_operator(env: &Env, account: &Account) -> R<()> {
         let known = ops.operators.iter().any(|o| o.id == account.id);
         if known {
             let settings = fresh_line_settings(env, &l.id).await?;
-            parse::<serde_json::Value>(save_settings(env, &l.id, settings).await?).await?;
+            parse::<LineSettings>(save_settings(env, &l.id, settings).await?).await?;
         }
     }
     Ok(())

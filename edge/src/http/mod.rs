@@ -58,7 +58,7 @@ pub(crate) fn not_found(what: &str) -> ProtocolError {
 }
 
 pub(crate) fn ok() -> ApiResult {
-    json(200, &serde_json::json!({ "ok": true }))
+    json(200, &openline_core::replies::Ack::DONE)
 }
 
 pub(crate) fn query(url: &Url, key: &str) -> Option<String> {
@@ -176,6 +176,9 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
 async fn health() -> ApiResult {
     json(
         200,
-        &serde_json::json!({ "ok": true, "protocol": PROTOCOL_VERSION }),
+        &openline_core::replies::Health {
+            ok: true,
+            protocol: PROTOCOL_VERSION,
+        },
     )
 }

@@ -3,7 +3,7 @@
 //! dialog's history, quick answers and client cards.
 
 use crate::api::{internal, json, read_json, ApiResult};
-use crate::calls::{DialogAccess, OperatorSend};
+use crate::calls::{CreateQuickAnswers, DialogAccess, OperatorSend};
 use crate::line_object::OPERATOR_HEADER;
 use crate::rpc::{call, invoke, stub};
 use openline_core::line::{Event, TransferTarget};
@@ -114,7 +114,7 @@ pub(super) async fn operator_action(
 }
 
 pub(super) async fn socket(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
-    let me = authenticate(env, req.headers(), url).await?;
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
     let s = stub(env, "LINES", line)?;
     let h = Headers::new();
     h.set("Upgrade", "websocket").map_err(internal)?;
@@ -126,17 +126,17 @@ pub(super) async fn socket(env: &Env, req: &mut Request, url: &Url, line: &str) 
 }
 
 pub(super) async fn dialogs(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
-    require(env, req.headers(), url, Role::Operator).await?;
+    require_on_line(env, req.headers(), url, line, Role::Operator).await?;
     line_get(env, line, "/dialogs").await
 }
 
 pub(super) async fn operators(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
-    require(env, req.headers(), url, Role::Operator).await?;
+    require_on_line(env, req.headers(), url, line, Role::Operator).await?;
     line_get(env, line, "/operators").await
 }
 
 pub(super) async fn presence(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
-    let me = authenticate(env, req.headers(), url).await?;
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
     #[derive(Deserialize)]
     struct P {
         presence: Presence,
@@ -155,7 +155,7 @@ pub(super) async fn presence(env: &Env, req: &mut Request, url: &Url, line: &str
 }
 
 pub(super) async fn working_day(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
-    let me = authenticate(env, req.headers(), url).await?;
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
     #[derive(Deserialize)]
     struct W {
         started: bool,
@@ -181,7 +181,7 @@ pub(super) async fn action(
     dialog: &str,
     action: &str,
 ) -> ApiResult {
-    let me = authenticate(env, req.headers(), url).await?;
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
     operator_action(env, req, &me, line, dialog, action).await
 }
 
@@ -192,7 +192,7 @@ pub(super) async fn history(
     line: &str,
     dialog: &str,
 ) -> ApiResult {
-    let me = authenticate(env, req.headers(), url).await?;
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
     // The line says whether this person may read the dialog (one
     // rule, in the core); then only that dialog is read.
     let ask = DialogAccess {
@@ -218,10 +218,18 @@ pub(super) async fn quick_answers(
     url: &Url,
     line: &str,
 ) -> ApiResult {
-    require(env, req.headers(), url, Role::Operator).await?;
+    require_on_line(env, req.headers(), url, line, Role::Operator).await?;
     let q = query(url, "q").unwrap_or_default();
     let path = format!("/quick-answers?q={}", js_sys::encode_uri_component(&q));
     line_get(env, line, &path).await
+}
+
+/// `POST …/quick-answers` takes one quick answer or `{"items": [...]}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NewQuickAnswers {
+    Many { items: Vec<QuickAnswerInput> },
+    One(QuickAnswerInput),
 }
 
 pub(super) async fn quick_answers_create(
@@ -231,24 +239,19 @@ pub(super) async fn quick_answers_create(
     line: &str,
 ) -> ApiResult {
     // Any operator may save one (from a message); bulk lists too.
-    let me = require(env, req.headers(), url, Role::Operator).await?;
-    let body: serde_json::Value = read_json(req).await?;
-    let items = match body.get("items") {
-        Some(list) => list.clone(),
-        None => serde_json::Value::Array(vec![body]),
-    };
-    let items: Vec<QuickAnswerInput> = serde_json::from_value(items).map_err(|e| {
-        ProtocolError::new(ErrorCode::BadRequest, format!("invalid quick answers: {e}"))
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
+    let body = read_json::<NewQuickAnswers>(req).await.map_err(|_| {
+        ProtocolError::new(
+            ErrorCode::BadRequest,
+            "invalid quick answers: expected {text, title?, group?} or {items: [...]}",
+        )
     })?;
-    let create = serde_json::json!({ "items": items, "by": me.id });
-    call(
-        &stub(env, "LINES", line)?,
-        Method::Post,
-        "/quick-answers",
-        Some(&create),
-        &[],
-    )
-    .await
+    let items = match body {
+        NewQuickAnswers::Many { items } => items,
+        NewQuickAnswers::One(item) => vec![item],
+    };
+    let create = CreateQuickAnswers { items, by: me.id };
+    json(201, &invoke(&stub(env, "LINES", line)?, &create).await?)
 }
 
 pub(super) async fn client_card(
@@ -258,7 +261,7 @@ pub(super) async fn client_card(
     line: &str,
     client: &str,
 ) -> ApiResult {
-    require(env, req.headers(), url, Role::Operator).await?;
+    require_on_line(env, req.headers(), url, line, Role::Operator).await?;
     let client = text::identifier("client", client)?;
     line_get(env, line, &format!("/card/{client}")).await
 }

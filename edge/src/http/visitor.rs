@@ -3,7 +3,7 @@
 //! the e-mail copy (F3). Visitors are authenticated by their dialog token.
 
 use crate::api::{bearer, internal, json, read_json, ApiResult};
-use crate::calls::ClientLastDialog;
+use crate::calls::{ClientLastDialog, TokenSession};
 use crate::clock;
 use crate::dialog_object::{Init, ORIGIN_HEADER, TOKEN_HASH_HEADER};
 use crate::ids;
@@ -15,6 +15,7 @@ use openline_core::line::{Event, Status};
 use openline_core::protocol::{
     History, Identity, SendMessage, Session, StartSession, WidgetConfig,
 };
+use openline_core::replies::Ack;
 use openline_core::settings::LineSettings;
 use openline_core::{identity, session};
 use openline_core::{text, ErrorCode, ProtocolError};
@@ -141,7 +142,7 @@ pub(super) async fn start_session(
         session::Start::JoinFromDevice { dialog } => {
             // The user's open dialog, from another device: hand it a token.
             let (token, hash) = new_token(&dialog)?;
-            parse::<serde_json::Value>(
+            parse::<Ack>(
                 call(
                     &stub(env, "DIALOGS", &dialog)?,
                     Method::Post,
@@ -185,7 +186,7 @@ pub(super) async fn start_session(
         client: client.clone(),
         typing_preview: settings.widget.typing_preview,
     };
-    parse::<serde_json::Value>(
+    parse::<Ack>(
         to_dialog(
             env,
             origin,
@@ -217,13 +218,6 @@ pub(super) async fn start_session(
             resumed: false,
         },
     )
-}
-
-/// What a dialog's object says of a visitor token's session.
-#[derive(Deserialize)]
-struct TokenSession {
-    line: String,
-    client: String,
 }
 
 /// A fresh visitor token for `dialog` (`DIALOG.SECRET`, 256-bit secret) and
@@ -272,7 +266,7 @@ pub(super) async fn remember_identity(
         contacts,
         consent: None,
     };
-    parse::<serde_json::Value>(
+    parse::<Ack>(
         call(
             &stub(env, "LINES", line)?,
             Method::Post,
@@ -407,7 +401,7 @@ pub(super) async fn send(
     origin: Option<&str>,
 ) -> ApiResult {
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
-    limits::check(env, "MESSAGE_LIMITER", format!("dialog:{hash}"), "messages").await?;
+    limits::visitor(env, &dialog, limits::VisitorAction::Message).await?;
     let body: SendMessage = read_json(req).await?;
     to_dialog(
         env,
@@ -452,6 +446,7 @@ pub(super) async fn rating(
         comment: Option<String>,
     }
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
+    limits::visitor(env, &dialog, limits::VisitorAction::Rating).await?;
     let body: Rate = read_json(req).await?;
     // The comment is kept as the core says (the same on every path).
     let comment = body.comment;
@@ -512,7 +507,7 @@ pub(super) async fn contacts(
         contacts: body.contacts,
         consent,
     };
-    parse::<serde_json::Value>(
+    parse::<Ack>(
         call(
             &stub(env, "LINES", &line)?,
             Method::Post,
@@ -539,13 +534,7 @@ pub(super) async fn email_copy(
         email: String,
     }
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
-    limits::check(
-        env,
-        "MESSAGE_LIMITER",
-        format!("email:{hash}"),
-        "e-mail requests",
-    )
-    .await?;
+    limits::visitor(env, &dialog, limits::VisitorAction::EmailCopy).await?;
     let body: Copy = read_json(req).await?;
     let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
     let settings = line_settings(env, &line).await?;

@@ -1,0 +1,110 @@
+//! The API's answer bodies, defined once: the edge writes them and the
+//! console reads them, so neither side can drift from the other (and the
+//! API description can be generated from one place).
+
+use crate::consent::{ConsentRecord, Contacts};
+use crate::line::{Dialog, QueueInfo};
+use crate::operator::Operator;
+use crate::quick_answers::QuickAnswer;
+use crate::Millis;
+use serde::{Deserialize, Serialize};
+
+/// A change was made (an answer with nothing else to say). A request that
+/// changed nothing gets an error instead, never this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    pub ok: bool,
+}
+
+impl Ack {
+    /// The one value it has on the wire.
+    pub const DONE: Ack = Ack { ok: true };
+}
+
+/// `GET …/dialogs`: the line's dialogs and the line's clock (consoles count
+/// K3 waiting times against it rather than the browser's).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DialogList {
+    pub dialogs: Vec<Dialog>,
+    pub now: Millis,
+}
+
+/// One department of a line (Q1) with its members in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    pub id: String,
+    pub members: Vec<String>,
+}
+
+/// `GET …/departments`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DepartmentList {
+    pub departments: Vec<Department>,
+}
+
+/// `GET …/operators`: the line's operators as routing sees them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OperatorList {
+    pub operators: Vec<Operator>,
+}
+
+/// The visitor's place in the queue (F4); none once the dialog is taken.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueuePlace {
+    pub queue: Option<QueueInfo>,
+}
+
+/// H3/H4: whether the line works now and, when not, its next opening
+/// (epoch ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenNow {
+    pub open: bool,
+    pub next_opening: Option<Millis>,
+}
+
+/// `GET/POST …/quick-answers` (QA1).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuickAnswerList {
+    pub quick_answers: Vec<QuickAnswer>,
+}
+
+/// `GET …/consents` (A1): newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConsentLog {
+    pub consents: Vec<ConsentRecord>,
+}
+
+/// `GET …/clients/{client}` (C1, C6, A1): what the line knows of a client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientCard {
+    pub client: String,
+    #[serde(default)]
+    pub contacts: Option<Contacts>,
+    #[serde(default)]
+    pub consents: Vec<ConsentRecord>,
+    #[serde(default)]
+    pub dialogs: Vec<Dialog>,
+}
+
+/// A line in the deployment's directory (L1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineEntry {
+    /// The line's id (the widget's `data-line`).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// `GET /api/v1/health`: the edge answers, and which protocol it speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub ok: bool,
+    pub protocol: u32,
+}
+
+/// An e-mail was queued for sending (F3 copy, K2 notices); it is sent and
+/// retried by the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Queued {
+    pub queued: bool,
+}

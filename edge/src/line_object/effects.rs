@@ -1,0 +1,304 @@
+//! The message path through the line and the machine's effects applied:
+//! an operator's message checked here and stored by its dialog, a visitor's
+//! action relayed by their dialog, both shown on the consoles the
+//! conversation rules name; offers, notices, ratings and transfers.
+
+use super::LineObject;
+use crate::api::internal;
+use crate::calls::{
+    LineEvent, MoveToLine, OperatorSend, Relay, StoreNotice, StoreOperatorMessage, Stored,
+};
+use crate::clock;
+use crate::rpc;
+use crate::sql::run;
+use openline_core::conversation::{Conversation, Delivery, Recipient, Sender};
+use openline_core::line::{Effect, Event, Notice};
+use openline_core::protocol::frames::OperatorEvent;
+use openline_core::protocol::{Account, ChatMessage};
+use openline_core::replies::Queued;
+use openline_core::{ErrorCode, ProtocolError};
+use worker::{Method, SqlStorageValue as V};
+
+impl LineObject {
+    /// An operator's message, one visit here and one at the dialog: the
+    /// core allows it (participation, L2, lifecycle) and names the operator
+    /// as the client sees them (O1); the dialog stores it and tells the
+    /// visitor; the dialog's consoles get it from here.
+    pub(super) async fn operator_send(
+        &self,
+        send: OperatorSend,
+    ) -> std::result::Result<Stored, ProtocolError> {
+        let client_id = openline_core::text::client_id(&send.client_id)?;
+        let text = openline_core::text::message_text(&send.text)?;
+        let now = clock::core_now(&self.env);
+        let event = Event::OperatorMessage {
+            dialog: send.dialog.clone(),
+            operator: send.operator.clone(),
+            hidden: send.hidden,
+        };
+        let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
+        let shown_name = {
+            let guard = self.line.borrow();
+            let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+            line.operator(&send.operator)
+                .and_then(|o| openline_core::operator::present(o, &line.settings().presentation))
+                .map(|card| card.name)
+        };
+        let store = StoreOperatorMessage {
+            operator: send.operator.clone(),
+            shown_name,
+            client_id,
+            text,
+            hidden: send.hidden,
+        };
+        let stub = rpc::stub(&self.env, "DIALOGS", &send.dialog)?;
+        let stored = rpc::invoke(&stub, &store).await;
+        // The step's effects (an offer accepted by answering) apply either way.
+        self.apply(fx).await;
+        let stored = stored?;
+        if stored.created {
+            self.to_consoles(
+                &send.dialog,
+                &Sender::Operator(send.operator),
+                &stored.message,
+            );
+        }
+        Ok(stored)
+    }
+
+    /// A visitor's action relayed by their dialog: the lifecycle event
+    /// first, then the message or draft to the consoles of the dialog.
+    pub(super) async fn relay(&self, relay: Relay) -> std::result::Result<(), ProtocolError> {
+        if let Some(event) = relay.event {
+            let now = clock::core_now(&self.env);
+            match self.step(|line| Ok(line.handle(now, event)?)).await {
+                Ok(fx) => self.apply(fx).await,
+                // Stored either way; a finished dialog is the widget's cue.
+                Err(e) => worker::console_log!("relay event refused: {}", e.message),
+            }
+        }
+        if let Some(message) = &relay.message {
+            let sender = if message.author == openline_core::protocol::Author::Visitor {
+                Sender::Client
+            } else {
+                Sender::System
+            };
+            self.to_consoles(&relay.dialog, &sender, message);
+        }
+        if let Some(draft) = &relay.draft {
+            self.load()?;
+            let (conv, _) = self.conversation(&relay.dialog)?;
+            let out = conv
+                .deliver_typing(&Sender::Client, draft)
+                .map_err(|e| ProtocolError::new(ErrorCode::Forbidden, e.to_string()))?;
+            for (to, delivery) in out {
+                if let (Recipient::Operator(op), Delivery::Typing { preview, .. }) = (to, delivery)
+                {
+                    let event = OperatorEvent::Typing {
+                        dialog: relay.dialog.clone(),
+                        preview,
+                    };
+                    self.send_to(std::slice::from_ref(&op), &event);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The dialog's participants as the core defines them (the one rule),
+    /// with the line's W1 setting; and the dialog's client.
+    pub(super) fn conversation(
+        &self,
+        dialog: &str,
+    ) -> std::result::Result<(Conversation, String), ProtocolError> {
+        let guard = self.line.borrow();
+        let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+        let d = line
+            .dialog(dialog)
+            .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such dialog"))?;
+        Ok((
+            Conversation {
+                operators: d.participants(),
+                typing_preview: line.settings().widget.typing_preview,
+            },
+            d.client.clone(),
+        ))
+    }
+
+    /// Shows a stored message on the consoles the conversation rules name
+    /// (hidden messages reach operators only; the sender's other tabs too).
+    pub(super) fn to_consoles(&self, dialog: &str, sender: &Sender, message: &ChatMessage) {
+        if self.load().is_err() {
+            return;
+        }
+        let Ok((conv, _)) = self.conversation(dialog) else {
+            return;
+        };
+        let targets: Vec<String> = match sender {
+            Sender::System => conv.operators.clone(),
+            s => match conv.deliver_message(s, message.seq, message.hidden) {
+                Ok(t) => t
+                    .into_iter()
+                    .filter_map(|(r, _)| match r {
+                        Recipient::Operator(o) => Some(o),
+                        Recipient::Client => None,
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            },
+        };
+        let event = OperatorEvent::Message {
+            dialog: dialog.to_owned(),
+            message: message.clone(),
+            hidden: message.hidden,
+        };
+        self.send_to(&targets, &event);
+    }
+
+    pub(super) fn send_to(&self, operators: &[String], event: &OperatorEvent) {
+        for op in operators {
+            for ws in self.state.get_websockets_with_tag(&format!("op:{op}")) {
+                let _ = ws.send(event);
+            }
+        }
+    }
+
+    /// Applies the machine's effects: consoles, dialogs, other lines, records.
+    pub(super) async fn apply(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            if let Err(e) = self.apply_one(effect).await {
+                worker::console_error!("effect failed: {e}");
+            }
+        }
+    }
+
+    pub(super) async fn apply_one(&self, effect: Effect) -> std::result::Result<(), ProtocolError> {
+        match effect {
+            // Who takes part in a dialog is the line's record alone (the
+            // core's `Dialog::involves`): no copy elsewhere to keep in step.
+            Effect::Offer { dialog, operator } => {
+                self.send_to(&[operator], &OperatorEvent::Offer { dialog });
+            }
+            Effect::Revoke { dialog, operator } => {
+                self.send_to(&[operator], &OperatorEvent::Revoke { dialog });
+            }
+            Effect::Assigned { dialog, operator } => {
+                let all = self.all_operators();
+                self.send_to(&all, &OperatorEvent::Assigned { dialog, operator });
+            }
+            Effect::Invited { .. } | Effect::Left { .. } => {}
+            Effect::StatusChanged { dialog, status } => {
+                let all = self.all_operators();
+                self.send_to(&all, &OperatorEvent::Status { dialog, status });
+            }
+            Effect::ToClient { dialog, notice } => {
+                let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
+                let stored = rpc::invoke(&stub, &StoreNotice(notice)).await?;
+                if stored.created {
+                    self.to_consoles(&dialog, &Sender::System, &stored.message);
+                }
+            }
+            Effect::Notify { to, notice } => {
+                run(
+                    &self.sql(),
+                    "INSERT INTO notifications (recipients, notice, at) VALUES (?, ?, ?)",
+                    vec![
+                        V::from(serde_json::to_string(&to).map_err(internal)?),
+                        V::from(serde_json::to_string(&notice).map_err(internal)?),
+                        V::from(clock::real_now()),
+                    ],
+                )?;
+                self.send_to(
+                    &to,
+                    &OperatorEvent::Notify {
+                        notice: notice.clone(),
+                    },
+                );
+                self.mail_notice(&to, &notice).await?;
+            }
+            // One rating per dialog and rater: a new one replaces the last.
+            Effect::Rated { dialog, by, rating } => {
+                let sql = self.sql();
+                run(
+                    &sql,
+                    "DELETE FROM ratings WHERE dialog = ? AND by IS ?",
+                    vec![V::from(dialog.as_str()), V::from(by.clone())],
+                )?;
+                run(
+                    &sql,
+                    "INSERT INTO ratings (dialog, by, score, comment, at) VALUES (?, ?, ?, ?, ?)",
+                    vec![
+                        V::from(dialog),
+                        V::from(by),
+                        V::from(rating.score as i64),
+                        V::from(rating.comment),
+                        V::from(clock::real_now()),
+                    ],
+                )?
+            }
+            Effect::TransferToLine { dialog, line } => {
+                let client = {
+                    let guard = self.line.borrow();
+                    guard
+                        .as_ref()
+                        .and_then(|(_, l)| l.dialog(&dialog).map(|d| d.client.clone()))
+                        .unwrap_or_default()
+                };
+                let target = rpc::stub(&self.env, "LINES", &line)?;
+                let event = Event::DialogOpened {
+                    dialog: dialog.clone(),
+                    client,
+                };
+                rpc::invoke(&target, &LineEvent(event)).await?;
+                let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
+                rpc::invoke(&stub, &MoveToLine { line }).await?;
+            }
+            Effect::BotTakes { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// K2: recipients whose login is an e-mail address also get an e-mail
+    /// through the outbox.
+    pub(super) async fn mail_notice(
+        &self,
+        to: &[String],
+        notice: &Notice,
+    ) -> std::result::Result<(), ProtocolError> {
+        let accounts: Vec<Account> = rpc::call_json(
+            &rpc::stub(&self.env, "ACCOUNTS", "accounts")?,
+            Method::Get,
+            "/accounts",
+            None::<&()>,
+        )
+        .await?;
+        let (name, language) = {
+            let guard = self.line.borrow();
+            let s = guard.as_ref().map(|(_, l)| l.settings());
+            (
+                s.map(|s| s.name.clone()).unwrap_or_default(),
+                s.map(|s| s.language.clone()).unwrap_or_default(),
+            )
+        };
+        let outbox = rpc::stub(&self.env, "OUTBOX", "outbox")?;
+        for a in accounts
+            .iter()
+            .filter(|a| to.contains(&a.id) && a.login.contains('@'))
+        {
+            let mail = openline_core::email::notice(&a.login, &name, &language, notice)?;
+            rpc::parse::<Queued>(
+                rpc::call(&outbox, Method::Post, "/enqueue", Some(&mail), &[]).await?,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn all_operators(&self) -> Vec<String> {
+        self.line
+            .borrow()
+            .as_ref()
+            .map(|(_, l)| l.operators().map(|o| o.id.clone()).collect())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,573 @@
+//! The Durable Object of one line: its settings, operators' presence, the
+//! queue and every routing decision — the core's `Line` machine, persisted
+//! in SQLite after each step, with the object's single alarm set to the
+//! machine's earliest deadline. Operators' consoles hold a hibernating
+//! WebSocket here for offers, status changes and live messages.
+
+mod effects;
+mod records;
+mod schema;
+mod socket;
+
+use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::calls::{
+    Applied, Call, ClientLastDialog, CreateQuickAnswers, DialogAccess, Done, LastDialog, Member,
+    Membership, OperatorSend, Relay,
+};
+use crate::clock;
+use crate::migrations::migrate;
+use crate::sql::{rows, run};
+use openline_core::consent::{ConsentRecord, Contacts};
+use openline_core::line::{ClientRecord, Effect, Event, Line, StoredLine};
+use openline_core::protocol::frames::{OperatorEvent, OperatorFrame};
+use openline_core::protocol::Account;
+use openline_core::replies::{
+    Ack, Department, DepartmentList, DialogList, OpenNow, OperatorList, QueuePlace,
+};
+use openline_core::settings::LineSettings;
+use openline_core::timers::TimerKey;
+use openline_core::{ErrorCode, ProtocolError};
+use schema::{StateRow, MIGRATIONS};
+use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
+use worker::{
+    durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorageValue as V,
+    State, WebSocket, WebSocketIncomingMessage,
+};
+
+/// How long finished dialogs stay in the line's state (core time).
+const RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// Header through which the worker names the authenticated operator.
+pub const OPERATOR_HEADER: &str = "x-openline-operator";
+
+/// Body of `POST /contacts`: contact data left by a client, and the consent
+/// given with it (A1).
+#[derive(Serialize, Deserialize)]
+pub struct ContactsLeft {
+    pub client: String,
+    pub contacts: Contacts,
+    pub consent: Option<ConsentRecord>,
+}
+
+/// Body of `POST /create`.
+#[derive(Serialize, Deserialize)]
+pub struct CreateLine {
+    pub line_id: String,
+    pub settings: LineSettings,
+}
+
+/// Body of `PUT /settings`: the settings and the accounts, so the line knows
+/// the operators its queue names.
+#[derive(Serialize, Deserialize)]
+pub struct SettingsUpdate {
+    pub settings: LineSettings,
+    pub accounts: Vec<Account>,
+}
+
+#[durable_object]
+pub struct LineObject {
+    state: State,
+    env: Env,
+    line: RefCell<Option<(String, Line)>>,
+    /// The alarm as last set by this instance (None: not known since the
+    /// object woke), so a step touches the alarm only when it moves.
+    armed: Cell<Option<Option<i64>>>,
+}
+
+impl DurableObject for LineObject {
+    fn new(state: State, env: Env) -> Self {
+        if let Err(e) = migrate(&state.storage().sql(), MIGRATIONS) {
+            worker::console_error!("line migration failed: {e}");
+        }
+        Self {
+            state,
+            env,
+            line: RefCell::new(None),
+            armed: Cell::new(None),
+        }
+    }
+
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        Ok(match self.handle(req).await {
+            Ok(r) => r,
+            Err(e) => error_response(&e),
+        })
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        // A fired alarm is no longer set.
+        self.armed.set(Some(None));
+        let now = clock::core_now(&self.env);
+        let effects = match self
+            .step(|line| {
+                let fx = line.handle_timeout(now);
+                // Keep the line's state bounded: finished dialogs older than
+                // 30 days live on only in their own objects.
+                line.prune_finished(now - RETENTION_MS);
+                Ok(fx)
+            })
+            .await
+        {
+            Ok(fx) => fx,
+            Err(e) => {
+                worker::console_error!("alarm: {e}");
+                Vec::new()
+            }
+        };
+        self.apply(effects).await;
+        Response::ok("ok")
+    }
+
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> Result<()> {
+        let WebSocketIncomingMessage::String(raw) = message else {
+            return Ok(());
+        };
+        let frame = match serde_json::from_str::<OperatorFrame>(&raw) {
+            Ok(f) => f,
+            Err(e) => {
+                let error =
+                    ProtocolError::new(ErrorCode::BadRequest, format!("invalid frame: {e}"));
+                let _ = ws.send(&OperatorEvent::Error {
+                    error,
+                    client_id: None,
+                });
+                return Ok(());
+            }
+        };
+        let client_id = match &frame {
+            OperatorFrame::Send { client_id, .. } => Some(client_id.clone()),
+            _ => None,
+        };
+        if let Err(error) = self.operator_frame(&ws, frame).await {
+            let _ = ws.send(&OperatorEvent::Error { error, client_id });
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _clean: bool,
+    ) -> Result<()> {
+        self.socket_gone(&ws).await;
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
+        self.socket_gone(&ws).await;
+        Ok(())
+    }
+}
+
+impl LineObject {
+    fn sql(&self) -> worker::SqlStorage {
+        self.state.storage().sql()
+    }
+
+    /// Loads the machine from storage once per wake: the head and every
+    /// row. A line stored in an older format is rewritten in rows once.
+    fn load(&self) -> std::result::Result<(), ProtocolError> {
+        if self.line.borrow().is_some() {
+            return Ok(());
+        }
+        let r: Vec<StateRow> = rows(
+            &self.sql(),
+            "SELECT line_id, state, deleted FROM line_state WHERE id = 1",
+            vec![],
+        )?;
+        let row = match r.into_iter().next() {
+            Some(row) if row.deleted == 0 => row,
+            _ => return Err(ProtocolError::new(ErrorCode::NotFound, "no such line")),
+        };
+        // Before 0002 the whole machine was one JSON document.
+        let (mut line, rewrite) = match serde_json::from_str::<Line>(&row.state) {
+            Ok(full) => (full, true),
+            Err(_) => self.read_rows(&row.state)?,
+        };
+        if rewrite {
+            line.mark_all_changed();
+            self.store(&mut line)?;
+        }
+        *self.line.borrow_mut() = Some((row.line_id, line));
+        Ok(())
+    }
+
+    fn read_rows(&self, head_json: &str) -> std::result::Result<(Line, bool), ProtocolError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            state: String,
+        }
+        #[derive(Deserialize)]
+        struct TimerRow {
+            key: String,
+            at: i64,
+        }
+        let sql = self.sql();
+        let parse = |rows: Vec<Row>| rows.into_iter().map(|r| (r.id, r.state));
+        let dialogs = parse(rows(&sql, "SELECT id, state FROM line_dialogs", vec![])?)
+            .map(|(_, s)| serde_json::from_str(&s))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        let operators = parse(rows(&sql, "SELECT id, state FROM line_operators", vec![])?)
+            .map(|(_, s)| serde_json::from_str(&s))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        let clients = parse(rows(&sql, "SELECT id, state FROM line_clients", vec![])?)
+            .map(|(id, s)| serde_json::from_str::<ClientRecord>(&s).map(|c| (id, c)))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        let timers = rows::<TimerRow>(&sql, "SELECT key, at FROM line_timers", vec![])?
+            .into_iter()
+            .map(|t| serde_json::from_str::<TimerKey>(&t.key).map(|k| (k, t.at)))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(internal)?;
+        Line::from_stored(StoredLine {
+            head_json,
+            operators,
+            clients,
+            dialogs,
+            timers,
+        })
+        .map_err(internal)
+    }
+
+    /// Runs one step of the machine, stores what it changed and re-arms the
+    /// alarm. A refused step changes nothing (the core guarantees it; a
+    /// multi-event step that fails half-way is reloaded from storage). The
+    /// borrow of the machine ends before the first `await`.
+    async fn step<F>(&self, f: F) -> std::result::Result<Vec<Effect>, ProtocolError>
+    where
+        F: FnOnce(&mut Line) -> std::result::Result<Vec<Effect>, ProtocolError>,
+    {
+        self.load()?;
+        let result = {
+            let mut guard = self.line.borrow_mut();
+            let (_, line) = guard.as_mut().ok_or_else(|| internal("line not loaded"))?;
+            match f(line) {
+                Ok(effects) => self.store(line).map(|()| (effects, line.next_deadline())),
+                Err(e) => Err(e),
+            }
+        };
+        match result {
+            Ok((effects, deadline)) => {
+                self.arm(deadline).await;
+                Ok(effects)
+            }
+            Err(e) => {
+                *self.line.borrow_mut() = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes the rows the last step changed, and the head only when it
+    /// changed; the writes have no `await` between them, so they commit
+    /// together.
+    fn store(&self, line: &mut Line) -> std::result::Result<(), ProtocolError> {
+        let sql = self.sql();
+        let changes = line.take_changes();
+        if changes.head {
+            run(
+                &sql,
+                "UPDATE line_state SET state = ? WHERE id = 1",
+                vec![V::from(line.head_json().map_err(internal)?)],
+            )?;
+        }
+        let put = |table: &str, id: &str, state: Option<String>| match state {
+            Some(state) => run(
+                &sql,
+                &format!("INSERT OR REPLACE INTO {table} (id, state) VALUES (?, ?)"),
+                vec![V::from(id), V::from(state)],
+            ),
+            None => run(
+                &sql,
+                &format!("DELETE FROM {table} WHERE id = ?"),
+                vec![V::from(id)],
+            ),
+        };
+        for id in &changes.dialogs {
+            let state = line.dialog(id).map(serde_json::to_string).transpose();
+            put("line_dialogs", id, state.map_err(internal)?)?;
+        }
+        for id in &changes.operators {
+            let state = line.operator(id).map(serde_json::to_string).transpose();
+            put("line_operators", id, state.map_err(internal)?)?;
+        }
+        for id in &changes.clients {
+            let state = line.client(id).map(serde_json::to_string).transpose();
+            put("line_clients", id, state.map_err(internal)?)?;
+        }
+        for (key, at) in &changes.timers {
+            let key = serde_json::to_string(key).map_err(internal)?;
+            match at {
+                Some(at) => run(
+                    &sql,
+                    "INSERT OR REPLACE INTO line_timers (key, at) VALUES (?, ?)",
+                    vec![V::from(key), V::from(*at)],
+                )?,
+                None => run(
+                    &sql,
+                    "DELETE FROM line_timers WHERE key = ?",
+                    vec![V::from(key)],
+                )?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the single alarm to the machine's earliest deadline (real
+    /// time), only when it moved since this instance last set it.
+    async fn arm(&self, deadline: Option<i64>) {
+        let at = deadline.map(|d| clock::real_at(&self.env, d));
+        if self.armed.get() == Some(at) {
+            return;
+        }
+        let storage = self.state.storage();
+        let r = match at {
+            Some(at) => {
+                storage
+                    .set_alarm(worker::ScheduledTime::new(js_sys::Date::new(
+                        &(at as f64).into(),
+                    )))
+                    .await
+            }
+            None => storage.delete_alarm().await,
+        };
+        match r {
+            Ok(()) => self.armed.set(Some(at)),
+            Err(e) => {
+                self.armed.set(None);
+                worker::console_error!("alarm: {e}");
+            }
+        }
+    }
+
+    async fn handle(&self, mut req: Request) -> ApiResult {
+        let url = req.url().map_err(internal)?;
+        let path = url.path().to_owned();
+        let method = req.method();
+        if (method.clone(), path.as_str()) == (Method::Post, "/create") {
+            let body: CreateLine = read_json(&mut req).await?;
+            return self.create(body);
+        }
+        match (method, path.as_str()) {
+            (Method::Get, "/settings") => {
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                json(200, line.settings())
+            }
+            (Method::Put, "/settings") => {
+                let body: SettingsUpdate = read_json(&mut req).await?;
+                let now = clock::core_now(&self.env);
+                let fx = self
+                    .step(|line| {
+                        for account in line.roster_from(&body.settings, &body.accounts) {
+                            line.handle(now, Event::UpsertOperator { operator: account })?;
+                        }
+                        Ok(line.update_settings(body.settings, now)?)
+                    })
+                    .await?;
+                self.apply(fx).await;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                json(200, line.settings())
+            }
+            (Method::Delete, "/") => {
+                self.load()?;
+                run(
+                    &self.sql(),
+                    "UPDATE line_state SET deleted = 1 WHERE id = 1",
+                    vec![],
+                )?;
+                *self.line.borrow_mut() = None;
+                self.arm(None).await;
+                json(200, &Ack::DONE)
+            }
+            (Method::Post, "/event") => {
+                let event: Event = read_json(&mut req).await?;
+                let now = clock::core_now(&self.env);
+                let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
+                self.apply(fx.clone()).await;
+                json(200, &Applied { effects: fx })
+            }
+            (Method::Get, "/dialogs") => {
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let dialogs = line.dialogs().cloned().collect();
+                let now = clock::core_now(&self.env);
+                json(200, &DialogList { dialogs, now })
+            }
+            (Method::Get, "/departments") => {
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let departments = line
+                    .departments()
+                    .map(|(id, members)| Department {
+                        id: id.to_owned(),
+                        members: members.to_vec(),
+                    })
+                    .collect();
+                json(200, &DepartmentList { departments })
+            }
+            (Method::Get, "/operators") => {
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let operators = line.operators().cloned().collect();
+                json(200, &OperatorList { operators })
+            }
+            (Method::Get, p) if p.starts_with("/queue/") => {
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let dialog = p.trim_start_matches("/queue/");
+                json(
+                    200,
+                    &QueuePlace {
+                        queue: line.queue_info(dialog),
+                    },
+                )
+            }
+            (Method::Post, Membership::PATH) => {
+                let ask: Membership = read_json(&mut req).await?;
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                json(
+                    200,
+                    &Member {
+                        member: line.is_member(&ask.operator),
+                    },
+                )
+            }
+            (Method::Post, ClientLastDialog::PATH) => {
+                let ask: ClientLastDialog = read_json(&mut req).await?;
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let d = line.dialog_for_client(&ask.client)?;
+                json(
+                    200,
+                    &LastDialog {
+                        dialog: d.id.clone(),
+                        status: d.status.clone(),
+                    },
+                )
+            }
+            (Method::Get, "/open-now") => {
+                self.load()?;
+                let now = clock::core_now(&self.env);
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let scale = clock::scale(&self.env);
+                let next = line.next_opening(now).map(|t| t / scale);
+                json(
+                    200,
+                    &OpenNow {
+                        open: line.open_now(now),
+                        next_opening: next,
+                    },
+                )
+            }
+            (Method::Get, "/quick-answers") => self.quick_answers(&url),
+            (Method::Post, CreateQuickAnswers::PATH) => self.create_quick_answers(&mut req).await,
+            (Method::Put, p) if p.starts_with("/quick-answers/") => {
+                self.replace_quick_answer(p, &mut req).await
+            }
+            (Method::Delete, p) if p.starts_with("/quick-answers/") => self.delete_quick_answer(p),
+            (Method::Post, "/contacts") => self.contacts_left(&mut req).await,
+            (Method::Get, "/consents") => self.consents(),
+            (Method::Get, p) if p.starts_with("/card/") => self.card(p),
+            (Method::Post, Relay::PATH) => {
+                let relay: Relay = read_json(&mut req).await?;
+                self.relay(relay).await?;
+                json(200, &Done {})
+            }
+            (Method::Post, OperatorSend::PATH) => {
+                let send: OperatorSend = read_json(&mut req).await?;
+                let stored = self.operator_send(send).await?;
+                json(if stored.created { 201 } else { 200 }, &stored)
+            }
+            (Method::Post, DialogAccess::PATH) => {
+                let ask: DialogAccess = read_json(&mut req).await?;
+                self.load()?;
+                let guard = self.line.borrow();
+                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                let d = line.dialog(&ask.dialog).ok_or_else(|| {
+                    ProtocolError::new(
+                        ErrorCode::NotFound,
+                        format!("no dialog '{}' on this line", ask.dialog),
+                    )
+                })?;
+                if !(ask.supervisor || d.involves(&ask.operator)) {
+                    return Err(ProtocolError::new(
+                        ErrorCode::Forbidden,
+                        "this dialog is not offered to you or held by you",
+                    ));
+                }
+                json(200, d)
+            }
+            (Method::Get, "/ws") => {
+                let operator = req
+                    .headers()
+                    .get(OPERATOR_HEADER)
+                    .map_err(internal)?
+                    .ok_or_else(|| {
+                        ProtocolError::new(ErrorCode::Unauthorized, "operator required")
+                    })?;
+                self.accept_operator_socket(&operator).await
+            }
+            _ => Err(ProtocolError::new(
+                ErrorCode::NotFound,
+                "no such line route",
+            )),
+        }
+    }
+
+    fn create(&self, body: CreateLine) -> ApiResult {
+        let existing: Vec<StateRow> = rows(
+            &self.sql(),
+            "SELECT line_id, state, deleted FROM line_state WHERE id = 1",
+            vec![],
+        )?;
+        if existing.iter().any(|r| r.deleted == 0) {
+            return Err(ProtocolError::new(
+                ErrorCode::Conflict,
+                format!("line '{}' already exists", body.line_id),
+            ));
+        }
+        let mut line = Line::new(body.settings)
+            .map_err(|e| ProtocolError::invalid_field(e.field, &e.reason))?;
+        let head = line.head_json().map_err(internal)?;
+        line.take_changes();
+        let sql = self.sql();
+        // A line created again under a deleted one's name starts empty.
+        for table in [
+            "line_dialogs",
+            "line_operators",
+            "line_clients",
+            "line_timers",
+        ] {
+            run(&sql, &format!("DELETE FROM {table}"), vec![])?;
+        }
+        run(
+            &sql,
+            "INSERT OR REPLACE INTO line_state (id, line_id, state, deleted) VALUES (1, ?, ?, 0)",
+            vec![V::from(body.line_id.as_str()), V::from(head)],
+        )?;
+        let settings = line.settings().clone();
+        *self.line.borrow_mut() = Some((body.line_id, line));
+        json(201, &settings)
+    }
+}

@@ -1,0 +1,196 @@
+//! What the line keeps besides routing: quick answers (QA1), the contacts
+//! clients left and the consents they gave (A1), and the client card (C1).
+
+use super::schema::{ConsentRow, ContactRow, IdRow, QaRow};
+use super::{ContactsLeft, LineObject};
+use crate::api::{internal, json, read_json, ApiResult};
+use crate::calls::CreateQuickAnswers;
+use crate::clock;
+use crate::sql::{rows, run};
+use openline_core::quick_answers::{search, QuickAnswer, QuickAnswerInput};
+use openline_core::replies::{Ack, ClientCard, ConsentLog, QuickAnswerList};
+use openline_core::{ErrorCode, ProtocolError};
+use worker::{Request, SqlStorageValue as V, Url};
+
+impl LineObject {
+    /// QA1: the line's quick answers matching `?q=` (all without it).
+    pub(super) fn quick_answers(&self, url: &Url) -> ApiResult {
+        self.load()?;
+        let q = url
+            .query_pairs()
+            .find(|(k, _)| k == "q")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        let all: Vec<QaRow> = rows(
+            &self.sql(),
+            "SELECT id, grp, title, text FROM quick_answers",
+            vec![],
+        )?;
+        let all: Vec<QuickAnswer> = all.into_iter().map(QaRow::answer).collect();
+        let quick_answers = search(&all, &q).into_iter().cloned().collect();
+        json(200, &QuickAnswerList { quick_answers })
+    }
+
+    /// QA1: adds quick answers (one or a list), each validated.
+    pub(super) async fn create_quick_answers(&self, req: &mut Request) -> ApiResult {
+        self.load()?;
+        let body: CreateQuickAnswers = read_json(req).await?;
+        if body.items.is_empty() || body.items.len() > 500 {
+            return Err(ProtocolError::invalid_field("items", "1–500 quick answers"));
+        }
+        let valid = body
+            .items
+            .iter()
+            .map(QuickAnswerInput::validated)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut created = Vec::new();
+        for v in valid {
+            let id = crate::ids::random_hex(8).map_err(internal)?;
+            run(
+                &self.sql(),
+                "INSERT INTO quick_answers (id, grp, title, text, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                vec![V::from(id.as_str()), V::from(v.group.as_str()), V::from(v.title.as_str()), V::from(v.text.as_str()), V::from(body.by.as_str()), V::from(clock::real_now())],
+            )?;
+            created.push(QuickAnswer {
+                id,
+                group: v.group,
+                title: v.title,
+                text: v.text,
+            });
+        }
+        json(
+            201,
+            &QuickAnswerList {
+                quick_answers: created,
+            },
+        )
+    }
+
+    /// QA1: replaces a quick answer; an unknown id is 404, nothing created.
+    pub(super) async fn replace_quick_answer(&self, p: &str, req: &mut Request) -> ApiResult {
+        self.load()?;
+        let id = p.trim_start_matches("/quick-answers/").to_owned();
+        let v = read_json::<QuickAnswerInput>(req).await?.validated()?;
+        let found: Vec<QaRow> = rows(
+            &self.sql(),
+            "SELECT id, grp, title, text FROM quick_answers WHERE id = ?",
+            vec![V::from(id.as_str())],
+        )?;
+        if found.is_empty() {
+            return Err(ProtocolError::new(
+                ErrorCode::NotFound,
+                "no such quick answer",
+            ));
+        }
+        run(
+            &self.sql(),
+            "UPDATE quick_answers SET grp = ?, title = ?, text = ? WHERE id = ?",
+            vec![
+                V::from(v.group.as_str()),
+                V::from(v.title.as_str()),
+                V::from(v.text.as_str()),
+                V::from(id.as_str()),
+            ],
+        )?;
+        json(
+            200,
+            &QuickAnswer {
+                id,
+                group: v.group,
+                title: v.title,
+                text: v.text,
+            },
+        )
+    }
+
+    /// QA1: deletes a quick answer; an unknown id is 404.
+    pub(super) fn delete_quick_answer(&self, p: &str) -> ApiResult {
+        self.load()?;
+        let gone: Vec<IdRow> = rows(
+            &self.sql(),
+            "DELETE FROM quick_answers WHERE id = ? RETURNING id",
+            vec![V::from(p.trim_start_matches("/quick-answers/"))],
+        )?;
+        if gone.is_empty() {
+            return Err(ProtocolError::new(
+                ErrorCode::NotFound,
+                "no such quick answer",
+            ));
+        }
+        json(200, &Ack::DONE)
+    }
+
+    /// F2/F4/H4: stores the contacts a client left and the consent (A1).
+    pub(super) async fn contacts_left(&self, req: &mut Request) -> ApiResult {
+        self.load()?;
+        let body: ContactsLeft = read_json(req).await?;
+        // The core's normal form: trimmed, and an empty field is
+        // absent, so it never overwrites a stored value (COALESCE).
+        let contacts = body.contacts.normalized();
+        let sql = self.sql();
+        run(
+            &sql,
+            "INSERT INTO client_contacts (client, name, email, phone, updated_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT(client) DO UPDATE SET name = COALESCE(excluded.name, name), email = COALESCE(excluded.email, email),
+             phone = COALESCE(excluded.phone, phone), updated_at = excluded.updated_at",
+            vec![V::from(body.client.as_str()), V::from(contacts.name), V::from(contacts.email), V::from(contacts.phone), V::from(clock::real_now())],
+        )?;
+        if let Some(c) = body.consent {
+            run(
+                &sql,
+                "INSERT INTO consents (client, version, text, at) VALUES (?, ?, ?, ?)",
+                vec![
+                    V::from(c.client),
+                    V::from(c.version as i64),
+                    V::from(c.text),
+                    V::from(c.at),
+                ],
+            )?;
+        }
+        json(200, &Ack::DONE)
+    }
+
+    /// A1: the line's consent log, newest first.
+    pub(super) fn consents(&self) -> ApiResult {
+        self.load()?;
+        let c: Vec<ConsentRow> = rows(
+            &self.sql(),
+            "SELECT client, version, text, at FROM consents ORDER BY id DESC LIMIT 1000",
+            vec![],
+        )?;
+        let consents = c.into_iter().map(ConsentRow::record).collect();
+        json(200, &ConsentLog { consents })
+    }
+
+    /// C1/C6: what the line knows of one client.
+    pub(super) fn card(&self, p: &str) -> ApiResult {
+        let client = p.trim_start_matches("/card/").to_owned();
+        self.load()?;
+        let contacts: Vec<ContactRow> = rows(
+            &self.sql(),
+            "SELECT name, email, phone FROM client_contacts WHERE client = ?",
+            vec![V::from(client.as_str())],
+        )?;
+        let consents: Vec<ConsentRow> = rows(
+            &self.sql(),
+            "SELECT client, version, text, at FROM consents WHERE client = ? ORDER BY id",
+            vec![V::from(client.as_str())],
+        )?;
+        let guard = self.line.borrow();
+        let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+        let dialogs = line
+            .dialogs()
+            .filter(|d| d.client == client)
+            .cloned()
+            .collect();
+        json(
+            200,
+            &ClientCard {
+                client,
+                contacts: contacts.into_iter().next().map(ContactRow::contacts),
+                consents: consents.into_iter().map(ConsentRow::record).collect(),
+                dialogs,
+            },
+        )
+    }
+}

@@ -1,0 +1,105 @@
+//! How the line's object stores what it keeps: the migrations of its
+//! SQLite schema and the rows read back from it.
+
+use crate::migrations::Migration;
+use openline_core::consent::{ConsentRecord, Contacts};
+use openline_core::quick_answers::QuickAnswer;
+use serde::{Deserialize, Serialize};
+
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration {
+    name: "0001_line",
+    sql: "CREATE TABLE line_state (id INTEGER PRIMARY KEY CHECK (id = 1), line_id TEXT NOT NULL, state TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0);
+          CREATE TABLE ratings (dialog TEXT NOT NULL, by TEXT, score INTEGER NOT NULL, comment TEXT, at INTEGER NOT NULL);
+          CREATE TABLE notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, recipients TEXT NOT NULL, notice TEXT NOT NULL, at INTEGER NOT NULL)",
+    },
+    // The machine is stored as a head row plus one row per dialog, so a step
+    // writes only what it changed.
+    Migration {
+        name: "0002_line_dialogs",
+        sql: "CREATE TABLE line_dialogs (id TEXT PRIMARY KEY, state TEXT NOT NULL)",
+    },
+    Migration {
+        name: "0003_quick_answers_contacts_consents",
+        sql: "CREATE TABLE quick_answers (id TEXT PRIMARY KEY, grp TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, created_by TEXT, created_at INTEGER NOT NULL);
+              CREATE TABLE client_contacts (client TEXT PRIMARY KEY, name TEXT, email TEXT, phone TEXT, updated_at INTEGER NOT NULL);
+              CREATE TABLE consents (id INTEGER PRIMARY KEY AUTOINCREMENT, client TEXT NOT NULL, version INTEGER NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL)",
+    },
+    // Operators, clients and timers get rows of their own, so a step writes
+    // only what it changed (the head keeps settings, departments, waits).
+    Migration {
+        name: "0004_line_rows",
+        sql: "CREATE TABLE line_operators (id TEXT PRIMARY KEY, state TEXT NOT NULL);
+              CREATE TABLE line_clients (id TEXT PRIMARY KEY, state TEXT NOT NULL);
+              CREATE TABLE line_timers (key TEXT PRIMARY KEY, at INTEGER NOT NULL)",
+    },
+];
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct QaRow {
+    pub(super) id: String,
+    pub(super) grp: String,
+    pub(super) title: String,
+    pub(super) text: String,
+}
+
+impl QaRow {
+    pub(super) fn answer(self) -> QuickAnswer {
+        QuickAnswer {
+            id: self.id,
+            group: self.grp,
+            title: self.title,
+            text: self.text,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ContactRow {
+    pub(super) name: Option<String>,
+    pub(super) email: Option<String>,
+    pub(super) phone: Option<String>,
+}
+
+impl ContactRow {
+    pub(super) fn contacts(self) -> Contacts {
+        Contacts {
+            name: self.name,
+            email: self.email,
+            phone: self.phone,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ConsentRow {
+    pub(super) client: String,
+    pub(super) version: i64,
+    pub(super) text: String,
+    pub(super) at: i64,
+}
+
+impl ConsentRow {
+    pub(super) fn record(self) -> ConsentRecord {
+        ConsentRecord {
+            client: self.client,
+            version: u32::try_from(self.version).unwrap_or_default(),
+            text: self.text,
+            at: self.at,
+        }
+    }
+}
+
+/// The id a `… RETURNING id` statement gives back.
+#[derive(Deserialize)]
+pub(super) struct IdRow {
+    #[allow(dead_code)]
+    pub(super) id: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct StateRow {
+    pub(super) line_id: String,
+    pub(super) state: String,
+    pub(super) deleted: i64,
+}

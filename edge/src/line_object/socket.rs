@@ -1,0 +1,207 @@
+//! The operators' console sockets: accepted here (hibernating), one tag
+//! per operator; every dialog action can arrive as a frame, answered with a
+//! confirmation or an error frame naming the console's client id.
+
+use super::LineObject;
+use crate::api::{internal, ApiResult};
+use crate::calls::{OperatorSend, OperatorTyping};
+use crate::clock;
+use crate::rpc;
+use openline_core::line::Event;
+use openline_core::operator::Presence;
+use openline_core::protocol::frames::{OperatorEvent, OperatorFrame};
+use openline_core::protocol::PROTOCOL_VERSION;
+use openline_core::{ErrorCode, ProtocolError};
+use worker::{Response, WebSocket, WebSocketPair};
+
+impl LineObject {
+    /// A frame from an operator's console. Everything the console does in
+    /// a dialog can go over its socket; the HTTP routes stay for scripts.
+    pub(super) async fn operator_frame(
+        &self,
+        ws: &WebSocket,
+        frame: OperatorFrame,
+    ) -> std::result::Result<(), ProtocolError> {
+        let operator = ws
+            .deserialize_attachment::<String>()
+            .map_err(internal)?
+            .ok_or_else(|| ProtocolError::new(ErrorCode::Unauthorized, "unknown socket"))?;
+        let op = operator.clone();
+        let event = match frame {
+            OperatorFrame::Ping => {
+                let _ = ws.send(&OperatorEvent::Pong);
+                return Ok(());
+            }
+            OperatorFrame::Hello { .. } => return Ok(()),
+            OperatorFrame::Typing { dialog } => {
+                return self.operator_typing(&operator, &dialog).await
+            }
+            OperatorFrame::Send {
+                dialog,
+                client_id,
+                text,
+                hidden,
+            } => {
+                let send = OperatorSend {
+                    dialog: dialog.clone(),
+                    operator,
+                    client_id,
+                    text,
+                    hidden,
+                };
+                let stored = self.operator_send(send).await?;
+                if !stored.created {
+                    // A resend: confirm to this console only.
+                    let _ = ws.send(&OperatorEvent::Message {
+                        dialog,
+                        message: stored.message.clone(),
+                        hidden: stored.message.hidden,
+                    });
+                }
+                return Ok(());
+            }
+            OperatorFrame::Presence { presence } => Event::SetPresence {
+                operator: op,
+                presence,
+            },
+            OperatorFrame::WorkingDay { started } => Event::SetWorkingDay {
+                operator: op,
+                started,
+            },
+            OperatorFrame::Accept { dialog } => Event::Accept {
+                dialog,
+                operator: op,
+            },
+            OperatorFrame::Close { dialog } => Event::Close {
+                dialog,
+                operator: op,
+            },
+            OperatorFrame::Leave { dialog } => Event::Leave {
+                dialog,
+                operator: op,
+            },
+            OperatorFrame::Invite { dialog, operator } => Event::Invite {
+                dialog,
+                by: op,
+                operator,
+            },
+            OperatorFrame::Transfer {
+                dialog,
+                to,
+                comment,
+            } => {
+                // Q9: the comment reaches the next operator as a hidden note.
+                if let Some(text) = comment.filter(|c| !c.trim().is_empty()) {
+                    let client_id =
+                        format!("transfer-{}", crate::ids::random_hex(8).map_err(internal)?);
+                    self.operator_send(OperatorSend {
+                        dialog: dialog.clone(),
+                        operator: op.clone(),
+                        client_id,
+                        text: openline_core::text::message_text(&text)?,
+                        hidden: true,
+                    })
+                    .await?;
+                }
+                Event::Transfer { dialog, by: op, to }
+            }
+        };
+        let now = clock::core_now(&self.env);
+        let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
+        self.apply(fx).await;
+        Ok(())
+    }
+
+    pub(super) async fn accept_operator_socket(&self, operator: &str) -> ApiResult {
+        let pair = WebSocketPair::new().map_err(internal)?;
+        self.state
+            .accept_websocket_with_tags(&pair.server, &[&format!("op:{operator}")]);
+        pair.server
+            .serialize_attachment(operator)
+            .map_err(internal)?;
+        let _ = pair.server.send(&OperatorEvent::Welcome {
+            protocol: PROTOCOL_VERSION,
+            operator: operator.to_owned(),
+        });
+        // Being in the console means being online (Q4), unless set otherwise.
+        let now = clock::core_now(&self.env);
+        let op = operator.to_owned();
+        let fx = self
+            .step(|line| match line.operator(&op) {
+                Some(o) if o.presence == Presence::Offline => Ok(line.handle(
+                    now,
+                    Event::SetPresence {
+                        operator: op.clone(),
+                        presence: Presence::Online,
+                    },
+                )?),
+                _ => Ok(Vec::new()),
+            })
+            .await;
+        if let Ok(fx) = fx {
+            self.apply(fx).await;
+        }
+        Response::from_websocket(pair.client).map_err(internal)
+    }
+
+    pub(super) async fn socket_gone(&self, ws: &WebSocket) {
+        let Ok(Some(operator)) = ws.deserialize_attachment::<String>() else {
+            return;
+        };
+        let tag = format!("op:{operator}");
+        let still_open = self
+            .state
+            .get_websockets_with_tag(&tag)
+            .iter()
+            .any(|s| !s.as_ref().loose_eq(ws.as_ref()));
+        if still_open {
+            return;
+        }
+        let now = clock::core_now(&self.env);
+        let fx = self
+            .step(|line| {
+                if line.operator(&operator).is_none() {
+                    return Ok(Vec::new());
+                }
+                Ok(line.handle(
+                    now,
+                    Event::SetPresence {
+                        operator: operator.clone(),
+                        presence: Presence::Offline,
+                    },
+                )?)
+            })
+            .await;
+        if let Ok(fx) = fx {
+            self.apply(fx).await;
+        }
+    }
+
+    /// An operator types in a dialog they are in: the visitor sees an
+    /// indicator (never the text), with the operator as O1 presents them.
+    pub(super) async fn operator_typing(
+        &self,
+        operator: &str,
+        dialog: &str,
+    ) -> std::result::Result<(), ProtocolError> {
+        self.load()?;
+        let card = {
+            let guard = self.line.borrow();
+            let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+            let d = line
+                .dialog(dialog)
+                .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such dialog"))?;
+            if !d.involves(operator) {
+                return Err(ProtocolError::new(
+                    ErrorCode::Forbidden,
+                    "you are not in this dialog",
+                ));
+            }
+            line.operator(operator)
+                .and_then(|o| openline_core::operator::present(o, &line.settings().presentation))
+        };
+        let stub = rpc::stub(&self.env, "DIALOGS", dialog)?;
+        rpc::invoke(&stub, &OperatorTyping(card)).await?;
+        Ok(())
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check and test: formatting,
-# clippy, the core's native tests, the wasm builds, and the end-to-end
-# suite against a real `wrangler dev` (workerd) in headless Chromium.
+# clippy, the native tests (the core, and the widget's pure logic), the
+# wasm builds, and the end-to-end suite against a real `wrangler dev`
+# (workerd) in headless Chromium.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -12,12 +13,14 @@ step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "clippy (native core, wasm crates)"
-cargo clippy -p openline-core -p openline-loadgen --all-targets --quiet -- -D warnings
+step "clippy (native core and widget tests, wasm crates)"
+cargo clippy -p openline-core -p openline-loadgen -p openline-widget --all-targets --quiet -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p openline-core -p openline-edge -p openline-widget -p openline-console --quiet -- -D warnings
 
-step "core tests (native)"
-cargo test -p openline-core --quiet 2>&1
+# The workspace's default member is the core only; the widget's
+# conversation logic (widget/src/conversation.rs) is tested natively too.
+step "core and widget tests (native)"
+cargo test -p openline-core -p openline-widget --quiet 2>&1
 
 step "build (edge, widget, console, site)"
 bash scripts/build.sh

@@ -19,6 +19,17 @@ pub enum HttpError {
     },
 }
 
+impl HttpError {
+    /// The edge's HTTP status, or `None` when it could not be reached: what
+    /// the widget's retry decisions look at.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            HttpError::Network => None,
+            HttpError::Api { status, .. } => Some(*status),
+        }
+    }
+}
+
 /// Reads an answer of [`call_json`] as one of the protocol's types.
 pub fn typed<T: FromJson>(answer: Result<JsValue, HttpError>) -> Result<T, HttpError> {
     let json = answer?;

@@ -54,6 +54,7 @@ pub fn load_outbox(line: &str) -> Vec<SendMessage> {
         .unwrap_or_default()
 }
 
+/// Stores the outbox (see [`load_outbox`]).
 pub fn save_outbox(line: &str, outbox: &[SendMessage]) {
     if let Some(storage) = local() {
         let list: js_sys::Array = outbox.iter().map(|m| m.to_json()).collect();
@@ -63,9 +64,8 @@ pub fn save_outbox(line: &str, outbox: &[SendMessage]) {
 
 /// Removes one message from the outbox once the edge has answered for it.
 pub fn forget_outbox(line: &str, client_id: &str) {
-    let rest: Vec<_> = load_outbox(line)
-        .into_iter()
-        .filter(|o| o.client_id != client_id)
-        .collect();
-    save_outbox(line, &rest);
+    save_outbox(
+        line,
+        &crate::conversation::without(load_outbox(line), client_id),
+    );
 }

@@ -1,0 +1,291 @@
+//! What the widget keeps of a conversation, as plain data and decisions:
+//! the message rows (in sequence order, each shown once), the outbox of
+//! messages not yet confirmed, their delivery state, and what to do when a
+//! call fails.
+//!
+//! Why a module of its own: none of this touches the browser (no web-sys,
+//! js-sys or Leptos), so it is tested natively with
+//! `cargo test -p openline-widget`; `chat/` only wires it to signals,
+//! storage and the network.
+
+use crate::i18n::Texts;
+use openline_core::line::QueueInfo;
+use openline_core::operator::OperatorCard;
+use openline_core::protocol::{Author, ChatMessage, SendMessage};
+use openline_core::settings::Presentation;
+use std::cell::Cell;
+
+#[cfg(test)]
+mod tests;
+
+/// Delivery state of a message the visitor wrote, shown beside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// In the outbox, not yet confirmed by the edge.
+    Sending,
+    /// Stored by the edge (it has a sequence number).
+    Sent,
+    /// The last attempt failed; it is retried or was refused.
+    Failed,
+}
+
+impl Delivery {
+    /// The row's `data-delivery` attribute (styled, and read by the tests).
+    pub fn name(self) -> &'static str {
+        match self {
+            Delivery::Sending => "sending",
+            Delivery::Sent => "sent",
+            Delivery::Failed => "failed",
+        }
+    }
+
+    /// The mark shown beside the visitor's message.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Delivery::Sending => "…",
+            Delivery::Sent => "✓",
+            Delivery::Failed => "!",
+        }
+    }
+}
+
+/// One row of the message list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// The edge's sequence number; `None` while the message is pending.
+    pub seq: Option<u64>,
+    /// The sender's id: a confirmed message replaces its pending row.
+    pub client_id: String,
+    pub author: Author,
+    pub text: String,
+    /// For system messages: what they are (`closed`, `rating_request`…).
+    pub kind: Option<String>,
+    pub delivery: Delivery,
+}
+
+impl From<ChatMessage> for Row {
+    fn from(m: ChatMessage) -> Self {
+        Row {
+            seq: Some(m.seq),
+            client_id: m.client_id,
+            author: m.author,
+            text: m.text,
+            kind: m.kind,
+            delivery: Delivery::Sent,
+        }
+    }
+}
+
+impl Row {
+    /// The visitor's message as shown before the edge confirms it.
+    pub fn pending(client_id: String, text: String) -> Row {
+        Row {
+            seq: None,
+            client_id,
+            author: Author::Visitor,
+            text,
+            kind: None,
+            delivery: Delivery::Sending,
+        }
+    }
+
+    /// Whether the row is listed: the rating request shows as a form and a
+    /// reopening as nothing.
+    pub fn shown(&self) -> bool {
+        !matches!(self.kind.as_deref(), Some("rating_request" | "reopened"))
+    }
+
+    /// The row's CSS class, by author.
+    pub fn class(&self) -> &'static str {
+        match self.author {
+            Author::Visitor => "ol-msg ol-from-visitor",
+            Author::System => "ol-msg ol-system",
+            _ => "ol-msg ol-from-operator",
+        }
+    }
+}
+
+/// Adds a confirmed message, or confirms the pending row with its client
+/// id: each message is shown once, in sequence order.
+pub fn merge(rows: &mut Vec<Row>, m: ChatMessage) {
+    rows.retain(|r| r.client_id != m.client_id);
+    // Before the first later message or the first still-pending one (no
+    // sort: the list is kept in order as it grows).
+    let at = rows
+        .iter()
+        .position(|r| r.seq.is_none_or(|seq| seq > m.seq))
+        .unwrap_or(rows.len());
+    rows.insert(at, Row::from(m));
+}
+
+/// Shows what the outbox still holds (after a reload) as pending rows at
+/// the end, unless a row with its client id is already listed.
+pub fn show_outbox(rows: &mut Vec<Row>, outbox: Vec<SendMessage>) {
+    for o in outbox {
+        if !rows.iter().any(|row| row.client_id == o.client_id) {
+            rows.push(Row::pending(o.client_id, o.text));
+        }
+    }
+}
+
+/// Marks the row of a message whose sending failed.
+pub fn mark_failed(rows: &mut [Row], client_id: &str) {
+    if let Some(row) = rows.iter_mut().find(|row| row.client_id == client_id) {
+        row.delivery = Delivery::Failed;
+    }
+}
+
+/// The outbox once the edge has answered for one of its messages.
+pub fn without(outbox: Vec<SendMessage>, client_id: &str) -> Vec<SendMessage> {
+    outbox
+        .into_iter()
+        .filter(|o| o.client_id != client_id)
+        .collect()
+}
+
+/// Whether a failed send is dropped from the outbox rather than retried:
+/// the edge refused it for good (4xx, e.g. too long), except 429 (slow
+/// down). Network failures (`None`) and 5xx are retried.
+pub fn refused_for_good(status: Option<u16>) -> bool {
+    matches!(status, Some(s) if (400..500).contains(&s) && s != 429)
+}
+
+/// The highest sequence number listed: the live socket resumes after it.
+pub fn last_seq(rows: &[Row]) -> u64 {
+    rows.iter().filter_map(|r| r.seq).max().unwrap_or(0)
+}
+
+/// Records a message's sequence number; true when it is newer than all
+/// seen so far (a resumed socket replays older ones).
+pub fn advance(last_seq: &Cell<u64>, seq: u64) -> bool {
+    let fresh = seq > last_seq.get();
+    last_seq.set(last_seq.get().max(seq));
+    fresh
+}
+
+/// The message list's last word is the visitor's: they wait for a reply.
+pub fn waiting_for_reply(rows: &[Row]) -> bool {
+    rows.iter()
+        .rev()
+        .find(|r| !matches!(r.author, Author::System))
+        .is_some_and(|r| matches!(r.author, Author::Visitor) && r.seq.is_some())
+}
+
+/// The operator asked for a rating (R1).
+pub fn asks_rating(rows: &[Row]) -> bool {
+    rows.iter()
+        .any(|r| r.kind.as_deref() == Some("rating_request"))
+}
+
+/// What starting or resuming the session does after a failed call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartFailed {
+    /// Nothing to resume and the visitor has engaged: open a new dialog.
+    StartNew,
+    /// Nothing to resume and the visitor has not engaged: wait until they do.
+    Wait,
+    /// Any other failure: say so; the next engagement tries again.
+    Fail,
+}
+
+/// Decides [`StartFailed`]: only a resume (`resume_only`) answered 404
+/// means "nothing to resume" (the stored session is then forgotten).
+pub fn start_failed(status: Option<u16>, resume_only: bool, wanted: bool) -> StartFailed {
+    match status {
+        Some(404) if resume_only && wanted => StartFailed::StartNew,
+        Some(404) if resume_only => StartFailed::Wait,
+        _ => StartFailed::Fail,
+    }
+}
+
+/// Where the contact block stands: it is offered once (F2 after the
+/// greeting, F4 when every operator is busy, or while the line is offline)
+/// and stays answered or dismissed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contacts {
+    Hidden,
+    Asking(&'static str),
+    Saved,
+    Dismissed,
+}
+
+impl Contacts {
+    /// Offers the block with `prompt`, unless it was already offered.
+    pub fn ask(&mut self, prompt: &'static str) {
+        if *self == Contacts::Hidden {
+            *self = Contacts::Asking(prompt);
+        }
+    }
+}
+
+/// What the visitor typed, trimmed; `None` when blank (nothing to send,
+/// no comment).
+pub fn trimmed(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// Least time between two typing previews (W1), in milliseconds.
+pub const TYPING_EVERY_MS: f64 = 1000.0;
+
+/// Whether a typing preview may go out at `now` after the one at `last`.
+pub fn typing_due(now: f64, last: f64) -> bool {
+    now - last > TYPING_EVERY_MS
+}
+
+/// "Anna is typing…", or the generic text when the operator is unnamed.
+pub fn typing_text(name: &str, texts: &Texts) -> String {
+    if name.is_empty() {
+        texts.someone_typing.to_string()
+    } else {
+        format!("{name} {}", texts.typing)
+    }
+}
+
+/// "You are number 2 in the queue. Expected wait: about 3 min."
+pub fn queue_text(q: &QueueInfo, texts: &Texts) -> String {
+    let mut text = texts.queue_position.replace("{n}", &q.position.to_string());
+    if let Some(ms) = q.estimate_ms {
+        let minutes = ((ms.max(0) + 59_999) / 60_000).max(1);
+        text.push(' ');
+        text.push_str(&texts.queue_estimate.replace("{m}", &minutes.to_string()));
+    }
+    text
+}
+
+/// O1: the card the line fixes (`Some(None)`: operators are hidden), or
+/// `None` when operators show their own, which arrives live.
+pub fn presented_card(presentation: Option<&Presentation>) -> Option<Option<OperatorCard>> {
+    match presentation {
+        Some(Presentation::Hidden) => Some(None),
+        Some(Presentation::Replacement {
+            name,
+            avatar,
+            position,
+        }) => Some(Some(OperatorCard {
+            name: name.clone(),
+            avatar: avatar.clone(),
+            position: position.clone(),
+        })),
+        _ => None,
+    }
+}
+
+/// A name-only card when an operator's message names someone other than
+/// the card shown; `None` to keep the card as it is.
+pub fn named_operator(author: &Author, shown: Option<&OperatorCard>) -> Option<OperatorCard> {
+    match author {
+        Author::Operator { name: Some(name) } if shown.map(|c| &c.name) != Some(name) => {
+            Some(OperatorCard {
+                name: name.clone(),
+                avatar: None,
+                position: None,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// An avatar address the widget loads: https or the edge's own path only.
+pub fn shown_avatar(avatar: Option<String>) -> Option<String> {
+    avatar.filter(|a| a.starts_with("https://") || a.starts_with('/'))
+}

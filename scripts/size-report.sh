@@ -23,5 +23,5 @@ row "widget wasm" "$W/widget/openline_widget_bg.wasm"
 row "widget JS glue" "$W/widget/openline_widget.js"
 row "widget CSS" "$W/widget/widget.css"
 row "widget after opening (total)" "$W/widget/openline_widget_bg.wasm" "$W/widget/openline_widget.js" "$W/widget/widget.css"
-row "console (wasm + JS + CSS + HTML)" "$W/console/openline_console_bg.wasm" "$W/console/openline_console.js" "$W/console/console.css" "$W/console/index.html"
+row "console (wasm + JS + CSS + HTML)" "$W/console/openline_console_bg.wasm" "$W/console/openline_console.js" "$W/console/console.css" "$W/console/index.html" "$W/console/boot.js"
 row "edge wasm" edge/build/worker/index_bg.wasm 2>/dev/null || row "edge wasm" edge/build/index_bg.wasm

@@ -16,6 +16,7 @@ pub enum ErrorCode {
     ClientNotFound,
     Conflict,
     PayloadTooLarge,
+    MethodNotAllowed,
     RateLimited,
     LineInactive,
     Internal,
@@ -31,6 +32,7 @@ impl ErrorCode {
             ErrorCode::NotFound | ErrorCode::ClientNotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
         }

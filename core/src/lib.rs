@@ -13,6 +13,7 @@
 //! - [`timers`]: the deadline table behind the edge's single alarm.
 //! - [`protocol`], [`error`], [`text`]: the wire format shared by all pieces.
 
+pub mod accounts;
 pub mod consent;
 pub mod conversation;
 pub mod email;

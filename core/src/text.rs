@@ -85,11 +85,17 @@ pub fn password(raw: &str) -> Result<(), ProtocolError> {
     }
 }
 
-/// A person's display name: 1–100 characters after trimming.
+/// A person's display name or position, shown to visitors: 1–100
+/// characters after trimming, no control characters.
 pub fn display_name(field: &str, raw: &str) -> Result<String, ProtocolError> {
     let n = raw.trim();
     if n.is_empty() || n.chars().count() > 100 {
         Err(ProtocolError::invalid_field(field, "1–100 characters"))
+    } else if n.chars().any(char::is_control) {
+        Err(ProtocolError::invalid_field(
+            field,
+            "no control characters (line breaks, tabs…)",
+        ))
     } else {
         Ok(n.to_owned())
     }
@@ -120,6 +126,8 @@ mod tests {
         assert!(password("short").is_err());
         assert!(password("long enough").is_ok());
         assert!(display_name("name", "   ").is_err());
+        assert!(display_name("position", "Tea\u{0}expert").is_err());
+        assert!(display_name("position", &"x".repeat(60_000)).is_err());
     }
 
     #[test]

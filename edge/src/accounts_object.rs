@@ -31,9 +31,18 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_lines_directory",
         sql: "CREATE TABLE lines (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL)",
     },
+    // Failed logins in a row, per account (see `accounts::login_locked_until`).
+    Migration {
+        name: "0003_login_failures",
+        sql: "ALTER TABLE accounts ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
+              ALTER TABLE accounts ADD COLUMN last_failed_at INTEGER NOT NULL DEFAULT 0",
+    },
 ];
 
 pub use openline_core::replies::LineEntry;
+
+/// Header through which the worker names the administrator making a change.
+pub const ACTOR_HEADER: &str = "x-openline-actor";
 
 #[durable_object]
 pub struct AccountsObject {
@@ -53,6 +62,8 @@ struct Row {
     vacations: String,
     avatar: Option<String>,
     position: Option<String>,
+    failed_logins: i64,
+    last_failed_at: i64,
 }
 
 impl Row {
@@ -91,8 +102,7 @@ pub struct Seed {
     pub accounts: Vec<NewAccount>,
 }
 
-const COLUMNS: &str =
-    "id, login, name, role, salt, hash, iterations, dismissed, vacations, avatar, position";
+const COLUMNS: &str = "id, login, name, role, salt, hash, iterations, dismissed, vacations, avatar, position, failed_logins, last_failed_at";
 
 impl DurableObject for AccountsObject {
     fn new(state: State, _env: Env) -> Self {
@@ -205,8 +215,13 @@ impl AccountsObject {
             }
             (Method::Patch, p) if p.starts_with("/accounts/") => {
                 let id = p.trim_start_matches("/accounts/").to_owned();
+                let actor = req
+                    .headers()
+                    .get(ACTOR_HEADER)
+                    .map_err(internal)?
+                    .unwrap_or_default();
                 let body: AccountPatch = read_json(&mut req).await?;
-                json(200, &self.patch(&id, body).await?)
+                json(200, &self.patch(&actor, &id, body).await?)
             }
             _ => Err(ProtocolError::new(
                 ErrorCode::NotFound,
@@ -274,12 +289,14 @@ impl AccountsObject {
 
     async fn patch(
         &self,
+        actor: &str,
         id: &str,
         p: AccountPatch,
     ) -> std::result::Result<Account, ProtocolError> {
         let row = self
             .by("id", id)?
             .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such account"))?;
+        openline_core::accounts::check_patch(actor, &row.account(), &p, &self.list()?)?;
         let name = match &p.name {
             Some(n) => text::display_name("name", n)?,
             None => row.name.clone(),
@@ -315,7 +332,10 @@ impl AccountsObject {
             Some(v) => serde_json::to_string(v).map_err(internal)?,
             None => row.vacations.clone(),
         };
-        let position = p.position.clone().or(row.position.clone());
+        let position = match &p.position {
+            Some(v) => Some(text::display_name("position", v)?),
+            None => row.position.clone(),
+        };
         run(
             &self.sql(),
             "UPDATE accounts SET name = ?, role = ?, salt = ?, hash = ?, dismissed = ?, vacations = ?, position = ? WHERE id = ?",
@@ -349,6 +369,23 @@ impl AccountsObject {
             Ok(l) => self.by("login", &l)?,
             Err(_) => None,
         };
+        let now = js_sys::Date::now() as i64;
+        if let Some(r) = &row {
+            let failures = u32::try_from(r.failed_logins).unwrap_or(u32::MAX);
+            if let Some(until) =
+                openline_core::accounts::login_locked_until(failures, r.last_failed_at)
+            {
+                if now < until {
+                    return Err(ProtocolError::new(
+                        ErrorCode::RateLimited,
+                        format!(
+                            "too many failed logins for this account; try again in {} s",
+                            (until - now + 999) / 1000
+                        ),
+                    ));
+                }
+            }
+        }
         // Hash even for unknown logins, so timing does not reveal which exist.
         let (salt, expected, iterations) = match &row {
             Some(r) => (r.salt.clone(), r.hash.clone(), r.iterations as u32),
@@ -361,7 +398,19 @@ impl AccountsObject {
         );
         let row = row.ok_or_else(denied)?;
         if !constant_time_eq(&got, &expected) || row.dismissed != 0 {
+            run(
+                &self.sql(),
+                "UPDATE accounts SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ?",
+                vec![V::from(now), V::from(row.id.as_str())],
+            )?;
             return Err(denied());
+        }
+        if row.failed_logins != 0 {
+            run(
+                &self.sql(),
+                "UPDATE accounts SET failed_logins = 0 WHERE id = ?",
+                vec![V::from(row.id.as_str())],
+            )?;
         }
         let token = random_hex(32).map_err(internal)?;
         let expires_at = js_sys::Date::now() as i64 + SESSION_MS;

@@ -1,6 +1,7 @@
 //! JSON responses and errors in the one shape every client expects:
 //! success bodies are plain JSON, failures `{"error": {"code", "message"}}`.
 
+use futures_util::StreamExt;
 use openline_core::{ErrorCode, ProtocolError};
 use serde::{de::DeserializeOwned, Serialize};
 use worker::{Headers, Request, Response};
@@ -33,20 +34,72 @@ pub fn internal(e: impl std::fmt::Display) -> ProtocolError {
     ProtocolError::new(ErrorCode::Internal, "internal error, please retry")
 }
 
+fn too_large() -> ProtocolError {
+    ProtocolError::new(
+        ErrorCode::PayloadTooLarge,
+        format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+    )
+}
+
+/// Reads a body of at most [`MAX_BODY_BYTES`]: a bigger `Content-Length`
+/// is refused before anything is read, and a body without one is read only
+/// up to the limit, so a huge upload never fills the isolate's memory.
+async fn read_limited(req: &mut Request) -> Result<Vec<u8>, ProtocolError> {
+    let declared = req
+        .headers()
+        .get("Content-Length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    if declared.is_some() {
+        // Its size is known and allowed: one read by the runtime, not a
+        // chunk-by-chunk stream through wasm (the message path's bodies).
+        return req
+            .bytes()
+            .await
+            .map_err(|_| ProtocolError::new(ErrorCode::BadRequest, "could not read the body"));
+    }
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Vec::new()); // no body at all
+    };
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|_| ProtocolError::new(ErrorCode::BadRequest, "could not read the body"))?;
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProtocolError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ProtocolError::new(ErrorCode::BadRequest, format!("invalid JSON body: {e}")))
+}
+
 /// Reads and parses a JSON body with a size limit and a clear error.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, ProtocolError> {
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| ProtocolError::new(ErrorCode::BadRequest, "could not read the body"))?;
-    if bytes.len() > MAX_BODY_BYTES {
+    parse(&read_limited(req).await?)
+}
+
+/// A public API body: a JSON object, as documented. serde would also take
+/// an array for a struct (`["anna", "password"]` as a login); the API
+/// refuses anything but the object shape.
+pub async fn read_body<T: DeserializeOwned>(req: &mut Request) -> Result<T, ProtocolError> {
+    let bytes = read_limited(req).await?;
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
         return Err(ProtocolError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            ErrorCode::BadRequest,
+            "invalid JSON body: a JSON object is expected",
         ));
     }
-    serde_json::from_slice(&bytes)
-        .map_err(|e| ProtocolError::new(ErrorCode::BadRequest, format!("invalid JSON body: {e}")))
+    parse(&bytes)
 }
 
 /// The bearer token of a request, if any.

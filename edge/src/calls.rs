@@ -194,6 +194,22 @@ impl Call for Membership {
     type Reply = Member;
 }
 
+/// Ends console sockets on this line: every socket of an account (dismissal,
+/// role change, new password) or of one session (logout). The console then
+/// reconnects and is authenticated afresh.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CloseSockets {
+    #[serde(default)]
+    pub operator: Option<String>,
+    #[serde(default)]
+    pub session: Option<String>,
+}
+
+impl Call for CloseSockets {
+    const PATH: &'static str = "/close-sockets";
+    type Reply = Done;
+}
+
 // ----- the dialog's object -------------------------------------------------
 
 /// What a dialog's object says of a visitor token's session

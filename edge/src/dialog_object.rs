@@ -56,7 +56,56 @@ const MIGRATIONS: &[Migration] = &[
         name: "0004_device_tokens",
         sql: "CREATE TABLE device_tokens (hash TEXT PRIMARY KEY, created_at INTEGER NOT NULL)",
     },
+    // Client ids are idempotency keys per author: a visitor reusing an
+    // operator's id (or the other way round) writes a new message, never
+    // gets someone else's row. Operators' older rows share one key.
+    Migration {
+        name: "0005_client_ids_per_author",
+        sql: "CREATE TABLE messages_by_author (seq INTEGER PRIMARY KEY, author_key TEXT NOT NULL, client_id TEXT NOT NULL,
+                author TEXT NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL, hidden INTEGER NOT NULL DEFAULT 0, kind TEXT,
+                UNIQUE (author_key, client_id));
+              INSERT INTO messages_by_author (seq, author_key, client_id, author, text, at, hidden, kind)
+                SELECT seq, CASE json_extract(author, '$.kind') WHEN 'visitor' THEN 'visitor' WHEN 'system' THEN 'system' ELSE 'operator' END,
+                       client_id, author, text, at, hidden, kind FROM messages;
+              DROP TABLE messages;
+              ALTER TABLE messages_by_author RENAME TO messages",
+    },
+    Migration {
+        name: "0006_email_copies",
+        sql: "ALTER TABLE dialog ADD COLUMN email_copies INTEGER NOT NULL DEFAULT 0",
+    },
 ];
+
+/// F3: e-mail copies one dialog may send, at most (the copy goes to any
+/// address the visitor names, so it must not be a relay).
+const MAX_EMAIL_COPIES: i64 = 3;
+
+/// The count a `… RETURNING email_copies` statement gives back.
+#[derive(Deserialize)]
+struct CopiesRow {
+    #[allow(dead_code)]
+    email_copies: i64,
+}
+
+/// Whose idempotency keys a message's client id is among: the visitor's,
+/// one operator's, an external system's, or the line's notices.
+enum AuthorKey<'a> {
+    Visitor,
+    Operator(&'a str),
+    External,
+    System,
+}
+
+impl AuthorKey<'_> {
+    fn column(&self) -> String {
+        match self {
+            AuthorKey::Visitor => "visitor".into(),
+            AuthorKey::Operator(id) => format!("operator:{id}"),
+            AuthorKey::External => "external".into(),
+            AuthorKey::System => "system".into(),
+        }
+    }
+}
 
 /// Body of `POST /init`.
 #[derive(Serialize, Deserialize)]
@@ -255,6 +304,7 @@ impl DialogObject {
                 let client_id = text::client_id(&body.client_id)?;
                 let text = text::message_text(&body.text)?;
                 let (message, created) = self.append(
+                    &AuthorKey::External,
                     &client_id,
                     &Author::Operator { name: None },
                     &text,
@@ -314,6 +364,23 @@ impl DialogObject {
                         json(if created { 201 } else { 200 }, &message)
                     }
                     (Method::Get, "/ws") => self.accept_visitor_socket(),
+                    (Method::Post, "/email-copy") => {
+                        let taken: Vec<CopiesRow> = rows(
+                            &self.sql(),
+                            "UPDATE dialog SET email_copies = email_copies + 1
+                             WHERE id = 1 AND email_copies < ? RETURNING email_copies",
+                            vec![V::from(MAX_EMAIL_COPIES)],
+                        )?;
+                        if taken.is_empty() {
+                            return Err(ProtocolError::new(
+                                ErrorCode::RateLimited,
+                                format!(
+                                    "at most {MAX_EMAIL_COPIES} e-mail copies of one conversation"
+                                ),
+                            ));
+                        }
+                        json(200, &Ack::DONE)
+                    }
                     _ => Err(ProtocolError::new(
                         ErrorCode::NotFound,
                         "no such dialog route",
@@ -434,10 +501,11 @@ impl DialogObject {
         Ok(tail)
     }
 
-    /// Stores a message once per client id: a resend returns the stored
-    /// copy. One statement for a new message (the tail is in memory).
+    /// Stores a message once per author and client id: a resend returns the
+    /// stored copy. One statement for a new message (the tail is in memory).
     fn append(
         &self,
+        key: &AuthorKey,
         client_id: &str,
         author: &Author,
         text: &str,
@@ -448,12 +516,14 @@ impl DialogObject {
         let tail = self.tail()?;
         let seq = tail.seq + 1;
         let at = clock::real_now();
+        let key = key.column();
         let written = sql
             .exec(
-                "INSERT INTO messages (seq, client_id, author, text, at, hidden, kind)
-                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(client_id) DO NOTHING",
+                "INSERT INTO messages (seq, author_key, client_id, author, text, at, hidden, kind)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(author_key, client_id) DO NOTHING",
                 vec![
                     V::from(seq),
+                    V::from(key.as_str()),
                     V::from(client_id),
                     V::from(serde_json::to_string(author).map_err(internal)?),
                     V::from(text),
@@ -474,8 +544,10 @@ impl DialogObject {
         if written == 0 {
             let existing: Vec<MessageRow> = rows(
                 &sql,
-                &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE client_id = ?"),
-                vec![V::from(client_id)],
+                &format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE author_key = ? AND client_id = ?"
+                ),
+                vec![V::from(key.as_str()), V::from(client_id)],
             )?;
             let row = existing
                 .into_iter()
@@ -510,10 +582,14 @@ impl DialogObject {
         if message.hidden {
             return;
         }
+        let event = VisitorEvent::Message {
+            message: message.clone(),
+        };
+        let Ok(frame) = serde_json::to_string(&event) else {
+            return;
+        };
         for ws in self.state.get_websockets_with_tag("visitor") {
-            let _ = ws.send(&VisitorEvent::Message {
-                message: message.clone(),
-            });
+            let _ = ws.send_with_str(&frame);
         }
     }
 
@@ -536,7 +612,14 @@ impl DialogObject {
         // The turn rule looks at the last message the client sees before
         // this one (the tail, before the append changes it).
         let previous = self.tail()?.last_visible;
-        let (message, created) = self.append(&client_id, &Author::Visitor, &text, false, None)?;
+        let (message, created) = self.append(
+            &AuthorKey::Visitor,
+            &client_id,
+            &Author::Visitor,
+            &text,
+            false,
+            None,
+        )?;
         if created {
             // The line hears of the client's message only when the client's
             // turn starts (K1 answer timer, reopening): a run of client
@@ -569,8 +652,14 @@ impl DialogObject {
         let author = Author::Operator {
             name: body.shown_name.clone(),
         };
-        let (message, created) =
-            self.append(&body.client_id, &author, &body.text, body.hidden, None)?;
+        let (message, created) = self.append(
+            &AuthorKey::Operator(&body.operator),
+            &body.client_id,
+            &author,
+            &body.text,
+            body.hidden,
+            None,
+        )?;
         if created {
             self.to_visitor(&message);
         }
@@ -584,8 +673,14 @@ impl DialogObject {
             ClientNotice::Reopened => (String::new(), "reopened"),
         };
         let client_id = format!("sys-{kind}-{}", clock::real_now());
-        let (message, created) =
-            self.append(&client_id, &Author::System, &text, false, Some(kind))?;
+        let (message, created) = self.append(
+            &AuthorKey::System,
+            &client_id,
+            &Author::System,
+            &text,
+            false,
+            Some(kind),
+        )?;
         if created {
             self.to_visitor(&message);
             for ws in self.state.get_websockets_with_tag("visitor") {

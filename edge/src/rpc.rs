@@ -38,9 +38,17 @@ pub async fn call<B: Serialize>(
 }
 
 /// Reads a JSON answer, turning an error body back into its typed error.
-pub async fn parse<T: DeserializeOwned>(mut resp: Response) -> Result<T, ProtocolError> {
+/// The body is read by the runtime in one call (`Response.text()`), not
+/// chunk by chunk through wasm, which costs the message path dearly.
+pub async fn parse<T: DeserializeOwned>(resp: Response) -> Result<T, ProtocolError> {
     let status = resp.status_code();
-    let text = resp.text().await.map_err(internal)?;
+    let raw: web_sys::Response = resp.into();
+    let js = |e: wasm_bindgen::JsValue| internal(format!("{e:?}"));
+    let text = wasm_bindgen_futures::JsFuture::from(raw.text().map_err(js)?)
+        .await
+        .map_err(js)?
+        .as_string()
+        .unwrap_or_default();
     if (200..300).contains(&status) {
         serde_json::from_str(&text).map_err(internal)
     } else {

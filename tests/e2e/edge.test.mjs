@@ -234,6 +234,29 @@ describe("rate limits", () => {
     // Another account is not affected.
     assert.equal((await login(edge.base, "sveta")).id.length > 0, true);
   });
+
+  test("an account guessed at from many addresses locks with back-off, and its password works again afterwards", async () => {
+    const created = await api(edge.base, "POST", "/api/v1/accounts", {
+      token: admin.token,
+      body: { login: "lena", name: "Lena", role: "operator", password: "lena-password" },
+    });
+    assert.equal(created.status, 201);
+    const attempt = (password, i) =>
+      api(edge.base, "POST", "/api/v1/auth/login", {
+        body: { login: "lena", password },
+        headers: { "CF-Connecting-IP": `198.18.7.${i}` },
+      });
+    for (let i = 0; i < 5; i++) assert.equal((await attempt(`guess-${i}`, i)).status, 401);
+    // Locked now, for everyone: even the right password waits.
+    const locked = await attempt("lena-password", 100);
+    assert.equal(locked.status, 429);
+    assert.match(locked.body.error.message, /too many failed logins for this account/);
+    // After the lock, the owner gets in, and the count starts afresh.
+    await new Promise((r) => setTimeout(r, 1_200));
+    assert.equal((await attempt("lena-password", 101)).status, 200);
+    assert.equal((await attempt("guess-again", 102)).status, 401);
+    assert.equal((await attempt("lena-password", 103)).status, 200);
+  });
 });
 
 describe("line membership", () => {
@@ -277,6 +300,74 @@ describe("line membership", () => {
     // Nothing Olaf tried changed the demo line.
     const qa = await api(edge.base, "GET", `${demo}/quick-answers?q=planted`, { token: anna.token });
     assert.equal(qa.body.quick_answers.length, 0);
+  });
+});
+
+describe("idempotency keys", () => {
+  test("a client id is a key per author: nobody gets someone else's message by reusing its id", async () => {
+    await makeLine(edge.base, admin, "keys", { mode: "strict_order", queueLogins: ["anna"] });
+    const a = await operatorSocket(edge.base, "keys", anna);
+    const v = await visitor(edge.base, "keys");
+    await visitorSays(edge.base, v, "Hello", "v-hello");
+    await a.next((f) => f.type === "offer" && f.dialog === v.dialog);
+    await api(edge.base, "POST", `/api/v1/lines/keys/dialogs/${v.dialog}/accept`, { token: anna.token });
+    const say = (clientId, text, hidden = false) =>
+      api(edge.base, "POST", `/api/v1/lines/keys/dialogs/${v.dialog}/messages`, { token: anna.token, body: { client_id: clientId, text, hidden } });
+    // An operator's hidden note, then a visitor who sends the same id.
+    assert.equal((await say("shared-1", "Internal: VIP customer", true)).status, 201);
+    const mine = await visitorSays(edge.base, v, "My own words", "shared-1");
+    assert.equal(mine.status, 201);
+    assert.equal(mine.body.text, "My own words");
+    assert.equal(mine.body.author.kind, "visitor");
+    // A visitor's id taken first does not swallow the operator's message.
+    assert.equal((await visitorSays(edge.base, v, "Second", "shared-2")).status, 201);
+    const reply = await say("shared-2", "Operator reply");
+    assert.equal(reply.status, 201);
+    assert.equal(reply.body.text, "Operator reply");
+    // Resends by the same author are still answered with the stored copy.
+    assert.equal((await visitorSays(edge.base, v, "My own words", "shared-1")).status, 200);
+    const seen = (await api(edge.base, "GET", "/api/v1/visitor/messages", { token: v.token })).body.messages;
+    assert.ok(!seen.some((m) => m.text.startsWith("Internal")), "the hidden note never reaches the visitor");
+    assert.ok(seen.some((m) => m.text === "Operator reply"));
+    a.close();
+  });
+});
+
+describe("transfers", () => {
+  test("a transfer to a missing line or to the dialog's own line is refused and the dialog stays; a real one moves people", async () => {
+    await makeLine(edge.base, admin, "from", { mode: "strict_order", queueLogins: ["anna"] });
+    await makeLine(edge.base, admin, "to", { mode: "strict_order", queueLogins: ["boris"] });
+    const a = await operatorSocket(edge.base, "from", anna);
+    const b = await operatorSocket(edge.base, "to", boris);
+    const v = await visitor(edge.base, "from");
+    await visitorSays(edge.base, v, "I need the wholesale team");
+    await a.next((f) => f.type === "offer" && f.dialog === v.dialog);
+    await api(edge.base, "POST", `/api/v1/lines/from/dialogs/${v.dialog}/accept`, { token: anna.token });
+    const transfer = (line) =>
+      api(edge.base, "POST", `/api/v1/lines/from/dialogs/${v.dialog}/transfer`, { token: anna.token, body: { to: { kind: "line", id: line } } });
+    const missing = await transfer("no-such-line");
+    assert.equal(missing.status, 404);
+    const own = await transfer("from");
+    assert.equal(own.status, 400);
+    // Over the socket too.
+    a.send({ type: "transfer", dialog: v.dialog, to: { kind: "line", id: "no-such-line" } });
+    assert.equal((await a.next((f) => f.type === "error")).error.code, "not_found");
+    // The dialog is still Anna's: the visitor's next words reach her.
+    const list = (await api(edge.base, "GET", "/api/v1/lines/from/dialogs", { token: anna.token })).body.dialogs;
+    assert.equal(list.find((d) => d.id === v.dialog).status.state, "active");
+    await visitorSays(edge.base, v, "Still there?");
+    await a.next((f) => f.type === "message" && f.message.text === "Still there?");
+    // A real transfer: Boris gets the dialog, and Anna no longer hears it.
+    assert.equal((await transfer("to")).status, 200);
+    await b.next((f) => f.type === "offer" && f.dialog === v.dialog);
+    await api(edge.base, "POST", `/api/v1/lines/to/dialogs/${v.dialog}/accept`, { token: boris.token });
+    await visitorSays(edge.base, v, "After the transfer");
+    await b.next((f) => f.type === "message" && f.message.text === "After the transfer");
+    await api(edge.base, "POST", `/api/v1/lines/to/dialogs/${v.dialog}/messages`, { token: boris.token, body: { client_id: "b-note", text: "Note for us", hidden: true } });
+    await b.next((f) => f.type === "message" && f.message.text === "Note for us");
+    assert.ok(!a.frames.some((f) => f.type === "message" && ["After the transfer", "Note for us"].includes(f.message.text)));
+    a.close();
+    b.close();
   });
 });
 

@@ -72,6 +72,15 @@ test("F3: an e-mail copy is retried after a mail API failure and delivered once,
   const box = await api(edge.base, "GET", "/api/v1/dev/mailbox");
   assert.equal(box.body.mail[0].status, "sent");
   assert.equal(box.body.mail[0].attempts, 2);
+
+  // Not a relay: one conversation sends at most three copies, wherever to.
+  for (const to of ["a@example.com", "b@example.com"]) {
+    const more = await api(edge.base, "POST", "/api/v1/visitor/email-copy", { token: v.token, body: { email: to } });
+    assert.equal(more.status, 202);
+  }
+  const fourth = await api(edge.base, "POST", "/api/v1/visitor/email-copy", { token: v.token, body: { email: "c@example.com" } });
+  assert.equal(fourth.status, 429);
+  assert.equal(fourth.body.error.code, "rate_limited");
 });
 
 test("without a mail API the local mailbox captures the e-mail", async () => {

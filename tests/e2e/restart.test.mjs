@@ -48,6 +48,13 @@ test("a killed worker restarts with history, assignments and pending timers inta
   assert.equal(d1.status.state, "active");
   assert.equal(d1.status.operator, anna.id);
 
+  // Presence comes from live consoles: both consoles died with the runtime,
+  // so nobody is online until a console comes back.
+  const ops = (await api(edge.base, "GET", "/api/v1/lines/restart/operators", { token: anna2.token })).body.operators;
+  assert.deepEqual(ops.map((o) => o.presence), ["offline", "offline"]);
+  const boris2 = await login(edge.base, "boris");
+  const b2 = await operatorSocket(edge.base, "restart", boris2);
+
   // The pending pass-on timer fires after the restart: v2 moves to boris.
   await until(async () => {
     const list = (await api(edge.base, "GET", "/api/v1/lines/restart/dialogs", { token: anna2.token })).body.dialogs;
@@ -68,4 +75,5 @@ test("a killed worker restarts with history, assignments and pending timers inta
   vs.close();
   a.close();
   b.close();
+  b2.close();
 });

@@ -186,3 +186,83 @@ test("the visitor socket is rate-limited like HTTP: a flood of messages is refus
   assert.ok(flood.length >= 1);
   vs.close();
 });
+
+test("the last administrator cannot lock everyone out: no self-dismissal or self-demotion, and the last one stays", async () => {
+  const own = await api(edge.base, "PATCH", `/api/v1/accounts/${admin.id}`, { token: admin.token, body: { dismissed: true } });
+  assert.equal(own.status, 403);
+  assert.equal((await api(edge.base, "PATCH", `/api/v1/accounts/${admin.id}`, { token: admin.token, body: { role: "operator" } })).status, 403);
+  // With a second administrator, one may dismiss the other; the survivor is then the last.
+  const second = await api(edge.base, "POST", "/api/v1/accounts", {
+    token: admin.token,
+    body: { login: "second-admin", name: "Second", role: "admin", password: "second-admin-pw" },
+  });
+  assert.equal(second.status, 201);
+  const s2 = (await api(edge.base, "POST", "/api/v1/auth/login", { body: { login: "second-admin", password: "second-admin-pw" } })).body;
+  assert.equal((await api(edge.base, "PATCH", `/api/v1/accounts/${second.body.id}`, { token: admin.token, body: { dismissed: true } })).status, 200);
+  assert.equal((await api(edge.base, "GET", "/api/v1/me", { token: s2.token })).status, 401);
+  const me = await api(edge.base, "GET", "/api/v1/me", { token: admin.token });
+  assert.equal(me.body.role, "admin");
+  assert.equal(me.body.dismissed, false);
+});
+
+test("malformed requests are refused: arrays for objects, unknown methods, control characters in what visitors see", async () => {
+  const asArray = await api(edge.base, "POST", "/api/v1/auth/login", { body: ["anna", "openline-anna"] });
+  assert.equal(asArray.status, 400);
+  assert.match(asArray.body.error.message, /JSON object/);
+  for (const method of ["QUERY", "PROPFIND"]) {
+    const r = await fetch(`${edge.base}/api/v1/health`, { method });
+    assert.equal(r.status, 405, method);
+    assert.match(r.headers.get("allow") ?? "", /GET/);
+    assert.equal((await r.json()).error.code, "method_not_allowed");
+  }
+  const position = await api(edge.base, "PATCH", `/api/v1/accounts/${anna.id}`, { token: admin.token, body: { position: "Tea\u0000expert\u0007" } });
+  assert.equal(position.status, 400);
+  assert.match(position.body.error.message, /^position/);
+  const long = await api(edge.base, "PATCH", `/api/v1/accounts/${anna.id}`, { token: admin.token, body: { position: "x".repeat(60_000) } });
+  assert.equal(long.status, 400);
+  const big = await fetch(`${edge.base}/api/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "x".repeat(70 * 1024) });
+  assert.equal(big.status, 413);
+});
+
+test("sessions end everywhere: a logout closes that session's sockets, a dismissal every socket of the account", async () => {
+  const closed = (s) => new Promise((resolve) => s.ws.once("close", (code) => resolve(code)));
+  // Two sessions of one operator: logging one out closes only its socket.
+  const other = await login(edge.base, "boris");
+  const ended = await operatorSocket(edge.base, "demo", other);
+  const kept = await operatorSocket(edge.base, "demo", boris);
+  const endedClosed = closed(ended);
+  assert.equal((await api(edge.base, "POST", "/api/v1/auth/logout", { token: other.token })).status, 200);
+  assert.equal(await endedClosed, 4001);
+  kept.send({ type: "ping" });
+  await kept.next((f) => f.type === "pong");
+  kept.close();
+  // A dismissed colleague's console socket closes at once.
+  const created = await api(edge.base, "POST", "/api/v1/accounts", {
+    token: admin.token,
+    body: { login: "ivan", name: "Ivan", role: "operator", password: "ivan-password" },
+  });
+  assert.equal(created.status, 201);
+  await makeLine(edge.base, admin, "ivans", { queueLogins: ["ivan"] });
+  const ivan = (await api(edge.base, "POST", "/api/v1/auth/login", { body: { login: "ivan", password: "ivan-password" } })).body;
+  const s = await operatorSocket(edge.base, "ivans", { token: ivan.token });
+  const sClosed = closed(s);
+  assert.equal((await api(edge.base, "PATCH", `/api/v1/accounts/${created.body.id}`, { token: admin.token, body: { dismissed: true } })).status, 200);
+  assert.equal(await sClosed, 4001);
+  // ...and cannot come back.
+  const again = await api(edge.base, "GET", `/api/v1/lines/ivans/ws?token=${ivan.token}`);
+  assert.equal(again.status, 401);
+});
+
+test("the console's page allows only its own scripts and cannot be framed; every page forbids MIME sniffing", async () => {
+  const page = await fetch(`${edge.base}/console/`);
+  assert.equal(page.status, 200);
+  const csp = page.headers.get("content-security-policy") ?? "";
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.doesNotMatch(csp, /'unsafe-eval'|script-src[^;]*'unsafe-inline'/);
+  assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(page.headers.get("referrer-policy"), "no-referrer");
+  assert.doesNotMatch(await page.text(), /<script type="module">/, "no inline script");
+  const demo = await fetch(`${edge.base}/`);
+  assert.equal(demo.headers.get("x-content-type-options"), "nosniff");
+});

@@ -2,9 +2,10 @@
 //! roles, lines and their settings, departments, quick-answer editing and
 //! the consent log. Each checks the caller's role.
 
-use crate::accounts_object::{LineEntry, TokenHash};
-use crate::api::{bearer, json, read_json, ApiResult};
+use crate::accounts_object::{LineEntry, TokenHash, ACTOR_HEADER};
+use crate::api::{bearer, json, read_body, ApiResult};
 use crate::caches;
+use crate::calls::CloseSockets;
 use crate::ids;
 use crate::limits;
 use crate::rpc::{call, call_json, parse, stub};
@@ -22,7 +23,7 @@ use super::lines::*;
 use super::ok;
 
 pub(super) async fn login(env: &Env, req: &mut Request) -> ApiResult {
-    let body: Login = read_json(req).await?;
+    let body: Login = read_body(req).await?;
     let ip = limits::client_ip(req.headers());
     let who = body.login.trim().to_lowercase();
     limits::check(
@@ -44,7 +45,13 @@ pub(super) async fn logout(env: &Env, req: &mut Request) -> ApiResult {
         token_hash: ids::token_hash(&token),
     };
     caches::forget_session(&body.token_hash);
-    call(&accounts(env)?, Method::Post, "/logout", Some(&body), &[]).await
+    let resp = call(&accounts(env)?, Method::Post, "/logout", Some(&body), &[]).await?;
+    let which = CloseSockets {
+        session: Some(body.token_hash),
+        ..CloseSockets::default()
+    };
+    close_sockets_everywhere(env, &which).await?;
+    Ok(resp)
 }
 
 pub(super) async fn me(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
@@ -58,22 +65,33 @@ pub(super) async fn accounts_list(env: &Env, req: &mut Request, url: &Url) -> Ap
 
 pub(super) async fn account_create(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
     require(env, req.headers(), url, Role::Admin).await?;
-    let body: NewAccount = read_json(req).await?;
+    let body: NewAccount = read_body(req).await?;
     call(&accounts(env)?, Method::Post, "/accounts", Some(&body), &[]).await
 }
 
 pub(super) async fn account_patch(env: &Env, req: &mut Request, url: &Url, id: &str) -> ApiResult {
-    require(env, req.headers(), url, Role::Admin).await?;
-    let body: AccountPatch = read_json(req).await?;
-    let account: Account = call_json(
-        &accounts(env)?,
-        Method::Patch,
-        &format!("/accounts/{id}"),
-        Some(&body),
+    let me = require(env, req.headers(), url, Role::Admin).await?;
+    let body: AccountPatch = read_body(req).await?;
+    let account: Account = parse(
+        call(
+            &accounts(env)?,
+            Method::Patch,
+            &format!("/accounts/{id}"),
+            Some(&body),
+            &[(ACTOR_HEADER, &me.id)],
+        )
+        .await?,
     )
     .await?;
     caches::forget_account(&account.id);
     refresh_operator(env, &account).await?;
+    if body.dismissed == Some(true) || body.role.is_some() || body.password.is_some() {
+        let which = CloseSockets {
+            operator: Some(account.id.clone()),
+            ..CloseSockets::default()
+        };
+        close_sockets_everywhere(env, &which).await?;
+    }
     json(200, &account)
 }
 
@@ -105,7 +123,7 @@ pub(super) async fn line_create(env: &Env, req: &mut Request, url: &Url) -> ApiR
         id: String,
         name: String,
     }
-    let body: NewLine = read_json(req).await?;
+    let body: NewLine = read_body(req).await?;
     let id = text::identifier("id", &body.id)?;
     let settings = LineSettings::new(body.name.trim());
     settings
@@ -125,7 +143,7 @@ pub(super) async fn settings_get(env: &Env, req: &mut Request, url: &Url, line: 
 /// removes it (see `LineSettings::keeping_secrets_of`).
 pub(super) async fn settings_put(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
     require(env, req.headers(), url, Role::Admin).await?;
-    let settings: LineSettings = read_json(req).await?;
+    let settings: LineSettings = read_body(req).await?;
     let stored = fresh_line_settings(env, line).await?;
     let merged = settings.keeping_secrets_of(&stored);
     let saved: LineSettings = parse(save_settings(env, line, merged).await?).await?;
@@ -173,7 +191,7 @@ pub(super) async fn department_put(
     struct Members {
         members: Vec<String>,
     }
-    let body: Members = read_json(req).await?;
+    let body: Members = read_body(req).await?;
     let department = text::identifier("department", dep)?;
     line_event(
         env,
@@ -198,7 +216,7 @@ pub(super) async fn quick_answer_put(
     id: &str,
 ) -> ApiResult {
     require(env, req.headers(), url, Role::Supervisor).await?;
-    let body: QuickAnswerInput = read_json(req).await?;
+    let body: QuickAnswerInput = read_body(req).await?;
     call(
         &stub(env, "LINES", line)?,
         Method::Put,

@@ -1,6 +1,6 @@
 //! Routes for external systems (C7), authenticated by the API key.
 
-use crate::api::{read_json, ApiResult};
+use crate::api::{read_body, ApiResult};
 use crate::calls::ClientLastDialog;
 use crate::ids;
 use crate::rpc::{call, invoke, stub};
@@ -29,7 +29,7 @@ pub(super) async fn client_message(
     client: &str,
 ) -> ApiResult {
     check_api_key(env, req.headers())?;
-    let body: SendMessage = read_json(req).await?;
+    let body: SendMessage = read_body(req).await?;
     let body = SendMessage {
         client_id: text::client_id(&body.client_id)?,
         text: text::message_text(&body.text)?,

@@ -4,7 +4,7 @@
 use crate::accounts_object::LineEntry;
 use crate::api::ApiResult;
 use crate::caches;
-use crate::calls::{Applied, LineEvent};
+use crate::calls::{Applied, CloseSockets, LineEvent};
 use crate::line_object::{CreateLine, SettingsUpdate};
 use crate::rpc::{call, call_json, invoke, parse, stub};
 use openline_core::line::Event;
@@ -137,4 +137,19 @@ pub(super) async fn line_get(env: &Env, line: &str, path: &str) -> ApiResult {
         &[],
     )
     .await
+}
+
+/// Closes console sockets on every line (see [`CloseSockets`]): a logout,
+/// a dismissal, a role change or a new password ends them at once, so a
+/// socket never outlives the session that opened it. A line that cannot be
+/// told is logged; its sockets end when they next reconnect.
+pub(super) async fn close_sockets_everywhere(env: &Env, which: &CloseSockets) -> R<()> {
+    let lines: Vec<LineEntry> =
+        call_json(&accounts(env)?, Method::Get, "/lines", None::<&()>).await?;
+    for line in lines {
+        if let Err(e) = invoke(&stub(env, "LINES", &line.id)?, which).await {
+            worker::console_error!("closing sockets on line {}: {}", line.id, e.message);
+        }
+    }
+    Ok(())
 }

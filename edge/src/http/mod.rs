@@ -20,11 +20,26 @@ use worker::{Env, Method, Request, Response, Result, Url};
 
 pub(crate) type R<T> = std::result::Result<T, ProtocolError>;
 
+/// The methods the API answers (`Allow` of a 405).
+const METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+
 /// Entry point: every request gets a response, errors included, with CORS
 /// headers so the widget can call from any host page.
 pub async fn handle(req: Request, env: Env) -> Result<Response> {
     if req.method() == Method::Options {
         return with_cors(Response::empty()?.with_status(204));
+    }
+    // The platform's method, as sent: worker-rs reads methods it does not
+    // know (`QUERY`, `PROPFIND`) as GET, which must not serve them.
+    let raw = req.inner().method().to_ascii_uppercase();
+    if !METHODS.split(", ").any(|m| m == raw) && raw != "HEAD" {
+        let err = ProtocolError::new(
+            ErrorCode::MethodNotAllowed,
+            format!("method {raw} is not allowed; use one of {METHODS}"),
+        );
+        let resp = error_response(&err);
+        resp.headers().set("Allow", METHODS)?;
+        return with_cors(resp);
     }
     let upgrade = req.headers().get("Upgrade").ok().flatten().is_some();
     let resp = match route(req, &env).await {
@@ -45,10 +60,7 @@ fn with_cors(resp: Response) -> Result<Response> {
         "Access-Control-Allow-Headers",
         "Authorization, Content-Type, X-Api-Key",
     )?;
-    headers.set(
-        "Access-Control-Allow-Methods",
-        "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-    )?;
+    headers.set("Access-Control-Allow-Methods", METHODS)?;
     headers.set("Access-Control-Max-Age", "86400")?;
     Ok(resp.with_headers(headers))
 }

@@ -2,9 +2,10 @@
 //! list, presence and the working day, dialog actions and messages, a
 //! dialog's history, quick answers and client cards.
 
-use crate::api::{internal, json, read_json, ApiResult};
+use crate::api::{bearer, internal, json, read_body, ApiResult};
 use crate::calls::{CreateQuickAnswers, DialogAccess, OperatorSend};
-use crate::line_object::OPERATOR_HEADER;
+use crate::ids;
+use crate::line_object::{OPERATOR_HEADER, SESSION_HEADER};
 use crate::rpc::{call, invoke, stub};
 use openline_core::line::{Event, TransferTarget};
 use openline_core::operator::Presence;
@@ -46,7 +47,7 @@ pub(super) async fn operator_action(
             struct T {
                 to: TransferTarget,
             }
-            let t: T = read_json(req).await?;
+            let t: T = read_body(req).await?;
             Event::Transfer {
                 dialog,
                 by: op,
@@ -58,7 +59,7 @@ pub(super) async fn operator_action(
             struct I {
                 operator: String,
             }
-            let i: I = read_json(req).await?;
+            let i: I = read_body(req).await?;
             Event::Invite {
                 dialog,
                 by: op,
@@ -77,7 +78,7 @@ pub(super) async fn operator_action(
                 score: u8,
                 comment: Option<String>,
             }
-            let s: S = read_json(req).await?;
+            let s: S = read_body(req).await?;
             Event::SupervisorRating {
                 dialog,
                 supervisor: op,
@@ -93,7 +94,7 @@ pub(super) async fn operator_action(
                 #[serde(default)]
                 hidden: bool,
             }
-            let m: M = read_json(req).await?;
+            let m: M = read_body(req).await?;
             // One visit to the line (checks, consoles), which has the
             // dialog store it (visitor's sockets).
             let send = OperatorSend {
@@ -119,6 +120,10 @@ pub(super) async fn socket(env: &Env, req: &mut Request, url: &Url, line: &str) 
     let h = Headers::new();
     h.set("Upgrade", "websocket").map_err(internal)?;
     h.set(OPERATOR_HEADER, &me.id).map_err(internal)?;
+    if let Some(token) = bearer(req.headers()).or_else(|| query(url, "token")) {
+        h.set(SESSION_HEADER, &ids::token_hash(&token))
+            .map_err(internal)?;
+    }
     let mut init = RequestInit::new();
     init.with_headers(h);
     let r = Request::new_with_init("https://object/ws", &init).map_err(internal)?;
@@ -141,7 +146,7 @@ pub(super) async fn presence(env: &Env, req: &mut Request, url: &Url, line: &str
     struct P {
         presence: Presence,
     }
-    let body: P = read_json(req).await?;
+    let body: P = read_body(req).await?;
     line_event(
         env,
         line,
@@ -160,7 +165,7 @@ pub(super) async fn working_day(env: &Env, req: &mut Request, url: &Url, line: &
     struct W {
         started: bool,
     }
-    let body: W = read_json(req).await?;
+    let body: W = read_body(req).await?;
     line_event(
         env,
         line,
@@ -240,7 +245,7 @@ pub(super) async fn quick_answers_create(
 ) -> ApiResult {
     // Any operator may save one (from a message); bulk lists too.
     let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
-    let body = read_json::<NewQuickAnswers>(req).await.map_err(|_| {
+    let body = read_body::<NewQuickAnswers>(req).await.map_err(|_| {
         ProtocolError::new(
             ErrorCode::BadRequest,
             "invalid quick answers: expected {text, title?, group?} or {items: [...]}",

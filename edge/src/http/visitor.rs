@@ -2,7 +2,7 @@
 //! messages, the visitor socket, rating, queue position, contacts (A1) and
 //! the e-mail copy (F3). Visitors are authenticated by their dialog token.
 
-use crate::api::{bearer, internal, json, read_json, ApiResult};
+use crate::api::{bearer, internal, json, read_body, ApiResult};
 use crate::calls::{ClientLastDialog, TokenSession};
 use crate::clock;
 use crate::dialog_object::{Init, ORIGIN_HEADER, TOKEN_HASH_HEADER};
@@ -379,7 +379,7 @@ pub(super) async fn start(env: &Env, req: &mut Request, origin: Option<&str>) ->
         "new conversations",
     )
     .await?;
-    let body: StartSession = read_json(req).await?;
+    let body: StartSession = read_body(req).await?;
     start_session(env, body, origin).await
 }
 
@@ -402,7 +402,7 @@ pub(super) async fn send(
 ) -> ApiResult {
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
     limits::visitor(env, &dialog, limits::VisitorAction::Message).await?;
-    let body: SendMessage = read_json(req).await?;
+    let body: SendMessage = read_body(req).await?;
     to_dialog(
         env,
         origin,
@@ -447,7 +447,7 @@ pub(super) async fn rating(
     }
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
     limits::visitor(env, &dialog, limits::VisitorAction::Rating).await?;
-    let body: Rate = read_json(req).await?;
+    let body: Rate = read_body(req).await?;
     // The comment is kept as the core says (the same on every path).
     let comment = body.comment;
     let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
@@ -488,7 +488,7 @@ pub(super) async fn contacts(
         consent_version: Option<u32>,
     }
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
-    let body: Left = read_json(req).await?;
+    let body: Left = read_body(req).await?;
     let VisitorDialog { line, client } = visitor_dialog(env, origin, &dialog, &hash).await?;
     let settings = line_settings(env, &line).await?;
     let consent = accept_contacts(
@@ -535,22 +535,19 @@ pub(super) async fn email_copy(
     }
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
     limits::visitor(env, &dialog, limits::VisitorAction::EmailCopy).await?;
-    let body: Copy = read_json(req).await?;
-    let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
-    let settings = line_settings(env, &line).await?;
-    let history: History = parse(
-        to_dialog(
-            env,
-            origin,
-            &dialog,
-            &hash,
-            Method::Get,
-            "/messages?after=0",
-            None::<&()>,
-        )
-        .await?,
+    limits::check(
+        env,
+        "EMAIL_LIMITER",
+        format!("ip:{}", limits::client_ip(req.headers())),
+        "e-mail copies from this address",
     )
     .await?;
+    let body: Copy = read_body(req).await?;
+    let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
+    let settings = line_settings(env, &line).await?;
+    let (d, h) = (dialog.as_str(), hash.as_str());
+    let ask = |method, path| to_dialog(env, origin, d, h, method, path, None::<&()>);
+    let history: History = parse(ask(Method::Get, "/messages?after=0").await?).await?;
     let visible: Vec<_> = history
         .messages
         .into_iter()
@@ -562,6 +559,8 @@ pub(super) async fn email_copy(
         &settings.language,
         &visible,
     )?;
+    // The dialog's hard cap, counted only for a valid request.
+    parse::<Ack>(ask(Method::Post, "/email-copy").await?).await?;
     call(
         &stub(env, "OUTBOX", "outbox")?,
         Method::Post,

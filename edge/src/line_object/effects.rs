@@ -12,14 +12,54 @@ use crate::clock;
 use crate::rpc;
 use crate::sql::run;
 use openline_core::conversation::{Conversation, Delivery, Recipient, Sender};
-use openline_core::line::{Effect, Event, Notice};
+use openline_core::line::{Effect, Event, Notice, TransferTarget};
 use openline_core::protocol::frames::OperatorEvent;
 use openline_core::protocol::{Account, ChatMessage};
+use openline_core::replies::LineEntry;
 use openline_core::replies::Queued;
 use openline_core::{ErrorCode, ProtocolError};
 use worker::{Method, SqlStorageValue as V};
 
 impl LineObject {
+    /// A transfer to another line must name an existing line other than
+    /// this one — checked before the step, so a refused transfer leaves the
+    /// dialog where it was (the step would finish it here).
+    pub(super) async fn check_transfer_target(
+        &self,
+        to: &TransferTarget,
+    ) -> std::result::Result<(), ProtocolError> {
+        let TransferTarget::Line(target) = to else {
+            return Ok(());
+        };
+        self.load()?;
+        let own = self
+            .line
+            .borrow()
+            .as_ref()
+            .map(|(id, _)| id.clone())
+            .unwrap_or_default();
+        if *target == own {
+            return Err(ProtocolError::invalid_field(
+                "to",
+                "the dialog is already on this line",
+            ));
+        }
+        let lines: Vec<LineEntry> = rpc::call_json(
+            &rpc::stub(&self.env, "ACCOUNTS", "accounts")?,
+            Method::Get,
+            "/lines",
+            None::<&()>,
+        )
+        .await?;
+        if !lines.iter().any(|l| l.id == *target) {
+            return Err(ProtocolError::new(
+                ErrorCode::NotFound,
+                format!("no line '{target}' to transfer to"),
+            ));
+        }
+        Ok(())
+    }
+
     /// An operator's message, one visit here and one at the dialog: the
     /// core allows it (participation, L2, lifecycle) and names the operator
     /// as the client sees them (O1); the dialog stores it and tells the
@@ -155,10 +195,15 @@ impl LineObject {
         self.send_to(&targets, &event);
     }
 
+    /// Sends one event to the consoles of `operators`, serialised once for
+    /// all their sockets.
     pub(super) fn send_to(&self, operators: &[String], event: &OperatorEvent) {
+        let Ok(frame) = serde_json::to_string(event) else {
+            return;
+        };
         for op in operators {
             for ws in self.state.get_websockets_with_tag(&format!("op:{op}")) {
-                let _ = ws.send(event);
+                let _ = ws.send_with_str(&frame);
             }
         }
     }

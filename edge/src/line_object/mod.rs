@@ -11,8 +11,8 @@ mod socket;
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
-    Applied, Call, ClientLastDialog, CreateQuickAnswers, DialogAccess, Done, LastDialog, Member,
-    Membership, OperatorSend, Relay,
+    Applied, Call, ClientLastDialog, CloseSockets, CreateQuickAnswers, DialogAccess, Done,
+    LastDialog, Member, Membership, OperatorSend, Relay,
 };
 use crate::clock;
 use crate::migrations::migrate;
@@ -40,6 +40,10 @@ const RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 /// Header through which the worker names the authenticated operator.
 pub const OPERATOR_HEADER: &str = "x-openline-operator";
+
+/// Header through which the worker names the console session (its token's
+/// hash) that opens a socket, so a logout can close that session's sockets.
+pub const SESSION_HEADER: &str = "x-openline-session";
 
 /// Body of `POST /contacts`: contact data left by a client, and the consent
 /// given with it (A1).
@@ -73,6 +77,8 @@ pub struct LineObject {
     /// The alarm as last set by this instance (None: not known since the
     /// object woke), so a step touches the alarm only when it moves.
     armed: Cell<Option<Option<i64>>>,
+    /// Whether this instance has matched presence to live sockets yet.
+    presence_checked: Cell<bool>,
 }
 
 impl DurableObject for LineObject {
@@ -85,10 +91,12 @@ impl DurableObject for LineObject {
             env,
             line: RefCell::new(None),
             armed: Cell::new(None),
+            presence_checked: Cell::new(false),
         }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
+        self.reconcile_presence().await;
         Ok(match self.handle(req).await {
             Ok(r) => r,
             Err(e) => error_response(&e),
@@ -96,6 +104,7 @@ impl DurableObject for LineObject {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        self.reconcile_presence().await;
         // A fired alarm is no longer set.
         self.armed.set(Some(None));
         let now = clock::core_now(&self.env);
@@ -124,6 +133,7 @@ impl DurableObject for LineObject {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
+        self.reconcile_presence().await;
         let WebSocketIncomingMessage::String(raw) = message else {
             return Ok(());
         };
@@ -394,6 +404,9 @@ impl LineObject {
             }
             (Method::Post, "/event") => {
                 let event: Event = read_json(&mut req).await?;
+                if let Event::Transfer { to, .. } = &event {
+                    self.check_transfer_target(to).await?;
+                }
                 let now = clock::core_now(&self.env);
                 let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
                 self.apply(fx.clone()).await;
@@ -438,6 +451,11 @@ impl LineObject {
                         queue: line.queue_info(dialog),
                     },
                 )
+            }
+            (Method::Post, CloseSockets::PATH) => {
+                let which: CloseSockets = read_json(&mut req).await?;
+                self.close_sockets(which).await;
+                json(200, &Done {})
             }
             (Method::Post, Membership::PATH) => {
                 let ask: Membership = read_json(&mut req).await?;
@@ -526,7 +544,9 @@ impl LineObject {
                     .ok_or_else(|| {
                         ProtocolError::new(ErrorCode::Unauthorized, "operator required")
                     })?;
-                self.accept_operator_socket(&operator).await
+                let session = req.headers().get(SESSION_HEADER).map_err(internal)?;
+                self.accept_operator_socket(&operator, session.as_deref())
+                    .await
             }
             _ => Err(ProtocolError::new(
                 ErrorCode::NotFound,

@@ -4,6 +4,7 @@
 
 use super::LineObject;
 use crate::api::{internal, ApiResult};
+use crate::calls::CloseSockets;
 use crate::calls::{OperatorSend, OperatorTyping};
 use crate::clock;
 use crate::rpc;
@@ -90,6 +91,7 @@ impl LineObject {
                 to,
                 comment,
             } => {
+                self.check_transfer_target(&to).await?;
                 // Q9: the comment reaches the next operator as a hidden note.
                 if let Some(text) = comment.filter(|c| !c.trim().is_empty()) {
                     let client_id =
@@ -112,10 +114,18 @@ impl LineObject {
         Ok(())
     }
 
-    pub(super) async fn accept_operator_socket(&self, operator: &str) -> ApiResult {
+    pub(super) async fn accept_operator_socket(
+        &self,
+        operator: &str,
+        session: Option<&str>,
+    ) -> ApiResult {
         let pair = WebSocketPair::new().map_err(internal)?;
-        self.state
-            .accept_websocket_with_tags(&pair.server, &[&format!("op:{operator}")]);
+        let mut tags = vec![format!("op:{operator}")];
+        if let Some(hash) = session {
+            tags.push(format!("session:{hash}"));
+        }
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        self.state.accept_websocket_with_tags(&pair.server, &tags);
         pair.server
             .serialize_attachment(operator)
             .map_err(internal)?;
@@ -144,7 +154,65 @@ impl LineObject {
         Response::from_websocket(pair.client).map_err(internal)
     }
 
+    /// Closes the sockets of an account or of one session (see
+    /// [`CloseSockets`]); an operator left with none is offline (Q4).
+    pub(super) async fn close_sockets(&self, which: CloseSockets) {
+        let tag = match (&which.operator, &which.session) {
+            (Some(op), _) => format!("op:{op}"),
+            (None, Some(hash)) => format!("session:{hash}"),
+            (None, None) => return,
+        };
+        let sockets = self.state.get_websockets_with_tag(&tag);
+        for ws in &sockets {
+            let _ = ws.close(Some(4001), Some("session ended"));
+        }
+        if let Some(ws) = sockets.first() {
+            self.socket_gone_with(ws, &sockets).await;
+        }
+    }
+
+    /// Presence comes from live consoles (Q4): when this object starts
+    /// (first request or alarm after a restart of the runtime), an operator
+    /// marked present whose every socket is gone is offline, so offers never
+    /// wait on consoles that died with the runtime. Hibernated sockets
+    /// survive an eviction and still count.
+    pub(super) async fn reconcile_presence(&self) {
+        if self.presence_checked.replace(true) || self.load().is_err() {
+            return;
+        }
+        let gone: Vec<String> = {
+            let guard = self.line.borrow();
+            let Some((_, line)) = guard.as_ref() else {
+                return;
+            };
+            line.operators()
+                .filter(|o| o.presence != Presence::Offline)
+                .filter(|o| {
+                    self.state
+                        .get_websockets_with_tag(&format!("op:{}", o.id))
+                        .is_empty()
+                })
+                .map(|o| o.id.clone())
+                .collect()
+        };
+        for operator in gone {
+            let now = clock::core_now(&self.env);
+            let event = Event::SetPresence {
+                operator,
+                presence: Presence::Offline,
+            };
+            if let Ok(fx) = self.step(|line| Ok(line.handle(now, event)?)).await {
+                self.apply(fx).await;
+            }
+        }
+    }
+
     pub(super) async fn socket_gone(&self, ws: &WebSocket) {
+        self.socket_gone_with(ws, std::slice::from_ref(ws)).await;
+    }
+
+    /// After `gone` closed: an operator with no other socket is offline.
+    async fn socket_gone_with(&self, ws: &WebSocket, gone: &[WebSocket]) {
         let Ok(Some(operator)) = ws.deserialize_attachment::<String>() else {
             return;
         };
@@ -153,7 +221,7 @@ impl LineObject {
             .state
             .get_websockets_with_tag(&tag)
             .iter()
-            .any(|s| !s.as_ref().loose_eq(ws.as_ref()));
+            .any(|s| !gone.iter().any(|g| s.as_ref().loose_eq(g.as_ref())));
         if still_open {
             return;
         }

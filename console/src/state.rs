@@ -116,19 +116,30 @@ impl DeskState {
             .unwrap_or(0);
         let token = self.ctx.token();
         spawn_local(async move {
-            let path = self.path(&format!(
-                "/dialogs/{}/messages?after={after}",
-                api::encode(&dialog)
-            ));
-            match api::get::<History>(&path, &token).await {
-                Ok(h) if self.selected.get_untracked().as_deref() == Some(dialog.as_str()) => {
-                    self.messages
-                        .update(|list| h.messages.into_iter().for_each(|m| merge(list, m)));
+            // Page by page until the whole history is in.
+            let mut after = after;
+            loop {
+                let path = self.path(&format!(
+                    "/dialogs/{}/messages?after={after}",
+                    api::encode(&dialog)
+                ));
+                match api::get::<History>(&path, &token).await {
+                    Ok(h) if self.selected.get_untracked().as_deref() == Some(dialog.as_str()) => {
+                        after = h.messages.last().map_or(after, |m| m.seq);
+                        self.messages
+                            .update(|list| h.messages.into_iter().for_each(|m| merge(list, m)));
+                        if !h.more {
+                            break;
+                        }
+                    }
+                    Ok(_) => break,
+                    // Not offered to me (nor held): the view says so itself.
+                    Err(ApiError::Api { status: 403, .. }) => break,
+                    Err(e) => {
+                        self.show_error(&e);
+                        break;
+                    }
                 }
-                Ok(_) => {}
-                // Not offered to me (nor held): the view says so itself.
-                Err(ApiError::Api { status: 403, .. }) => {}
-                Err(e) => self.show_error(&e),
             }
         });
     }

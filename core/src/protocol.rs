@@ -96,11 +96,17 @@ pub struct SendMessage {
 }
 
 /// `GET /api/v1/visitor/messages?after=SEQ`: messages after a sequence
-/// number, oldest first.
+/// number, oldest first, a page at a time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct History {
     pub messages: Vec<ChatMessage>,
+    /// More messages follow: ask again with `after` = the last one's `seq`.
+    #[serde(default)]
+    pub more: bool,
 }
+
+/// Messages in one page of a history read.
+pub const HISTORY_PAGE: usize = 500;
 
 /// `GET /api/v1/lines/{line}/widget`: what the widget shows before the
 /// visitor writes anything.

@@ -10,6 +10,9 @@
 //! - Line settings: what the widget's config and new sessions read. A
 //!   settings change made through this isolate evicts at once; other
 //!   isolates see it within [`SETTINGS_TTL_MS`].
+//! - The lines directory: whether a line exists, so a request naming an
+//!   unknown line is refused before its Durable Object is touched (each
+//!   new id would otherwise create storage); with the settings' TTL.
 //! - Line membership: whether an operator works on a line (its queue holds
 //!   them), with the settings' TTL; a settings or department change made
 //!   through this isolate evicts the line's entries at once.
@@ -54,6 +57,20 @@ thread_local! {
     static SESSIONS: RefCell<Cache<Account>> = RefCell::new(Cache::new());
     static SETTINGS: RefCell<Cache<LineSettings>> = RefCell::new(Cache::new());
     static MEMBERS: RefCell<Cache<bool>> = RefCell::new(Cache::new());
+    static LINES: RefCell<Cache<bool>> = RefCell::new(Cache::new());
+}
+
+/// Whether a line exists, as the directory said less than the TTL ago.
+pub fn line_exists(line: &str) -> Option<bool> {
+    LINES.with(|c| c.borrow().get(line, now()))
+}
+
+/// Remembers what the directory says of a line.
+pub fn remember_line(line: &str, exists: bool) {
+    LINES.with(|c| {
+        c.borrow_mut()
+            .put(line.to_owned(), exists, now() + SETTINGS_TTL_MS)
+    });
 }
 
 fn now() -> f64 {
@@ -104,6 +121,9 @@ pub fn remember_settings(line: &str, settings: &LineSettings) {
 /// Forgets a line's settings (changed or deleted), and who works on it.
 pub fn forget_settings(line: &str) {
     SETTINGS.with(|c| {
+        c.borrow_mut().entries.remove(line);
+    });
+    LINES.with(|c| {
         c.borrow_mut().entries.remove(line);
     });
     let prefix = format!("{line}\n");

@@ -18,7 +18,9 @@ use crate::sql::{rows, run};
 use openline_core::conversation::client_turn_starts;
 use openline_core::line::{ClientNotice, Event};
 use openline_core::protocol::frames::{VisitorEvent, VisitorFrame};
-use openline_core::protocol::{Author, ChatMessage, History, SendMessage, PROTOCOL_VERSION};
+use openline_core::protocol::{
+    Author, ChatMessage, History, SendMessage, HISTORY_PAGE, PROTOCOL_VERSION,
+};
 use openline_core::replies::Ack;
 use openline_core::{text, ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
@@ -457,16 +459,19 @@ impl DialogObject {
         with_hidden: bool,
     ) -> std::result::Result<History, ProtocolError> {
         let filter = if with_hidden { "" } else { "AND hidden = 0" };
-        let r: Vec<MessageRow> = rows(
+        // One more than a page tells whether another page follows.
+        let mut r: Vec<MessageRow> = rows(
             &self.sql(),
-            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE seq > ? {filter} ORDER BY seq LIMIT 500"),
-            vec![V::from(after)],
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE seq > ? {filter} ORDER BY seq LIMIT ?"),
+            vec![V::from(after), V::from(HISTORY_PAGE as i64 + 1)],
         )?;
+        let more = r.len() > HISTORY_PAGE;
+        r.truncate(HISTORY_PAGE);
         let messages = r
             .into_iter()
             .map(MessageRow::into_message)
             .collect::<std::result::Result<_, _>>()?;
-        Ok(History { messages })
+        Ok(History { messages, more })
     }
 
     fn tail(&self) -> std::result::Result<Tail, ProtocolError> {
@@ -717,9 +722,17 @@ impl DialogObject {
                         format!("protocol {protocol} is not supported; use {PROTOCOL_VERSION}"),
                     ));
                 }
-                let after = i64::try_from(after).unwrap_or(i64::MAX);
-                for message in self.history(after, false)?.messages {
-                    let _ = ws.send(&VisitorEvent::Message { message });
+                // The whole history after `after`, page by page.
+                let mut after = i64::try_from(after).unwrap_or(i64::MAX);
+                loop {
+                    let page = self.history(after, false)?;
+                    for message in page.messages {
+                        after = i64::try_from(message.seq).unwrap_or(i64::MAX);
+                        let _ = ws.send(&VisitorEvent::Message { message });
+                    }
+                    if !page.more {
+                        break;
+                    }
                 }
             }
             VisitorFrame::Send { client_id, text } => {

@@ -266,3 +266,58 @@ test("the console's page allows only its own scripts and cannot be framed; every
   const demo = await fetch(`${edge.base}/`);
   assert.equal(demo.headers.get("x-content-type-options"), "nosniff");
 });
+
+test("a long conversation is read whole: history pages, the socket replays everything, the e-mail copy holds every message", async () => {
+  await makeLine(edge.base, admin, "long", { mode: "strict_order", queueLogins: ["anna"] });
+  const a = await operatorSocket(edge.base, "long", anna);
+  const v = await visitor(edge.base, "long");
+  await visitorSays(edge.base, v, "Tell me everything about tea");
+  await a.next((f) => f.type === "offer" && f.dialog === v.dialog);
+  await api(edge.base, "POST", `/api/v1/lines/long/dialogs/${v.dialog}/accept`, { token: anna.token });
+  const N = 510;
+  for (let i = 0; i < N; i += 10) {
+    await Promise.all(
+      Array.from({ length: 10 }, (_, k) =>
+        api(edge.base, "POST", `/api/v1/lines/long/dialogs/${v.dialog}/messages`, {
+          token: anna.token,
+          body: { client_id: `long-${i + k}`, text: `tea fact ${i + k}` },
+        }),
+      ),
+    );
+  }
+  const first = (await api(edge.base, "GET", "/api/v1/visitor/messages", { token: v.token })).body;
+  assert.equal(first.messages.length, 500);
+  assert.equal(first.more, true);
+  const last = first.messages.at(-1).seq;
+  const rest = (await api(edge.base, "GET", `/api/v1/visitor/messages?after=${last}`, { token: v.token })).body;
+  assert.equal(rest.more, false);
+  assert.equal(first.messages.length + rest.messages.length, N + 1);
+  // The socket replays everything after what the widget has.
+  const vs = await socket(wsUrl(edge.base, `/api/v1/visitor/ws?token=${v.token}`));
+  vs.send({ type: "hello", protocol: 1, after: 0 });
+  await until(() => new Set(vs.frames.filter((f) => f.type === "message").map((f) => f.message.seq)).size === N + 1, "the whole replay");
+  vs.close();
+  // The e-mail copy holds the last message too.
+  assert.equal((await api(edge.base, "POST", "/api/v1/visitor/email-copy", { token: v.token, body: { email: "long@example.com" } })).status, 202);
+  const box = (await api(edge.base, "GET", "/api/v1/dev/mailbox")).body.mail;
+  const copy = box.find((m) => m.to_addr === "long@example.com");
+  assert.match(copy.body, new RegExp(`tea fact ${N - 1}\\b`));
+  assert.match(copy.body, /Tell me everything about tea/);
+  a.close();
+});
+
+test("a request naming an unknown line is refused without creating storage for it", async () => {
+  const { readdirSync, existsSync } = await import("node:fs");
+  const dir = `${edge.persist}/v3/do/openline-LineObject`;
+  const count = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".sqlite")).length : 0);
+  const before = count();
+  for (let i = 0; i < 20; i++) {
+    const id = `ghost-${i}-${Math.random().toString(36).slice(2, 8)}`;
+    const widget = await api(edge.base, "GET", `/api/v1/lines/${id}/widget`);
+    assert.equal(widget.status, 404);
+    const session = await api(edge.base, "POST", "/api/v1/visitor/sessions", { body: { line: id } });
+    assert.equal(session.status, 404);
+    assert.equal((await api(edge.base, "GET", `/api/v1/lines/${id}/dialogs`, { token: anna.token })).status, 404);
+  }
+  assert.equal(count(), before, "no line object was created for the unknown ids");
+});

@@ -124,6 +124,9 @@ impl FromJson for History {
     fn from_json(value: &JsValue) -> Option<Self> {
         Some(History {
             messages: Vec::from_json(&get(value, "messages"))?,
+            // Later pages come over the socket, which replays everything
+            // after the last message shown.
+            more: false,
         })
     }
 }

@@ -60,6 +60,7 @@ pub(super) async fn require_on_line(
     role: Role,
 ) -> R<Account> {
     let me = require(env, headers, url, role).await?;
+    super::lines::known_line(env, line).await?;
     if me.role > Role::Operator {
         return Ok(me);
     }

@@ -20,6 +20,30 @@ pub(super) async fn line_event(env: &Env, line: &str, event: &Event) -> R<Applie
     invoke(&stub(env, "LINES", line)?, &LineEvent(event.clone())).await
 }
 
+/// Refuses a line the directory does not know, before its object is
+/// touched: an unknown id would otherwise create a Durable Object (and its
+/// storage) per request.
+pub(super) async fn known_line(env: &Env, line: &str) -> R<()> {
+    let exists = match caches::line_exists(line) {
+        Some(known) => known,
+        None => {
+            let lines: Vec<LineEntry> =
+                call_json(&accounts(env)?, Method::Get, "/lines", None::<&()>).await?;
+            for l in &lines {
+                caches::remember_line(&l.id, true);
+            }
+            let exists = lines.iter().any(|l| l.id == line);
+            caches::remember_line(line, exists);
+            exists
+        }
+    };
+    if exists {
+        Ok(())
+    } else {
+        Err(not_found(&format!("line '{line}' does not exist")))
+    }
+}
+
 /// The line's settings, from the isolate's cache when fresh (see
 /// `caches`): the widget's config and new sessions do not wake the line's
 /// object on every page view.
@@ -28,6 +52,7 @@ pub(super) async fn line_settings(env: &Env, line: &str) -> R<LineSettings> {
     if let Some(s) = caches::settings(&line) {
         return Ok(s);
     }
+    known_line(env, &line).await?;
     let settings = fresh_line_settings(env, &line).await?;
     caches::remember_settings(&line, &settings);
     Ok(settings)
@@ -59,6 +84,7 @@ pub(super) async fn create_line(env: &Env, id: &str, settings: LineSettings) -> 
     };
     parse::<LineEntry>(call(&accounts(env)?, Method::Post, "/lines", Some(&entry), &[]).await?)
         .await?;
+    caches::remember_line(id, true);
     let body = CreateLine {
         line_id: id.to_owned(),
         settings,

@@ -177,6 +177,15 @@ pub(super) async fn start_session(
             client: session::NewClient::Fresh,
         } => format!("v{}", ids::random_hex(12).map_err(internal)?),
     };
+    // A flood of new dialogs (from many addresses) is capped per line, so
+    // real visitors still reach operators.
+    limits::check(
+        env,
+        "DIALOG_LIMITER",
+        format!("line:{line}"),
+        "new conversations on this line right now",
+    )
+    .await?;
     let dialog = ids::random_hex(16).map_err(internal)?;
     let (token, hash) = new_token(&dialog)?;
     let init = Init {
@@ -545,14 +554,22 @@ pub(super) async fn email_copy(
     let body: Copy = read_body(req).await?;
     let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
     let settings = line_settings(env, &line).await?;
-    let (d, h) = (dialog.as_str(), hash.as_str());
-    let ask = |method, path| to_dialog(env, origin, d, h, method, path, None::<&()>);
-    let history: History = parse(ask(Method::Get, "/messages?after=0").await?).await?;
-    let visible: Vec<_> = history
-        .messages
-        .into_iter()
-        .filter(|m| m.kind.is_none())
-        .collect();
+    let ask = |method, path: String| {
+        let (dialog, hash) = (dialog.clone(), hash.clone());
+        async move { to_dialog(env, origin, &dialog, &hash, method, &path, None::<&()>).await }
+    };
+    // Every message, page by page (a long conversation has several).
+    let mut visible = Vec::new();
+    let mut after = 0;
+    loop {
+        let path = format!("/messages?after={after}");
+        let page: History = parse(ask(Method::Get, path).await?).await?;
+        after = page.messages.last().map_or(after, |m| m.seq);
+        visible.extend(page.messages.into_iter().filter(|m| m.kind.is_none()));
+        if !page.more {
+            break;
+        }
+    }
     let mail = openline_core::email::transcript_copy(
         &body.email,
         settings.visitor_title(),
@@ -560,7 +577,7 @@ pub(super) async fn email_copy(
         &visible,
     )?;
     // The dialog's hard cap, counted only for a valid request.
-    parse::<Ack>(ask(Method::Post, "/email-copy").await?).await?;
+    parse::<Ack>(ask(Method::Post, "/email-copy".into()).await?).await?;
     call(
         &stub(env, "OUTBOX", "outbox")?,
         Method::Post,

@@ -273,6 +273,19 @@ impl LineSettings {
         self
     }
 
+    /// What a visitor reads when their conversation ends without an
+    /// operator's close (the line was deleted): the T4 message when set,
+    /// otherwise a sentence in the line's language.
+    pub fn ended_text(&self) -> String {
+        if !self.close_message.trim().is_empty() {
+            return self.close_message.clone();
+        }
+        match self.language.as_str() {
+            "ru" => "Этот чат завершён.".into(),
+            _ => "This chat has ended.".into(),
+        }
+    }
+
     /// Sensible defaults for a new line named after the company (L1).
     pub fn new(company: &str) -> Self {
         LineSettings {
@@ -442,6 +455,17 @@ mod tests {
 
     fn field_of(s: &LineSettings) -> &'static str {
         s.validate().unwrap_err().field
+    }
+
+    #[test]
+    fn a_deleted_lines_visitors_read_its_close_message_or_a_sentence_in_its_language() {
+        let mut s = LineSettings::new("Shop");
+        s.close_message = "Bye!".into();
+        assert_eq!(s.ended_text(), "Bye!");
+        s.close_message = "  ".into();
+        assert_eq!(s.ended_text(), "This chat has ended.");
+        s.language = "ru".into();
+        assert_eq!(s.ended_text(), "Этот чат завершён.");
     }
 
     #[test]

@@ -321,3 +321,32 @@ test("a request naming an unknown line is refused without creating storage for i
   }
   assert.equal(count(), before, "no line object was created for the unknown ids");
 });
+
+test("deleting a line ends its open dialogs (the visitor is told) and a line made again under its id starts empty", async () => {
+  const doomed = await makeLine(edge.base, admin, "doomed", { mode: "strict_order", queueLogins: ["anna"] });
+  const a = await operatorSocket(edge.base, "doomed", anna);
+  const v = await visitor(edge.base, "doomed", { client: "doomed-client" });
+  const vs = await socket(wsUrl(edge.base, `/api/v1/visitor/ws?token=${v.token}`));
+  await vs.next((f) => f.type === "welcome");
+  await visitorSays(edge.base, v, "Is anyone there?");
+  await a.next((f) => f.type === "offer" && f.dialog === v.dialog);
+  await api(edge.base, "POST", `/api/v1/lines/doomed/dialogs/${v.dialog}/accept`, { token: anna.token });
+  assert.equal((await api(edge.base, "POST", "/api/v1/lines/doomed/quick-answers", { token: anna.token, body: { text: "Old answer" } })).status, 201);
+  assert.equal((await api(edge.base, "POST", "/api/v1/visitor/contacts", { token: v.token, body: { name: "Old Client", email: "old@example.com" } })).status, 200);
+
+  const consoleClosed = new Promise((resolve) => a.ws.once("close", (code) => resolve(code)));
+  assert.equal((await api(edge.base, "DELETE", "/api/v1/lines/doomed", { token: admin.token })).status, 200);
+  const ended = await vs.next((f) => f.type === "notice" && f.notice.kind === "closed");
+  assert.equal(ended.notice.text, doomed.close_message, "the line's T4 text");
+  assert.equal(await consoleClosed, 4002);
+  vs.close();
+
+  await makeLine(edge.base, admin, "doomed", { mode: "strict_order", queueLogins: ["anna"] });
+  const qa = await api(edge.base, "GET", "/api/v1/lines/doomed/quick-answers", { token: anna.token });
+  assert.deepEqual(qa.body.quick_answers, []);
+  const card = (await api(edge.base, "GET", "/api/v1/lines/doomed/clients/doomed-client", { token: anna.token })).body;
+  assert.equal(card.contacts ?? null, null);
+  assert.deepEqual(card.dialogs, []);
+  const dialogs = (await api(edge.base, "GET", "/api/v1/lines/doomed/dialogs", { token: anna.token })).body.dialogs;
+  assert.deepEqual(dialogs, []);
+});

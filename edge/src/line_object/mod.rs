@@ -5,6 +5,7 @@
 //! WebSocket here for offers, status changes and live messages.
 
 mod effects;
+mod lifecycle;
 mod records;
 mod schema;
 mod socket;
@@ -392,14 +393,7 @@ impl LineObject {
                 json(200, line.settings())
             }
             (Method::Delete, "/") => {
-                self.load()?;
-                run(
-                    &self.sql(),
-                    "UPDATE line_state SET deleted = 1 WHERE id = 1",
-                    vec![],
-                )?;
-                *self.line.borrow_mut() = None;
-                self.arm(None).await;
+                self.delete_line().await?;
                 json(200, &Ack::DONE)
             }
             (Method::Post, "/event") => {
@@ -553,41 +547,5 @@ impl LineObject {
                 "no such line route",
             )),
         }
-    }
-
-    fn create(&self, body: CreateLine) -> ApiResult {
-        let existing: Vec<StateRow> = rows(
-            &self.sql(),
-            "SELECT line_id, state, deleted FROM line_state WHERE id = 1",
-            vec![],
-        )?;
-        if existing.iter().any(|r| r.deleted == 0) {
-            return Err(ProtocolError::new(
-                ErrorCode::Conflict,
-                format!("line '{}' already exists", body.line_id),
-            ));
-        }
-        let mut line = Line::new(body.settings)
-            .map_err(|e| ProtocolError::invalid_field(e.field, &e.reason))?;
-        let head = line.head_json().map_err(internal)?;
-        line.take_changes();
-        let sql = self.sql();
-        // A line created again under a deleted one's name starts empty.
-        for table in [
-            "line_dialogs",
-            "line_operators",
-            "line_clients",
-            "line_timers",
-        ] {
-            run(&sql, &format!("DELETE FROM {table}"), vec![])?;
-        }
-        run(
-            &sql,
-            "INSERT OR REPLACE INTO line_state (id, line_id, state, deleted) VALUES (1, ?, ?, 0)",
-            vec![V::from(body.line_id.as_str()), V::from(head)],
-        )?;
-        let settings = line.settings().clone();
-        *self.line.borrow_mut() = Some((body.line_id, line));
-        json(201, &settings)
     }
 }

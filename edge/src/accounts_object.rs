@@ -6,7 +6,7 @@ use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::ids::{constant_time_eq, random_hex, token_hash};
 use crate::migrations::{migrate, Migration};
 use crate::passwords;
-use crate::sql::{rows, run};
+use crate::sql::{rows, run, written};
 use openline_core::protocol::{Account, AccountPatch, Login, LoginSession, NewAccount, Role};
 use openline_core::replies::Ack;
 use openline_core::{text, ErrorCode, ProtocolError};
@@ -203,12 +203,12 @@ impl AccountsObject {
                 json(201, &l)
             }
             (Method::Delete, p) if p.starts_with("/lines/") => {
-                let gone: Vec<LineEntry> = rows(
+                let gone = written(
                     &self.sql(),
-                    "DELETE FROM lines WHERE id = ? RETURNING id, name",
+                    "DELETE FROM lines WHERE id = ?",
                     vec![V::from(p.trim_start_matches("/lines/"))],
                 )?;
-                if gone.is_empty() {
+                if gone == 0 {
                     return Err(ProtocolError::new(ErrorCode::NotFound, "no such line"));
                 }
                 json(200, &Ack::DONE)

@@ -14,7 +14,7 @@ use crate::ids::constant_time_eq;
 use crate::limits::{self, VisitorAction};
 use crate::migrations::{migrate, Migration};
 use crate::rpc;
-use crate::sql::{rows, run};
+use crate::sql::{rows, run, written};
 use openline_core::conversation::client_turn_starts;
 use openline_core::line::{ClientNotice, Event};
 use openline_core::protocol::frames::{VisitorEvent, VisitorFrame};
@@ -81,13 +81,6 @@ const MIGRATIONS: &[Migration] = &[
 /// F3: e-mail copies one dialog may send, at most (the copy goes to any
 /// address the visitor names, so it must not be a relay).
 const MAX_EMAIL_COPIES: i64 = 3;
-
-/// The count a `… RETURNING email_copies` statement gives back.
-#[derive(Deserialize)]
-struct CopiesRow {
-    #[allow(dead_code)]
-    email_copies: i64,
-}
 
 /// Whose idempotency keys a message's client id is among: the visitor's,
 /// one operator's, an external system's, or the line's notices.
@@ -367,13 +360,13 @@ impl DialogObject {
                     }
                     (Method::Get, "/ws") => self.accept_visitor_socket(),
                     (Method::Post, "/email-copy") => {
-                        let taken: Vec<CopiesRow> = rows(
+                        let taken = written(
                             &self.sql(),
                             "UPDATE dialog SET email_copies = email_copies + 1
-                             WHERE id = 1 AND email_copies < ? RETURNING email_copies",
+                             WHERE id = 1 AND email_copies < ?",
                             vec![V::from(MAX_EMAIL_COPIES)],
                         )?;
-                        if taken.is_empty() {
+                        if taken == 0 {
                             return Err(ProtocolError::new(
                                 ErrorCode::RateLimited,
                                 format!(
@@ -522,31 +515,26 @@ impl DialogObject {
         let seq = tail.seq + 1;
         let at = clock::real_now();
         let key = key.column();
-        let written = sql
-            .exec(
-                "INSERT INTO messages (seq, author_key, client_id, author, text, at, hidden, kind)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(author_key, client_id) DO NOTHING",
-                vec![
-                    V::from(seq),
-                    V::from(key.as_str()),
-                    V::from(client_id),
-                    V::from(serde_json::to_string(author).map_err(internal)?),
-                    V::from(text),
-                    V::from(at),
-                    V::from(i64::from(hidden)),
-                    V::from(kind),
-                ],
-            )
-            .and_then(|c| c.to_array::<serde_json::Value>().map(|_| c.rows_written()));
-        let written = match written {
-            Ok(n) => n,
-            Err(e) => {
-                // Read the tail afresh next time, whatever went wrong.
-                *self.tail.borrow_mut() = None;
-                return Err(internal(e));
-            }
-        };
-        if written == 0 {
+        let stored = written(
+            &sql,
+            "INSERT INTO messages (seq, author_key, client_id, author, text, at, hidden, kind)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(author_key, client_id) DO NOTHING",
+            vec![
+                V::from(seq),
+                V::from(key.as_str()),
+                V::from(client_id),
+                V::from(serde_json::to_string(author).map_err(internal)?),
+                V::from(text),
+                V::from(at),
+                V::from(i64::from(hidden)),
+                V::from(kind),
+            ],
+        )
+        .inspect_err(|_| {
+            // Read the tail afresh next time, whatever went wrong.
+            *self.tail.borrow_mut() = None;
+        })?;
+        if stored == 0 {
             let existing: Vec<MessageRow> = rows(
                 &sql,
                 &format!(

@@ -24,3 +24,15 @@ pub fn run(
 ) -> Result<(), ProtocolError> {
     sql.exec(query, params).map(|_| ()).map_err(internal)
 }
+
+/// Runs a statement and says how many rows it wrote (0: it changed
+/// nothing, which a caller reports rather than answering as if it had).
+pub fn written(
+    sql: &SqlStorage,
+    query: &str,
+    params: Vec<SqlStorageValue>,
+) -> Result<usize, ProtocolError> {
+    sql.exec(query, params)
+        .and_then(|c| c.to_array::<serde_json::Value>().map(|_| c.rows_written()))
+        .map_err(internal)
+}

@@ -61,10 +61,23 @@ pub(super) async fn require_on_line(
 ) -> R<Account> {
     let me = require(env, headers, url, role).await?;
     super::lines::known_line(env, line).await?;
-    if me.role > Role::Operator {
-        return Ok(me);
+    if !works_on(env, line, &me).await? {
+        return Err(ProtocolError::new(
+            ErrorCode::Forbidden,
+            "you do not work on this line",
+        ));
     }
-    let member = match caches::membership(line, &me.id) {
+    Ok(me)
+}
+
+/// Whether `me` may work on `line` (an existing one): supervisors and
+/// administrators always, operators when the line's queue holds them (the
+/// line's answer, cached).
+pub(super) async fn works_on(env: &Env, line: &str, me: &Account) -> R<bool> {
+    if me.role > Role::Operator {
+        return Ok(true);
+    }
+    Ok(match caches::membership(line, &me.id) {
         Some(known) => known,
         None => {
             let ask = Membership {
@@ -74,14 +87,7 @@ pub(super) async fn require_on_line(
             caches::remember_membership(line, &me.id, member);
             member
         }
-    };
-    if !member {
-        return Err(ProtocolError::new(
-            ErrorCode::Forbidden,
-            "you do not work on this line",
-        ));
-    }
-    Ok(me)
+    })
 }
 
 /// The first administrator comes from a secret (`wrangler secret put

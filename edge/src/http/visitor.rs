@@ -275,17 +275,7 @@ pub(super) async fn remember_identity(
         contacts,
         consent: None,
     };
-    parse::<Ack>(
-        call(
-            &stub(env, "LINES", line)?,
-            Method::Post,
-            "/contacts",
-            Some(&left),
-            &[],
-        )
-        .await?,
-    )
-    .await?;
+    invoke(&stub(env, "LINES", line)?, &left).await?;
     Ok(())
 }
 
@@ -516,17 +506,7 @@ pub(super) async fn contacts(
         contacts: body.contacts,
         consent,
     };
-    parse::<Ack>(
-        call(
-            &stub(env, "LINES", &line)?,
-            Method::Post,
-            "/contacts",
-            Some(&left),
-            &[],
-        )
-        .await?,
-    )
-    .await?;
+    invoke(&stub(env, "LINES", &line)?, &left).await?;
     ok()
 }
 

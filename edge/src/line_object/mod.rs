@@ -55,6 +55,11 @@ pub struct ContactsLeft {
     pub consent: Option<ConsentRecord>,
 }
 
+impl Call for ContactsLeft {
+    const PATH: &'static str = "/contacts";
+    type Reply = Ack;
+}
+
 /// Body of `POST /create`.
 #[derive(Serialize, Deserialize)]
 pub struct CreateLine {
@@ -498,7 +503,7 @@ impl LineObject {
                 self.replace_quick_answer(p, &mut req).await
             }
             (Method::Delete, p) if p.starts_with("/quick-answers/") => self.delete_quick_answer(p),
-            (Method::Post, "/contacts") => self.contacts_left(&mut req).await,
+            (Method::Post, ContactsLeft::PATH) => self.contacts_left(&mut req).await,
             (Method::Get, "/consents") => self.consents(),
             (Method::Get, p) if p.starts_with("/card/") => self.card(p),
             (Method::Post, Relay::PATH) => {

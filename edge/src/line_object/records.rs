@@ -1,12 +1,12 @@
 //! What the line keeps besides routing: quick answers (QA1), the contacts
 //! clients left and the consents they gave (A1), and the client card (C1).
 
-use super::schema::{ConsentRow, ContactRow, IdRow, QaRow};
+use super::schema::{ConsentRow, ContactRow, QaRow};
 use super::{ContactsLeft, LineObject};
 use crate::api::{internal, json, read_json, ApiResult};
 use crate::calls::CreateQuickAnswers;
 use crate::clock;
-use crate::sql::{rows, run};
+use crate::sql::{rows, run, written};
 use openline_core::quick_answers::{search, QuickAnswer, QuickAnswerInput};
 use openline_core::replies::{Ack, ClientCard, ConsentLog, QuickAnswerList};
 use openline_core::{ErrorCode, ProtocolError};
@@ -106,12 +106,12 @@ impl LineObject {
     /// QA1: deletes a quick answer; an unknown id is 404.
     pub(super) fn delete_quick_answer(&self, p: &str) -> ApiResult {
         self.load()?;
-        let gone: Vec<IdRow> = rows(
+        let gone = written(
             &self.sql(),
-            "DELETE FROM quick_answers WHERE id = ? RETURNING id",
+            "DELETE FROM quick_answers WHERE id = ?",
             vec![V::from(p.trim_start_matches("/quick-answers/"))],
         )?;
-        if gone.is_empty() {
+        if gone == 0 {
             return Err(ProtocolError::new(
                 ErrorCode::NotFound,
                 "no such quick answer",

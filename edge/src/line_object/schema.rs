@@ -90,13 +90,6 @@ impl ConsentRow {
     }
 }
 
-/// The id a `… RETURNING id` statement gives back.
-#[derive(Deserialize)]
-pub(super) struct IdRow {
-    #[allow(dead_code)]
-    pub(super) id: String,
-}
-
 #[derive(Deserialize)]
 pub(super) struct StateRow {
     pub(super) line_id: String,

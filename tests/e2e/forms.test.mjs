@@ -1,16 +1,19 @@
 // The widget's forms against the real edge: the contact block appears after
 // the configured pause, needs the consent, and lands in the consent log;
-// the e-mail copy reaches the local mailbox.
+// the e-mail copy reaches the local mailbox. Showing a contact block never
+// opens a dialog (issue 10): only writing or submitting a form does, so
+// operators are never offered an empty chat.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
-import { api, login } from "./client.mjs";
+import { api, freshStorage, login, makeLine, operatorSocket, until } from "./client.mjs";
 
-let edge, browser, admin;
+let edge, browser, admin, anna;
 before(async () => {
   edge = await startEdge();
   browser = await launchBrowser();
   admin = await login(edge.base, "admin");
+  anna = await login(edge.base, "anna");
   const s = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
   s.widget.contact_request_after_s = 1;
   s.consent = { version: 1, text: "I agree that Northwind Tea processes my contact data." };
@@ -62,4 +65,110 @@ test("F2/A1: the contact block follows the greeting and requires the consent; F3
   assert.ok(mail, "the copy is in the local mailbox");
   assert.match(mail.body, /Please e-mail me this chat/);
   await page.close();
+});
+
+/** A new line with Anna and Boris in its queue; `change` edits its settings. */
+async function lineWith(id, change) {
+  await makeLine(edge.base, admin, id);
+  const s = (await api(edge.base, "GET", `/api/v1/lines/${id}/settings`, { token: admin.token })).body;
+  change(s);
+  const saved = await api(edge.base, "PUT", `/api/v1/lines/${id}/settings`, { token: admin.token, body: s });
+  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+}
+
+/** A brand-new visitor on a shop page whose snippet serves `line`. */
+async function shopPage(line) {
+  const page = await browser.context.newPage();
+  await freshStorage(page, edge.base);
+  await page.route(`${edge.base}/shop-${line}.html`, (route) =>
+    route.fulfill({
+      contentType: "text/html",
+      body: `<!doctype html><html lang="en"><head><title>Northwind Tea</title></head>
+        <body><main><h1>Teas</h1></main><script src="/widget.js" data-line="${line}" async></script></body></html>`,
+    }),
+  );
+  await page.goto(`${edge.base}/shop-${line}.html`);
+  return page;
+}
+
+const dialogsOf = async (line) => {
+  const r = await api(edge.base, "GET", `/api/v1/lines/${line}/dialogs`, { token: admin.token });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.dialogs;
+};
+const offers = (console) => console.frames.filter((f) => f.type === "offer");
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test("hovering the launcher mounts the chat hidden and, past the contact pause, opens nothing", async () => {
+  await lineWith("f2hover", (s) => (s.widget.contact_request_after_s = 1));
+  const console = await operatorSocket(edge.base, "f2hover", anna);
+  const page = await shopPage("f2hover");
+  await page.getByRole("button", { name: "Open chat" }).hover();
+  await until(() => page.evaluate(() => !!document.querySelector("[data-openline]").shadowRoot.querySelector(".p[hidden] .ol-panel")), "the chat mounted hidden");
+  await pause(3000);
+  assert.deepEqual(await dialogsOf("f2hover"), [], "a hover opens no dialog");
+  assert.deepEqual(offers(console), [], "no offer reaches the console");
+  assert.equal(await page.evaluate(() => localStorage.getItem("openline:f2hover:session")), null);
+  console.close();
+  await page.close();
+});
+
+test("H4: a closed line shows the offline contact block without a dialog; submitting it opens exactly one", async () => {
+  await lineWith("f2closed", (s) => {
+    // The core clock runs `timeScale` times faster than real time in tests.
+    const now = new Date(Date.now() * edge.timeScale);
+    const from = (now.getUTCHours() * 60 + now.getUTCMinutes() + 120) % 1380;
+    const day = [{ from_min: from, to_min: from + 30 }];
+    s.hours = { time_zone: "UTC", week: [day, day, day, day, day, day, day], holidays: [] };
+    s.widget.contact_request_after_s = 1;
+  });
+  const console = await operatorSocket(edge.base, "f2closed", anna);
+  const page = await shopPage("f2closed");
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const panel = page.getByRole("dialog");
+  await panel.locator(".ol-offline").waitFor();
+  const block = panel.getByRole("form", { name: /Leave your contacts/ });
+  await block.waitFor();
+  await pause(2500);
+  assert.deepEqual(await dialogsOf("f2closed"), [], "showing the offline block opens no dialog");
+  assert.deepEqual(offers(console), []);
+  await block.getByLabel("E-mail").fill("olga@example.com");
+  await block.getByRole("button", { name: "Save contacts" }).click();
+  await panel.getByText("Thank you! We will get back to you.").waitFor();
+  assert.equal((await dialogsOf("f2closed")).length, 1, "submitting the form opens exactly one dialog");
+  await pause(1000);
+  assert.equal((await dialogsOf("f2closed")).length, 1);
+  console.close();
+  await page.close();
+});
+
+test("F2: the contact block shows in the open panel after the pause and opens no dialog by itself", async () => {
+  await lineWith("f2open", (s) => (s.widget.contact_request_after_s = 2));
+  const console = await operatorSocket(edge.base, "f2open", anna);
+  const page = await shopPage("f2open");
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const panel = page.getByRole("dialog");
+  const block = panel.getByRole("form", { name: /Leave your contacts/ });
+  await panel.getByLabel("Message").waitFor();
+  assert.equal(await block.count(), 0, "not before the pause");
+  await block.waitFor();
+  await pause(1500);
+  assert.deepEqual(await dialogsOf("f2open"), [], "the block opens no dialog by itself");
+  assert.deepEqual(offers(console), []);
+  console.close();
+  await page.close();
+});
+
+test("F2: a visitor who writes before the pause ends is not interrupted by the contact block (issue 11)", async () => {
+  await lineWith("f2writes", (s) => (s.widget.contact_request_after_s = 2));
+  const writer = await shopPage("f2writes");
+  await writer.getByRole("button", { name: "Open chat" }).click();
+  const chat = writer.getByRole("dialog");
+  await chat.getByLabel("Message").fill("Do you have green tea?");
+  await chat.getByRole("button", { name: "Send", exact: true }).click();
+  await chat.locator('li[data-delivery="sent"]', { hasText: "Do you have green tea?" }).waitFor();
+  await pause(3000);
+  assert.equal(await chat.getByRole("form", { name: /Leave your contacts/ }).count(), 0, "no contact block mid-conversation");
+  assert.equal((await dialogsOf("f2writes")).length, 1, "the visitor's message opened one dialog");
+  await writer.close();
 });

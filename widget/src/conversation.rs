@@ -200,7 +200,8 @@ pub fn start_failed(status: Option<u16>, resume_only: bool, wanted: bool) -> Sta
 
 /// Where the contact block stands: it is offered once (F2 after the
 /// greeting, F4 when every operator is busy, or while the line is offline)
-/// and stays answered or dismissed.
+/// and stays answered or dismissed. Offering it opens no dialog; submitting
+/// it does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Contacts {
     Hidden,
@@ -216,6 +217,13 @@ impl Contacts {
             *self = Contacts::Asking(prompt);
         }
     }
+}
+
+/// F2: whether the contact block may follow the greeting when its pause
+/// ends. Not once the visitor has written, even a message still pending:
+/// the block would interrupt a conversation under way (issue 11).
+pub fn greeting_may_ask_contacts(rows: &[Row]) -> bool {
+    !rows.iter().any(|r| matches!(r.author, Author::Visitor))
 }
 
 /// What the visitor typed, trimmed; `None` when blank (nothing to send,

@@ -23,6 +23,9 @@ pub fn ContactBlock(
     /// Why the block shows: F2's invitation, F4's "all busy", or H4's
     /// "we are offline".
     prompt: &'static str,
+    /// Opens the dialog the contacts belong to: submitting the block is
+    /// the visitor engaging, while merely showing it opens nothing.
+    engage: impl Fn() + Copy + Send + Sync + 'static,
     on_saved: impl Fn() + Copy + Send + Sync + 'static,
     on_dismiss: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -44,9 +47,10 @@ pub fn ContactBlock(
                     .map_or(JsValue::NULL, JsValue::from),
             ),
         ]);
+        engage();
         spawn_local(async move {
-            // Asking for contacts opens the dialog; its session may still be
-            // on its way (a few seconds at most, else the network is down).
+            // The dialog's session may still be on its way (a few seconds at
+            // most, else the network is down).
             let mut tries = 0;
             let s = loop {
                 if let Some(s) = session.get_untracked() {

@@ -13,7 +13,7 @@ mod messages;
 mod rating;
 mod sync;
 
-use crate::conversation::{Contacts, Row};
+use crate::conversation::{self, Contacts, Row};
 use crate::http::HttpError;
 use crate::i18n::{self, Texts};
 use crate::{forms, live, storage, timers};
@@ -102,8 +102,9 @@ pub fn Chat(
     let greeting = config.as_ref().map(|c| c.greeting.clone());
 
     // Opening the chat only resumes; a new dialog opens when the visitor
-    // engages (starts typing, or is asked for contacts), so operators never
-    // get empty dialogs from a mere look.
+    // engages: starts typing, or submits a contact form. Showing a form
+    // (F2, F4, H4) is not engaging, so operators never get empty dialogs
+    // from a mere look.
     let wanted = Rc::new(Cell::new(false));
     let begin = sync::starter(st, identity, on_reply, busy_form, Rc::clone(&wanted));
     // Resume once the visitor opens the chat, or in the background when
@@ -116,26 +117,36 @@ pub fn Chat(
             }
         });
     }
-    let engage = move || {
-        wanted.set(true);
-        begin(false);
-    };
-    {
-        let engage = engage.clone();
-        Effect::new(move |_| {
-            if matches!(st.contacts.get(), Contacts::Asking(_)) {
-                engage();
-            }
-        });
-    }
+    // Engaging sets a signal (`Copy`, so the contact block rendered from a
+    // reactive closure can set it too) and this effect starts the dialog.
+    let engaged = RwSignal::new(false);
+    Effect::new(move |_| {
+        if engaged.get() {
+            wanted.set(true);
+            begin(false);
+        }
+    });
+    let engage = move || engaged.set(true);
     match &config {
         Some(c) => {
-            // F2: the contact block follows the greeting after a pause.
-            if let Some(after_s) = c.contact_request_after_s {
-                timers::after((after_s as i32).saturating_mul(1000), move || {
-                    st.ask_contacts(texts.contacts_prompt)
-                });
-            }
+            // F2: the contact block follows the greeting after a pause,
+            // counted from the first time the visitor opens the panel: a
+            // panel mounted hidden (hover, background resume) starts no
+            // timer. If the visitor closes the panel before the pause ends,
+            // the block waits there for the next opening. It is skipped
+            // once the visitor has written (issue 11: it must not interrupt
+            // a conversation).
+            let mut pause = c.contact_request_after_s;
+            Effect::new(move |_| {
+                if let Some(after_s) = pause.filter(|_| opened.get()) {
+                    pause = None;
+                    timers::after((after_s as i32).saturating_mul(1000), move || {
+                        if conversation::greeting_may_ask_contacts(&st.rows.get_untracked()) {
+                            st.ask_contacts(texts.contacts_prompt)
+                        }
+                    });
+                }
+            });
             // H4 (F5): offline, the visitor may leave contacts at once.
             if !c.open && busy_form {
                 st.ask_contacts(texts.contacts_prompt);
@@ -165,7 +176,7 @@ pub fn Chat(
                 {rated}
                 {move || match contacts.get() {
                     Contacts::Asking(prompt) => Some(Either::Left(view! {
-                        <forms::ContactBlock api session consent=consent.clone() texts prompt
+                        <forms::ContactBlock api session consent=consent.clone() texts prompt engage
                             on_saved=move || contacts.set(Contacts::Saved)
                             on_dismiss=move || contacts.set(Contacts::Dismissed) />
                     })),

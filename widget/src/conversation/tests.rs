@@ -244,6 +244,28 @@ fn the_contact_block_is_offered_once() {
 }
 
 #[test]
+fn the_greeting_asks_for_contacts_only_before_the_visitor_writes() {
+    let mut rows = Vec::new();
+    assert!(greeting_may_ask_contacts(&rows));
+    merge(
+        &mut rows,
+        message(1, "op-1", operator(Some("Anna")), "Hello"),
+    );
+    merge(&mut rows, system(2, "queued"));
+    assert!(
+        greeting_may_ask_contacts(&rows),
+        "others' rows do not count"
+    );
+    rows.push(Row::pending("c1".into(), "Hi".into()));
+    assert!(
+        !greeting_may_ask_contacts(&rows),
+        "a pending message counts"
+    );
+    merge(&mut rows, message(3, "c1", Author::Visitor, "Hi"));
+    assert!(!greeting_may_ask_contacts(&rows));
+}
+
+#[test]
 fn blank_drafts_and_comments_are_not_sent() {
     assert_eq!(trimmed("  Do you ship?\n"), Some("Do you ship?".into()));
     assert_eq!(trimmed(" \n\t "), None);

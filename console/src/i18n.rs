@@ -77,6 +77,10 @@ pub struct Texts {
     pub cancel: &'static str,
     pub kpi_missed: &'static str,
     pub unclosed_limit: &'static str,
+    /// Q12: why taking one more dialog was refused.
+    pub unclosed_limit_refused: &'static str,
+    /// T1/Q7: a dialog left this operator unanswered.
+    pub passed_on: &'static str,
     // Quick answers.
     pub quick_answers: &'static str,
     pub search: &'static str,
@@ -278,6 +282,8 @@ const EN: Texts = Texts {
     cancel: "Cancel",
     kpi_missed: "A dialog missed its answer time",
     unclosed_limit: "Too many unclosed dialogs: close the inactive ones",
+    unclosed_limit_refused: "You hold as many unclosed dialogs as this line allows: close one before taking another.",
+    passed_on: "Passed to a colleague, not answered in time",
     quick_answers: "Quick answers",
     search: "Search",
     insert: "Insert",
@@ -485,6 +491,8 @@ const RU: Texts = Texts {
     cancel: "Отмена",
     kpi_missed: "Диалог не обработан вовремя",
     unclosed_limit: "Слишком много незакрытых диалогов: закройте неактивные",
+    unclosed_limit_refused: "У вас столько незакрытых диалогов, сколько разрешает линия: закройте один, чтобы взять новый.",
+    passed_on: "Передан коллеге: не было ответа вовремя",
     quick_answers: "Быстрые ответы",
     search: "Поиск",
     insert: "Вставить",

@@ -101,7 +101,14 @@ impl Ctx {
                 }
             });
         }
-        api::describe(e, self.t_untracked().offline)
+        let t = self.t_untracked();
+        match e {
+            // Q12: the edge names the operator by id; say it to them.
+            ApiError::Api { code, .. } if code == "limit_reached" => {
+                t.unclosed_limit_refused.to_owned()
+            }
+            _ => api::describe(e, t.offline),
+        }
     }
 
     /// Re-reads the list of lines, keeping the selection when it still exists.

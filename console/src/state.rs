@@ -365,6 +365,9 @@ impl DeskState {
                     Notice::UnclosedLimitReached { limit, .. } => {
                         format!("{} ({limit})", t.unclosed_limit)
                     }
+                    Notice::PassedOn { dialog, .. } => {
+                        format!("{}: {}", t.passed_on, format::short(&dialog))
+                    }
                 }));
             }
             OperatorEvent::Error {

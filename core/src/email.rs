@@ -112,6 +112,19 @@ pub fn notice(
                 )
             }
         }
+        Notice::PassedOn { dialog, operator } => {
+            if ru {
+                (
+                    format!("{line_name}: диалог передан дальше"),
+                    format!("Диалог {dialog} ушёл от оператора {operator} без ответа.\n"),
+                )
+            } else {
+                (
+                    format!("{line_name}: dialog passed on"),
+                    format!("Dialog {dialog} left operator {operator} unanswered.\n"),
+                )
+            }
+        }
     };
     Ok(OutgoingEmail { to, subject, body })
 }

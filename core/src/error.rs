@@ -19,6 +19,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     RateLimited,
     LineInactive,
+    /// Q12: the operator holds as many unclosed dialogs as the line allows.
+    LimitReached,
     Internal,
 }
 
@@ -30,7 +32,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized => 401,
             ErrorCode::Forbidden | ErrorCode::LineInactive => 403,
             ErrorCode::NotFound | ErrorCode::ClientNotFound => 404,
-            ErrorCode::Conflict => 409,
+            ErrorCode::Conflict | ErrorCode::LimitReached => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::RateLimited => 429,

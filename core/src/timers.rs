@@ -24,10 +24,14 @@ pub enum TimerKind {
     FinalClose,
     /// H1: the line opens; drain the queue.
     LineOpens,
+    /// Q4/Q7: an operator's last console closed and they have not come
+    /// back: they are offline now.
+    ConsoleGone,
 }
 
 /// A timer's identity: its kind and the dialog it concerns (none for
-/// line-wide timers). Setting a key again moves its deadline.
+/// line-wide timers; the operator for [`TimerKind::ConsoleGone`]). Setting
+/// a key again moves its deadline.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TimerKey {
     pub kind: TimerKind,
@@ -43,6 +47,13 @@ impl TimerKey {
     }
     pub fn line(kind: TimerKind) -> Self {
         TimerKey { kind, dialog: None }
+    }
+    /// [`TimerKind::ConsoleGone`] of one operator.
+    pub fn console_gone(operator: &str) -> Self {
+        TimerKey {
+            kind: TimerKind::ConsoleGone,
+            dialog: Some(operator.to_owned()),
+        }
     }
 }
 

@@ -24,6 +24,7 @@ enum Step {
     Close(u8),
     Rate(u8, u8),
     Presence(u8, u8),
+    Console(u8, bool),
     Vacation(u8, bool),
     Dismiss(u8, bool),
     Transfer(u8, u8),
@@ -41,6 +42,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (0u8..8).prop_map(Step::Close),
         1 => (0u8..8, 0u8..7).prop_map(|(d, s)| Step::Rate(d, s)),
         2 => (0u8..4, 0u8..3).prop_map(|(o, p)| Step::Presence(o, p)),
+        1 => (0u8..4, any::<bool>()).prop_map(|(o, open)| Step::Console(o, open)),
         1 => (0u8..4, any::<bool>()).prop_map(|(o, v)| Step::Vacation(o, v)),
         1 => (0u8..4, any::<bool>()).prop_map(|(o, v)| Step::Dismiss(o, v)),
         1 => (0u8..8, 0u8..4).prop_map(|(d, o)| Step::Transfer(d, o)),
@@ -129,6 +131,8 @@ fn to_event(line: &Line, now: Millis, s: &Step) -> Option<Event> {
             operator: o(op),
             presence: [Presence::Online, Presence::Away, Presence::Offline][*p as usize],
         },
+        Step::Console(op, true) => Event::ConsoleOpened { operator: o(op) },
+        Step::Console(op, false) => Event::ConsoleClosed { operator: o(op) },
         Step::Vacation(op, on) => Event::SetVacations {
             operator: o(op),
             vacations: if *on {
@@ -185,7 +189,23 @@ fn check_invariants(
                 prop_assert_eq!(sorted.len(), to.len(), "no operator offered twice");
                 prop_assert!(pass_on.is_some(), "an offer has its pass-on timer");
             }
-            _ => prop_assert!(pass_on.is_none(), "only offers have pass-on timers"),
+            // T1: taken is not answered; the holder's time runs until they answer.
+            Status::Active {
+                answered: false,
+                operator,
+                ..
+            } => {
+                prop_assert!(
+                    pass_on.is_some(),
+                    "{} held unanswered by {} without a pass-on timer",
+                    d.id,
+                    operator
+                );
+            }
+            _ => prop_assert!(
+                pass_on.is_none(),
+                "only offers and unanswered held dialogs have pass-on timers"
+            ),
         }
         prop_assert_eq!(
             matches!(d.status, Status::AwaitingRating { .. }),
@@ -206,10 +226,15 @@ fn check_invariants(
     if !routed {
         return Ok(());
     }
+    // Offers of this step still standing (timers due together may offer
+    // and then withdraw, e.g. a pass-on and an operator's console grace).
+    let standing = |dialog: &String, op: &String| matches!(line.dialog(dialog).map(|d| &d.status), Some(Status::Offered { to }) if to.contains(op));
     let offers: Vec<(&String, &String)> = fx
         .iter()
         .filter_map(|e| match e {
-            Effect::Offer { dialog, operator } => Some((dialog, operator)),
+            Effect::Offer { dialog, operator } if standing(dialog, operator) => {
+                Some((dialog, operator))
+            }
             _ => None,
         })
         .collect();
@@ -249,6 +274,15 @@ fn check_invariants(
         }
     }
     Ok(())
+}
+
+/// The operator whose availability the step may have changed (Q4).
+fn availability_changed(s: &Step) -> Option<String> {
+    let o = |i: &u8| OPS[*i as usize % OPS.len()].to_string();
+    match s {
+        Step::Presence(op, _) | Step::Vacation(op, _) | Step::Dismiss(op, _) => Some(o(op)),
+        _ => None,
+    }
 }
 
 /// What the edge keeps in SQLite: the head and one row per dialog,
@@ -348,6 +382,23 @@ proptest! {
                 }
             };
             check_invariants(&line, now, &fx, routed)?;
+            // Q7: an operator who became unavailable holds nothing unanswered
+            // and is offered nothing.
+            if let Some(op) = availability_changed(s) {
+                let o = line.operator(&op).expect("operator");
+                if !o.available(now, line.settings().check_availability, line.settings().work_time_tracking) {
+                    for d in line.dialogs() {
+                        prop_assert!(
+                            !matches!(&d.status, Status::Active { answered: false, operator, .. } if *operator == op),
+                            "Q7: {} still held unanswered by unavailable {}", d.id, op
+                        );
+                        prop_assert!(
+                            !matches!(&d.status, Status::Offered { to } if to.contains(&op)),
+                            "Q7: {} still offered to unavailable {}", d.id, op
+                        );
+                    }
+                }
+            }
             // Timers are idempotent: firing again at the same time does nothing.
             let settled = line.clone();
             let again = line.handle_timeout(now);

@@ -6,6 +6,7 @@ mod sim;
 use openline_core::hours::WorkingHours;
 use openline_core::line::{
     ClientNotice, Effect, Event, KpiKind, LineError, Notice, Party, Status, TransferTarget,
+    CONSOLE_GRACE_MS,
 };
 use openline_core::operator::Presence;
 use openline_core::settings::{
@@ -75,6 +76,7 @@ fn q2_evenly_prefers_the_operator_with_fewest_dialogs_then_the_longest_idle() {
     sim.open("d2", "c2"); // boris: fewer dialogs
     assert_eq!(sim.offered("d2"), vec!["boris"]);
     sim.accept("d2", "boris");
+    sim.answer("d2", "boris");
     sim.close("d1", "anna");
     sim.advance(11 * MINUTE); // d1 finishes; loads: anna 0, boris 1
     sim.open("d3", "c3");
@@ -306,6 +308,7 @@ fn queue_position_and_wait_estimate_follow_recent_waits() {
     sim.open("d0", "c0");
     sim.advance(2 * 1000);
     sim.accept("d0", "anna"); // waited 2 s
+    sim.answer("d0", "anna"); // answered: stays hers (Q7)
     sim.presence("anna", Presence::Offline);
     sim.open("d1", "c1");
     sim.advance(10);
@@ -316,6 +319,229 @@ fn queue_position_and_wait_estimate_follow_recent_waits() {
     assert_eq!(q1.estimate_ms, Some(2000));
     assert_eq!(q2.estimate_ms, Some(4000));
     assert!(sim.line.queue_info("d0").is_none());
+}
+
+fn passed_on(fx: &[Effect], dialog: &str, from: &str) -> bool {
+    fx.contains(&Effect::Revoke {
+        dialog: dialog.into(),
+        operator: from.into(),
+    }) && fx.contains(&Effect::Notify {
+        to: vec![from.into()],
+        notice: Notice::PassedOn {
+            dialog: dialog.into(),
+            operator: from.into(),
+        },
+    })
+}
+
+#[test]
+fn t1_strict_order_an_accepted_dialog_nobody_answers_passes_to_the_next_and_the_holder_is_told() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris", "vera"]);
+    sim.open("d1", "c1");
+    sim.advance(30 * 1000);
+    sim.accept("d1", "anna");
+    // Taking it gave anna a whole pass-on time from the moment she took it.
+    assert!(sim.advance(MINUTE - 1).is_empty());
+    let fx = sim.advance(1);
+    assert!(passed_on(&fx, "d1", "anna"), "{fx:?}");
+    assert_eq!(sim.offered("d1"), vec!["boris"]);
+}
+
+#[test]
+fn t1_an_answer_stops_the_pass_on_and_a_hidden_note_does_not() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    sim.ok(Event::OperatorMessage {
+        dialog: "d1".into(),
+        operator: "anna".into(),
+        hidden: true,
+    });
+    let fx = sim.advance(MINUTE);
+    assert!(
+        passed_on(&fx, "d1", "anna"),
+        "a hidden note is not an answer"
+    );
+    sim.answer("d1", "boris");
+    assert!(sim.advance(10 * MINUTE).is_empty());
+    assert_eq!(sim.owner("d1").as_deref(), Some("boris"));
+}
+
+#[test]
+fn t1_evenly_an_accepted_silent_dialog_passes_to_the_next_by_the_rule() {
+    let mut sim = Sim::with(Mode::Evenly, &["anna", "boris", "vera"]);
+    sim.open("d0", "c0"); // anna
+    sim.answer("d0", "anna");
+    sim.open("d1", "c1"); // boris: fewer dialogs
+    sim.accept("d1", "boris");
+    let fx = sim.advance(MINUTE);
+    assert!(passed_on(&fx, "d1", "boris"));
+    assert_eq!(
+        sim.offered("d1"),
+        vec!["vera"],
+        "the idle one, not anna (busier)"
+    );
+}
+
+#[test]
+fn t1_all_at_once_passes_to_everyone_not_yet_offered_it_then_to_all_again() {
+    let mut s = settings(Mode::AllAtOnce, &["anna", "boris"]);
+    s.queue.push(QueueEntry::Operator("vera".into()));
+    let mut sim = Sim::new(s);
+    sim.presence("vera", Presence::Offline);
+    sim.open("d1", "c1"); // anna and boris
+    sim.accept("d1", "anna");
+    sim.online("vera");
+    let fx = sim.advance(MINUTE);
+    assert!(passed_on(&fx, "d1", "anna"));
+    assert_eq!(
+        sim.offered("d1"),
+        vec!["vera"],
+        "only the one not offered it yet"
+    );
+    sim.accept("d1", "vera");
+    let fx = sim.advance(MINUTE);
+    assert!(passed_on(&fx, "d1", "vera"));
+    assert_eq!(
+        sim.offered("d1"),
+        vec!["anna", "boris"],
+        "everyone else again"
+    );
+}
+
+#[test]
+fn t1_with_nobody_else_eligible_the_holder_keeps_the_dialog() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.presence("boris", Presence::Offline);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    assert!(sim.advance(MINUTE).is_empty(), "no one to pass it to");
+    assert_eq!(sim.owner("d1").as_deref(), Some("anna"));
+    sim.online("boris");
+    let fx = sim.advance(MINUTE);
+    assert!(
+        passed_on(&fx, "d1", "anna"),
+        "looked at again a pass-on time later"
+    );
+    assert_eq!(sim.offered("d1"), vec!["boris"]);
+}
+
+#[test]
+fn t1_a_dialog_picked_from_the_queue_passes_on_too() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.ok(Event::SetPresence {
+        operator: "anna".into(),
+        presence: Presence::Away,
+    });
+    sim.presence("boris", Presence::Offline);
+    sim.open("d1", "c1");
+    assert_eq!(sim.status("d1"), Status::Queued);
+    sim.accept("d1", "anna"); // picked by hand while away
+    sim.online("boris");
+    let fx = sim.advance(MINUTE);
+    assert!(passed_on(&fx, "d1", "anna"));
+    assert_eq!(sim.offered("d1"), vec!["boris"]);
+}
+
+#[test]
+fn q7_going_offline_withdraws_offers_and_requeues_unanswered_dialogs_but_keeps_answered_ones() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1"); // offered to anna
+    sim.open("d2", "c2");
+    sim.accept("d2", "anna"); // taken, not answered
+    sim.open("d3", "c3");
+    sim.answer("d3", "anna"); // answered
+    assert_eq!(sim.offered("d1"), vec!["anna"]);
+    sim.presence("boris", Presence::Offline);
+    let fx = sim.presence("anna", Presence::Offline);
+    assert!(fx.contains(&Effect::Revoke {
+        dialog: "d1".into(),
+        operator: "anna".into()
+    }));
+    assert!(passed_on(&fx, "d2", "anna"));
+    assert_eq!(sim.status("d1"), Status::Queued);
+    assert_eq!(sim.status("d2"), Status::Queued);
+    assert_eq!(
+        sim.owner("d3").as_deref(),
+        Some("anna"),
+        "answered: still hers"
+    );
+    // Coming online drains the queue, oldest first.
+    let fx = sim.presence("boris", Presence::Online);
+    assert_eq!(offers(&fx)[0], ("d1".to_string(), "boris".to_string()));
+}
+
+#[test]
+fn q7_a_closed_console_takes_dialogs_away_only_after_the_grace_period() {
+    let mut s = settings(Mode::StrictOrder, &["anna", "boris"]);
+    s.pass_after_ms = 30 * MINUTE;
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    sim.open("d2", "c2"); // offered to anna
+    sim.ok(Event::ConsoleClosed {
+        operator: "anna".into(),
+    });
+    // A reload: back within the grace period, nothing moved.
+    assert!(sim.advance(CONSOLE_GRACE_MS - 1).is_empty());
+    sim.ok(Event::ConsoleOpened {
+        operator: "anna".into(),
+    });
+    assert!(sim.advance(1).is_empty());
+    assert_eq!(sim.owner("d1").as_deref(), Some("anna"));
+    assert_eq!(sim.offered("d2"), vec!["anna"]);
+    // Gone for good: offline after the grace period, and Q7 applies.
+    sim.ok(Event::ConsoleClosed {
+        operator: "anna".into(),
+    });
+    let fx = sim.advance(CONSOLE_GRACE_MS);
+    assert!(passed_on(&fx, "d1", "anna"));
+    assert_eq!(sim.offered("d1"), vec!["boris"]);
+    assert_eq!(sim.offered("d2"), vec!["boris"]);
+    assert_eq!(
+        sim.line.operator("anna").unwrap().presence,
+        Presence::Offline
+    );
+    // Her next console brings her back online.
+    sim.ok(Event::ConsoleOpened {
+        operator: "anna".into(),
+    });
+    assert_eq!(
+        sim.line.operator("anna").unwrap().presence,
+        Presence::Online
+    );
+}
+
+#[test]
+fn q4_a_console_opening_keeps_an_operator_who_chose_away_away() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.presence("anna", Presence::Away);
+    sim.ok(Event::ConsoleOpened {
+        operator: "anna".into(),
+    });
+    assert_eq!(sim.line.operator("anna").unwrap().presence, Presence::Away);
+}
+
+#[test]
+fn q7_going_away_passes_unanswered_dialogs_to_a_colleague() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    let fx = sim.presence("anna", Presence::Away);
+    assert!(passed_on(&fx, "d1", "anna"));
+    assert_eq!(sim.offered("d1"), vec!["boris"]);
+}
+
+#[test]
+fn q7_without_the_availability_check_presence_moves_nothing() {
+    let mut s = settings(Mode::StrictOrder, &["anna", "boris"]);
+    s.check_availability = false;
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    let fx = sim.presence("anna", Presence::Offline);
+    assert!(!passed_on(&fx, "d1", "anna"));
+    assert_eq!(sim.owner("d1").as_deref(), Some("anna"));
 }
 
 // ----- Q8 returning client ------------------------------------------------
@@ -465,6 +691,80 @@ fn q12_an_operator_at_the_unclosed_limit_is_warned_and_gets_no_more_dialogs() {
     }));
     sim.open("d3", "c3");
     assert_eq!(sim.offered("d3"), vec!["boris"]);
+}
+
+fn at_unclosed_limit() -> Sim {
+    let mut s = settings(Mode::StrictOrder, &["anna", "boris"]);
+    s.unclosed_limit = Some(1);
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna"); // anna holds 1 of 1
+    sim
+}
+
+fn limit_error(r: Result<Vec<Effect>, LineError>) -> ProtocolError {
+    let e = ProtocolError::from(r.expect_err("refused"));
+    assert_eq!(e.code, ErrorCode::LimitReached);
+    assert_eq!(e.code.http_status(), 409);
+    assert!(
+        e.message.contains("unclosed") && e.message.contains('1'),
+        "{}",
+        e.message
+    );
+    e
+}
+
+#[test]
+fn q12_picking_from_the_queue_at_the_limit_is_refused_naming_the_limit() {
+    let mut sim = at_unclosed_limit();
+    sim.presence("boris", Presence::Offline);
+    sim.open("d2", "c2");
+    assert_eq!(sim.status("d2"), Status::Queued);
+    limit_error(sim.try_event(Event::Accept {
+        dialog: "d2".into(),
+        operator: "anna".into(),
+    }));
+    assert_eq!(sim.status("d2"), Status::Queued, "nothing changed");
+}
+
+#[test]
+fn q12_a_transfer_to_an_operator_at_the_limit_is_refused() {
+    let mut sim = at_unclosed_limit();
+    sim.open("d2", "c2"); // boris
+    sim.answer("d2", "boris");
+    limit_error(sim.try_event(Event::Transfer {
+        dialog: "d2".into(),
+        by: "boris".into(),
+        to: TransferTarget::Operator("anna".into()),
+    }));
+    assert_eq!(sim.owner("d2").as_deref(), Some("boris"));
+}
+
+#[test]
+fn q12_an_invitation_to_an_operator_at_the_limit_is_refused() {
+    let mut sim = at_unclosed_limit();
+    sim.open("d2", "c2");
+    sim.answer("d2", "boris");
+    limit_error(sim.try_event(Event::Invite {
+        dialog: "d2".into(),
+        by: "boris".into(),
+        operator: "anna".into(),
+    }));
+}
+
+#[test]
+fn q12_an_offer_made_before_the_limit_cannot_be_taken_at_it() {
+    let mut s = settings(Mode::AllAtOnce, &["anna", "boris"]);
+    s.unclosed_limit = Some(1);
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.open("d2", "c2"); // both offered to both
+    sim.answer("d1", "anna");
+    limit_error(sim.try_event(Event::OperatorMessage {
+        dialog: "d2".into(),
+        operator: "anna".into(),
+        hidden: false,
+    }));
 }
 
 // ----- L2 inactive line --------------------------------------------------------

@@ -123,6 +123,11 @@ test("all at once: both operators are offered the dialog; one accepts and it lea
   await (await rowIn(a, "Mine", v.dialog)).waitFor();
   const list = (await api(edge.base, "GET", "/api/v1/lines/all/dialogs", { token: anna.token })).body.dialogs;
   assert.equal(list.find((d) => d.id === v.dialog).status.operator, anna.id);
+  // She answers, so the dialog stays hers through the drop below (taken
+  // and unanswered, it would pass on: T1, Q7).
+  await a.getByLabel("Message", { exact: true }).fill("One moment, please");
+  await a.getByRole("button", { name: "Send", exact: true }).click();
+  await a.locator(".msg.from-operator", { hasText: "One moment, please" }).waitFor();
   // The console's network drops; what the visitor writes meanwhile shows
   // once it reconnects (re-fetched with after=SEQ).
   cut = true;

@@ -34,6 +34,7 @@ impl Line {
                     Some(op) if !op.dismissed && target != holder => {}
                     _ => return Err(LineError::UnknownOperator(target)),
                 }
+                self.check_unclosed_limit(&target)?;
                 let d = self.dialog_mut(dialog)?;
                 d.tried = vec![holder, target.clone()];
                 d.waiting_since = now;

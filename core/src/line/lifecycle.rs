@@ -31,14 +31,24 @@ impl Line {
             }
         };
         let (waiting_since, client) = (d.waiting_since, d.client.clone());
+        self.check_unclosed_limit(operator)?;
         for o in offered_to.into_iter().filter(|o| o != operator) {
             fx.push(Effect::Revoke {
                 dialog: dialog.to_owned(),
                 operator: o,
             });
         }
-        self.timers
-            .cancel(&TimerKey::dialog(TimerKind::PassOn, dialog));
+        // T1: taking a dialog is not answering it. The one who takes it has
+        // a whole pass-on time (Q3) to answer, or it passes on.
+        if let Some(d) = self.touch(dialog) {
+            if !d.tried.iter().any(|o| o == operator) {
+                d.tried.push(operator.to_owned());
+            }
+        }
+        self.timers.set(
+            TimerKey::dialog(TimerKind::PassOn, dialog),
+            now + self.settings.pass_after_ms,
+        );
         let waited = now - waiting_since;
         self.recent_waits.push(waited.max(0));
         self.changed.head.0 = true;
@@ -122,6 +132,8 @@ impl Line {
             d.first_answer_at.get_or_insert(now);
             d.awaiting_answer_since = None;
             self.index.update(|ix| ix.status_changed(&old, &new));
+            self.timers
+                .cancel(&TimerKey::dialog(TimerKind::PassOn, dialog));
             self.timers
                 .cancel(&TimerKey::dialog(TimerKind::FirstAnswerKpi, dialog));
             self.timers

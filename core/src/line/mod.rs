@@ -214,6 +214,14 @@ pub enum Event {
         operator: String,
         presence: Presence,
     },
+    /// Q4: a console of the operator connected. Being in the console means
+    /// being online (unless they set away); it also ends the grace period
+    /// after their last console closed.
+    ConsoleOpened { operator: String },
+    /// Q4/Q7: the operator's last console closed (a reload, a network
+    /// drop, or gone for good). After [`CONSOLE_GRACE_MS`] without a
+    /// console they are offline and lose offers and unanswered dialogs.
+    ConsoleClosed { operator: String },
     /// Q4 with work-time tracking: the operator starts or ends the working day.
     SetWorkingDay { operator: String, started: bool },
     /// A dismissed operator is never offered a dialog; their offers are withdrawn.
@@ -299,6 +307,18 @@ pub enum Notice {
     },
     /// Q12: the operator reached the unclosed-dialog limit.
     UnclosedLimitReached { operator: String, limit: u32 },
+    /// T1/Q7: the dialog left the operator unanswered (the pass-on time
+    /// ran out, or they went away) for a colleague or the queue.
+    PassedOn { dialog: String, operator: String },
+}
+
+impl Notice {
+    /// Whether the notice also goes out by e-mail (to recipients whose
+    /// login is an address): KPI and limit notices matter later too; a
+    /// pass-on only while the operator is at the console.
+    pub fn mailed(&self) -> bool {
+        !matches!(self, Notice::PassedOn { .. })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -386,6 +406,8 @@ pub enum LineError {
     NotAllowed { dialog: String, operator: String },
     #[error("a rating is a whole number from 1 to 5")]
     InvalidRating,
+    #[error("operator '{operator}' already has {limit} unclosed dialogs, the most this line allows: close one first")]
+    UnclosedLimit { operator: String, limit: u32 },
     #[error("{0}")]
     InvalidSettings(#[from] SettingsError),
 }
@@ -399,6 +421,7 @@ impl From<LineError> for crate::ProtocolError {
             LineError::LineInactive => C::LineInactive,
             LineError::NotAllowed { .. } => C::Forbidden,
             LineError::InvalidRating | LineError::InvalidSettings(_) => C::InvalidField,
+            LineError::UnclosedLimit { .. } => C::LimitReached,
         };
         crate::ProtocolError::new(code, e.to_string())
     }
@@ -420,6 +443,10 @@ pub struct QueueInfo {
     /// Position × recent average wait, when there is history.
     pub estimate_ms: Option<Millis>,
 }
+
+/// How long an operator whose last console closed stays present, so a
+/// reload or a short network drop takes nothing away from them (Q7).
+pub const CONSOLE_GRACE_MS: Millis = crate::MINUTE;
 
 /// How many recent waits the estimate averages.
 const WAIT_SAMPLES: usize = 20;
@@ -559,24 +586,39 @@ impl Line {
             }
             Event::SetPresence { operator, presence } => {
                 self.operator_mut(&operator)?.presence = presence;
+                self.timers.cancel(&TimerKey::console_gone(&operator));
+                self.release_if_unavailable(now, &operator, fx);
+            }
+            Event::ConsoleOpened { operator } => {
+                self.timers.cancel(&TimerKey::console_gone(&operator));
+                let op = self.operator_mut(&operator)?;
+                if op.presence == Presence::Offline {
+                    op.presence = Presence::Online;
+                }
+            }
+            Event::ConsoleClosed { operator } => {
+                if self.operator_mut(&operator)?.presence != Presence::Offline {
+                    self.timers
+                        .set(TimerKey::console_gone(&operator), now + CONSOLE_GRACE_MS);
+                }
             }
             Event::SetWorkingDay { operator, started } => {
                 self.operator_mut(&operator)?.working_day = started;
+                self.release_if_unavailable(now, &operator, fx);
             }
             Event::SetDismissed {
                 operator,
                 dismissed,
             } => {
                 self.operator_mut(&operator)?.dismissed = dismissed;
-                if dismissed {
-                    self.withdraw_offers_of(&operator, now, fx);
-                }
+                self.release_if_unavailable(now, &operator, fx);
             }
             Event::SetVacations {
                 operator,
                 vacations,
             } => {
                 self.operator_mut(&operator)?.vacations = vacations;
+                self.release_if_unavailable(now, &operator, fx);
             }
             Event::SetDepartment {
                 department,
@@ -658,6 +700,7 @@ impl Line {
                     Some(op) if !op.dismissed => {}
                     _ => return Err(LineError::UnknownOperator(operator)),
                 }
+                self.check_unclosed_limit(&operator)?;
                 let d = self.dialog_mut(&dialog)?;
                 if d.status.owner() != Some(operator.as_str()) && !d.invited.contains(&operator) {
                     d.invited.push(operator.clone());

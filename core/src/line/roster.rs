@@ -154,6 +154,21 @@ impl Line {
         true
     }
 
+    /// Q12, wherever an operator gains a dialog (an accepted offer, a pick
+    /// from the queue, a transfer, an invitation): refused while they hold
+    /// as many unclosed dialogs as the line allows.
+    pub(super) fn check_unclosed_limit(&self, operator: &str) -> Result<(), LineError> {
+        match self.settings.unclosed_limit {
+            Some(limit) if self.unclosed(operator) >= limit as usize => {
+                Err(LineError::UnclosedLimit {
+                    operator: operator.to_owned(),
+                    limit,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Q5: dialogs that count towards the operator's limit under `exclude`.
     pub fn counted_load(&self, operator: &str, exclude: LimitExclusion) -> usize {
         self.index().load(operator).counted(exclude)

@@ -97,9 +97,21 @@ impl Line {
     /// Offers the dialog per the mode, or queues it (Q2, Q7, Q8, L2, H1).
     /// Whether it was offered (false: queued, because nobody eligible).
     pub(super) fn route(&mut self, now: Millis, dialog: &str, fx: &mut Fx) -> bool {
+        self.route_past(now, dialog, None, fx)
+    }
+
+    /// [`Line::route`], never to `past` (the operator the dialog passes
+    /// away from, T1/Q7).
+    pub(super) fn route_past(
+        &mut self,
+        now: Millis,
+        dialog: &str,
+        past: Option<&str>,
+        fx: &mut Fx,
+    ) -> bool {
         self.timers
             .cancel(&TimerKey::dialog(TimerKind::PassOn, dialog));
-        let Some(targets) = self.pick(now, dialog) else {
+        let Some(targets) = self.pick(now, dialog, past) else {
             if self.dialogs.get(dialog).map(|d| &d.status) != Some(&Status::Queued) {
                 self.set_status(dialog, Status::Queued, fx);
             }
@@ -138,7 +150,12 @@ impl Line {
     /// candidates in the mode's order (the routing index) and stops at the
     /// first eligible one, so a decision costs a few checks, not one per
     /// operator.
-    pub(super) fn pick(&mut self, now: Millis, dialog: &str) -> Option<Vec<String>> {
+    pub(super) fn pick(
+        &mut self,
+        now: Millis,
+        dialog: &str,
+        past: Option<&str>,
+    ) -> Option<Vec<String>> {
         if !self.settings.active {
             return None; // L2: queued, nobody can answer.
         }
@@ -150,10 +167,22 @@ impl Line {
         }
         let d = self.dialogs.get(dialog)?;
         let ix = self.index();
-        let eligible = |o: &str| self.eligible_with(o, now, &ix.load(o));
+        let eligible = |o: &str| Some(o) != past && self.eligible_with(o, now, &ix.load(o));
         if self.settings.mode == DistributionMode::AllAtOnce {
-            let all: Vec<String> = ix.order.iter().filter(|o| eligible(o)).cloned().collect();
-            return (!all.is_empty()).then_some(all);
+            let all = ix.order.iter().filter(|o| eligible(o));
+            // Passing on (T1): to everyone not offered it yet, or everyone
+            // again when all were.
+            let fresh: Vec<String> = all
+                .clone()
+                .filter(|o| past.is_none() || !d.tried.contains(o))
+                .cloned()
+                .collect();
+            let chosen = if fresh.is_empty() {
+                all.cloned().collect()
+            } else {
+                fresh
+            };
+            return (!chosen.is_empty()).then_some(chosen);
         }
         // Q8: a returning client's first offer goes to their operator if eligible.
         if self.settings.return_to_previous_operator && d.tried.is_empty() {
@@ -240,5 +269,68 @@ impl Line {
             }
             self.route(now, &dialog, fx);
         }
+    }
+
+    /// Q7: an operator who is no longer available (offline, away, the
+    /// working day ended, dismissed, on vacation) loses their offers and
+    /// the dialogs they hold unanswered, at once; answered dialogs stay
+    /// theirs.
+    pub(super) fn release_if_unavailable(&mut self, now: Millis, operator: &str, fx: &mut Fx) {
+        let available = self.operators.get(operator).is_some_and(|o| {
+            o.available(
+                now,
+                self.settings.check_availability,
+                self.settings.work_time_tracking,
+            )
+        });
+        if available {
+            return;
+        }
+        self.withdraw_offers_of(operator, now, fx);
+        let held: Vec<String> = self
+            .live
+            .iter()
+            .filter_map(|id| self.dialogs.get(id))
+            .filter(|d| {
+                matches!(&d.status, Status::Active { operator: o, answered: false, .. } if o == operator)
+            })
+            .map(|d| d.id.clone())
+            .collect();
+        for dialog in held {
+            self.pass_on(now, &dialog, operator, fx);
+        }
+    }
+
+    /// T1/Q7: the dialog its holder has not answered goes to the next
+    /// eligible operator, or back to the queue when the holder is gone and
+    /// nobody else can take it. A holder still available keeps it when
+    /// nobody else can, and is looked at again after another pass-on time.
+    pub(super) fn pass_on(&mut self, now: Millis, dialog: &str, holder: &str, fx: &mut Fx) {
+        let holder_available = self.operators.get(holder).is_some_and(|o| {
+            o.available(
+                now,
+                self.settings.check_availability,
+                self.settings.work_time_tracking,
+            )
+        });
+        if holder_available && self.pick(now, dialog, Some(holder)).is_none() {
+            self.timers.set(
+                TimerKey::dialog(TimerKind::PassOn, dialog),
+                now + self.settings.pass_after_ms,
+            );
+            return;
+        }
+        fx.push(Effect::Revoke {
+            dialog: dialog.to_owned(),
+            operator: holder.to_owned(),
+        });
+        fx.push(Effect::Notify {
+            to: vec![holder.to_owned()],
+            notice: Notice::PassedOn {
+                dialog: dialog.to_owned(),
+                operator: holder.to_owned(),
+            },
+        });
+        self.route_past(now, dialog, Some(holder), fx);
     }
 }

@@ -13,12 +13,16 @@ impl Line {
             let Some(dialog) = key.dialog.clone() else {
                 continue; // LineOpens: the drain below does the work.
             };
+            if key.kind == TimerKind::ConsoleGone {
+                self.console_gone(now, &dialog, &mut fx);
+                continue;
+            }
             let Some(d) = self.dialogs.get(&dialog) else {
                 continue;
             };
             match key.kind {
-                TimerKind::PassOn => {
-                    if let Status::Offered { to } = &d.status {
+                TimerKind::PassOn => match &d.status {
+                    Status::Offered { to } => {
                         for operator in to.clone() {
                             fx.push(Effect::Revoke {
                                 dialog: dialog.clone(),
@@ -27,7 +31,17 @@ impl Line {
                         }
                         self.route(now, &dialog, &mut fx);
                     }
-                }
+                    // T1: taken but not answered in time.
+                    Status::Active {
+                        operator,
+                        answered: false,
+                        ..
+                    } => {
+                        let holder = operator.clone();
+                        self.pass_on(now, &dialog, &holder, &mut fx);
+                    }
+                    _ => {}
+                },
                 TimerKind::BotHandoff => {
                     if matches!(d.status, Status::WithBot { .. }) {
                         self.enter_routing(now, &dialog, &mut fx);
@@ -68,11 +82,20 @@ impl Line {
                         self.finish(&dialog, &mut fx);
                     }
                 }
-                TimerKind::LineOpens => {}
+                TimerKind::LineOpens | TimerKind::ConsoleGone => {}
             }
         }
         self.drain(now, &mut fx);
         self.check_index();
         fx
+    }
+
+    /// The grace after the last console closed ran out: offline (Q4), and
+    /// Q7 takes offers and unanswered dialogs away.
+    fn console_gone(&mut self, now: Millis, operator: &str, fx: &mut Fx) {
+        if let Ok(op) = self.operator_mut(operator) {
+            op.presence = Presence::Offline;
+            self.release_if_unavailable(now, operator, fx);
+        }
     }
 }

@@ -60,11 +60,11 @@ impl Sim {
         self.ok(Event::UpsertOperator { operator: op });
     }
 
-    pub fn presence(&mut self, id: &str, presence: Presence) {
+    pub fn presence(&mut self, id: &str, presence: Presence) -> Vec<Effect> {
         self.ok(Event::SetPresence {
             operator: id.into(),
             presence,
-        });
+        })
     }
 
     /// Applies an event that must succeed; returns its effects.

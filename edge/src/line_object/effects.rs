@@ -259,7 +259,9 @@ impl LineObject {
                         notice: notice.clone(),
                     },
                 );
-                self.mail_notice(&to, &notice).await?;
+                if notice.mailed() {
+                    self.mail_notice(&to, &notice).await?;
+                }
             }
             // One rating per dialog and rater: a new one replaces the last.
             Effect::Rated { dialog, by, rating } => {

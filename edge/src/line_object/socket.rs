@@ -133,19 +133,18 @@ impl LineObject {
             protocol: PROTOCOL_VERSION,
             operator: operator.to_owned(),
         });
-        // Being in the console means being online (Q4), unless set otherwise.
+        // Being in the console means being online (Q4, the core's rule).
         let now = clock::core_now(&self.env);
         let op = operator.to_owned();
         let fx = self
             .step(|line| match line.operator(&op) {
-                Some(o) if o.presence == Presence::Offline => Ok(line.handle(
+                Some(_) => Ok(line.handle(
                     now,
-                    Event::SetPresence {
+                    Event::ConsoleOpened {
                         operator: op.clone(),
-                        presence: Presence::Online,
                     },
                 )?),
-                _ => Ok(Vec::new()),
+                None => Ok(Vec::new()),
             })
             .await;
         if let Ok(fx) = fx {
@@ -167,7 +166,7 @@ impl LineObject {
             let _ = ws.close(Some(4001), Some("session ended"));
         }
         if let Some(ws) = sockets.first() {
-            self.socket_gone_with(ws, &sockets).await;
+            self.socket_gone_with(ws, &sockets, Gone::Ended).await;
         }
     }
 
@@ -208,11 +207,14 @@ impl LineObject {
     }
 
     pub(super) async fn socket_gone(&self, ws: &WebSocket) {
-        self.socket_gone_with(ws, std::slice::from_ref(ws)).await;
+        self.socket_gone_with(ws, std::slice::from_ref(ws), Gone::Closed)
+            .await;
     }
 
-    /// After `gone` closed: an operator with no other socket is offline.
-    async fn socket_gone_with(&self, ws: &WebSocket, gone: &[WebSocket]) {
+    /// After `gone` closed: an operator with no other socket is offline,
+    /// at once when their session ended, after the core's grace period
+    /// when the console just went away (a reload or a network drop).
+    async fn socket_gone_with(&self, ws: &WebSocket, gone: &[WebSocket], how: Gone) {
         let Ok(Some(operator)) = ws.deserialize_attachment::<String>() else {
             return;
         };
@@ -231,13 +233,16 @@ impl LineObject {
                 if line.operator(&operator).is_none() {
                     return Ok(Vec::new());
                 }
-                Ok(line.handle(
-                    now,
-                    Event::SetPresence {
+                let event = match how {
+                    Gone::Ended => Event::SetPresence {
                         operator: operator.clone(),
                         presence: Presence::Offline,
                     },
-                )?)
+                    Gone::Closed => Event::ConsoleClosed {
+                        operator: operator.clone(),
+                    },
+                };
+                Ok(line.handle(now, event)?)
             })
             .await;
         if let Ok(fx) = fx {
@@ -272,4 +277,13 @@ impl LineObject {
         rpc::invoke(&stub, &OperatorTyping(card)).await?;
         Ok(())
     }
+}
+
+/// How an operator's last console went away.
+#[derive(Clone, Copy)]
+enum Gone {
+    /// Their session ended (logout, dismissal): offline at once.
+    Ended,
+    /// The socket closed on its own: the core's grace period applies.
+    Closed,
 }

@@ -1,0 +1,144 @@
+// Issue 10: conversations never stall. Against a real `wrangler dev` (core
+// time 60× faster: the one-minute pass-on time is one real second): a dialog
+// taken and not answered passes on (T1) in each distribution mode, an
+// operator whose console goes away loses offers and unanswered dialogs (Q7),
+// and the unclosed-dialog limit (Q12) holds on every way to gain a dialog.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { startEdge } from "./harness.mjs";
+import { api, login, makeLine, operatorSocket, until, visitor } from "./client.mjs";
+
+let edge;
+let admin, anna, boris;
+
+before(async () => {
+  edge = await startEdge();
+  [admin, anna, boris] = await Promise.all(["admin", "anna", "boris"].map((w) => login(edge.base, w)));
+});
+after(async () => edge?.stop());
+
+const accept = (line, dialog, who) => api(edge.base, "POST", `/api/v1/lines/${line}/dialogs/${dialog}/accept`, { token: who.token });
+const answer = (line, dialog, who, text, hidden = false) =>
+  api(edge.base, "POST", `/api/v1/lines/${line}/dialogs/${dialog}/messages`, {
+    token: who.token,
+    body: { client_id: `a${Math.random().toString(36).slice(2)}`, text, hidden },
+  });
+const dialogs = async (line, who = admin) => (await api(edge.base, "GET", `/api/v1/lines/${line}/dialogs`, { token: who.token })).body.dialogs;
+const stateOf = async (line, dialog) => (await dialogs(line)).find((d) => d.id === dialog)?.status;
+const offered = (s, dialog) => s.next((f) => f.type === "offer" && f.dialog === dialog, 15_000);
+const passedOn = (s, dialog) =>
+  s.next((f) => f.type === "notify" && f.notice.kind === "passed_on" && f.notice.dialog === dialog, 15_000);
+
+describe("T1: a dialog passes on until someone answers", () => {
+  test("strictly in order: taken and not answered, it goes to the next operator, and the one who let it pass is told", async () => {
+    await makeLine(edge.base, admin, "t1strict", { mode: "strict_order", pass_after_ms: 60_000 });
+    const a = await operatorSocket(edge.base, "t1strict", anna);
+    const b = await operatorSocket(edge.base, "t1strict", boris);
+    const v = await visitor(edge.base, "t1strict");
+    await offered(a, v.dialog);
+    assert.equal((await accept("t1strict", v.dialog, anna)).status, 200);
+    // A hidden note is not an answer.
+    assert.equal((await answer("t1strict", v.dialog, anna, "note to self", true)).status, 201);
+    await passedOn(a, v.dialog);
+    assert.ok(a.frames.some((f) => f.type === "revoke" && f.dialog === v.dialog));
+    await offered(b, v.dialog);
+    // Boris answers: the dialog is his and stays his.
+    assert.equal((await answer("t1strict", v.dialog, boris, "Hello, Boris here")).status, 201);
+    await new Promise((r) => setTimeout(r, 3_000)); // three pass-on times
+    const s = await stateOf("t1strict", v.dialog);
+    assert.equal(s.state, "active");
+    assert.equal(s.operator, boris.id);
+    assert.ok(!b.frames.some((f) => f.type === "notify" && f.notice.kind === "passed_on"), "an answer stops the pass-on");
+    a.close();
+    b.close();
+  });
+
+  test("evenly: the accepted silent dialog goes to the other operator", async () => {
+    await makeLine(edge.base, admin, "t1even", { mode: "evenly", pass_after_ms: 60_000 });
+    const a = await operatorSocket(edge.base, "t1even", anna);
+    const b = await operatorSocket(edge.base, "t1even", boris);
+    const v = await visitor(edge.base, "t1even");
+    const [first, firstSocket, other] = await Promise.race([
+      offered(a, v.dialog).then(() => [anna, a, b]),
+      offered(b, v.dialog).then(() => [boris, b, a]),
+    ]);
+    assert.equal((await accept("t1even", v.dialog, first)).status, 200);
+    await passedOn(firstSocket, v.dialog);
+    await offered(other, v.dialog);
+    a.close();
+    b.close();
+  });
+
+  test("all at once: when the one who took it stays silent, it is offered to the others again", async () => {
+    await makeLine(edge.base, admin, "t1all", { mode: "all_at_once", pass_after_ms: 60_000 });
+    const a = await operatorSocket(edge.base, "t1all", anna);
+    const b = await operatorSocket(edge.base, "t1all", boris);
+    const v = await visitor(edge.base, "t1all");
+    await offered(a, v.dialog);
+    await offered(b, v.dialog);
+    assert.equal((await accept("t1all", v.dialog, anna)).status, 200);
+    await b.next((f) => f.type === "revoke" && f.dialog === v.dialog);
+    const offersToBoris = () => b.frames.filter((f) => f.type === "offer" && f.dialog === v.dialog).length;
+    assert.equal(offersToBoris(), 1);
+    await passedOn(a, v.dialog);
+    await until(() => offersToBoris() === 2, "a second offer to boris");
+    const s = await stateOf("t1all", v.dialog);
+    assert.equal(s.state, "offered");
+    assert.deepEqual(s.to, [boris.id]);
+    a.close();
+    b.close();
+  });
+});
+
+describe("Q7: presence", () => {
+  test("closing the console withdraws offers and returns unanswered dialogs to the queue; answered ones stay", async () => {
+    await makeLine(edge.base, admin, "q7", { mode: "strict_order", pass_after_ms: 30 * 60_000 });
+    const a = await operatorSocket(edge.base, "q7", anna);
+    const [v1, v2, v3] = [await visitor(edge.base, "q7"), await visitor(edge.base, "q7"), await visitor(edge.base, "q7")];
+    for (const v of [v1, v2, v3]) await offered(a, v.dialog);
+    assert.equal((await accept("q7", v2.dialog, anna)).status, 200);
+    assert.equal((await answer("q7", v3.dialog, anna, "Answered")).status, 201);
+    a.close();
+    await until(async () => (await stateOf("q7", v1.dialog)).state === "queued", "the offer withdrawn");
+    await until(async () => (await stateOf("q7", v2.dialog)).state === "queued", "the unanswered dialog requeued");
+    const kept = await stateOf("q7", v3.dialog);
+    assert.equal(kept.state, "active");
+    assert.equal(kept.operator, anna.id);
+    // Boris comes online: the queue drains to him, oldest first.
+    const b = await operatorSocket(edge.base, "q7", boris);
+    await offered(b, v1.dialog);
+    await offered(b, v2.dialog);
+    const order = b.frames.filter((f) => f.type === "offer").map((f) => f.dialog);
+    assert.ok(order.indexOf(v1.dialog) < order.indexOf(v2.dialog), "oldest first");
+    b.close();
+  });
+});
+
+describe("Q12: the unclosed-dialog limit", () => {
+  test("picking from the queue and a transfer to someone at the limit are refused, naming the limit", async () => {
+    await makeLine(edge.base, admin, "q12", { mode: "strict_order", pass_after_ms: 30 * 60_000, unclosed_limit: 1 });
+    const a = await operatorSocket(edge.base, "q12", anna);
+    const v1 = await visitor(edge.base, "q12");
+    await offered(a, v1.dialog);
+    assert.equal((await answer("q12", v1.dialog, anna, "Hello")).status, 201);
+    // Anna is at her limit and Boris is away: the next dialog waits.
+    const v2 = await visitor(edge.base, "q12");
+    await until(async () => (await stateOf("q12", v2.dialog))?.state === "queued", "the second dialog queued");
+    const pick = await accept("q12", v2.dialog, anna);
+    assert.equal(pick.status, 409);
+    assert.equal(pick.body.error.code, "limit_reached");
+    assert.match(pick.body.error.message, /1 unclosed/);
+    assert.equal((await stateOf("q12", v2.dialog)).state, "queued", "nothing changed");
+    // Boris takes it, answers, and tries to hand it to Anna.
+    assert.equal((await accept("q12", v2.dialog, boris)).status, 200);
+    assert.equal((await answer("q12", v2.dialog, boris, "Hi")).status, 201);
+    const t = await api(edge.base, "POST", `/api/v1/lines/q12/dialogs/${v2.dialog}/transfer`, {
+      token: boris.token,
+      body: { to: { kind: "operator", id: anna.id } },
+    });
+    assert.equal(t.status, 409);
+    assert.equal(t.body.error.code, "limit_reached");
+    assert.equal((await stateOf("q12", v2.dialog)).operator, boris.id);
+    a.close();
+  });
+});

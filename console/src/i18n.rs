@@ -79,6 +79,8 @@ pub struct Texts {
     pub unclosed_limit: &'static str,
     /// Q12: why taking one more dialog was refused.
     pub unclosed_limit_refused: &'static str,
+    /// Q12's warning: `{n}` unclosed of `{limit}` allowed.
+    pub unclosed_limit_near: &'static str,
     /// T1/Q7: a dialog left this operator unanswered.
     pub passed_on: &'static str,
     // Quick answers.
@@ -283,6 +285,7 @@ const EN: Texts = Texts {
     kpi_missed: "A dialog missed its answer time",
     unclosed_limit: "Too many unclosed dialogs: close the inactive ones",
     unclosed_limit_refused: "You hold as many unclosed dialogs as this line allows: close one before taking another.",
+    unclosed_limit_near: "You hold {n} unclosed dialogs of {limit} allowed: close the finished ones, or new dialogs stop coming.",
     passed_on: "Passed to a colleague, not answered in time",
     quick_answers: "Quick answers",
     search: "Search",
@@ -492,6 +495,7 @@ const RU: Texts = Texts {
     kpi_missed: "Диалог не обработан вовремя",
     unclosed_limit: "Слишком много незакрытых диалогов: закройте неактивные",
     unclosed_limit_refused: "У вас столько незакрытых диалогов, сколько разрешает линия: закройте один, чтобы взять новый.",
+    unclosed_limit_near: "У вас {n} незакрытых диалогов из {limit} допустимых: закройте завершённые, иначе новые перестанут поступать.",
     passed_on: "Передан коллеге: не было ответа вовремя",
     quick_answers: "Быстрые ответы",
     search: "Поиск",

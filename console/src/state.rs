@@ -365,6 +365,12 @@ impl DeskState {
                     Notice::UnclosedLimitReached { limit, .. } => {
                         format!("{} ({limit})", t.unclosed_limit)
                     }
+                    Notice::UnclosedLimitNear {
+                        unclosed, limit, ..
+                    } => t
+                        .unclosed_limit_near
+                        .replace("{n}", &unclosed.to_string())
+                        .replace("{limit}", &limit.to_string()),
                     Notice::PassedOn { dialog, .. } => {
                         format!("{}: {}", t.passed_on, format::short(&dialog))
                     }

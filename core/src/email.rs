@@ -112,6 +112,23 @@ pub fn notice(
                 )
             }
         }
+        Notice::UnclosedLimitNear {
+            operator,
+            unclosed,
+            limit,
+        } => {
+            if ru {
+                (
+                    format!("{line_name}: почти достигнут лимит незакрытых диалогов"),
+                    format!("У оператора {operator} {unclosed} незакрытых диалогов из {limit} допустимых.\n"),
+                )
+            } else {
+                (
+                    format!("{line_name}: close to the unclosed dialog limit"),
+                    format!("Operator {operator} holds {unclosed} unclosed dialogs of {limit} allowed.\n"),
+                )
+            }
+        }
         Notice::PassedOn { dialog, operator } => {
             if ru {
                 (

@@ -51,6 +51,26 @@ pub fn sign(secret: &str, user_id: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// Prefix of anonymous visitors' client ids.
+pub const ANONYMOUS_PREFIX: &str = "v";
+
+/// The line's client id of an anonymous visitor, derived from the secret
+/// key their browser keeps (64 hex digits, minted by the edge): stable
+/// across visits and dialogs (Q8, C1), and claimable only by the browser
+/// holding the key — the id itself, which operators and the API see, does
+/// not let anyone act as the visitor.
+pub fn client_for_key(line: &str, key: &str) -> Result<String, crate::ProtocolError> {
+    if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(crate::ProtocolError::invalid_field(
+            "client_key",
+            "64 hexadecimal digits, as the edge handed it out",
+        ));
+    }
+    let digest =
+        Sha256::digest(format!("anonymous\n{line}\n{}", key.to_ascii_lowercase()).as_bytes());
+    Ok(format!("{ANONYMOUS_PREFIX}{}", hex::encode(&digest[..12])))
+}
+
 /// The line's client id of a verified user: stable, and not the site's
 /// user id itself (it appears in URLs and logs).
 pub fn client_for_user(line: &str, user_id: &str) -> String {

@@ -49,9 +49,12 @@ pub struct StartSession {
     /// (see `identity`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
-    /// The visitor's stable id across dialogs (Q8, C1, C7), if known.
+    /// The anonymous visitor's secret key, kept by their browser apart
+    /// from any session (a finished conversation forgets the session, not
+    /// the client): the edge derives their stable client id from it (Q8,
+    /// C1). Handed out by the edge in [`Session::client_key`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client: Option<String>,
+    pub client_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// Only resume (a widget connecting in the background for the unread
@@ -86,6 +89,10 @@ pub struct Session {
     pub token: String,
     /// False when the token sent was unknown and a new dialog was opened.
     pub resumed: bool,
+    /// An anonymous visitor's key (see [`StartSession::client_key`]): the
+    /// widget keeps it for every later visit. None for verified users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<String>,
 }
 
 /// `POST /api/v1/visitor/messages`.

@@ -108,3 +108,14 @@ pub struct Health {
 pub struct Queued {
     pub queued: bool,
 }
+
+/// C7's answer: the stored message and the dialog it went to. When the
+/// client's last dialog had finished, the message opened a new one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExternalMessage {
+    pub dialog: String,
+    /// Whether this message opened the dialog.
+    pub opened: bool,
+    #[serde(flatten)]
+    pub message: crate::protocol::ChatMessage,
+}

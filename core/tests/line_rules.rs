@@ -570,6 +570,32 @@ fn q8_when_the_previous_operator_is_not_eligible_normal_routing_applies() {
     assert_eq!(sim.offered("d2"), vec!["anna"]);
 }
 
+#[test]
+fn c1_q8_an_anonymous_visitor_who_logs_in_keeps_their_previous_operator() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.open("d1", "v-anon");
+    sim.advance(MINUTE); // anna lets it pass
+    sim.answer("d1", "boris");
+    sim.close("d1", "boris");
+    sim.advance(11 * MINUTE);
+    sim.ok(Event::MergeClient {
+        from: "v-anon".into(),
+        into: "u-user".into(),
+    });
+    assert!(sim.line.client("v-anon").is_none());
+    let c = sim.line.client("u-user").unwrap();
+    assert_eq!((c.dialogs, c.last_operator.as_deref()), (1, Some("boris")));
+    sim.open("d2", "u-user");
+    assert_eq!(sim.offered("d2"), vec!["boris"]);
+    // Merging again, or an unknown client, changes nothing.
+    let before = sim.line.clone();
+    sim.ok(Event::MergeClient {
+        from: "v-anon".into(),
+        into: "u-user".into(),
+    });
+    assert_eq!(sim.line, before);
+}
+
 // ----- Q9 transfer, Q10 invite, Q11 hidden ---------------------------------
 
 #[test]
@@ -712,6 +738,34 @@ fn limit_error(r: Result<Vec<Effect>, LineError>) -> ProtocolError {
         e.message
     );
     e
+}
+
+#[test]
+fn q12_the_operator_is_warned_one_dialog_before_the_limit() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.unclosed_limit = Some(3);
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    assert!(!sim
+        .accept("d1", "anna")
+        .iter()
+        .any(|e| matches!(e, Effect::Notify { .. })));
+    sim.open("d2", "c2");
+    let fx = sim.accept("d2", "anna");
+    assert!(fx.contains(&Effect::Notify {
+        to: vec!["anna".into()],
+        notice: Notice::UnclosedLimitNear {
+            operator: "anna".into(),
+            unclosed: 2,
+            limit: 3
+        }
+    }));
+    assert!(!Notice::UnclosedLimitNear {
+        operator: "anna".into(),
+        unclosed: 2,
+        limit: 3
+    }
+    .mailed());
 }
 
 #[test]

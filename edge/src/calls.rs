@@ -216,6 +216,10 @@ impl Call for CloseSockets {
 /// (`GET /session`, authorized by the token's hash).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenSession {
+    /// The line the dialog is on now.
     pub line: String,
+    /// The line it opened on (the widget holding the token).
+    #[serde(default)]
+    pub first_line: String,
     pub client: String,
 }

@@ -76,6 +76,13 @@ const MIGRATIONS: &[Migration] = &[
         name: "0006_email_copies",
         sql: "ALTER TABLE dialog ADD COLUMN email_copies INTEGER NOT NULL DEFAULT 0",
     },
+    // The line the dialog opened on, kept through transfers (Q9): the
+    // visitor's widget there resumes it.
+    Migration {
+        name: "0007_first_line",
+        sql: "ALTER TABLE dialog ADD COLUMN first_line TEXT NOT NULL DEFAULT '';
+              UPDATE dialog SET first_line = line",
+    },
 ];
 
 /// F3: e-mail copies one dialog may send, at most (the copy goes to any
@@ -138,6 +145,7 @@ struct Tail {
 #[derive(Clone, Deserialize)]
 struct DialogRow {
     line: String,
+    first_line: String,
     token_hash: String,
     client: String,
     dialog_id: String,
@@ -234,7 +242,7 @@ impl DialogObject {
         }
         let r: Vec<DialogRow> = rows(
             &self.sql(),
-            "SELECT line, token_hash, client, dialog_id, allowed_origins FROM dialog WHERE id = 1",
+            "SELECT line, first_line, token_hash, client, dialog_id, allowed_origins FROM dialog WHERE id = 1",
             vec![],
         )?;
         let row = r
@@ -348,6 +356,7 @@ impl DialogObject {
                             200,
                             &TokenSession {
                                 line: d.line.clone(),
+                                first_line: d.first_line.clone(),
                                 client: d.client.clone(),
                             },
                         )
@@ -394,8 +403,9 @@ impl DialogObject {
         }
         run(
             &self.sql(),
-            "INSERT INTO dialog (id, line, token_hash, created_at, client, dialog_id, typing_preview, allowed_origins) VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO dialog (id, line, first_line, token_hash, created_at, client, dialog_id, typing_preview, allowed_origins) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
+                V::from(body.line.as_str()),
                 V::from(body.line.as_str()),
                 V::from(hash),
                 V::from(clock::real_now()),

@@ -144,3 +144,18 @@ export async function freshStorage(page, base) {
   await page.goto(`${base}/dev-mailbox.html`);
   await page.evaluate(() => localStorage.clear());
 }
+
+/** A brand-new visitor on a shop page whose snippet serves `line`. */
+export async function shopPage(context, base, line) {
+  const page = await context.newPage();
+  await freshStorage(page, base);
+  await page.route(`${base}/shop-${line}.html`, (route) =>
+    route.fulfill({
+      contentType: "text/html",
+      body: `<!doctype html><html lang="en"><head><title>Northwind Tea</title></head>
+        <body><main><h1>Teas</h1></main><script src="/widget.js" data-line="${line}" async></script></body></html>`,
+    }),
+  );
+  await page.goto(`${base}/shop-${line}.html`);
+  return page;
+}

@@ -174,8 +174,8 @@ describe("dialogs", () => {
     assert.equal(missing.body.error.message, "client with a connected open line not found");
     const noKey = await api(edge.base, "POST", "/api/v1/lines/demo/clients/nobody/messages", { body: { client_id: "e", text: "x" } });
     assert.equal(noKey.status, 401);
-    const v = await visitor(edge.base, "demo", { client: "crm-client-42" });
-    const ok = await api(edge.base, "POST", "/api/v1/lines/demo/clients/crm-client-42/messages", {
+    const v = await visitor(edge.base, "demo");
+    const ok = await api(edge.base, "POST", `/api/v1/lines/demo/clients/${v.client}/messages`, {
       headers: key,
       body: { client_id: "ext-2", text: "Your order has shipped" },
     });
@@ -270,7 +270,7 @@ describe("line membership", () => {
     const olaf = { token: signedIn.body.token, id: signedIn.body.account.id };
     await makeLine(edge.base, admin, "olafs", { queueLogins: ["olaf"] });
     // A dialog on the demo line that Olaf must not see or touch.
-    const v = await visitor(edge.base, "demo", { client: "not-olafs-client" });
+    const v = await visitor(edge.base, "demo");
     await visitorSays(edge.base, v, "Private question");
     const demo = "/api/v1/lines/demo";
     const attempts = [
@@ -278,7 +278,7 @@ describe("line membership", () => {
       ["GET", `${demo}/operators`],
       ["GET", `${demo}/quick-answers`],
       ["POST", `${demo}/quick-answers`, { text: "planted" }],
-      ["GET", `${demo}/clients/not-olafs-client`],
+      ["GET", `${demo}/clients/${v.client}`],
       ["POST", `${demo}/presence`, { presence: "online" }],
       ["POST", `${demo}/working-day`, { started: true }],
       ["POST", `${demo}/dialogs/${v.dialog}/accept`, {}],
@@ -409,7 +409,7 @@ describe("quick answers, contacts and consents", () => {
     const cfg = await api(edge.base, "GET", "/api/v1/lines/demo/widget");
     assert.equal(cfg.body.consent.version, 3);
 
-    const v = await visitor(edge.base, "demo", { client: "consent-client" });
+    const v = await visitor(edge.base, "demo");
     const leave = (body) => api(edge.base, "POST", "/api/v1/visitor/contacts", { token: v.token, body });
     const noConsent = await leave({ name: "Olga", email: "olga@example.com" });
     assert.equal(noConsent.status, 400);
@@ -421,19 +421,19 @@ describe("quick answers, contacts and consents", () => {
     assert.equal((await leave({ name: "Olga", email: "olga@example.com", consent_version: 3 })).status, 200);
 
     const consents = await api(edge.base, "GET", "/api/v1/lines/demo/consents", { token: sveta.token });
-    const mine = consents.body.consents.filter((c) => c.client === "consent-client");
+    const mine = consents.body.consents.filter((c) => c.client === v.client);
     assert.equal(mine.length, 1);
     assert.equal(mine[0].version, 3);
     assert.ok(mine[0].at > 0);
     assert.equal((await api(edge.base, "GET", "/api/v1/lines/demo/consents", { token: anna.token })).status, 403);
 
-    const card = await api(edge.base, "GET", "/api/v1/lines/demo/clients/consent-client", { token: anna.token });
+    const card = await api(edge.base, "GET", `/api/v1/lines/demo/clients/${v.client}`, { token: anna.token });
     assert.equal(card.body.contacts.email, "olga@example.com");
     assert.equal(card.body.dialogs.length, 1);
     assert.equal(card.body.dialogs[0].id, v.dialog);
     // An empty field never overwrites what the client left before.
     assert.equal((await leave({ name: "  ", phone: "+351 21 000 0000", consent_version: 3 })).status, 200);
-    const again = (await api(edge.base, "GET", "/api/v1/lines/demo/clients/consent-client", { token: anna.token })).body;
+    const again = (await api(edge.base, "GET", `/api/v1/lines/demo/clients/${v.client}`, { token: anna.token })).body;
     assert.equal(again.contacts.name, "Olga");
     assert.equal(again.contacts.email, "olga@example.com");
     assert.equal(again.contacts.phone, "+351 21 000 0000");

@@ -6,7 +6,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
-import { api, freshStorage, login, makeLine, operatorSocket, until } from "./client.mjs";
+import { api, login, makeLine, operatorSocket, shopPage as newShopPage, until } from "./client.mjs";
 
 let edge, browser, admin, anna;
 before(async () => {
@@ -76,20 +76,7 @@ async function lineWith(id, change) {
   assert.equal(saved.status, 200, JSON.stringify(saved.body));
 }
 
-/** A brand-new visitor on a shop page whose snippet serves `line`. */
-async function shopPage(line) {
-  const page = await browser.context.newPage();
-  await freshStorage(page, edge.base);
-  await page.route(`${edge.base}/shop-${line}.html`, (route) =>
-    route.fulfill({
-      contentType: "text/html",
-      body: `<!doctype html><html lang="en"><head><title>Northwind Tea</title></head>
-        <body><main><h1>Teas</h1></main><script src="/widget.js" data-line="${line}" async></script></body></html>`,
-    }),
-  );
-  await page.goto(`${edge.base}/shop-${line}.html`);
-  return page;
-}
+const shopPage = (line) => newShopPage(browser.context, edge.base, line);
 
 const dialogsOf = async (line) => {
   const r = await api(edge.base, "GET", `/api/v1/lines/${line}/dialogs`, { token: admin.token });

@@ -142,3 +142,62 @@ describe("Q12: the unclosed-dialog limit", () => {
     a.close();
   });
 });
+
+describe("Q12: the warning before the limit", () => {
+  test("taking the dialog that leaves one before the limit warns the operator on her console", async () => {
+    await makeLine(edge.base, admin, "q12near", { mode: "strict_order", pass_after_ms: 30 * 60_000, unclosed_limit: 2 });
+    const a = await operatorSocket(edge.base, "q12near", anna);
+    const v = await visitor(edge.base, "q12near");
+    await offered(a, v.dialog);
+    assert.equal((await answer("q12near", v.dialog, anna, "Hello")).status, 201);
+    const warned = await a.next((f) => f.type === "notify" && f.notice.kind === "unclosed_limit_near");
+    assert.deepEqual(warned.notice, { kind: "unclosed_limit_near", operator: anna.id, unclosed: 1, limit: 2 });
+    a.close();
+  });
+});
+
+describe("C7 after the conversation finished", () => {
+  test("a message to a client whose dialog finished opens a new dialog, routed, which the visitor's next visit joins", async () => {
+    const key = { "X-Api-Key": "test-api-key" };
+    await makeLine(edge.base, admin, "c7new", { mode: "strict_order", pass_after_ms: 30 * 60_000, rating_wait_ms: 0 });
+    const a = await operatorSocket(edge.base, "c7new", anna);
+    const v = await visitor(edge.base, "c7new");
+    await offered(a, v.dialog);
+    assert.equal((await answer("c7new", v.dialog, anna, "Here you are")).status, 201);
+    assert.equal((await api(edge.base, "POST", `/api/v1/lines/c7new/dialogs/${v.dialog}/close`, { token: anna.token })).status, 200);
+    await until(async () => (await stateOf("c7new", v.dialog)).state === "finished", "the dialog finished");
+
+    const sent = await api(edge.base, "POST", `/api/v1/lines/c7new/clients/${v.client}/messages`, {
+      headers: key,
+      body: { client_id: "crm-after", text: "Your refund was issued" },
+    });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    assert.equal(sent.body.opened, true);
+    assert.notEqual(sent.body.dialog, v.dialog);
+    assert.equal(sent.body.text, "Your refund was issued");
+    const fresh = sent.body.dialog;
+    // Routed like any other dialog, with the API's message first.
+    await offered(a, fresh);
+    const hist = await api(edge.base, "GET", `/api/v1/lines/c7new/dialogs/${fresh}/messages`, { token: anna.token });
+    assert.deepEqual(hist.body.messages.map((m) => m.text), ["Your refund was issued"]);
+    // A resend is stored once, in the same dialog.
+    const again = await api(edge.base, "POST", `/api/v1/lines/c7new/clients/${v.client}/messages`, {
+      headers: key,
+      body: { client_id: "crm-after", text: "Your refund was issued" },
+    });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.dialog, fresh);
+    assert.equal(again.body.opened, false);
+    // The visitor's browser, holding the finished dialog's token, joins it.
+    const back = await visitor(edge.base, "c7new", { token: v.token, client_key: v.client_key, resume_only: true });
+    assert.equal(back.dialog, fresh);
+    assert.equal(back.client, v.client);
+    assert.notEqual(back.token, v.token);
+    const seen = await api(edge.base, "GET", "/api/v1/visitor/messages", { token: back.token });
+    assert.deepEqual(seen.body.messages.map((m) => m.text), ["Your refund was issued"]);
+    // Someone else's browser, without that token, does not.
+    const stranger = await api(edge.base, "POST", "/api/v1/visitor/sessions", { body: { line: "c7new", resume_only: true } });
+    assert.equal(stranger.status, 404);
+    a.close();
+  });
+});

@@ -172,7 +172,7 @@ test("invite, hidden talk, leave, supervisor rating, and the visitor socket's ty
 });
 
 test("the visitor socket is rate-limited like HTTP: a flood of messages is refused past the limit, nothing past it is stored", async () => {
-  const v = await visitor(edge.base, "demo", { client: "socket-flood" });
+  const v = await visitor(edge.base, "demo");
   const vs = await socket(wsUrl(edge.base, `/api/v1/visitor/ws?token=${v.token}`));
   await vs.next((f) => f.type === "welcome");
   for (let i = 0; i < 80; i++) vs.send({ type: "send", client_id: `flood-${i}`, text: `flood ${i}` });
@@ -325,7 +325,7 @@ test("a request naming an unknown line is refused without creating storage for i
 test("deleting a line ends its open dialogs (the visitor is told) and a line made again under its id starts empty", async () => {
   const doomed = await makeLine(edge.base, admin, "doomed", { mode: "strict_order", queueLogins: ["anna"] });
   const a = await operatorSocket(edge.base, "doomed", anna);
-  const v = await visitor(edge.base, "doomed", { client: "doomed-client" });
+  const v = await visitor(edge.base, "doomed");
   const vs = await socket(wsUrl(edge.base, `/api/v1/visitor/ws?token=${v.token}`));
   await vs.next((f) => f.type === "welcome");
   await visitorSays(edge.base, v, "Is anyone there?");
@@ -344,7 +344,7 @@ test("deleting a line ends its open dialogs (the visitor is told) and a line mad
   await makeLine(edge.base, admin, "doomed", { mode: "strict_order", queueLogins: ["anna"] });
   const qa = await api(edge.base, "GET", "/api/v1/lines/doomed/quick-answers", { token: anna.token });
   assert.deepEqual(qa.body.quick_answers, []);
-  const card = (await api(edge.base, "GET", "/api/v1/lines/doomed/clients/doomed-client", { token: anna.token })).body;
+  const card = (await api(edge.base, "GET", `/api/v1/lines/doomed/clients/${v.client}`, { token: anna.token })).body;
   assert.equal(card.contacts ?? null, null);
   assert.deepEqual(card.dialogs, []);
   const dialogs = (await api(edge.base, "GET", "/api/v1/lines/doomed/dialogs", { token: anna.token })).body.dialogs;

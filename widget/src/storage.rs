@@ -33,6 +33,22 @@ pub fn forget_session(line: &str) {
     }
 }
 
+const CLIENT_KEY: &str = "openline:client-key";
+
+/// The visitor's client key (the edge derives their client id from it,
+/// per line): kept apart from any session and never forgotten, so a
+/// returning visitor is the same client (Q8, C1).
+pub fn load_client_key() -> Option<String> {
+    local()?.get_item(CLIENT_KEY).ok().flatten()
+}
+
+/// Keeps the key the edge handed out (see [`load_client_key`]).
+pub fn save_client_key(key: &str) {
+    if let Some(storage) = local() {
+        let _ = storage.set_item(CLIENT_KEY, key);
+    }
+}
+
 /// A fresh client-side message id: time plus randomness, URL-safe.
 pub fn new_client_id() -> String {
     let now = js_sys::Date::now() as u64;

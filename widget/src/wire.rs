@@ -139,6 +139,7 @@ impl FromJson for Session {
             client: text(value, "client")?,
             token: text(value, "token")?,
             resumed: flag(value, "resumed").unwrap_or(false),
+            client_key: text(value, "client_key"),
         })
     }
 }

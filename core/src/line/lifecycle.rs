@@ -73,13 +73,26 @@ impl Line {
             self.changed.clients.mark(client.clone());
         }
         if let Some(limit) = self.settings.unclosed_limit {
-            if self.unclosed(operator) >= limit as usize {
+            let unclosed = self.unclosed(operator);
+            let notice = if unclosed >= limit as usize {
+                Some(Notice::UnclosedLimitReached {
+                    operator: operator.to_owned(),
+                    limit,
+                })
+            } else if limit >= 2 && unclosed + 1 == limit as usize {
+                // Warned one dialog before the limit stops them.
+                Some(Notice::UnclosedLimitNear {
+                    operator: operator.to_owned(),
+                    unclosed: unclosed as u32,
+                    limit,
+                })
+            } else {
+                None
+            };
+            if let Some(notice) = notice {
                 fx.push(Effect::Notify {
                     to: vec![operator.to_owned()],
-                    notice: Notice::UnclosedLimitReached {
-                        operator: operator.to_owned(),
-                        limit,
-                    },
+                    notice,
                 });
             }
         }

@@ -236,6 +236,10 @@ pub enum Event {
         department: String,
         members: Vec<String>,
     },
+    /// C1: an anonymous visitor logged in on the site: what the line knew
+    /// of their anonymous self (dialogs, previous operator for Q8) joins
+    /// the verified client, and the anonymous record goes.
+    MergeClient { from: String, into: String },
     /// A client wrote (or left a form): a new dialog enters the bot (B1) or routing.
     DialogOpened { dialog: String, client: String },
     /// The client's turn started (the first of a run of client messages):
@@ -307,6 +311,12 @@ pub enum Notice {
     },
     /// Q12: the operator reached the unclosed-dialog limit.
     UnclosedLimitReached { operator: String, limit: u32 },
+    /// Q12's warning before the limit: one more dialog and it is reached.
+    UnclosedLimitNear {
+        operator: String,
+        unclosed: u32,
+        limit: u32,
+    },
     /// T1/Q7: the dialog left the operator unanswered (the pass-on time
     /// ran out, or they went away) for a colleague or the queue.
     PassedOn { dialog: String, operator: String },
@@ -315,9 +325,12 @@ pub enum Notice {
 impl Notice {
     /// Whether the notice also goes out by e-mail (to recipients whose
     /// login is an address): KPI and limit notices matter later too; a
-    /// pass-on only while the operator is at the console.
+    /// pass-on or a warning only while the operator is at the console.
     pub fn mailed(&self) -> bool {
-        !matches!(self, Notice::PassedOn { .. })
+        !matches!(
+            self,
+            Notice::PassedOn { .. } | Notice::UnclosedLimitNear { .. }
+        )
     }
 }
 
@@ -628,6 +641,7 @@ impl Line {
                 self.changed.head.0 = true;
                 self.index.drop_index();
             }
+            Event::MergeClient { from, into } => self.merge_client(&from, &into),
             Event::DialogOpened { dialog, client } => self.open(now, dialog, client, fx)?,
             Event::ClientMessage { dialog } => self.client_message(now, &dialog, fx)?,
             Event::BotHandoff { dialog } => {
@@ -742,6 +756,26 @@ impl Line {
                     "client with a connected open line not found",
                 )
             })
+    }
+
+    fn merge_client(&mut self, from: &str, into: &str) {
+        if from == into {
+            return;
+        }
+        let Some(anonymous) = self.clients.remove(from) else {
+            return;
+        };
+        self.changed.clients.mark(from.to_owned());
+        self.changed.clients.mark(into.to_owned());
+        let known = self.clients.entry(into.to_owned()).or_default();
+        let fresh = known.dialogs == 0;
+        known.dialogs += anonymous.dialogs;
+        if fresh {
+            known.last_dialog = anonymous.last_dialog;
+        }
+        if known.last_operator.is_none() {
+            known.last_operator = anonymous.last_operator;
+        }
     }
 
     fn dialog_ref(&self, id: &str) -> Result<&Dialog, LineError> {

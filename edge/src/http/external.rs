@@ -1,13 +1,17 @@
 //! Routes for external systems (C7), authenticated by the API key.
 
-use crate::api::{read_body, ApiResult};
+use crate::api::{json, read_body, ApiResult};
 use crate::calls::ClientLastDialog;
 use crate::ids;
-use crate::rpc::{call, invoke, stub};
-use openline_core::protocol::SendMessage;
+use crate::rpc::{call, invoke, parse, stub};
+use openline_core::line::Status;
+use openline_core::protocol::{ChatMessage, SendMessage};
+use openline_core::replies::ExternalMessage;
 use openline_core::{text, ErrorCode, ProtocolError};
 use worker::{Env, Headers, Method, Request};
 
+use super::lines::line_settings;
+use super::visitor::open_dialog;
 use super::R;
 
 pub(super) fn check_api_key(env: &Env, headers: &Headers) -> R<()> {
@@ -37,7 +41,7 @@ pub(super) async fn client_message(
     let ask = ClientLastDialog {
         client: client.to_owned(),
     };
-    let dialog = invoke(&stub(env, "LINES", line)?, &ask)
+    let last = invoke(&stub(env, "LINES", line)?, &ask)
         .await
         .map_err(|e| match e.code {
             ErrorCode::NotFound | ErrorCode::ClientNotFound => ProtocolError::new(
@@ -45,14 +49,32 @@ pub(super) async fn client_message(
                 "client with a connected open line not found",
             ),
             _ => e,
-        })?
-        .dialog;
-    call(
+        })?;
+    // The client's conversation has finished: the message starts a new
+    // dialog for them, routed like any other, with this message first.
+    let (dialog, opened) = if matches!(last.status, Status::Finished { .. }) {
+        let settings = line_settings(env, line).await?;
+        let (dialog, _token) = open_dialog(env, line, &settings, client).await?;
+        (dialog, true)
+    } else {
+        (last.dialog, false)
+    };
+    let resp = call(
         &stub(env, "DIALOGS", &dialog)?,
         Method::Post,
         "/external-message",
         Some(&body),
         &[],
     )
-    .await
+    .await?;
+    let status = resp.status_code();
+    let message: ChatMessage = parse(resp).await?;
+    json(
+        status,
+        &ExternalMessage {
+            dialog,
+            opened,
+            message,
+        },
+    )
 }

@@ -77,8 +77,22 @@ pub(super) async fn start_session(
         }
         None => None,
     };
-    // The stored token resumes its dialog when the core says so (same line,
-    // same person, not finished).
+    // The anonymous visitor's key names their client; verified users are
+    // named by the site instead.
+    let anonymous = match body.client_key.as_deref() {
+        Some(key) => Some((
+            key.to_ascii_lowercase(),
+            identity::client_for_key(&line, key)?,
+        )),
+        None => None,
+    };
+    let key_out = || match verified {
+        Some(_) => None,
+        None => anonymous.as_ref().map(|(key, _)| key.clone()),
+    };
+    // The stored token goes on with its conversation when the core says so
+    // (opened on this line, same person, not finished; or the client's
+    // newer open dialog).
     if let Some(token) = body.token.as_deref() {
         if let Ok((dialog, hash)) = split_token(token) {
             let resp = to_dialog(
@@ -93,27 +107,40 @@ pub(super) async fn start_session(
             .await?;
             if resp.status_code() == 200 {
                 let info: TokenSession = parse(resp).await?;
-                let last = last_dialog(env, &line, &info.client).await;
+                let last = last_dialog(env, &info.line, &info.client).await;
+                let first_line = if info.first_line.is_empty() {
+                    &info.line
+                } else {
+                    &info.first_line
+                };
                 let stored = session::TokenDialog {
                     dialog: &dialog,
                     line: &info.line,
+                    first_line,
                     client: &info.client,
                 };
                 let last = last.as_ref().map(|(d, finished)| session::LastDialog {
                     dialog: d,
                     finished: *finished,
                 });
-                if session::token_resumes(&line, stored, verified.as_deref(), last) {
-                    return json(
-                        200,
-                        &Session {
-                            line,
-                            dialog,
-                            client: info.client,
-                            token: token.to_owned(),
-                            resumed: true,
-                        },
-                    );
+                match session::token_start(&line, stored, verified.as_deref(), last) {
+                    session::TokenStart::Resume => {
+                        return json(
+                            200,
+                            &Session {
+                                line,
+                                dialog,
+                                client: info.client,
+                                token: token.to_owned(),
+                                resumed: true,
+                                client_key: key_out(),
+                            },
+                        )
+                    }
+                    session::TokenStart::Join { dialog } => {
+                        return join(env, line, dialog, info.client, key_out()).await
+                    }
+                    session::TokenStart::Nothing => {}
                 }
             }
         }
@@ -122,6 +149,18 @@ pub(super) async fn start_session(
         Some(client) => {
             if let Some(identity) = &body.identity {
                 remember_identity(env, &line, client, identity).await?;
+            }
+            // C1: the browser's anonymous self joins the logged-in user.
+            if let Some((_, anon)) = &anonymous {
+                line_event(
+                    env,
+                    &line,
+                    &Event::MergeClient {
+                        from: anon.clone(),
+                        into: client.clone(),
+                    },
+                )
+                .await?;
             }
             last_dialog(env, &line, client).await
         }
@@ -136,33 +175,13 @@ pub(super) async fn start_session(
                 finished: *finished,
             }),
         body.resume_only,
-        body.client.as_deref(),
+        anonymous.as_ref().map(|(_, client)| client.as_str()),
     )?;
+    let mut client_key = key_out();
     let client = match decision {
         session::Start::JoinFromDevice { dialog } => {
-            // The user's open dialog, from another device: hand it a token.
-            let (token, hash) = new_token(&dialog)?;
-            parse::<Ack>(
-                call(
-                    &stub(env, "DIALOGS", &dialog)?,
-                    Method::Post,
-                    "/device-token",
-                    None::<&()>,
-                    &[(TOKEN_HASH_HEADER, &hash)],
-                )
-                .await?,
-            )
-            .await?;
-            return json(
-                200,
-                &Session {
-                    line,
-                    token,
-                    dialog,
-                    client: verified.unwrap_or_default(),
-                    resumed: true,
-                },
-            );
+            // The user's open dialog, from another device.
+            return join(env, line, dialog, verified.unwrap_or_default(), None).await;
         }
         session::Start::NothingToResume => {
             return Err(ProtocolError::new(
@@ -175,10 +194,71 @@ pub(super) async fn start_session(
         } => c,
         session::Start::Open {
             client: session::NewClient::Fresh,
-        } => format!("v{}", ids::random_hex(12).map_err(internal)?),
+        } => {
+            let key = ids::random_hex(32).map_err(internal)?;
+            let client = identity::client_for_key(&line, &key)?;
+            client_key = Some(key);
+            client
+        }
     };
-    // A flood of new dialogs (from many addresses) is capped per line, so
-    // real visitors still reach operators.
+    let (dialog, token) = open_dialog(env, &line, &settings, &client).await?;
+    json(
+        201,
+        &Session {
+            line,
+            token,
+            dialog,
+            client,
+            resumed: false,
+            client_key,
+        },
+    )
+}
+
+/// This browser joins `dialog` (a verified user's from another device, or
+/// the client's newer one) with a token of its own.
+async fn join(
+    env: &Env,
+    line: String,
+    dialog: String,
+    client: String,
+    client_key: Option<String>,
+) -> ApiResult {
+    let (token, hash) = new_token(&dialog)?;
+    parse::<Ack>(
+        call(
+            &stub(env, "DIALOGS", &dialog)?,
+            Method::Post,
+            "/device-token",
+            None::<&()>,
+            &[(TOKEN_HASH_HEADER, &hash)],
+        )
+        .await?,
+    )
+    .await?;
+    json(
+        200,
+        &Session {
+            line,
+            token,
+            dialog,
+            client,
+            resumed: true,
+            client_key,
+        },
+    )
+}
+
+/// Opens a new dialog for `client` on the line and hands it to routing;
+/// returns its id and a visitor token for it. A flood of new dialogs (from
+/// many addresses) is capped per line, so real visitors still reach
+/// operators.
+pub(super) async fn open_dialog(
+    env: &Env,
+    line: &str,
+    settings: &LineSettings,
+    client: &str,
+) -> R<(String, String)> {
     limits::check(
         env,
         "DIALOG_LIMITER",
@@ -190,43 +270,32 @@ pub(super) async fn start_session(
     let (token, hash) = new_token(&dialog)?;
     let init = Init {
         allowed_origins: settings.allowed_origins.clone(),
-        line: line.clone(),
+        line: line.to_owned(),
         dialog: dialog.clone(),
-        client: client.clone(),
+        client: client.to_owned(),
         typing_preview: settings.widget.typing_preview,
     };
     parse::<Ack>(
-        to_dialog(
-            env,
-            origin,
-            &dialog,
-            &hash,
+        call(
+            &stub(env, "DIALOGS", &dialog)?,
             Method::Post,
             "/init",
             Some(&init),
+            &[(TOKEN_HASH_HEADER, &hash)],
         )
         .await?,
     )
     .await?;
     line_event(
         env,
-        &line,
+        line,
         &Event::DialogOpened {
             dialog: dialog.clone(),
-            client: client.clone(),
+            client: client.to_owned(),
         },
     )
     .await?;
-    json(
-        201,
-        &Session {
-            line,
-            token,
-            dialog,
-            client,
-            resumed: false,
-        },
-    )
+    Ok((dialog, token))
 }
 
 /// A fresh visitor token for `dialog` (`DIALOG.SECRET`, 256-bit secret) and

@@ -151,6 +151,34 @@ impl LineObject {
     }
 
     /// A1: the line's consent log, newest first.
+    /// C1: the anonymous client's card joins the verified one: contacts
+    /// the verified card lacks are taken from it, and the consents given
+    /// move with them (the same person gave them).
+    pub(super) fn merge_records(&self, from: &str, into: &str) -> Result<(), ProtocolError> {
+        if from == into {
+            return Ok(());
+        }
+        let sql = self.sql();
+        run(
+            &sql,
+            "INSERT INTO client_contacts (client, name, email, phone, updated_at)
+               SELECT ?, name, email, phone, updated_at FROM client_contacts WHERE client = ?
+             ON CONFLICT(client) DO UPDATE SET name = COALESCE(name, excluded.name),
+               email = COALESCE(email, excluded.email), phone = COALESCE(phone, excluded.phone)",
+            vec![V::from(into), V::from(from)],
+        )?;
+        run(
+            &sql,
+            "DELETE FROM client_contacts WHERE client = ?",
+            vec![V::from(from)],
+        )?;
+        run(
+            &sql,
+            "UPDATE consents SET client = ? WHERE client = ?",
+            vec![V::from(into), V::from(from)],
+        )
+    }
+
     pub(super) fn consents(&self) -> ApiResult {
         self.load()?;
         let c: Vec<ConsentRow> = rows(

@@ -91,8 +91,8 @@ pub(super) fn starter(
                 let start = wire::object(&[
                     ("line", line.as_str().into()),
                     (
-                        "client",
-                        wire::opt(stored.as_ref().map(|s| s.client.as_str())),
+                        "client_key",
+                        wire::opt(storage::load_client_key().as_deref()),
                     ),
                     (
                         "token",
@@ -131,6 +131,9 @@ pub(super) fn starter(
             // What the outbox holds is sent even into a new dialog: the
             // visitor's words are never dropped.
             storage::save_session(&s);
+            if let Some(key) = &s.client_key {
+                storage::save_client_key(key);
+            }
             if let Ok(h) = typed::<History>(
                 call_json(
                     "GET",

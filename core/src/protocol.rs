@@ -220,6 +220,10 @@ pub mod frames {
         Operator {
             card: Option<OperatorCard>,
         },
+        /// The conversation goes on in a newer dialog of the client (C7
+        /// wrote after this one finished): start the session again with
+        /// the stored token to join it.
+        Moved,
         Error {
             error: ProtocolError,
         },

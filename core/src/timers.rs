@@ -24,8 +24,8 @@ pub enum TimerKind {
     FinalClose,
     /// H1: the line opens; drain the queue.
     LineOpens,
-    /// Q4/Q7: an operator's last console closed and they have not come
-    /// back: they are offline now.
+    /// Q4/Q7: an operator's last console closed (or went silent) and they
+    /// have not come back: they are offline now.
     ConsoleGone,
 }
 

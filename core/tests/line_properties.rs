@@ -131,7 +131,10 @@ fn to_event(line: &Line, now: Millis, s: &Step) -> Option<Event> {
             operator: o(op),
             presence: [Presence::Online, Presence::Away, Presence::Offline][*p as usize],
         },
-        Step::Console(op, true) => Event::ConsoleOpened { operator: o(op) },
+        Step::Console(op, true) => Event::ConsoleAlive {
+            operator: o(op),
+            until: now + 2 * MINUTE,
+        },
         Step::Console(op, false) => Event::ConsoleClosed { operator: o(op) },
         Step::Vacation(op, on) => Event::SetVacations {
             operator: o(op),

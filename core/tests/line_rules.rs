@@ -484,8 +484,9 @@ fn q7_a_closed_console_takes_dialogs_away_only_after_the_grace_period() {
     });
     // A reload: back within the grace period, nothing moved.
     assert!(sim.advance(CONSOLE_GRACE_MS - 1).is_empty());
-    sim.ok(Event::ConsoleOpened {
+    sim.ok(Event::ConsoleAlive {
         operator: "anna".into(),
+        until: sim.now + 10 * MINUTE,
     });
     assert!(sim.advance(1).is_empty());
     assert_eq!(sim.owner("d1").as_deref(), Some("anna"));
@@ -503,8 +504,9 @@ fn q7_a_closed_console_takes_dialogs_away_only_after_the_grace_period() {
         Presence::Offline
     );
     // Her next console brings her back online.
-    sim.ok(Event::ConsoleOpened {
+    sim.ok(Event::ConsoleAlive {
         operator: "anna".into(),
+        until: sim.now + 10 * MINUTE,
     });
     assert_eq!(
         sim.line.operator("anna").unwrap().presence,
@@ -513,11 +515,43 @@ fn q7_a_closed_console_takes_dialogs_away_only_after_the_grace_period() {
 }
 
 #[test]
+fn q7_a_console_that_goes_silent_counts_as_gone_when_its_heartbeat_runs_out() {
+    let mut s = settings(Mode::StrictOrder, &["anna", "boris"]);
+    s.pass_after_ms = 30 * MINUTE;
+    let mut sim = Sim::new(s);
+    let alive = |sim: &mut Sim| {
+        let until = sim.now + 2 * MINUTE;
+        sim.ok(Event::ConsoleAlive {
+            operator: "anna".into(),
+            until,
+        })
+    };
+    alive(&mut sim);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    // Heartbeats keep her: nothing moves while they come.
+    for _ in 0..5 {
+        assert!(sim.advance(MINUTE).is_empty());
+        alive(&mut sim);
+    }
+    assert_eq!(sim.owner("d1").as_deref(), Some("anna"));
+    // Silence: at the end of the last heartbeat's window she is gone.
+    assert!(sim.advance(2 * MINUTE - 1).is_empty());
+    let fx = sim.advance(1);
+    assert!(passed_on(&fx, "d1", "anna"));
+    assert_eq!(
+        sim.line.operator("anna").unwrap().presence,
+        Presence::Offline
+    );
+}
+
+#[test]
 fn q4_a_console_opening_keeps_an_operator_who_chose_away_away() {
     let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
     sim.presence("anna", Presence::Away);
-    sim.ok(Event::ConsoleOpened {
+    sim.ok(Event::ConsoleAlive {
         operator: "anna".into(),
+        until: sim.now + 10 * MINUTE,
     });
     assert_eq!(sim.line.operator("anna").unwrap().presence, Presence::Away);
 }

@@ -143,6 +143,23 @@ impl Call for StoreNotice {
     type Reply = Stored;
 }
 
+/// The line finished the dialog: its visitor's further messages are
+/// refused (their widget starts a new conversation, so nothing lands in a
+/// closed transcript nobody reads). With `next` (C7 opened a newer dialog
+/// for the client) the visitor's sockets are told to move on. Sent by the
+/// line the dialog is on; a line it has left (Q9) is ignored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ended {
+    pub line: String,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+impl Call for Ended {
+    const PATH: &'static str = "/ended";
+    type Reply = Done;
+}
+
 /// An operator types: the visitor sees an indicator with the operator as
 /// O1 presents them (never the text).
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -41,6 +41,22 @@ pub fn real_at(env: &Env, deadline: i64) -> i64 {
     (deadline + s - 1) / s
 }
 
+/// How long an operator's console may stay silent before it counts as
+/// gone (Q7), in real milliseconds: the console pings every 25 s, so
+/// three missed pings and some slack. Local development and tests may set
+/// `OPENLINE_HEARTBEAT_S` (2–600) to see it happen sooner.
+pub fn heartbeat_ms(env: &Env) -> i64 {
+    const DEFAULT_MS: i64 = 90_000;
+    if !dev(env) {
+        return DEFAULT_MS;
+    }
+    env.var("OPENLINE_HEARTBEAT_S")
+        .ok()
+        .and_then(|v| v.to_string().parse::<i64>().ok())
+        .filter(|s| (2..=600).contains(s))
+        .map_or(DEFAULT_MS, |s| s * 1000)
+}
+
 /// Whether local-development conveniences (demo seed, mailbox page) are on.
 pub fn dev(env: &Env) -> bool {
     env.var("OPENLINE_DEV")

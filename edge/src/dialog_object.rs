@@ -6,8 +6,8 @@
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::TokenSession;
 use crate::calls::{
-    Call, Done, LineEvent, MoveToLine, OperatorTyping, Relay, StoreNotice, StoreOperatorMessage,
-    Stored,
+    Call, Done, Ended, LineEvent, MoveToLine, OperatorTyping, Relay, StoreNotice,
+    StoreOperatorMessage, Stored,
 };
 use crate::clock;
 use crate::ids::constant_time_eq;
@@ -83,6 +83,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: "ALTER TABLE dialog ADD COLUMN first_line TEXT NOT NULL DEFAULT '';
               UPDATE dialog SET first_line = line",
     },
+    // The line finished the dialog: the visitor's next words go to a new
+    // conversation, not into a closed transcript.
+    Migration {
+        name: "0008_ended",
+        sql: "ALTER TABLE dialog ADD COLUMN ended INTEGER NOT NULL DEFAULT 0",
+    },
 ];
 
 /// F3: e-mail copies one dialog may send, at most (the copy goes to any
@@ -146,6 +152,7 @@ struct Tail {
 struct DialogRow {
     line: String,
     first_line: String,
+    ended: i64,
     token_hash: String,
     client: String,
     dialog_id: String,
@@ -242,7 +249,7 @@ impl DialogObject {
         }
         let r: Vec<DialogRow> = rows(
             &self.sql(),
-            "SELECT line, first_line, token_hash, client, dialog_id, allowed_origins FROM dialog WHERE id = 1",
+            "SELECT line, first_line, ended, token_hash, client, dialog_id, allowed_origins FROM dialog WHERE id = 1",
             vec![],
         )?;
         let row = r
@@ -275,6 +282,18 @@ impl DialogObject {
             (Method::Post, StoreNotice::PATH) => {
                 let StoreNotice(notice) = read_json(&mut req).await?;
                 json(200, &self.notice(notice)?)
+            }
+            (Method::Post, Ended::PATH) => {
+                let ended: Ended = read_json(&mut req).await?;
+                if self.dialog()?.line == ended.line {
+                    self.set_ended(true)?;
+                    if ended.next.is_some() {
+                        for ws in self.state.get_websockets_with_tag("visitor") {
+                            let _ = ws.send(&VisitorEvent::Moved);
+                        }
+                    }
+                }
+                json(200, &Done {})
             }
             (Method::Post, MoveToLine::PATH) => {
                 let to: MoveToLine = read_json(&mut req).await?;
@@ -612,6 +631,12 @@ impl DialogObject {
     ) -> std::result::Result<(ChatMessage, bool), ProtocolError> {
         let client_id = text::client_id(&body.client_id)?;
         let text = text::message_text(&body.text)?;
+        if self.dialog()?.ended != 0 {
+            return Err(ProtocolError::new(
+                ErrorCode::Conflict,
+                "this conversation has ended: start a new one",
+            ));
+        }
         // The turn rule looks at the last message the client sees before
         // this one (the tail, before the append changes it).
         let previous = self.tail()?.last_visible;
@@ -669,7 +694,21 @@ impl DialogObject {
         Ok(Stored { message, created })
     }
 
+    /// Marks the dialog ended (the line finished it) or open again.
+    fn set_ended(&self, ended: bool) -> std::result::Result<(), ProtocolError> {
+        run(
+            &self.sql(),
+            "UPDATE dialog SET ended = ? WHERE id = 1",
+            vec![V::from(i64::from(ended))],
+        )?;
+        *self.row.borrow_mut() = None;
+        Ok(())
+    }
+
     fn notice(&self, notice: ClientNotice) -> std::result::Result<Stored, ProtocolError> {
+        if notice == ClientNotice::Reopened {
+            self.set_ended(false)?; // T2 = 0: a late rating reopened it.
+        }
         let (text, kind) = match &notice {
             ClientNotice::Closed { text } => (text.clone(), "closed"),
             ClientNotice::RatingRequest => (String::new(), "rating_request"),

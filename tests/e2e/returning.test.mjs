@@ -109,3 +109,48 @@ test("Q9: after a transfer to another line a reload keeps the conversation, and 
   b.close();
   await page.close();
 });
+
+/** A visitor on `line` whose first conversation Anna answered and closed (finished at once: T2 = 0). */
+async function finishedConversation(line) {
+  await makeLine(edge.base, admin, line, { mode: "strict_order", pass_after_ms: 30 * 60_000, rating_wait_ms: 0 });
+  const a = await operatorSocket(edge.base, line, anna);
+  const page = await shopPage(line);
+  const panel = await write(page, line, "Is the shop open on Sunday?");
+  const first = await until(async () => (await dialogsOf(line))[0], "the first dialog");
+  await a.next((f) => f.type === "offer" && f.dialog === first.id);
+  assert.equal((await say(line, first.id, anna, "Yes, 10 to 16.")).status, 201);
+  await panel.getByText("Yes, 10 to 16.").waitFor();
+  assert.equal((await api(edge.base, "POST", `/api/v1/lines/${line}/dialogs/${first.id}/close`, { token: anna.token })).status, 200);
+  await until(async () => (await dialogsOf(line)).find((d) => d.id === first.id).status.state === "finished", "finished");
+  return { a, page, panel, first };
+}
+
+test("a visitor who writes after the conversation finished reaches an operator in a new one; nothing lands in the closed transcript", async () => {
+  const { a, page, panel, first } = await finishedConversation("after");
+  await panel.getByLabel("Message").fill("One more question: do you sell gift cards?");
+  await panel.getByRole("button", { name: "Send", exact: true }).click();
+  const second = await until(async () => (await dialogsOf("after")).find((d) => d.id !== first.id), "a new dialog");
+  assert.equal(second.client, first.client);
+  await a.next((f) => f.type === "message" && f.dialog === second.id && f.message.text === "One more question: do you sell gift cards?");
+  await panel.locator('li[data-delivery="sent"]', { hasText: "One more question" }).waitFor();
+  const closed = await api(edge.base, "GET", `/api/v1/lines/after/dialogs/${first.id}/messages`, { token: admin.token });
+  assert.ok(!closed.body.messages.some((m) => m.text.includes("gift cards")), "not in the finished transcript");
+  a.close();
+  await page.close();
+});
+
+test("C7 after the conversation finished reaches the visitor's open panel live", async () => {
+  const { a, page, panel, first } = await finishedConversation("c7live");
+  const sent = await api(edge.base, "POST", `/api/v1/lines/c7live/clients/${first.client}/messages`, {
+    headers: { "X-Api-Key": "test-api-key" },
+    body: { client_id: "crm-live", text: "Your gift card is ready" },
+  });
+  assert.equal(sent.status, 201);
+  assert.equal(sent.body.opened, true);
+  await panel.getByText("Your gift card is ready").waitFor();
+  // The visitor answers there, and the operator of the new dialog reads it.
+  await write(page, "c7live", "Thanks, I will pick it up");
+  await a.next((f) => f.type === "message" && f.dialog === sent.body.dialog && f.message.text === "Thanks, I will pick it up");
+  a.close();
+  await page.close();
+});

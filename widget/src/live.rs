@@ -20,6 +20,8 @@ pub struct Live {
     last_seq: Rc<Cell<u64>>,
     backoff_ms: Cell<i32>,
     socket: RefCell<Option<WebSocket>>,
+    /// Closed for good: the conversation moved on (no reconnecting).
+    stopped: Cell<bool>,
     on_event: Box<dyn Fn(VisitorEvent)>,
     on_status: Box<dyn Fn(bool)>,
 }
@@ -38,6 +40,7 @@ impl Live {
             last_seq,
             backoff_ms: Cell::new(500),
             socket: RefCell::new(None),
+            stopped: Cell::new(false),
             on_event: Box::new(on_event),
             on_status: Box::new(on_status),
         });
@@ -85,10 +88,21 @@ impl Live {
     }
 
     fn retry(this: &Rc<Live>) {
+        if this.stopped.get() {
+            return;
+        }
         let delay = this.backoff_ms.get();
         this.backoff_ms.set((delay * 2).min(MAX_BACKOFF_MS));
         let me = Rc::clone(this);
         crate::timers::after(delay, move || Live::connect(&me));
+    }
+
+    /// Closes the socket for good (its dialog is over for this page).
+    pub fn stop(&self) {
+        self.stopped.set(true);
+        if let Some(ws) = self.socket.borrow_mut().take() {
+            let _ = ws.close();
+        }
     }
 
     /// Sends a frame if connected; frames are best-effort (messages go over

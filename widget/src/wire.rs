@@ -249,6 +249,7 @@ impl FromJson for VisitorEvent {
                 card: OperatorCard::from_json(&get(value, "card")),
             },
             "pong" => VisitorEvent::Pong,
+            "moved" => VisitorEvent::Moved,
             // Welcome, notices (also stored as messages) and errors need
             // nothing from the widget beyond what messages carry.
             _ => return None,

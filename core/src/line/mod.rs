@@ -214,10 +214,14 @@ pub enum Event {
         operator: String,
         presence: Presence,
     },
-    /// Q4: a console of the operator connected. Being in the console means
-    /// being online (unless they set away); it also ends the grace period
-    /// after their last console closed.
-    ConsoleOpened { operator: String },
+    /// Q4: a console of the operator connected or showed it is still
+    /// there (its heartbeat). Being in the console means being online
+    /// (unless they set away); it ends the grace period after their last
+    /// console closed. A console that goes silent without closing (a
+    /// network gone, a laptop asleep) counts as gone at `until` unless
+    /// another sign of life moves it: the adapter sets `until` from its
+    /// heartbeat interval (Q7).
+    ConsoleAlive { operator: String, until: Millis },
     /// Q4/Q7: the operator's last console closed (a reload, a network
     /// drop, or gone for good). After [`CONSOLE_GRACE_MS`] without a
     /// console they are offline and lose offers and unanswered dialogs.
@@ -602,12 +606,13 @@ impl Line {
                 self.timers.cancel(&TimerKey::console_gone(&operator));
                 self.release_if_unavailable(now, &operator, fx);
             }
-            Event::ConsoleOpened { operator } => {
-                self.timers.cancel(&TimerKey::console_gone(&operator));
+            Event::ConsoleAlive { operator, until } => {
                 let op = self.operator_mut(&operator)?;
                 if op.presence == Presence::Offline {
                     op.presence = Presence::Online;
                 }
+                self.timers
+                    .set(TimerKey::console_gone(&operator), until.max(now));
             }
             Event::ConsoleClosed { operator } => {
                 if self.operator_mut(&operator)?.presence != Presence::Offline {

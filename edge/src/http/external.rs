@@ -1,7 +1,7 @@
 //! Routes for external systems (C7), authenticated by the API key.
 
 use crate::api::{json, read_body, ApiResult};
-use crate::calls::ClientLastDialog;
+use crate::calls::{ClientLastDialog, Ended};
 use crate::ids;
 use crate::rpc::{call, invoke, parse, stub};
 use openline_core::line::Status;
@@ -55,6 +55,12 @@ pub(super) async fn client_message(
     let (dialog, opened) = if matches!(last.status, Status::Finished { .. }) {
         let settings = line_settings(env, line).await?;
         let (dialog, _token) = open_dialog(env, line, &settings, client).await?;
+        // A visitor still looking at the finished conversation moves on.
+        let moved = Ended {
+            line: line.to_owned(),
+            next: Some(dialog.clone()),
+        };
+        invoke(&stub(env, "DIALOGS", &last.dialog)?, &moved).await?;
         (dialog, true)
     } else {
         (last.dialog, false)

@@ -6,13 +6,13 @@
 use super::LineObject;
 use crate::api::internal;
 use crate::calls::{
-    LineEvent, MoveToLine, OperatorSend, Relay, StoreNotice, StoreOperatorMessage, Stored,
+    Ended, LineEvent, MoveToLine, OperatorSend, Relay, StoreNotice, StoreOperatorMessage, Stored,
 };
 use crate::clock;
 use crate::rpc;
 use crate::sql::run;
 use openline_core::conversation::{Conversation, Delivery, Recipient, Sender};
-use openline_core::line::{Effect, Event, Notice, TransferTarget};
+use openline_core::line::{DialogState, Effect, Event, Notice, TransferTarget};
 use openline_core::protocol::frames::OperatorEvent;
 use openline_core::protocol::{Account, ChatMessage};
 use openline_core::replies::LineEntry;
@@ -234,7 +234,18 @@ impl LineObject {
             Effect::Invited { .. } | Effect::Left { .. } => {}
             Effect::StatusChanged { dialog, status } => {
                 let all = self.all_operators();
-                self.send_to(&all, &OperatorEvent::Status { dialog, status });
+                self.send_to(
+                    &all,
+                    &OperatorEvent::Status {
+                        dialog: dialog.clone(),
+                        status,
+                    },
+                );
+                if status == DialogState::Finished {
+                    let line = self.line_id();
+                    let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
+                    rpc::invoke(&stub, &Ended { line, next: None }).await?;
+                }
             }
             Effect::ToClient { dialog, notice } => {
                 let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
@@ -339,6 +350,15 @@ impl LineObject {
             .await?;
         }
         Ok(())
+    }
+
+    /// This line's id (empty before it is loaded).
+    pub(super) fn line_id(&self) -> String {
+        self.line
+            .borrow()
+            .as_ref()
+            .map(|(id, _)| id.clone())
+            .unwrap_or_default()
     }
 
     pub(super) fn all_operators(&self) -> Vec<String> {

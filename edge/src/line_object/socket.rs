@@ -31,6 +31,7 @@ impl LineObject {
         let event = match frame {
             OperatorFrame::Ping => {
                 let _ = ws.send(&OperatorEvent::Pong);
+                self.console_alive(&operator).await;
                 return Ok(());
             }
             OperatorFrame::Hello { .. } => return Ok(()),
@@ -134,14 +135,25 @@ impl LineObject {
             operator: operator.to_owned(),
         });
         // Being in the console means being online (Q4, the core's rule).
+        self.console_alive(operator).await;
+        Response::from_websocket(pair.client).map_err(internal)
+    }
+
+    /// A console connected or pinged: its operator is there until the
+    /// heartbeat window ends (Q7: a console that goes silent without
+    /// closing counts as gone then). The window is real time, whatever the
+    /// dev time scale: it measures the network, not the product's clocks.
+    async fn console_alive(&self, operator: &str) {
         let now = clock::core_now(&self.env);
+        let until = now + clock::heartbeat_ms(&self.env) * clock::scale(&self.env);
         let op = operator.to_owned();
         let fx = self
             .step(|line| match line.operator(&op) {
                 Some(_) => Ok(line.handle(
                     now,
-                    Event::ConsoleOpened {
+                    Event::ConsoleAlive {
                         operator: op.clone(),
+                        until,
                     },
                 )?),
                 None => Ok(Vec::new()),
@@ -150,7 +162,6 @@ impl LineObject {
         if let Ok(fx) = fx {
             self.apply(fx).await;
         }
-        Response::from_websocket(pair.client).map_err(internal)
     }
 
     /// Closes the sockets of an account or of one session (see

@@ -25,6 +25,9 @@ use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
+/// Starts the conversation again; see [`State::restart`].
+type Restart = Rc<dyn Fn(bool)>;
+
 /// What the panel's parts share. Signals and stored values are `Copy`, so
 /// each part takes the whole and its closures capture only what they use;
 /// helpers take it by reference (a copy per call costs wasm bytes).
@@ -43,6 +46,9 @@ struct State {
     api: StoredValue<String>,
     line: StoredValue<String>,
     live: StoredValue<Option<Rc<live::Live>>, LocalStorage>,
+    /// Starts the conversation again (`true`: only joining what the
+    /// stored token leads to): the dialog ended or moved on.
+    restart: StoredValue<Option<Restart>, LocalStorage>,
     texts: &'static Texts,
 }
 
@@ -89,6 +95,7 @@ pub fn Chat(
         api: StoredValue::new(api),
         line: StoredValue::new(line),
         live: StoredValue::new_local(None),
+        restart: StoredValue::new_local(None),
         texts,
     };
     let busy_form = config.as_ref().is_some_and(|c| c.busy_form);

@@ -46,6 +46,14 @@ pub(super) fn flush(st: &State) {
                     st.rows.update(|r| merge(r, m));
                     st.error.set(None);
                 }
+                // The conversation ended (the line finished it): the
+                // message stays in the outbox and goes to a new one.
+                Err(e) if e.status() == Some(409) => {
+                    if let Some(restart) = st.restart.get_value() {
+                        restart(false);
+                    }
+                    break;
+                }
                 Err(e) => {
                     st.rows
                         .update(|r| conversation::mark_failed(r, &next.client_id));
@@ -74,7 +82,8 @@ pub(super) fn starter(
     let starting = Rc::new(Cell::new(false));
     let last_seq = Rc::new(Cell::new(0u64));
     let on_reply = Rc::new(on_reply);
-    move |mut resume_only: bool| {
+    let again = Rc::clone(&starting);
+    let begin = move |mut resume_only: bool| {
         if starting.replace(true) {
             return;
         }
@@ -151,7 +160,22 @@ pub(super) fn starter(
             last_seq.set(conversation::last_seq(&st.rows.get_untracked()));
             go_live(st, s, base, line, last_seq, on_reply, busy_form);
         });
-    }
+    };
+    let restart_begin = begin.clone();
+    st.restart.set_value(Some(Rc::new(move |resume_only: bool| {
+        if let Some(live) = st.live.get_value() {
+            live.stop();
+        }
+        st.live.set_value(None);
+        st.session.set(None);
+        st.rows.set(Vec::new());
+        if !resume_only {
+            storage::forget_session(&st.line.get_value());
+        }
+        again.set(false);
+        restart_begin(resume_only);
+    })));
+    begin
 }
 
 /// Opens the live socket (replies, typing, queue, operator card), retries
@@ -204,6 +228,12 @@ fn go_live(
             timers::after(4000, move || typing.set(None));
         }
         VisitorEvent::Operator { card } => st.operator.set(card),
+        // C7 wrote after the conversation finished: join the new dialog.
+        VisitorEvent::Moved => {
+            if let Some(restart) = st.restart.get_value() {
+                restart(true);
+            }
+        }
         VisitorEvent::Queue { info } => st.queue.set(Some(conversation::queue_text(&info, texts))),
         _ => {}
     };

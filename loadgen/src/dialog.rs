@@ -260,15 +260,20 @@ pub struct Operator {
 }
 
 /// Writes the console's frames until the run stops, then closes the socket.
+/// Like the real console it pings every 25 s: the edge counts a silent
+/// console as gone after its heartbeat window (Q7).
 pub async fn operator_writer(
     sh: Arc<Shared>,
     mut sink: SplitSink<Ws, Message>,
     mut frames: mpsc::UnboundedReceiver<Message>,
 ) {
     let mut stop = sh.stop.clone();
+    let mut beat = tokio::time::interval(Duration::from_secs(25));
+    beat.tick().await;
     loop {
         let frame = tokio::select! {
             f = frames.recv() => f,
+            _ = beat.tick() => Some(Message::Text(r#"{"type":"ping"}"#.into())),
             _ = stop.wait_for(|s| *s) => None,
         };
         let Some(frame) = frame else { break };

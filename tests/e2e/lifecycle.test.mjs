@@ -5,6 +5,7 @@
 // and the unclosed-dialog limit (Q12) holds on every way to gain a dialog.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { startEdge } from "./harness.mjs";
 import { api, login, makeLine, operatorSocket, until, visitor } from "./client.mjs";
 
@@ -199,5 +200,47 @@ describe("C7 after the conversation finished", () => {
     const stranger = await api(edge.base, "POST", "/api/v1/visitor/sessions", { body: { line: "c7new", resume_only: true } });
     assert.equal(stranger.status, 404);
     a.close();
+  });
+});
+
+describe("C1: logging in brings the anonymous past along", () => {
+  test("a visitor who logs in keeps their previous operator (Q8) and the contacts they left anonymously", async () => {
+    const SECRET = "lifecycle-identity-secret-2026";
+    const sign = (id) => createHmac("sha256", SECRET).update(id).digest("hex");
+    await makeLine(edge.base, admin, "merge", {
+      mode: "strict_order",
+      pass_after_ms: 30 * 60_000,
+      rating_wait_ms: 0,
+      return_to_previous_operator: true,
+      identity_secret: SECRET,
+    });
+    const b = await operatorSocket(edge.base, "merge", boris); // Anna is away: Boris serves
+    const v = await visitor(edge.base, "merge");
+    assert.match(v.client_key, /^[0-9a-f]{64}$/);
+    assert.equal((await api(edge.base, "POST", "/api/v1/visitor/contacts", { token: v.token, body: { name: "Olga", email: "olga@example.com" } })).status, 200);
+    await offered(b, v.dialog);
+    assert.equal((await answer("merge", v.dialog, boris, "Hello Olga")).status, 201);
+    assert.equal((await api(edge.base, "POST", `/api/v1/lines/merge/dialogs/${v.dialog}/close`, { token: boris.token })).status, 200);
+    await until(async () => (await stateOf("merge", v.dialog)).state === "finished", "finished");
+
+    // Anna, first in the queue, is back; Olga returns, logged in on the site.
+    const a = await operatorSocket(edge.base, "merge", anna);
+    const logged = await visitor(edge.base, "merge", {
+      client_key: v.client_key,
+      identity: { user_id: "olga-77", hash: sign("olga-77") },
+    });
+    assert.notEqual(logged.client, v.client);
+    assert.equal(logged.client_key, undefined, "verified users need no key");
+    await offered(b, logged.dialog);
+    assert.ok(!a.frames.some((f) => f.type === "offer" && f.dialog === logged.dialog), "not to Anna");
+    const card = (await api(edge.base, "GET", `/api/v1/lines/merge/clients/${logged.client}`, { token: boris.token })).body;
+    assert.equal(card.contacts?.email, "olga@example.com");
+    assert.equal(card.contacts?.name, "Olga");
+    // A made-up key is refused, not a silent new client.
+    const bad = await api(edge.base, "POST", "/api/v1/visitor/sessions", { body: { line: "merge", client_key: "not-a-key" } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, "invalid_field");
+    a.close();
+    b.close();
   });
 });

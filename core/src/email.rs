@@ -64,7 +64,7 @@ pub fn transcript_copy(
 }
 
 /// K2/Q12: a notification for a supervisor or operator, in the line's
-/// language.
+/// language; only for notices that are [`crate::line::Notice::mailed`].
 pub fn notice(
     to: &str,
     line_name: &str,
@@ -112,35 +112,12 @@ pub fn notice(
                 )
             }
         }
-        Notice::UnclosedLimitNear {
-            operator,
-            unclosed,
-            limit,
-        } => {
-            if ru {
-                (
-                    format!("{line_name}: почти достигнут лимит незакрытых диалогов"),
-                    format!("У оператора {operator} {unclosed} незакрытых диалогов из {limit} допустимых.\n"),
-                )
-            } else {
-                (
-                    format!("{line_name}: close to the unclosed dialog limit"),
-                    format!("Operator {operator} holds {unclosed} unclosed dialogs of {limit} allowed.\n"),
-                )
-            }
-        }
-        Notice::PassedOn { dialog, operator } => {
-            if ru {
-                (
-                    format!("{line_name}: диалог передан дальше"),
-                    format!("Диалог {dialog} ушёл от оператора {operator} без ответа.\n"),
-                )
-            } else {
-                (
-                    format!("{line_name}: dialog passed on"),
-                    format!("Dialog {dialog} left operator {operator} unanswered.\n"),
-                )
-            }
+        // Shown in the console only (see `Notice::mailed`).
+        Notice::UnclosedLimitNear { .. } | Notice::PassedOn { .. } => {
+            return Err(ProtocolError::new(
+                crate::ErrorCode::Internal,
+                "this notice is shown in the console only",
+            ))
         }
     };
     Ok(OutgoingEmail { to, subject, body })

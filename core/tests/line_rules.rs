@@ -612,10 +612,17 @@ fn c1_q8_an_anonymous_visitor_who_logs_in_keeps_their_previous_operator() {
     sim.answer("d1", "boris");
     sim.close("d1", "boris");
     sim.advance(11 * MINUTE);
-    sim.ok(Event::MergeClient {
+    let fx = sim.ok(Event::MergeClient {
         from: "v-anon".into(),
         into: "u-user".into(),
     });
+    assert_eq!(
+        fx,
+        vec![Effect::ClientsMerged {
+            from: "v-anon".into(),
+            into: "u-user".into()
+        }]
+    );
     assert!(sim.line.client("v-anon").is_none());
     let c = sim.line.client("u-user").unwrap();
     assert_eq!((c.dialogs, c.last_operator.as_deref()), (1, Some("boris")));

@@ -235,8 +235,8 @@ impl Call for CloseSockets {
 pub struct TokenSession {
     /// The line the dialog is on now.
     pub line: String,
-    /// The line it opened on (the widget holding the token).
-    #[serde(default)]
+    /// The line it opened on (the widget holding the token; migration
+    /// 0007 filled it in for older dialogs).
     pub first_line: String,
     pub client: String,
 }

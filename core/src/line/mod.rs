@@ -399,6 +399,12 @@ pub enum Effect {
         by: Option<String>,
         rating: Rating,
     },
+    /// C1: the anonymous client joined the verified one; what the adapter
+    /// keeps per client (contacts, consents) follows.
+    ClientsMerged {
+        from: String,
+        into: String,
+    },
     /// The dialog's status changed (for listings and storage).
     StatusChanged {
         dialog: String,
@@ -646,7 +652,7 @@ impl Line {
                 self.changed.head.0 = true;
                 self.index.drop_index();
             }
-            Event::MergeClient { from, into } => self.merge_client(&from, &into),
+            Event::MergeClient { from, into } => self.merge_client(from, into, fx),
             Event::DialogOpened { dialog, client } => self.open(now, dialog, client, fx)?,
             Event::ClientMessage { dialog } => self.client_message(now, &dialog, fx)?,
             Event::BotHandoff { dialog } => {
@@ -763,16 +769,16 @@ impl Line {
             })
     }
 
-    fn merge_client(&mut self, from: &str, into: &str) {
+    fn merge_client(&mut self, from: String, into: String, fx: &mut Fx) {
         if from == into {
             return;
         }
-        let Some(anonymous) = self.clients.remove(from) else {
+        let Some(anonymous) = self.clients.remove(&from) else {
             return;
         };
-        self.changed.clients.mark(from.to_owned());
-        self.changed.clients.mark(into.to_owned());
-        let known = self.clients.entry(into.to_owned()).or_default();
+        self.changed.clients.mark(from.clone());
+        self.changed.clients.mark(into.clone());
+        let known = self.clients.entry(into.clone()).or_default();
         let fresh = known.dialogs == 0;
         known.dialogs += anonymous.dialogs;
         if fresh {
@@ -781,6 +787,7 @@ impl Line {
         if known.last_operator.is_none() {
             known.last_operator = anonymous.last_operator;
         }
+        fx.push(Effect::ClientsMerged { from, into });
     }
 
     fn dialog_ref(&self, id: &str) -> Result<&Dialog, LineError> {

@@ -130,15 +130,20 @@ impl Line {
         self.eligible_with(operator, now, &load)
     }
 
+    /// Q4 under this line's switches: not dismissed, and (with the check
+    /// on) at work and not on vacation. False for an unknown operator.
+    pub(super) fn available(&self, operator: &str, now: Millis) -> bool {
+        self.operators.get(operator).is_some_and(|op| {
+            op.available(
+                now,
+                self.settings.check_availability,
+                self.settings.work_time_tracking,
+            )
+        })
+    }
+
     pub(super) fn eligible_with(&self, operator: &str, now: Millis, load: &Load) -> bool {
-        let Some(op) = self.operators.get(operator) else {
-            return false;
-        };
-        if !op.available(
-            now,
-            self.settings.check_availability,
-            self.settings.work_time_tracking,
-        ) {
+        if !self.available(operator, now) {
             return false;
         }
         if let Some(limit) = self.settings.concurrency_limit {

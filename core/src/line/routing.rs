@@ -97,21 +97,22 @@ impl Line {
     /// Offers the dialog per the mode, or queues it (Q2, Q7, Q8, L2, H1).
     /// Whether it was offered (false: queued, because nobody eligible).
     pub(super) fn route(&mut self, now: Millis, dialog: &str, fx: &mut Fx) -> bool {
-        self.route_past(now, dialog, None, fx)
+        let targets = self.pick(now, dialog, None);
+        self.place(now, dialog, targets, fx)
     }
 
-    /// [`Line::route`], never to `past` (the operator the dialog passes
-    /// away from, T1/Q7).
-    pub(super) fn route_past(
+    /// Offers the dialog to `targets` (a pick), or queues it when there
+    /// are none; a new offer round gets its pass-on timer.
+    fn place(
         &mut self,
         now: Millis,
         dialog: &str,
-        past: Option<&str>,
+        targets: Option<Vec<String>>,
         fx: &mut Fx,
     ) -> bool {
         self.timers
             .cancel(&TimerKey::dialog(TimerKind::PassOn, dialog));
-        let Some(targets) = self.pick(now, dialog, past) else {
+        let Some(targets) = targets else {
             if self.dialogs.get(dialog).map(|d| &d.status) != Some(&Status::Queued) {
                 self.set_status(dialog, Status::Queued, fx);
             }
@@ -276,14 +277,7 @@ impl Line {
     /// the dialogs they hold unanswered, at once; answered dialogs stay
     /// theirs.
     pub(super) fn release_if_unavailable(&mut self, now: Millis, operator: &str, fx: &mut Fx) {
-        let available = self.operators.get(operator).is_some_and(|o| {
-            o.available(
-                now,
-                self.settings.check_availability,
-                self.settings.work_time_tracking,
-            )
-        });
-        if available {
+        if self.available(operator, now) {
             return;
         }
         self.withdraw_offers_of(operator, now, fx);
@@ -306,14 +300,8 @@ impl Line {
     /// nobody else can take it. A holder still available keeps it when
     /// nobody else can, and is looked at again after another pass-on time.
     pub(super) fn pass_on(&mut self, now: Millis, dialog: &str, holder: &str, fx: &mut Fx) {
-        let holder_available = self.operators.get(holder).is_some_and(|o| {
-            o.available(
-                now,
-                self.settings.check_availability,
-                self.settings.work_time_tracking,
-            )
-        });
-        if holder_available && self.pick(now, dialog, Some(holder)).is_none() {
+        let targets = self.pick(now, dialog, Some(holder));
+        if targets.is_none() && self.available(holder, now) {
             self.timers.set(
                 TimerKey::dialog(TimerKind::PassOn, dialog),
                 now + self.settings.pass_after_ms,
@@ -331,6 +319,6 @@ impl Line {
                 operator: holder.to_owned(),
             },
         });
-        self.route_past(now, dialog, Some(holder), fx);
+        self.place(now, dialog, targets, fx);
     }
 }

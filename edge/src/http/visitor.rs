@@ -108,15 +108,10 @@ pub(super) async fn start_session(
             if resp.status_code() == 200 {
                 let info: TokenSession = parse(resp).await?;
                 let last = last_dialog(env, &info.line, &info.client).await;
-                let first_line = if info.first_line.is_empty() {
-                    &info.line
-                } else {
-                    &info.first_line
-                };
                 let stored = session::TokenDialog {
                     dialog: &dialog,
                     line: &info.line,
-                    first_line,
+                    first_line: &info.first_line,
                     client: &info.client,
                 };
                 let last = last.as_ref().map(|(d, finished)| session::LastDialog {

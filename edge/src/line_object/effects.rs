@@ -311,6 +311,7 @@ impl LineObject {
                 let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
                 rpc::invoke(&stub, &MoveToLine { line }).await?;
             }
+            Effect::ClientsMerged { from, into } => self.merge_records(&from, &into)?,
             Effect::BotTakes { .. } => {}
         }
         Ok(())

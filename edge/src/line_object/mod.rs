@@ -406,15 +406,8 @@ impl LineObject {
                 if let Event::Transfer { to, .. } = &event {
                     self.check_transfer_target(to).await?;
                 }
-                let merge = match &event {
-                    Event::MergeClient { from, into } => Some((from.clone(), into.clone())),
-                    _ => None,
-                };
                 let now = clock::core_now(&self.env);
                 let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
-                if let Some((from, into)) = merge {
-                    self.merge_records(&from, &into)?;
-                }
                 self.apply(fx.clone()).await;
                 json(200, &Applied { effects: fx })
             }

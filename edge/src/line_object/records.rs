@@ -155,9 +155,6 @@ impl LineObject {
     /// the verified card lacks are taken from it, and the consents given
     /// move with them (the same person gave them).
     pub(super) fn merge_records(&self, from: &str, into: &str) -> Result<(), ProtocolError> {
-        if from == into {
-            return Ok(());
-        }
         let sql = self.sql();
         run(
             &sql,

@@ -89,6 +89,15 @@ const MIGRATIONS: &[Migration] = &[
         name: "0008_ended",
         sql: "ALTER TABLE dialog ADD COLUMN ended INTEGER NOT NULL DEFAULT 0",
     },
+    // The visitor's own numbering: visible messages only, so the numbers a
+    // visitor sees do not reveal how many hidden notes lie between them.
+    Migration {
+        name: "0009_shown_seq",
+        sql: "ALTER TABLE messages ADD COLUMN shown INTEGER;
+              UPDATE messages SET shown = (SELECT COUNT(*) FROM messages m WHERE m.hidden = 0 AND m.seq <= messages.seq)
+                WHERE hidden = 0;
+              CREATE UNIQUE INDEX messages_shown ON messages (shown)",
+    },
 ];
 
 /// F3: e-mail copies one dialog may send, at most (the copy goes to any
@@ -139,13 +148,41 @@ pub struct DialogObject {
     tail: RefCell<Option<Tail>>,
 }
 
-/// The last sequence number, and the author of the last message the client
-/// sees (the turn rule); `Some(None)`: one exists but its author is
-/// unreadable.
+/// The last sequence number, the last number the visitor sees (visible
+/// messages only), and the author of the last message the client sees (the
+/// turn rule); `Some(None)`: one exists but its author is unreadable.
 #[derive(Clone)]
 struct Tail {
     seq: i64,
+    shown: i64,
     last_visible: Option<Option<Author>>,
+}
+
+/// Whose numbering a history read uses (and so which messages it holds).
+#[derive(Clone, Copy)]
+enum View {
+    Operator,
+    Visitor,
+}
+
+/// A message as stored, with the number the visitor knows it by (none for
+/// a hidden note), and whether this call stored it.
+struct Kept {
+    message: ChatMessage,
+    shown: Option<u64>,
+    created: bool,
+}
+
+impl Kept {
+    /// The visitor's view: numbered among visible messages only; never a
+    /// hidden one.
+    fn for_visitor(&self) -> Option<ChatMessage> {
+        let seq = self.shown.filter(|_| !self.message.hidden)?;
+        Some(ChatMessage {
+            seq,
+            ..self.message.clone()
+        })
+    }
 }
 
 #[derive(Clone, Deserialize)]
@@ -162,6 +199,7 @@ struct DialogRow {
 #[derive(Deserialize)]
 struct MessageRow {
     seq: i64,
+    shown: Option<i64>,
     client_id: String,
     author: String,
     text: String,
@@ -171,6 +209,19 @@ struct MessageRow {
 }
 
 impl MessageRow {
+    fn into_kept(self) -> std::result::Result<Kept, ProtocolError> {
+        let shown = self
+            .shown
+            .map(u64::try_from)
+            .transpose()
+            .map_err(internal)?;
+        Ok(Kept {
+            shown,
+            message: self.into_message()?,
+            created: false,
+        })
+    }
+
     fn into_message(self) -> std::result::Result<ChatMessage, ProtocolError> {
         Ok(ChatMessage {
             seq: u64::try_from(self.seq).map_err(internal)?,
@@ -184,7 +235,7 @@ impl MessageRow {
     }
 }
 
-const MESSAGE_COLUMNS: &str = "seq, client_id, author, text, at, hidden, kind";
+const MESSAGE_COLUMNS: &str = "seq, shown, client_id, author, text, at, hidden, kind";
 
 impl DurableObject for DialogObject {
     fn new(state: State, env: Env) -> Self {
@@ -314,7 +365,7 @@ impl DialogObject {
                 }
                 json(200, &Done {})
             }
-            (Method::Get, "/operator-history") => json(200, &self.history(after, true)?),
+            (Method::Get, "/operator-history") => json(200, &self.history(after, View::Operator)?),
             (Method::Post, StoreOperatorMessage::PATH) => {
                 let body: StoreOperatorMessage = read_json(&mut req).await?;
                 let stored = self.operator_message(body)?;
@@ -325,7 +376,7 @@ impl DialogObject {
                 let body: SendMessage = read_json(&mut req).await?;
                 let client_id = text::client_id(&body.client_id)?;
                 let text = text::message_text(&body.text)?;
-                let (message, created) = self.append(
+                let kept = self.append(
                     &AuthorKey::External,
                     &client_id,
                     &Author::Operator { name: None },
@@ -333,15 +384,15 @@ impl DialogObject {
                     false,
                     None,
                 )?;
-                if created {
-                    self.to_visitor(&message);
+                if kept.created {
+                    self.to_visitor(&kept);
                     self.relay(Relay {
-                        message: Some(message.clone()),
+                        message: Some(kept.message.clone()),
                         ..Relay::default()
                     })
                     .await?;
                 }
-                json(if created { 201 } else { 200 }, &message)
+                json(if kept.created { 201 } else { 200 }, &kept.message)
             }
             (Method::Post, "/device-token") => {
                 // A verified user (identity) opens this dialog on another
@@ -380,7 +431,7 @@ impl DialogObject {
                             },
                         )
                     }
-                    (Method::Get, "/messages") => json(200, &self.history(after, false)?),
+                    (Method::Get, "/messages") => json(200, &self.history(after, View::Visitor)?),
                     (Method::Post, "/messages") => {
                         let body: SendMessage = read_json(&mut req).await?;
                         let (message, created) = self.visitor_send(body).await?;
@@ -474,24 +525,29 @@ impl DialogObject {
         Ok(())
     }
 
-    /// Messages after `after`; the visitor's view never holds hidden ones.
-    fn history(
-        &self,
-        after: i64,
-        with_hidden: bool,
-    ) -> std::result::Result<History, ProtocolError> {
-        let filter = if with_hidden { "" } else { "AND hidden = 0" };
-        // One more than a page tells whether another page follows.
+    /// Messages after `after`: every one by the line's numbering for
+    /// operators, or the visible ones by the visitor's own numbering.
+    fn history(&self, after: i64, view: View) -> std::result::Result<History, ProtocolError> {
+        let by = match view {
+            View::Operator => "seq",
+            View::Visitor => "shown",
+        };
+        // One more than a page tells whether another page follows. (A
+        // hidden note's `shown` is NULL, never after anything.)
         let mut r: Vec<MessageRow> = rows(
             &self.sql(),
-            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE seq > ? {filter} ORDER BY seq LIMIT ?"),
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE {by} > ? ORDER BY {by} LIMIT ?"),
             vec![V::from(after), V::from(HISTORY_PAGE as i64 + 1)],
         )?;
         let more = r.len() > HISTORY_PAGE;
         r.truncate(HISTORY_PAGE);
         let messages = r
             .into_iter()
-            .map(MessageRow::into_message)
+            .map(|row| match view {
+                View::Operator => row.into_message().map(Some),
+                View::Visitor => row.into_kept().map(|k| k.for_visitor()),
+            })
+            .filter_map(std::result::Result::transpose)
             .collect::<std::result::Result<_, _>>()?;
         Ok(History { messages, more })
     }
@@ -503,19 +559,20 @@ impl DialogObject {
         #[derive(Deserialize)]
         struct Last {
             seq: i64,
+            shown: i64,
         }
         #[derive(Deserialize)]
         struct Visible {
             author: String,
         }
         let sql = self.sql();
-        let seq = rows::<Last>(
+        let (seq, shown) = rows::<Last>(
             &sql,
-            "SELECT COALESCE(MAX(seq), 0) AS seq FROM messages",
+            "SELECT COALESCE(MAX(seq), 0) AS seq, COALESCE(MAX(shown), 0) AS shown FROM messages",
             vec![],
         )?
         .first()
-        .map_or(0, |l| l.seq);
+        .map_or((0, 0), |l| (l.seq, l.shown));
         let last_visible = rows::<Visible>(
             &sql,
             "SELECT author FROM messages WHERE hidden = 0 ORDER BY seq DESC LIMIT 1",
@@ -523,7 +580,11 @@ impl DialogObject {
         )?
         .first()
         .map(|v| serde_json::from_str::<Author>(&v.author).ok());
-        let tail = Tail { seq, last_visible };
+        let tail = Tail {
+            seq,
+            shown,
+            last_visible,
+        };
         *self.tail.borrow_mut() = Some(tail.clone());
         Ok(tail)
     }
@@ -538,18 +599,20 @@ impl DialogObject {
         text: &str,
         hidden: bool,
         kind: Option<&str>,
-    ) -> std::result::Result<(ChatMessage, bool), ProtocolError> {
+    ) -> std::result::Result<Kept, ProtocolError> {
         let sql = self.sql();
         let tail = self.tail()?;
         let seq = tail.seq + 1;
+        let shown = (!hidden).then_some(tail.shown + 1);
         let at = clock::real_now();
         let key = key.column();
         let stored = written(
             &sql,
-            "INSERT INTO messages (seq, author_key, client_id, author, text, at, hidden, kind)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(author_key, client_id) DO NOTHING",
+            "INSERT INTO messages (seq, shown, author_key, client_id, author, text, at, hidden, kind)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(author_key, client_id) DO NOTHING",
             vec![
                 V::from(seq),
+                V::from(shown),
                 V::from(key.as_str()),
                 V::from(client_id),
                 V::from(serde_json::to_string(author).map_err(internal)?),
@@ -575,10 +638,11 @@ impl DialogObject {
                 .into_iter()
                 .next()
                 .ok_or_else(|| internal("a conflicting message vanished"))?;
-            return Ok((row.into_message()?, false));
+            return row.into_kept();
         }
         *self.tail.borrow_mut() = Some(Tail {
             seq,
+            shown: shown.unwrap_or(tail.shown),
             last_visible: if hidden {
                 tail.last_visible
             } else {
@@ -594,19 +658,21 @@ impl DialogObject {
             hidden,
             kind: kind.map(str::to_owned),
         };
-        Ok((message, true))
+        Ok(Kept {
+            message,
+            shown: shown.map(u64::try_from).transpose().map_err(internal)?,
+            created: true,
+        })
     }
 
     /// A stored message to every socket of the visitor (other tabs, and a
     /// verified user's other devices, stay in step; the widget shows each
     /// client id once). Never a hidden one.
-    fn to_visitor(&self, message: &ChatMessage) {
-        if message.hidden {
+    fn to_visitor(&self, kept: &Kept) {
+        let Some(message) = kept.for_visitor() else {
             return;
-        }
-        let event = VisitorEvent::Message {
-            message: message.clone(),
         };
+        let event = VisitorEvent::Message { message };
         let Ok(frame) = serde_json::to_string(&event) else {
             return;
         };
@@ -640,7 +706,7 @@ impl DialogObject {
         // The turn rule looks at the last message the client sees before
         // this one (the tail, before the append changes it).
         let previous = self.tail()?.last_visible;
-        let (message, created) = self.append(
+        let kept = self.append(
             &AuthorKey::Visitor,
             &client_id,
             &Author::Visitor,
@@ -648,7 +714,7 @@ impl DialogObject {
             false,
             None,
         )?;
-        if created {
+        if kept.created {
             // The line hears of the client's message only when the client's
             // turn starts (K1 answer timer, reopening): a run of client
             // messages is one event, which keeps the line's step off the
@@ -658,15 +724,18 @@ impl DialogObject {
                     dialog: self.dialog().map(|d| d.dialog_id).unwrap_or_default(),
                 }
             });
-            self.to_visitor(&message);
+            self.to_visitor(&kept);
             self.relay(Relay {
                 event,
-                message: Some(message.clone()),
+                message: Some(kept.message.clone()),
                 ..Relay::default()
             })
             .await?;
         }
-        Ok((message, created))
+        let mine = kept
+            .for_visitor()
+            .ok_or_else(|| internal("a visitor's message is never hidden"))?;
+        Ok((mine, kept.created))
     }
 
     /// Stores an operator's message the line has allowed, and shows it to
@@ -680,7 +749,7 @@ impl DialogObject {
         let author = Author::Operator {
             name: body.shown_name.clone(),
         };
-        let (message, created) = self.append(
+        let kept = self.append(
             &AuthorKey::Operator(&body.operator),
             &body.client_id,
             &author,
@@ -688,10 +757,13 @@ impl DialogObject {
             body.hidden,
             None,
         )?;
-        if created {
-            self.to_visitor(&message);
+        if kept.created {
+            self.to_visitor(&kept);
         }
-        Ok(Stored { message, created })
+        Ok(Stored {
+            message: kept.message,
+            created: kept.created,
+        })
     }
 
     /// Marks the dialog ended (the line finished it) or open again.
@@ -715,7 +787,7 @@ impl DialogObject {
             ClientNotice::Reopened => (String::new(), "reopened"),
         };
         let client_id = format!("sys-{kind}-{}", clock::real_now());
-        let (message, created) = self.append(
+        let kept = self.append(
             &AuthorKey::System,
             &client_id,
             &Author::System,
@@ -723,15 +795,18 @@ impl DialogObject {
             false,
             Some(kind),
         )?;
-        if created {
-            self.to_visitor(&message);
+        if kept.created {
+            self.to_visitor(&kept);
             for ws in self.state.get_websockets_with_tag("visitor") {
                 let _ = ws.send(&VisitorEvent::Notice {
                     notice: notice.clone(),
                 });
             }
         }
-        Ok(Stored { message, created })
+        Ok(Stored {
+            message: kept.message,
+            created: kept.created,
+        })
     }
 
     fn accept_visitor_socket(&self) -> ApiResult {
@@ -762,7 +837,7 @@ impl DialogObject {
                 // The whole history after `after`, page by page.
                 let mut after = i64::try_from(after).unwrap_or(i64::MAX);
                 loop {
-                    let page = self.history(after, false)?;
+                    let page = self.history(after, View::Visitor)?;
                     for message in page.messages {
                         after = i64::try_from(message.seq).unwrap_or(i64::MAX);
                         let _ = ws.send(&VisitorEvent::Message { message });

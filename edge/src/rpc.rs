@@ -2,7 +2,7 @@
 //! `fetch`, with errors passed through in the API's shape.
 
 use crate::api::{internal, ApiResult};
-use openline_core::{ErrorBody, ProtocolError};
+use openline_core::{ErrorBody, ErrorCode, ProtocolError};
 use serde::{de::DeserializeOwned, Serialize};
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Stub};
 
@@ -11,6 +11,25 @@ pub fn stub(env: &Env, binding: &str, name: &str) -> Result<Stub, ProtocolError>
     let ns = env.durable_object(binding).map_err(internal)?;
     let id = ns.id_from_name(name).map_err(internal)?;
     id.get_stub().map_err(internal)
+}
+
+/// The stub of the dialog `dialog`. Dialog ids are the namespace's own
+/// unique ids, which carry a MAC the runtime checks: an id nobody was
+/// given is refused here, before any object (and its storage) exists.
+pub fn dialog_stub(env: &Env, dialog: &str) -> Result<Stub, ProtocolError> {
+    let ns = env.durable_object("DIALOGS").map_err(internal)?;
+    let unknown = || ProtocolError::new(ErrorCode::NotFound, "no such dialog");
+    if dialog.len() != 64 {
+        return Err(unknown());
+    }
+    let id = ns.id_from_string(dialog).map_err(|_| unknown())?;
+    id.get_stub().map_err(internal)
+}
+
+/// A new dialog's id: a unique id of the dialogs' namespace (64 hex).
+pub fn new_dialog_id(env: &Env) -> Result<String, ProtocolError> {
+    let ns = env.durable_object("DIALOGS").map_err(internal)?;
+    Ok(ns.unique_id().map_err(internal)?.to_string())
 }
 
 /// Sends one internal request; the object's response is returned as is.

@@ -331,6 +331,43 @@ describe("idempotency keys", () => {
     assert.ok(seen.some((m) => m.text === "Operator reply"));
     a.close();
   });
+
+  test("the numbers a visitor sees count only visible messages: hidden notes leave no gaps", async () => {
+    await makeLine(edge.base, admin, "gaps", { mode: "strict_order", queueLogins: ["anna"] });
+    const a = await operatorSocket(edge.base, "gaps", anna);
+    const v = await visitor(edge.base, "gaps");
+    const vs = await socket(wsUrl(edge.base, `/api/v1/visitor/ws?token=${v.token}`));
+    await vs.next((f) => f.type === "welcome");
+    await visitorSays(edge.base, v, "Hello there", "g-1");
+    await a.next((f) => f.type === "offer" && f.dialog === v.dialog);
+    await api(edge.base, "POST", `/api/v1/lines/gaps/dialogs/${v.dialog}/accept`, { token: anna.token });
+    const say = (clientId, text, hidden = false) =>
+      api(edge.base, "POST", `/api/v1/lines/gaps/dialogs/${v.dialog}/messages`, { token: anna.token, body: { client_id: clientId, text, hidden } });
+    for (let i = 0; i < 3; i++) assert.equal((await say(`note-${i}`, `Internal ${i}`, true)).status, 201);
+    assert.equal((await say("answer", "Good afternoon!")).status, 201);
+    assert.equal((await say("note-late", "Internal late", true)).status, 201);
+    const second = await visitorSays(edge.base, v, "Thanks", "g-2");
+    assert.equal(second.body.seq, 3, "the visitor's own reply is number 3 of what they see");
+    const live = await vs.next((f) => f.type === "message" && f.message.text === "Good afternoon!");
+    assert.equal(live.message.seq, 2, "the answer arrives live as number 2, after the visitor's 1");
+    const seen = (await api(edge.base, "GET", "/api/v1/visitor/messages", { token: v.token })).body.messages;
+    assert.deepEqual(seen.map((m) => m.seq), seen.map((_, i) => i + 1), "no gaps where the notes are");
+    assert.deepEqual(seen.map((m) => m.text), ["Hello there", "Good afternoon!", "Thanks"]);
+    // Reading on from a number the visitor has, and the socket's replay.
+    const rest = (await api(edge.base, "GET", "/api/v1/visitor/messages?after=1", { token: v.token })).body.messages;
+    assert.deepEqual(rest.map((m) => m.text), ["Good afternoon!", "Thanks"]);
+    const replay = await socket(wsUrl(edge.base, `/api/v1/visitor/ws?token=${v.token}`));
+    replay.send({ type: "hello", protocol: 1, after: 2 });
+    const again = await replay.next((f) => f.type === "message");
+    assert.equal(again.message.text, "Thanks");
+    // The operator still reads every message in the line's own numbering.
+    const all = (await api(edge.base, "GET", `/api/v1/lines/gaps/dialogs/${v.dialog}/messages`, { token: anna.token })).body.messages;
+    assert.equal(all.length, 7);
+    assert.equal(all.find((m) => m.text === "Thanks").seq, 7);
+    replay.close();
+    vs.close();
+    a.close();
+  });
 });
 
 describe("transfers", () => {

@@ -327,6 +327,29 @@ test("a request naming an unknown line is refused without creating storage for i
   assert.equal(count(), before, "no line object was created for the unknown ids");
 });
 
+test("a visitor token naming an unknown dialog is refused without creating storage for it", async () => {
+  const { readdirSync, existsSync } = await import("node:fs");
+  const dir = `${edge.persist}/v3/do/openline-DialogObject`;
+  const count = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".sqlite")).length : 0);
+  const hex = (n) => Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join("");
+  const real = await visitor(edge.base, "demo");
+  const before = count();
+  for (let i = 0; i < 20; i++) {
+    // A 64-hex id shaped like a real one, a 32-hex one, and a real id's
+    // first half with a made-up second half.
+    const id = [hex(64), hex(32), real.dialog.slice(0, 32) + hex(32)][i % 3];
+    const token = `${id}.${hex(64)}`;
+    const read = await api(edge.base, "GET", "/api/v1/visitor/messages", { token });
+    assert.ok([401, 404].includes(read.status), `read: ${read.status}`);
+    const write = await api(edge.base, "POST", "/api/v1/visitor/messages", { token, body: { client_id: `g${i}`, text: "hello?" } });
+    assert.ok([401, 404].includes(write.status), `write: ${write.status}`);
+    // A stale token only means "start afresh".
+    const session = await api(edge.base, "POST", "/api/v1/visitor/sessions", { body: { line: "demo", token, resume_only: true } });
+    assert.equal(session.status, 404, JSON.stringify(session.body));
+  }
+  assert.equal(count(), before, "no dialog object was created for the unknown ids");
+});
+
 test("deleting a line ends its open dialogs (the visitor is told) and a line made again under its id starts empty", async () => {
   const doomed = await makeLine(edge.base, admin, "doomed", { mode: "strict_order", queueLogins: ["anna"] });
   const a = await operatorSocket(edge.base, "doomed", anna);

@@ -3,7 +3,7 @@
 use crate::api::{json, read_body, ApiResult};
 use crate::calls::{ClientLastDialog, Ended};
 use crate::ids;
-use crate::rpc::{call, invoke, parse, stub};
+use crate::rpc::{call, dialog_stub, invoke, parse, stub};
 use openline_core::line::Status;
 use openline_core::protocol::{ChatMessage, SendMessage};
 use openline_core::replies::ExternalMessage;
@@ -60,13 +60,13 @@ pub(super) async fn client_message(
             line: line.to_owned(),
             next: Some(dialog.clone()),
         };
-        invoke(&stub(env, "DIALOGS", &last.dialog)?, &moved).await?;
+        invoke(&dialog_stub(env, &last.dialog)?, &moved).await?;
         (dialog, true)
     } else {
         (last.dialog, false)
     };
     let resp = call(
-        &stub(env, "DIALOGS", &dialog)?,
+        &dialog_stub(env, &dialog)?,
         Method::Post,
         "/external-message",
         Some(&body),

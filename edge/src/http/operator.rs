@@ -6,7 +6,7 @@ use crate::api::{bearer, internal, json, read_body, ApiResult};
 use crate::calls::{CreateQuickAnswers, DialogAccess, OperatorSend};
 use crate::ids;
 use crate::line_object::{OPERATOR_HEADER, SESSION_HEADER};
-use crate::rpc::{call, invoke, stub};
+use crate::rpc::{call, dialog_stub, invoke, stub};
 use openline_core::line::{Event, TransferTarget};
 use openline_core::operator::Presence;
 use openline_core::protocol::{Account, Role};
@@ -206,7 +206,7 @@ pub(super) async fn history(
         supervisor: me.role >= Role::Supervisor,
     };
     invoke(&stub(env, "LINES", line)?, &ask).await?;
-    let s = stub(env, "DIALOGS", dialog)?;
+    let s = dialog_stub(env, dialog)?;
     call(
         &s,
         Method::Get,

@@ -9,7 +9,7 @@ use crate::dialog_object::{Init, ORIGIN_HEADER, TOKEN_HASH_HEADER};
 use crate::ids;
 use crate::limits;
 use crate::line_object::ContactsLeft;
-use crate::rpc::{call, invoke, parse, stub};
+use crate::rpc::{call, dialog_stub, invoke, new_dialog_id, parse, stub};
 use openline_core::consent::{accept_contacts, ContactError, Contacts};
 use openline_core::line::{Event, Status};
 use openline_core::protocol::{
@@ -104,8 +104,10 @@ pub(super) async fn start_session(
                 "/session",
                 None::<&()>,
             )
-            .await?;
-            if resp.status_code() == 200 {
+            .await;
+            // A token of an unknown dialog (or one this object refuses) is
+            // no stored conversation: the visitor starts afresh.
+            if let Some(resp) = resp.ok().filter(|r| r.status_code() == 200) {
                 let info: TokenSession = parse(resp).await?;
                 let last = last_dialog(env, &info.line, &info.client).await;
                 let stored = session::TokenDialog {
@@ -222,7 +224,7 @@ async fn join(
     let (token, hash) = new_token(&dialog)?;
     parse::<Ack>(
         call(
-            &stub(env, "DIALOGS", &dialog)?,
+            &dialog_stub(env, &dialog)?,
             Method::Post,
             "/device-token",
             None::<&()>,
@@ -261,7 +263,7 @@ pub(super) async fn open_dialog(
         "new conversations on this line right now",
     )
     .await?;
-    let dialog = ids::random_hex(16).map_err(internal)?;
+    let dialog = new_dialog_id(env)?;
     let (token, hash) = new_token(&dialog)?;
     let init = Init {
         allowed_origins: settings.allowed_origins.clone(),
@@ -272,7 +274,7 @@ pub(super) async fn open_dialog(
     };
     parse::<Ack>(
         call(
-            &stub(env, "DIALOGS", &dialog)?,
+            &dialog_stub(env, &dialog)?,
             Method::Post,
             "/init",
             Some(&init),
@@ -374,7 +376,7 @@ pub(super) async fn to_dialog<B: serde::Serialize>(
     body: Option<&B>,
 ) -> ApiResult {
     call(
-        &stub(env, "DIALOGS", dialog)?,
+        &dialog_stub(env, dialog)?,
         method,
         path,
         body,
@@ -485,7 +487,7 @@ pub(super) async fn socket(
     origin: Option<&str>,
 ) -> ApiResult {
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
-    let s = stub(env, "DIALOGS", &dialog)?;
+    let s = dialog_stub(env, &dialog)?;
     let h = Headers::new();
     h.set("Upgrade", "websocket").map_err(internal)?;
     h.set(TOKEN_HASH_HEADER, &hash).map_err(internal)?;

@@ -91,7 +91,7 @@ impl LineObject {
             text,
             hidden: send.hidden,
         };
-        let stub = rpc::stub(&self.env, "DIALOGS", &send.dialog)?;
+        let stub = rpc::dialog_stub(&self.env, &send.dialog)?;
         let stored = rpc::invoke(&stub, &store).await;
         // The step's effects (an offer accepted by answering) apply either way.
         self.apply(fx).await;
@@ -243,12 +243,12 @@ impl LineObject {
                 );
                 if status == DialogState::Finished {
                     let line = self.line_id();
-                    let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
+                    let stub = rpc::dialog_stub(&self.env, &dialog)?;
                     rpc::invoke(&stub, &Ended { line, next: None }).await?;
                 }
             }
             Effect::ToClient { dialog, notice } => {
-                let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
+                let stub = rpc::dialog_stub(&self.env, &dialog)?;
                 let stored = rpc::invoke(&stub, &StoreNotice(notice)).await?;
                 if stored.created {
                     self.to_consoles(&dialog, &Sender::System, &stored.message);
@@ -308,7 +308,7 @@ impl LineObject {
                     client,
                 };
                 rpc::invoke(&target, &LineEvent(event)).await?;
-                let stub = rpc::stub(&self.env, "DIALOGS", &dialog)?;
+                let stub = rpc::dialog_stub(&self.env, &dialog)?;
                 rpc::invoke(&stub, &MoveToLine { line }).await?;
             }
             Effect::ClientsMerged { from, into } => self.merge_records(&from, &into)?,

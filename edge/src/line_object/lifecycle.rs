@@ -29,7 +29,7 @@ impl LineObject {
         };
         for dialog in open {
             let notice = StoreNotice(ClientNotice::Closed { text: text.clone() });
-            let told = rpc::invoke(&rpc::stub(&self.env, "DIALOGS", &dialog)?, &notice).await;
+            let told = rpc::invoke(&rpc::dialog_stub(&self.env, &dialog)?, &notice).await;
             if let Err(e) = told {
                 worker::console_error!("telling dialog {dialog} its line is gone: {}", e.message);
             }

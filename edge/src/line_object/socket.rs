@@ -284,7 +284,7 @@ impl LineObject {
             line.operator(operator)
                 .and_then(|o| openline_core::operator::present(o, &line.settings().presentation))
         };
-        let stub = rpc::stub(&self.env, "DIALOGS", dialog)?;
+        let stub = rpc::dialog_stub(&self.env, dialog)?;
         rpc::invoke(&stub, &OperatorTyping(card)).await?;
         Ok(())
     }

@@ -160,6 +160,40 @@ impl AccountsObject {
                 }
                 json(200, &self.list()?)
             }
+            // Local development only (the worker routes these under
+            // OPENLINE_DEV): what a stored hash cost, and a hash made at an
+            // older cost, as an account from an earlier version has.
+            (Method::Get, "/password-cost") => {
+                let login = url
+                    .query_pairs()
+                    .find(|(k, _)| k == "login")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                let row = self
+                    .by("login", &login)?
+                    .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such account"))?;
+                json(
+                    200,
+                    &PasswordCost {
+                        login,
+                        password: None,
+                        iterations: row.iterations,
+                    },
+                )
+            }
+            (Method::Put, "/password-cost") => {
+                let body: PasswordCost = read_json(&mut req).await?;
+                let row = self
+                    .by("login", &body.login)?
+                    .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such account"))?;
+                let iterations = u32::try_from(body.iterations)
+                    .ok()
+                    .filter(|i| (1..=passwords::ITERATIONS).contains(i))
+                    .ok_or_else(|| ProtocolError::invalid_field("iterations", "1..=600000"))?;
+                let password = body.password.unwrap_or_default();
+                self.set_password(&row.id, &password, iterations).await?;
+                json(200, &Ack::DONE)
+            }
             (Method::Get, "/lines") => {
                 let l: Vec<LineEntry> = rows(
                     &self.sql(),
@@ -239,6 +273,26 @@ impl AccountsObject {
         Ok(r.iter().map(Row::account).collect())
     }
 
+    /// Stores a new hash of `password` at `iterations` for account `id`.
+    async fn set_password(
+        &self,
+        id: &str,
+        password: &str,
+        iterations: u32,
+    ) -> std::result::Result<(), ProtocolError> {
+        let (salt, hash) = new_hash(password, iterations).await?;
+        run(
+            &self.sql(),
+            "UPDATE accounts SET salt = ?, hash = ?, iterations = ? WHERE id = ?",
+            vec![
+                V::from(salt),
+                V::from(hash),
+                V::from(i64::from(iterations)),
+                V::from(id),
+            ],
+        )
+    }
+
     fn by(&self, column: &str, value: &str) -> std::result::Result<Option<Row>, ProtocolError> {
         let r: Vec<Row> = rows(
             &self.sql(),
@@ -259,12 +313,7 @@ impl AccountsObject {
             ));
         }
         let id = random_hex(8).map_err(internal)?;
-        let salt = random_hex(16).map_err(internal)?;
-        let hash = hex::encode(
-            passwords::derive(&a.password, salt.as_bytes(), passwords::ITERATIONS)
-                .await
-                .map_err(internal)?,
-        );
+        let (salt, hash) = new_hash(&a.password, passwords::ITERATIONS).await?;
         // No await between the check above and this insert would be ideal;
         // the UNIQUE constraint is the real guard against a concurrent twin.
         run(
@@ -309,18 +358,13 @@ impl AccountsObject {
                 ));
             }
         }
-        let (salt, hash) = match &p.password {
+        let (salt, hash, iterations) = match &p.password {
             Some(pw) => {
                 text::password(pw)?;
-                let salt = random_hex(16).map_err(internal)?;
-                let hash = hex::encode(
-                    passwords::derive(pw, salt.as_bytes(), passwords::ITERATIONS)
-                        .await
-                        .map_err(internal)?,
-                );
-                (salt, hash)
+                let (salt, hash) = new_hash(pw, passwords::ITERATIONS).await?;
+                (salt, hash, passwords::ITERATIONS.into())
             }
-            None => (row.salt.clone(), row.hash.clone()),
+            None => (row.salt.clone(), row.hash.clone(), row.iterations),
         };
         let role = p
             .role
@@ -338,12 +382,13 @@ impl AccountsObject {
         };
         run(
             &self.sql(),
-            "UPDATE accounts SET name = ?, role = ?, salt = ?, hash = ?, dismissed = ?, vacations = ?, position = ? WHERE id = ?",
+            "UPDATE accounts SET name = ?, role = ?, salt = ?, hash = ?, iterations = ?, dismissed = ?, vacations = ?, position = ? WHERE id = ?",
             vec![
                 V::from(name),
                 V::from(role),
                 V::from(salt),
                 V::from(hash),
+                V::from(iterations),
                 V::from(dismissed),
                 V::from(vacations),
                 V::from(position),
@@ -388,7 +433,11 @@ impl AccountsObject {
         }
         // Hash even for unknown logins, so timing does not reveal which exist.
         let (salt, expected, iterations) = match &row {
-            Some(r) => (r.salt.clone(), r.hash.clone(), r.iterations as u32),
+            Some(r) => (
+                r.salt.clone(),
+                r.hash.clone(),
+                u32::try_from(r.iterations).unwrap_or(passwords::ITERATIONS),
+            ),
             None => ("0".repeat(32), "0".repeat(64), passwords::ITERATIONS),
         };
         let got = hex::encode(
@@ -411,6 +460,11 @@ impl AccountsObject {
                 "UPDATE accounts SET failed_logins = 0 WHERE id = ?",
                 vec![V::from(row.id.as_str())],
             )?;
+        }
+        if passwords::outdated(iterations) {
+            // Made at an older cost: the password is at hand only now.
+            self.set_password(&row.id, &body.password, passwords::ITERATIONS)
+                .await?;
         }
         let token = random_hex(32).map_err(internal)?;
         let expires_at = js_sys::Date::now() as i64 + SESSION_MS;
@@ -463,4 +517,25 @@ impl AccountsObject {
         }
         Ok(row.account())
     }
+}
+
+/// What an account's stored hash cost (local development only).
+#[derive(Serialize, Deserialize)]
+pub struct PasswordCost {
+    login: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    password: Option<String>,
+    iterations: i64,
+}
+
+/// A fresh salt and the password's hash at `iterations`, hex.
+async fn new_hash(
+    password: &str,
+    iterations: u32,
+) -> std::result::Result<(String, String), ProtocolError> {
+    let salt = random_hex(16).map_err(internal)?;
+    let hash = passwords::derive(password, salt.as_bytes(), iterations)
+        .await
+        .map_err(internal)?;
+    Ok((salt, hex::encode(hash)))
 }

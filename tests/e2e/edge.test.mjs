@@ -26,6 +26,25 @@ describe("accounts and roles", () => {
     assert.equal(me.body.login, "anna");
   });
 
+  test("passwords are hashed at 600,000 iterations; an older hash works and is re-made at that cost on the next good login", async () => {
+    const cost = async (login) => (await api(edge.base, "GET", `/api/v1/dev/password-cost?login=${login}`)).body.iterations;
+    const made = await api(edge.base, "POST", "/api/v1/accounts", { token: admin.token, body: { login: "olga", name: "Olga", role: "operator", password: "olga-password" } });
+    assert.equal(made.status, 201);
+    assert.equal(await cost("olga"), 600000, "a new account");
+    const log = (password) => api(edge.base, "POST", "/api/v1/auth/login", { body: { login: "olga", password } });
+    assert.equal((await log("olga-password")).status, 200);
+    // An account from an earlier version: one round of 100,000.
+    const old = await api(edge.base, "PUT", "/api/v1/dev/password-cost", { body: { login: "olga", password: "olga-password", iterations: 100000 } });
+    assert.equal(old.status, 200);
+    assert.equal(await cost("olga"), 100000);
+    assert.equal((await log("not-her-password")).status, 401);
+    assert.equal(await cost("olga"), 100000, "a wrong password re-makes nothing");
+    assert.equal((await log("olga-password")).status, 200, "the old hash still lets its owner in");
+    assert.equal(await cost("olga"), 600000, "and is re-made at today's cost");
+    assert.equal((await log("olga-password")).status, 200, "the new hash lets her in");
+    assert.equal((await log("not-her-password")).status, 401);
+  });
+
   test("operators cannot configure lines (L5); administrators can", async () => {
     const s = await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token });
     assert.equal(s.status, 200);

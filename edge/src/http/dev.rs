@@ -1,12 +1,12 @@
 //! Local development only (`OPENLINE_DEV=1`): the demo seed and the mailbox.
 
 use crate::accounts_object::Seed;
-use crate::api::{json, ApiResult};
+use crate::api::{json, read_body, ApiResult};
 use crate::rpc::{call, call_json, parse, stub};
 use openline_core::protocol::{Account, NewAccount, Role};
 use openline_core::settings::{LineSettings, QueueEntry};
 use serde::Serialize;
-use worker::{Env, Method};
+use worker::{Env, Method, Request, Url};
 
 /// What the dev seed made: the demo accounts and line.
 #[derive(Serialize)]
@@ -77,4 +77,19 @@ pub(super) async fn mailbox(env: &Env) -> ApiResult {
         &[],
     )
     .await
+}
+
+/// What an account's password hash cost (`GET ?login=`), or a hash made at
+/// an older cost (`PUT {"login", "password", "iterations"}`), so the
+/// re-hash on login can be tried.
+pub(super) async fn password_cost(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
+    let path = match url.query() {
+        Some(q) => format!("/password-cost?{q}"),
+        None => "/password-cost".to_owned(),
+    };
+    let body = match req.method() {
+        Method::Put => Some(read_body::<serde_json::Value>(req).await?),
+        _ => None,
+    };
+    call(&accounts(env)?, req.method(), &path, body.as_ref(), &[]).await
 }

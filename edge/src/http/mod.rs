@@ -178,6 +178,9 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Post, ["dev", "seed"]) if clock::dev(env) => dev::seed(env).await,
         (Method::Get, ["dev", "mailbox"]) if clock::dev(env) => dev::mailbox(env).await,
+        (Method::Get | Method::Put, ["dev", "password-cost"]) if clock::dev(env) => {
+            dev::password_cost(env, &mut req, &url).await
+        }
         _ => Err(not_found(&format!(
             "no such API route: {} {path}",
             req.method().as_ref()

@@ -151,6 +151,28 @@ impl AccountsObject {
                 let body: NewAccount = read_json(&mut req).await?;
                 json(201, &self.create(&body).await?)
             }
+            // The deployment's owner restores an administrator (see
+            // `recover_admin` in the worker): same password rules, the
+            // account active, an administrator, its lock lifted.
+            (Method::Post, "/recover") => {
+                let body: NewAccount = read_json(&mut req).await?;
+                text::password(&body.password)?;
+                match self.by("login", &body.login)? {
+                    Some(row) => {
+                        self.set_password(&row.id, &body.password, passwords::ITERATIONS)
+                            .await?;
+                        run(
+                            &self.sql(),
+                            "UPDATE accounts SET role = ?, dismissed = 0, failed_logins = 0 WHERE id = ?",
+                            vec![V::from(role_name(Role::Admin)), V::from(row.id.as_str())],
+                        )?;
+                    }
+                    None => {
+                        self.create(&body).await?;
+                    }
+                }
+                json(200, &Ack::DONE)
+            }
             (Method::Post, "/seed") => {
                 let body: Seed = read_json(&mut req).await?;
                 if self.list()?.is_empty() {

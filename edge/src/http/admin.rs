@@ -34,6 +34,7 @@ pub(super) async fn login(env: &Env, req: &mut Request) -> ApiResult {
     )
     .await?;
     bootstrap_admin(env).await?;
+    recover_admin(env, &body).await?;
     let session: LoginSession =
         call_json(&accounts(env)?, Method::Post, "/login", Some(&body)).await?;
     json(200, &session)

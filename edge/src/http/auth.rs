@@ -7,7 +7,8 @@ use crate::caches;
 use crate::calls::Membership;
 use crate::ids;
 use crate::rpc::{call, call_json, invoke, parse, stub};
-use openline_core::protocol::{Account, NewAccount, Role};
+use openline_core::protocol::{Account, Login, NewAccount, Role};
+use openline_core::replies::Ack;
 use openline_core::{ErrorCode, ProtocolError};
 use worker::{Env, Headers, Method, Url};
 
@@ -110,5 +111,45 @@ pub(super) async fn bootstrap_admin(env: &Env) -> R<()> {
     };
     parse::<Vec<Account>>(call(&accounts(env)?, Method::Post, "/seed", Some(&seed), &[]).await?)
         .await?;
+    Ok(())
+}
+
+/// Recovery for a deployment whose administrators all lost their
+/// passwords: while the secret `OPENLINE_RECOVERY_PASSWORD` is set, a login
+/// as `OPENLINE_ADMIN_LOGIN` (default `admin`) with it makes that account an
+/// active administrator with that password (created if missing, its lock
+/// lifted). Whoever can set a Workers secret already controls the
+/// deployment; the steps end with a new password and the secret deleted
+/// (`SECURITY.md`).
+pub(super) async fn recover_admin(env: &Env, body: &Login) -> R<()> {
+    let Ok(secret) = env.secret("OPENLINE_RECOVERY_PASSWORD") else {
+        return Ok(());
+    };
+    let secret = secret.to_string();
+    let login = env
+        .var("OPENLINE_ADMIN_LOGIN")
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| "admin".into());
+    if body.login.trim().to_lowercase() != login || !ids::constant_time_eq(&body.password, &secret)
+    {
+        return Ok(());
+    }
+    let account = NewAccount {
+        login,
+        name: "Administrator".into(),
+        role: Role::Admin,
+        password: secret,
+    };
+    parse::<Ack>(
+        call(
+            &accounts(env)?,
+            Method::Post,
+            "/recover",
+            Some(&account),
+            &[],
+        )
+        .await?,
+    )
+    .await?;
     Ok(())
 }

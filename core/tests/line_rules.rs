@@ -6,7 +6,7 @@ mod sim;
 use openline_core::hours::WorkingHours;
 use openline_core::line::{
     ClientNotice, Effect, Event, KpiKind, LineError, Notice, Party, Status, TransferTarget,
-    CONSOLE_GRACE_MS,
+    CONSOLE_GRACE_MS, OFFERS_WITHOUT_LIMIT,
 };
 use openline_core::operator::Presence;
 use openline_core::settings::{
@@ -197,6 +197,54 @@ fn dismissing_an_operator_withdraws_their_offers() {
         operator: "anna".into()
     }));
     assert_eq!(sim.offered("d1"), vec!["boris"]);
+}
+
+// ----- a flood of dialogs and no Q5 limit ---------------------------------
+
+#[test]
+fn without_a_limit_an_operator_coming_online_gets_a_few_offers_and_the_next_as_each_is_taken() {
+    for mode in [Mode::StrictOrder, Mode::Evenly, Mode::AllAtOnce] {
+        let mut sim = Sim::with(mode, &["anna"]);
+        sim.presence("anna", Presence::Offline);
+        for i in 0..40 {
+            sim.open(&format!("d{i:02}"), &format!("c{i}"));
+        }
+        let fx = sim.presence("anna", Presence::Online);
+        let first: Vec<String> = offers(&fx).into_iter().map(|(d, _)| d).collect();
+        let expected: Vec<String> = (0..OFFERS_WITHOUT_LIMIT)
+            .map(|i| format!("d{i:02}"))
+            .collect();
+        assert_eq!(first, expected, "{mode:?}: the oldest few, not all 40");
+        // Taking one brings the next oldest.
+        let fx = sim.accept("d00", "anna");
+        let next: Vec<String> = offers(&fx).into_iter().map(|(d, _)| d).collect();
+        assert_eq!(
+            next,
+            vec![format!("d{OFFERS_WITHOUT_LIMIT:02}")],
+            "{mode:?}"
+        );
+        assert_eq!(sim.status("d39"), Status::Queued, "{mode:?}");
+    }
+}
+
+#[test]
+fn a_line_limit_above_the_default_lets_that_many_offers_through() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.concurrency_limit = Some(ConcurrencyLimit {
+        max: 12,
+        exclude: LimitExclusion::Closed,
+    });
+    let mut sim = Sim::new(s);
+    sim.presence("anna", Presence::Offline);
+    for i in 0..20 {
+        sim.open(&format!("d{i}"), &format!("c{i}"));
+    }
+    let fx = sim.presence("anna", Presence::Online);
+    assert_eq!(
+        offers(&fx).len(),
+        12,
+        "the line's own limit, not the default"
+    );
 }
 
 // ----- Q5 concurrency limit ----------------------------------------------

@@ -38,6 +38,7 @@ mod timeouts;
 use crate::Millis;
 use lifecycle::check_score;
 pub use lifecycle::{rating_comment, MAX_RATING_COMMENT_CHARS};
+pub use roster::OFFERS_WITHOUT_LIMIT;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 pub use storage::{Changes, StoredLine};

@@ -3,6 +3,11 @@
 
 use super::*;
 
+/// Offers one operator may have pending at once when the line sets no Q5
+/// limit: a flood of queued dialogs reaches whoever comes online a few at a
+/// time (the next one as each is taken), never hundreds at once.
+pub const OFFERS_WITHOUT_LIMIT: usize = 5;
+
 impl Line {
     /// Whether `operator` works on this line: its queue names them, directly
     /// or through a department. An operator may read and act on a line only
@@ -146,10 +151,10 @@ impl Line {
         if !self.available(operator, now) {
             return false;
         }
-        if let Some(limit) = self.settings.concurrency_limit {
-            if load.counted(limit.exclude) >= limit.max as usize {
-                return false;
-            }
+        match self.settings.concurrency_limit {
+            Some(limit) if load.counted(limit.exclude) >= limit.max as usize => return false,
+            None if load.offered >= OFFERS_WITHOUT_LIMIT => return false,
+            _ => {}
         }
         if let Some(limit) = self.settings.unclosed_limit {
             if load.unclosed() >= limit as usize {

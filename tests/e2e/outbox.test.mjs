@@ -45,6 +45,7 @@ test("F3: an e-mail copy is retried after a mail API failure and delivered once,
   await makeLine(edge.base, admin, "mail", { mode: "strict_order" });
   const v = await visitor(edge.base, "mail");
   await visitorSays(edge.base, v, "Which tea for a cold evening?");
+  await visitorSays(edge.base, v, '<a href="https://evil.example/win">Claim your prize</a>');
   // Nobody is online: Anna picks the waiting dialog from the queue.
   assert.equal((await api(edge.base, "POST", `/api/v1/lines/mail/dialogs/${v.dialog}/accept`, { token: anna.token })).status, 200);
   const say = (text, hidden) =>
@@ -69,6 +70,9 @@ test("F3: an e-mail copy is retried after a mail API failure and delivered once,
   assert.match(mail.text, /Which tea for a cold evening\?/);
   assert.match(mail.text, /Try our Lapsang Souchong\./);
   assert.doesNotMatch(mail.text, /upsell/);
+  // Plain text only: what the visitor wrote is never a clickable HTML link.
+  assert.deepEqual(Object.keys(mail).sort(), ["from", "subject", "text", "to"]);
+  assert.ok(mail.text.includes('<a href="https://evil.example/win">Claim your prize</a>'), "shown literally");
   const box = await api(edge.base, "GET", "/api/v1/dev/mailbox");
   assert.equal(box.body.mail[0].status, "sent");
   assert.equal(box.body.mail[0].attempts, 2);

@@ -18,11 +18,41 @@ esbuild www/widget/widget.css --minify --log-level=warning --allow-overwrite --o
 parts="${*:-widget console edge}"
 wants() { [[ " $parts " == *" $1 "* ]]; }
 
+# BUILD_IF_CHANGED=1 (what `make dev` sets): a part whose inputs have not
+# changed since its last build, and whose output is there, is not rebuilt.
+# Its fingerprint is the SHA-256 over the content of every file in its
+# source folders (tracked or untracked, not ignored), the lockfile and
+# manifests, this script, and the toolchain's versions; it is kept in
+# .openline/built-PART after a successful build. Without a git checkout
+# every part is built.
+declare -A inputs=([widget]="core widget" [console]="core console" [edge]="core edge")
+declare -A output=([widget]="$OUT/widget/openline_widget_bg.wasm"
+  [console]="$OUT/console/openline_console_bg.wasm" [edge]="edge/build/worker/shim.mjs")
+fingerprint() {
+  {
+    rustc -V; "$WASM_BINDGEN_BIN" --version 2>/dev/null || true
+    sha256sum Cargo.lock Cargo.toml scripts/build.sh scripts/wasm-dce.mjs
+    # shellcheck disable=SC2086
+    git ls-files -z -co --exclude-standard -- ${inputs[$1]} | sort -z | xargs -0 sha256sum
+  } | sha256sum | cut -d' ' -f1
+}
+unchanged() {
+  [ -n "${BUILD_IF_CHANGED:-}" ] && git rev-parse --is-inside-work-tree >/dev/null 2>&1 \
+    && [ -f "${output[$1]}" ] && [ "$(cat ".openline/built-$1" 2>/dev/null)" = "$(fingerprint "$1")" ]
+}
+rebuilt=0
+built() {
+  rebuilt=1
+  git rev-parse --is-inside-work-tree >/dev/null 2>&1 || return 0
+  mkdir -p .openline && fingerprint "$1" > ".openline/built-$1"
+}
+
 # Leptos apps: one target folder for release wasm builds.
 # What each page imports from the app's JS glue (the rest is dropped).
 declare -A uses=([widget]="default, start, seen" [console]="default")
 for app in widget console; do
   wants "$app" || continue
+  if unchanged "$app"; then echo "[build] $app: unchanged since its last build"; continue; fi
   echo "[build] $app"
   cargo build --release --target "$TARGET" -p "openline-$app" --quiet
   wasm-bindgen --target web --no-typescript --out-dir "$OUT/$app" \
@@ -34,11 +64,14 @@ for app in widget console; do
   (cd "$OUT/$app" && echo "export { ${uses[$app]} } from \"./openline_$app.js\";" \
     | esbuild --bundle --minify --format=esm --log-level=warning --outfile="openline_$app.min.js")
   mv "$OUT/$app/openline_$app.min.js" "$OUT/$app/openline_$app.js"
+  built "$app"
 done
 
 # The worker: its own target folder, since worker-build sets flags that
 # would otherwise invalidate the cache of the builds above.
-if wants edge; then
+if wants edge && unchanged edge; then
+  echo "[build] edge: unchanged since its last build"
+elif wants edge; then
   echo "[build] edge"
   (cd edge && CARGO_TARGET_DIR="$ROOT/target/edge" worker-build --release --quiet 2>&1 \
     | grep -vE '^\s*$|Compiling|Finished' || true)
@@ -48,6 +81,11 @@ if wants edge; then
   wasm-opt --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
     edge/build/index_bg.wasm -o edge/build/index_bg.wasm
+  built edge
 fi
 
-bash "$ROOT/scripts/size-report.sh"
+# The size report (and its budgets) after every build; nothing new to
+# measure when every part was unchanged.
+if [ -z "${BUILD_IF_CHANGED:-}" ] || [ "$rebuilt" = 1 ]; then
+  bash "$ROOT/scripts/size-report.sh"
+fi

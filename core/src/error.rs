@@ -22,6 +22,9 @@ pub enum ErrorCode {
     /// Q12: the operator holds as many unclosed dialogs as the line allows.
     LimitReached,
     Internal,
+    /// An object's storage failed to migrate: it refuses work rather than
+    /// run on a schema it does not know.
+    StorageUnavailable,
 }
 
 impl ErrorCode {
@@ -37,6 +40,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
+            ErrorCode::StorageUnavailable => 503,
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::ids::{constant_time_eq, random_hex, token_hash};
-use crate::migrations::{migrate, Migration};
+use crate::migrations::{self, Migration, Schema};
 use crate::passwords;
 use crate::sql::{rows, run, written};
 use openline_core::protocol::{Account, AccountPatch, Login, LoginSession, NewAccount, Role};
@@ -47,6 +47,8 @@ pub const ACTOR_HEADER: &str = "x-openline-actor";
 #[durable_object]
 pub struct AccountsObject {
     state: State,
+    /// Whether the storage migrated (see [`crate::migrations`]).
+    schema: Schema,
 }
 
 #[derive(Deserialize)]
@@ -106,13 +108,14 @@ const COLUMNS: &str = "id, login, name, role, salt, hash, iterations, dismissed,
 
 impl DurableObject for AccountsObject {
     fn new(state: State, _env: Env) -> Self {
-        if let Err(e) = migrate(&state.storage().sql(), MIGRATIONS) {
-            worker::console_error!("accounts migration failed: {e}");
-        }
-        Self { state }
+        let (state, schema) = migrations::open(state, MIGRATIONS);
+        Self { state, schema }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
+        if let Err(e) = self.schema.check() {
+            return Ok(error_response(&e));
+        }
         Ok(match self.handle(req).await {
             Ok(r) => r,
             Err(e) => error_response(&e),

@@ -12,7 +12,7 @@ use crate::calls::{
 use crate::clock;
 use crate::ids::constant_time_eq;
 use crate::limits::{self, VisitorAction};
-use crate::migrations::{migrate, Migration};
+use crate::migrations::{self, Migration, Schema};
 use crate::rpc;
 use crate::sql::{rows, run, written};
 use openline_core::conversation::client_turn_starts;
@@ -140,6 +140,8 @@ pub struct Init {
 pub struct DialogObject {
     state: State,
     env: Env,
+    /// Whether the storage migrated (see [`crate::migrations`]).
+    schema: Schema,
     /// The dialog's row, read once per wake (it changes only on a move).
     row: RefCell<Option<DialogRow>>,
     /// The transcript's tail, read once per wake and kept up to date by
@@ -239,18 +241,20 @@ const MESSAGE_COLUMNS: &str = "seq, shown, client_id, author, text, at, hidden, 
 
 impl DurableObject for DialogObject {
     fn new(state: State, env: Env) -> Self {
-        if let Err(e) = migrate(&state.storage().sql(), MIGRATIONS) {
-            worker::console_error!("dialog migration failed: {e}");
-        }
+        let (state, schema) = migrations::open(state, MIGRATIONS);
         Self {
             state,
             env,
+            schema,
             row: RefCell::new(None),
             tail: RefCell::new(None),
         }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
+        if let Err(e) = self.schema.check() {
+            return Ok(error_response(&e));
+        }
         Ok(match self.handle(req).await {
             Ok(r) => r,
             Err(e) => error_response(&e),
@@ -265,6 +269,10 @@ impl DurableObject for DialogObject {
         let WebSocketIncomingMessage::String(raw) = message else {
             return Ok(());
         };
+        if let Err(error) = self.schema.check() {
+            let _ = ws.send(&VisitorEvent::Error { error });
+            return Ok(());
+        }
         let result = match serde_json::from_str::<VisitorFrame>(&raw) {
             Ok(frame) => self.visitor_frame(&ws, frame).await,
             Err(e) => Err(ProtocolError::new(

@@ -6,7 +6,7 @@
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::clock;
-use crate::migrations::{migrate, Migration};
+use crate::migrations::{self, Migration, Schema};
 use crate::sql::{rows, run};
 use openline_core::email::OutgoingEmail;
 use openline_core::replies::Queued;
@@ -63,17 +63,20 @@ pub struct MailRow {
 pub struct OutboxObject {
     state: State,
     env: Env,
+    /// Whether the storage migrated (see [`crate::migrations`]).
+    schema: Schema,
 }
 
 impl DurableObject for OutboxObject {
     fn new(state: State, env: Env) -> Self {
-        if let Err(e) = migrate(&state.storage().sql(), MIGRATIONS) {
-            worker::console_error!("outbox migration failed: {e}");
-        }
-        Self { state, env }
+        let (state, schema) = migrations::open(state, MIGRATIONS);
+        Self { state, env, schema }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
+        if let Err(e) = self.schema.check() {
+            return Ok(error_response(&e));
+        }
         Ok(match self.handle(req).await {
             Ok(r) => r,
             Err(e) => error_response(&e),
@@ -81,6 +84,9 @@ impl DurableObject for OutboxObject {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        if self.schema.check().is_err() {
+            return Response::ok("storage unavailable");
+        }
         if let Err(e) = self.deliver_due().await {
             worker::console_error!("outbox: {e}");
         }

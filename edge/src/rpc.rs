@@ -13,10 +13,11 @@ pub fn stub(env: &Env, binding: &str, name: &str) -> Result<Stub, ProtocolError>
     id.get_stub().map_err(internal)
 }
 
-/// The stub of the dialog `dialog`. Dialog ids are the namespace's own
-/// unique ids, which carry a MAC the runtime checks: an id nobody was
-/// given is refused here, before any object (and its storage) exists.
-pub fn dialog_stub(env: &Env, dialog: &str) -> Result<Stub, ProtocolError> {
+/// The stub of a dialog a visitor names (an id from the outside). Dialog
+/// ids are the namespace's own unique ids, which carry a MAC the runtime
+/// checks: an id nobody was given is refused here, before any object (and
+/// its storage) exists.
+pub fn visitor_dialog_stub(env: &Env, dialog: &str) -> Result<Stub, ProtocolError> {
     let ns = env.durable_object("DIALOGS").map_err(internal)?;
     let unknown = || ProtocolError::new(ErrorCode::NotFound, "no such dialog");
     if dialog.len() != 64 {
@@ -24,6 +25,23 @@ pub fn dialog_stub(env: &Env, dialog: &str) -> Result<Stub, ProtocolError> {
     }
     let id = ns.id_from_string(dialog).map_err(|_| unknown())?;
     id.get_stub().map_err(internal)
+}
+
+/// The stub of a dialog a line vouches for (its own dialogs: operators'
+/// routes after the line's check, the line's effects, C7). Dialogs of
+/// releases before 0.2 were named by 32 hex digits and are reached by name;
+/// their visitors' tokens are refused and start a new conversation as the
+/// same client, while operators keep reading and acting on them.
+pub fn dialog_stub(env: &Env, dialog: &str) -> Result<Stub, ProtocolError> {
+    if dialog.len() == 32 && dialog.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let ns = env.durable_object("DIALOGS").map_err(internal)?;
+        return ns
+            .id_from_name(dialog)
+            .map_err(internal)?
+            .get_stub()
+            .map_err(internal);
+    }
+    visitor_dialog_stub(env, dialog)
 }
 
 /// A new dialog's id: a unique id of the dialogs' namespace (64 hex).

@@ -9,7 +9,7 @@ use crate::dialog_object::{Init, ORIGIN_HEADER, TOKEN_HASH_HEADER};
 use crate::ids;
 use crate::limits;
 use crate::line_object::ContactsLeft;
-use crate::rpc::{call, dialog_stub, invoke, new_dialog_id, parse, stub};
+use crate::rpc::{call, dialog_stub, invoke, new_dialog_id, parse, stub, visitor_dialog_stub};
 use openline_core::consent::{accept_contacts, ContactError, Contacts};
 use openline_core::line::{Event, Status};
 use openline_core::protocol::{
@@ -376,7 +376,7 @@ pub(super) async fn to_dialog<B: serde::Serialize>(
     body: Option<&B>,
 ) -> ApiResult {
     call(
-        &dialog_stub(env, dialog)?,
+        &visitor_dialog_stub(env, dialog)?,
         method,
         path,
         body,
@@ -487,7 +487,7 @@ pub(super) async fn socket(
     origin: Option<&str>,
 ) -> ApiResult {
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
-    let s = dialog_stub(env, &dialog)?;
+    let s = visitor_dialog_stub(env, &dialog)?;
     let h = Headers::new();
     h.set("Upgrade", "websocket").map_err(internal)?;
     h.set(TOKEN_HASH_HEADER, &hash).map_err(internal)?;

@@ -16,7 +16,7 @@ use crate::calls::{
     LastDialog, Member, Membership, OperatorSend, Relay,
 };
 use crate::clock;
-use crate::migrations::migrate;
+use crate::migrations::{self, Schema};
 use crate::sql::{rows, run};
 use openline_core::consent::{ConsentRecord, Contacts};
 use openline_core::line::{ClientRecord, Effect, Event, Line, StoredLine};
@@ -79,6 +79,8 @@ pub struct SettingsUpdate {
 pub struct LineObject {
     state: State,
     env: Env,
+    /// Whether the storage migrated (see [`crate::migrations`]).
+    schema: Schema,
     line: RefCell<Option<(String, Line)>>,
     /// The alarm as last set by this instance (None: not known since the
     /// object woke), so a step touches the alarm only when it moves.
@@ -89,12 +91,11 @@ pub struct LineObject {
 
 impl DurableObject for LineObject {
     fn new(state: State, env: Env) -> Self {
-        if let Err(e) = migrate(&state.storage().sql(), MIGRATIONS) {
-            worker::console_error!("line migration failed: {e}");
-        }
+        let (state, schema) = migrations::open(state, MIGRATIONS);
         Self {
             state,
             env,
+            schema,
             line: RefCell::new(None),
             armed: Cell::new(None),
             presence_checked: Cell::new(false),
@@ -102,6 +103,9 @@ impl DurableObject for LineObject {
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
+        if let Err(e) = self.schema.check() {
+            return Ok(error_response(&e));
+        }
         self.reconcile_presence().await;
         Ok(match self.handle(req).await {
             Ok(r) => r,
@@ -110,6 +114,9 @@ impl DurableObject for LineObject {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        if self.schema.check().is_err() {
+            return Response::ok("storage unavailable");
+        }
         self.reconcile_presence().await;
         // A fired alarm is no longer set.
         self.armed.set(Some(None));
@@ -139,6 +146,13 @@ impl DurableObject for LineObject {
         ws: WebSocket,
         message: WebSocketIncomingMessage,
     ) -> Result<()> {
+        if let Err(error) = self.schema.check() {
+            let _ = ws.send(&OperatorEvent::Error {
+                error,
+                client_id: None,
+            });
+            return Ok(());
+        }
         self.reconcile_presence().await;
         let WebSocketIncomingMessage::String(raw) = message else {
             return Ok(());

@@ -1,5 +1,5 @@
 # The two commands of the README, and a few helpers.
-.PHONY: dev test build size bootstrap
+.PHONY: dev test build size bootstrap deploy
 dev:        ## install what is missing, build, and run everything locally
 	bash scripts/dev.sh
 test:       ## install what is missing and run every test
@@ -10,3 +10,5 @@ size:       ## print the size report of the last build
 	bash scripts/size-report.sh
 bootstrap:  ## install prerequisites only
 	bash scripts/bootstrap.sh
+deploy:     ## check what a real deployment needs, then wrangler deploy
+	bash scripts/deploy.sh

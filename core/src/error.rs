@@ -28,6 +28,26 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The wire form (`"not_found"`), as in an error body.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::InvalidField => "invalid_field",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::ClientNotFound => "client_not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::LineInactive => "line_inactive",
+            ErrorCode::LimitReached => "limit_reached",
+            ErrorCode::Internal => "internal",
+            ErrorCode::StorageUnavailable => "storage_unavailable",
+        }
+    }
+
     /// The HTTP status an API response with this code carries.
     pub fn http_status(self) -> u16 {
         match self {
@@ -92,5 +112,29 @@ mod tests {
         assert_eq!(json["error"]["code"], "client_not_found");
         assert_eq!(json["error"]["message"], "client not found");
         assert_eq!(ErrorCode::ClientNotFound.http_status(), 404);
+    }
+
+    #[test]
+    fn the_log_form_of_a_code_is_its_wire_form() {
+        let all = [
+            ErrorCode::BadRequest,
+            ErrorCode::InvalidField,
+            ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::ClientNotFound,
+            ErrorCode::Conflict,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::RateLimited,
+            ErrorCode::LineInactive,
+            ErrorCode::LimitReached,
+            ErrorCode::Internal,
+            ErrorCode::StorageUnavailable,
+        ];
+        for code in all {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+        assert_eq!(ErrorCode::StorageUnavailable.http_status(), 503);
     }
 }

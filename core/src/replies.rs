@@ -95,11 +95,55 @@ pub struct LineEntry {
     pub name: String,
 }
 
-/// `GET /api/v1/health`: the edge answers, and which protocol it speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `GET /api/v1/health`: the edge answers, which protocol it speaks, and
+/// which release it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     pub ok: bool,
     pub protocol: u32,
+    pub version: String,
+}
+
+/// `GET /api/v1/figures` (administrators): what the deployment is doing
+/// now, for whoever runs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Figures {
+    pub version: String,
+    pub protocol: u32,
+    pub lines: Vec<LineFigures>,
+    pub outbox: OutboxFigures,
+    /// The last storage migration step applied to the accounts' object.
+    pub accounts_schema: Option<String>,
+}
+
+/// One line's live state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineFigures {
+    pub line: String,
+    /// Dialogs not finished, by state.
+    pub with_bot: u32,
+    pub queued: u32,
+    pub offered: u32,
+    pub active: u32,
+    pub awaiting_rating: u32,
+    /// Open console sockets on the line.
+    pub consoles: u32,
+    pub operators_online: u32,
+    /// The last storage migration step applied to the line's object.
+    pub schema: Option<String>,
+}
+
+/// The e-mail outbox: mails by status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxFigures {
+    /// Waiting for their first try or a retry.
+    pub queued: u32,
+    pub sent: u32,
+    /// Gave up after the last retry.
+    pub failed: u32,
+    /// Kept without a mail API (local development).
+    pub captured: u32,
+    pub schema: Option<String>,
 }
 
 /// An e-mail was queued for sending (F3 copy, K2 notices); it is sent and

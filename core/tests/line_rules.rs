@@ -1555,3 +1555,26 @@ fn q1_the_roster_is_built_from_accounts_of_the_queue_and_keeps_presence() {
         "presence is kept"
     );
 }
+
+// ----- figures for whoever runs the deployment ---------------------------
+
+#[test]
+fn the_figures_count_live_dialogs_by_state_and_operators_online() {
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna", "boris"]);
+    sim.presence("boris", Presence::Offline);
+    sim.open("d1", "c1");
+    sim.open("d2", "c2");
+    sim.accept("d2", "anna");
+    let f = sim.line.figures("demo");
+    assert_eq!(f.line, "demo");
+    assert_eq!((f.offered, f.active, f.queued), (1, 1, 0));
+    assert_eq!(f.operators_online, 1);
+    sim.presence("anna", Presence::Offline);
+    let f = sim.line.figures("demo");
+    assert_eq!(f.operators_online, 0);
+    assert_eq!(
+        (f.queued, f.offered, f.active),
+        (2, 0, 0),
+        "nobody online: both wait in the queue (Q7 took the unanswered one back)"
+    );
+}

@@ -219,6 +219,7 @@ impl AccountsObject {
                 self.set_password(&row.id, &password, iterations).await?;
                 json(200, &Ack::DONE)
             }
+            (Method::Get, "/schema") => json(200, &migrations::last_step(&self.sql())),
             (Method::Get, "/lines") => {
                 let l: Vec<LineEntry> = rows(
                     &self.sql(),

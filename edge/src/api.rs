@@ -30,7 +30,7 @@ pub fn error_response(err: &ProtocolError) -> Response {
 /// Any platform failure is reported as an internal error without details
 /// that could leak internals; the details go to the log.
 pub fn internal(e: impl std::fmt::Display) -> ProtocolError {
-    worker::console_error!("internal error: {e}");
+    crate::logs::error("worker", "internal_error", None, None, &e.to_string());
     ProtocolError::new(ErrorCode::Internal, "internal error, please retry")
 }
 

@@ -240,3 +240,12 @@ pub struct TokenSession {
     pub first_line: String,
     pub client: String,
 }
+
+/// The line's live figures (`GET /api/v1/figures`).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct LineFiguresAsk {}
+
+impl Call for LineFiguresAsk {
+    const PATH: &'static str = "/figures";
+    type Reply = openline_core::replies::LineFigures;
+}

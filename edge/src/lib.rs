@@ -15,6 +15,7 @@ mod http;
 mod ids;
 mod limits;
 mod line_object;
+mod logs;
 mod migrations;
 mod outbox_object;
 mod passwords;

@@ -44,6 +44,19 @@ struct Applied {
     name: String,
 }
 
+/// The last step applied here (names sort in order), for the figures.
+pub fn last_step(sql: &worker::SqlStorage) -> Option<String> {
+    sql.exec(
+        "SELECT name FROM _migrations ORDER BY name DESC LIMIT 1",
+        None,
+    )
+    .and_then(|c| c.to_array::<Applied>())
+    .ok()?
+    .into_iter()
+    .next()
+    .map(|a| a.name)
+}
+
 /// Opens the object's storage and migrates it. Returns the state back,
 /// since the runtime's storage object is reached through it.
 pub fn open(state: State, steps: &'static [Migration]) -> (State, Schema) {
@@ -55,7 +68,7 @@ pub fn open(state: State, steps: &'static [Migration]) -> (State, Schema) {
         Some(js) => apply(&state, js, steps),
     };
     if let Schema::Failed(why) = &schema {
-        worker::console_error!("storage migration failed: {why}");
+        crate::logs::error("storage", "migration_failed", None, None, why);
     }
     (state, schema)
 }

@@ -9,7 +9,7 @@ use crate::clock;
 use crate::migrations::{self, Migration, Schema};
 use crate::sql::{rows, run};
 use openline_core::email::OutgoingEmail;
-use openline_core::replies::Queued;
+use openline_core::replies::{OutboxFigures, Queued};
 use openline_core::{ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -88,7 +88,7 @@ impl DurableObject for OutboxObject {
             return Response::ok("storage unavailable");
         }
         if let Err(e) = self.deliver_due().await {
-            worker::console_error!("outbox: {e}");
+            crate::logs::error("outbox", "delivery_failed", None, None, &e.to_string());
         }
         Response::ok("ok")
     }
@@ -112,6 +112,33 @@ impl OutboxObject {
                 )?;
                 self.arm().await?;
                 json(202, &Queued { queued: true })
+            }
+            (Method::Get, "/figures") => {
+                #[derive(Deserialize)]
+                struct ByStatus {
+                    status: String,
+                    n: i64,
+                }
+                let counts: Vec<ByStatus> = rows(
+                    &self.sql(),
+                    "SELECT status, COUNT(*) AS n FROM mail GROUP BY status",
+                    vec![],
+                )?;
+                let mut f = OutboxFigures {
+                    schema: migrations::last_step(&self.sql()),
+                    ..OutboxFigures::default()
+                };
+                for c in counts {
+                    let n = u32::try_from(c.n).unwrap_or(u32::MAX);
+                    match c.status.as_str() {
+                        "queued" => f.queued = n,
+                        "sent" => f.sent = n,
+                        "failed" => f.failed = n,
+                        "captured" => f.captured = n,
+                        _ => {}
+                    }
+                }
+                json(200, &f)
             }
             (Method::Get, "/mail") => {
                 let r: Vec<MailRow> = rows(

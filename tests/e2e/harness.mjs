@@ -23,14 +23,14 @@ async function freePort() {
 }
 
 /** Starts `wrangler dev` on a free port; resolves once /api/v1/health answers. */
-export async function startEdge({ persistDir, timeScale = 60, seed = true, vars = {} } = {}) {
+export async function startEdge({ persistDir, timeScale = 60, seed = true, vars = {}, logLevel = "warn" } = {}) {
   const port = await freePort();
   const persist = persistDir ?? mkdtempSync(join(tmpdir(), "openline-state-"));
   const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
   const child = spawn(
     wrangler,
     [
-      "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--log-level", "warn",
+      "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persist, "--log-level", logLevel,
       // Local-development mode: demo seed on, core time 60× faster (a
       // minute-long timer passes in a second). A deployed worker ignores both.
       "--var", "OPENLINE_DEV:1", "--var", `OPENLINE_TIME_SCALE:${timeScale}`,
@@ -39,7 +39,8 @@ export async function startEdge({ persistDir, timeScale = 60, seed = true, vars 
     ],
     {
       cwd: join(ROOT, "edge"),
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", CI: "true" },
+      // No fetch of the `request.cf` sample (offline it waits 3 s and warns).
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", CI: "true" },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     },

@@ -28,6 +28,7 @@ use routing_index::{IndexCell, Load, RoutingIndex};
 use storage::{Changed, Flag, StepTime};
 
 mod collaboration;
+mod figures;
 mod lifecycle;
 mod roster;
 mod routing;

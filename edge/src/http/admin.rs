@@ -5,14 +5,14 @@
 use crate::accounts_object::{LineEntry, TokenHash, ACTOR_HEADER};
 use crate::api::{bearer, json, read_body, ApiResult};
 use crate::caches;
-use crate::calls::CloseSockets;
+use crate::calls::{CloseSockets, LineFiguresAsk};
 use crate::ids;
 use crate::limits;
-use crate::rpc::{call, call_json, parse, stub};
+use crate::rpc::{call, call_json, invoke, parse, stub};
 use openline_core::line::Event;
 use openline_core::protocol::{Account, AccountPatch, Login, LoginSession, NewAccount, Role};
 use openline_core::quick_answers::QuickAnswerInput;
-use openline_core::replies::Ack;
+use openline_core::replies::{Ack, Figures, OutboxFigures};
 use openline_core::settings::LineSettings;
 use openline_core::{text, ProtocolError};
 use serde::Deserialize;
@@ -243,4 +243,35 @@ pub(super) async fn quick_answer_delete(
 pub(super) async fn consents(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
     require(env, req.headers(), url, Role::Supervisor).await?;
     line_get(env, line, "/consents").await
+}
+
+/// `GET /api/v1/figures` (administrators): every line's live state, the
+/// outbox's backlog and failures, and each object's storage schema.
+pub(super) async fn figures(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
+    require(env, req.headers(), url, Role::Admin).await?;
+    let all: Vec<LineEntry> =
+        call_json(&accounts(env)?, Method::Get, "/lines", None::<&()>).await?;
+    let mut lines = Vec::with_capacity(all.len());
+    for entry in &all {
+        lines.push(invoke(&stub(env, "LINES", &entry.id)?, &LineFiguresAsk {}).await?);
+    }
+    let outbox: OutboxFigures = call_json(
+        &stub(env, "OUTBOX", "outbox")?,
+        Method::Get,
+        "/figures",
+        None::<&()>,
+    )
+    .await?;
+    let accounts_schema: Option<String> =
+        call_json(&accounts(env)?, Method::Get, "/schema", None::<&()>).await?;
+    json(
+        200,
+        &Figures {
+            version: super::VERSION.to_owned(),
+            protocol: openline_core::protocol::PROTOCOL_VERSION,
+            lines,
+            outbox,
+            accounts_schema,
+        },
+    )
 }

@@ -174,7 +174,13 @@ pub(super) async fn close_sockets_everywhere(env: &Env, which: &CloseSockets) ->
         call_json(&accounts(env)?, Method::Get, "/lines", None::<&()>).await?;
     for line in lines {
         if let Err(e) = invoke(&stub(env, "LINES", &line.id)?, which).await {
-            worker::console_error!("closing sockets on line {}: {}", line.id, e.message);
+            crate::logs::error(
+                "line",
+                "close_sockets_failed",
+                Some(&line.id),
+                None,
+                &e.message,
+            );
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ mod visitor;
 
 use crate::api::{error_response, internal, json, ApiResult};
 use crate::clock;
+use crate::logs;
 use openline_core::protocol::PROTOCOL_VERSION;
 use openline_core::{ErrorCode, ProtocolError};
 use worker::{Env, Method, Request, Response, Result, Url};
@@ -24,8 +25,42 @@ pub(crate) type R<T> = std::result::Result<T, ProtocolError>;
 const METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 
 /// Entry point: every request gets a response, errors included, with CORS
-/// headers so the widget can call from any host page.
+/// headers so the widget can call from any host page; and one log line
+/// (`crate::logs`), whose request id the response carries as
+/// `X-Request-Id` (Cloudflare's `cf-ray` when there is one).
 pub async fn handle(req: Request, env: Env) -> Result<Response> {
+    let started = js_sys::Date::now();
+    let method = req.inner().method().to_ascii_uppercase();
+    let mut route = logs::route(&req.path());
+    if route.template.starts_with("/api/v1/visitor/") {
+        route.dialog = visitor_dialog(&req);
+    }
+    let id = match req.headers().get("cf-ray").ok().flatten() {
+        Some(ray) => ray,
+        None => crate::ids::random_hex(8).unwrap_or_default(),
+    };
+    let mut code = None;
+    let resp = respond(req, &env, &mut code).await?;
+    let status = resp.status_code();
+    let elapsed = js_sys::Date::now() - started;
+    logs::request(&id, &method, &route, status, code, elapsed);
+    if status != 101 {
+        let _ = resp.headers().set("X-Request-Id", &id);
+    }
+    Ok(resp)
+}
+
+/// The dialog a visitor's token names (the part before the secret), for
+/// the log only.
+fn visitor_dialog(req: &Request) -> Option<String> {
+    let token = crate::api::bearer(req.headers())
+        .or_else(|| req.url().ok().and_then(|u| query(&u, "token")))?;
+    let dialog = token.split('.').next()?;
+    (matches!(dialog.len(), 32 | 64) && dialog.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| dialog.to_owned())
+}
+
+async fn respond(req: Request, env: &Env, code: &mut Option<&'static str>) -> Result<Response> {
     if req.method() == Method::Options {
         return with_cors(Response::empty()?.with_status(204));
     }
@@ -42,9 +77,12 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
         return with_cors(resp);
     }
     let upgrade = req.headers().get("Upgrade").ok().flatten().is_some();
-    let resp = match route(req, &env).await {
+    let resp = match route(req, env).await {
         Ok(r) => r,
-        Err(e) => error_response(&e),
+        Err(e) => {
+            *code = Some(e.code.as_str());
+            error_response(&e)
+        }
     };
     // A WebSocket handshake response must pass through untouched.
     if upgrade && resp.status_code() == 101 {
@@ -100,6 +138,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
     };
     match (method, rest) {
         (Method::Get, ["health"]) => health().await,
+        (Method::Get, ["figures"]) => admin::figures(env, &mut req, &url).await,
         (Method::Get, ["lines", line, "widget"]) => visitor::widget(env, origin, line).await,
         (Method::Post, ["visitor", "sessions"]) => visitor::start(env, &mut req, origin).await,
         (Method::Get, ["visitor", "messages"]) => {
@@ -188,12 +227,16 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
     }
 }
 
+/// This release (the workspace's version).
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 async fn health() -> ApiResult {
     json(
         200,
         &openline_core::replies::Health {
             ok: true,
             protocol: PROTOCOL_VERSION,
+            version: VERSION.to_owned(),
         },
     )
 }

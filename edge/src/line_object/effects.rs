@@ -114,7 +114,13 @@ impl LineObject {
             match self.step(|line| Ok(line.handle(now, event)?)).await {
                 Ok(fx) => self.apply(fx).await,
                 // Stored either way; a finished dialog is the widget's cue.
-                Err(e) => worker::console_log!("relay event refused: {}", e.message),
+                Err(e) => crate::logs::error(
+                    "line",
+                    "relay_event_refused",
+                    None,
+                    Some(&relay.dialog),
+                    e.code.as_str(),
+                ),
             }
         }
         if let Some(message) = &relay.message {
@@ -212,7 +218,7 @@ impl LineObject {
     pub(super) async fn apply(&self, effects: Vec<Effect>) {
         for effect in effects {
             if let Err(e) = self.apply_one(effect).await {
-                worker::console_error!("effect failed: {e}");
+                crate::logs::error("line", "effect_failed", None, None, &e.to_string());
             }
         }
     }

@@ -31,7 +31,13 @@ impl LineObject {
             let notice = StoreNotice(ClientNotice::Closed { text: text.clone() });
             let told = rpc::invoke(&rpc::dialog_stub(&self.env, &dialog)?, &notice).await;
             if let Err(e) = told {
-                worker::console_error!("telling dialog {dialog} its line is gone: {}", e.message);
+                crate::logs::error(
+                    "line",
+                    "tell_dialog_failed",
+                    None,
+                    Some(&dialog),
+                    &e.message,
+                );
             }
         }
         for ws in self.state.get_websockets() {

@@ -5,6 +5,7 @@
 //! WebSocket here for offers, status changes and live messages.
 
 mod effects;
+mod figures;
 mod lifecycle;
 mod records;
 mod schema;
@@ -13,7 +14,7 @@ mod socket;
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
     Applied, Call, ClientLastDialog, CloseSockets, CreateQuickAnswers, DialogAccess, Done,
-    LastDialog, Member, Membership, OperatorSend, Relay,
+    LastDialog, LineFiguresAsk, Member, Membership, OperatorSend, Relay,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -133,7 +134,7 @@ impl DurableObject for LineObject {
         {
             Ok(fx) => fx,
             Err(e) => {
-                worker::console_error!("alarm: {e}");
+                crate::logs::error("line", "alarm_failed", None, None, &e.to_string());
                 Vec::new()
             }
         };
@@ -375,7 +376,7 @@ impl LineObject {
             Ok(()) => self.armed.set(Some(at)),
             Err(e) => {
                 self.armed.set(None);
-                worker::console_error!("alarm: {e}");
+                crate::logs::error("line", "alarm_failed", None, None, &e.to_string());
             }
         }
     }
@@ -470,6 +471,7 @@ impl LineObject {
                 self.close_sockets(which).await;
                 json(200, &Done {})
             }
+            (Method::Post, LineFiguresAsk::PATH) => json(200, &self.figures()?),
             (Method::Post, Membership::PATH) => {
                 let ask: Membership = read_json(&mut req).await?;
                 self.load()?;

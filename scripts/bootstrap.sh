@@ -41,7 +41,7 @@ if ! worker-build --version 2>/dev/null | grep -qw "0.8.7"; then
   cargo install --locked worker-build --version 0.8.7 --force
 fi
 
-# 4. npm packages pinned by package-lock.json (wrangler, binaryen, playwright-core, ws, axe-core).
+# 4. npm packages pinned by package-lock.json (wrangler, binaryen, playwright-core, ws, axe-core, ajv).
 if ! cmp -s package-lock.json node_modules/.openline-lock 2>/dev/null; then
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error

@@ -1,11 +1,14 @@
 // docs/openapi.json matches the worker: every documented operation is a
 // route the edge knows (it may refuse us, but never with "no such route"),
-// and an undocumented one is refused as unknown.
+// an undocumented one is refused as unknown, and what each operation really
+// answers — its status and its body — is what the document says.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020.js";
 import { ROOT, startEdge } from "./harness.mjs";
+import { login, visitor } from "./client.mjs";
 
 const spec = JSON.parse(readFileSync(join(ROOT, "docs", "openapi.json"), "utf8"));
 let edge;
@@ -53,3 +56,81 @@ test("the first administrator comes from the OPENLINE_ADMIN_PASSWORD secret, and
     await fresh.stop();
   }
 });
+
+/** The documented response (status, else `default`) of an operation, `$ref`s followed. */
+function documented(op, status) {
+  let r = op.responses[String(status)] ?? op.responses.default;
+  const seen = new Set();
+  while (r?.$ref && !seen.has(r.$ref)) {
+    seen.add(r.$ref);
+    r = r.$ref.split("/").slice(1).reduce((o, k) => o?.[k], spec);
+  }
+  return { documented: Boolean(op.responses[String(status)]), response: r };
+}
+
+test("every operation answers with a status and a body its description allows (success and refusals alike)", async () => {
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+  ajv.addSchema(spec, "openapi.json");
+  const admin = await login(edge.base, "admin");
+  const v = await visitor(edge.base, "demo");
+  const creds = (op) => {
+    const kinds = (op.security ?? spec.security ?? []).flatMap((s) => Object.keys(s));
+    if (kinds.includes("visitorBearer")) return { Authorization: `Bearer ${v.token}` };
+    if (kinds.includes("apiKey")) return { "X-Api-Key": "test-api-key" };
+    if (kinds.includes("bearer")) return { Authorization: `Bearer ${admin.token}` };
+    return {};
+  };
+  const skip = new Set([
+    "POST /api/v1/dev/seed", // side effects on the shared edge
+    "DELETE /api/v1/lines/{line}", // would delete the demo line the others use
+    "POST /api/v1/auth/logout", // would end the administrator's session
+    "GET /api/v1/lines/{line}/ws", // a socket, not a JSON answer
+    "GET /api/v1/visitor/ws",
+  ]);
+  const problems = [];
+  let checked = 0;
+  let successes = 0;
+  for (const [path, item] of Object.entries(spec.paths)) {
+    for (const method of ["get", "post", "put", "patch", "delete"]) {
+      const op = item[method];
+      if (!op || skip.has(`${method.toUpperCase()} ${path}`)) continue;
+      const url = edge.base + path.replace("{line}", "demo").replace(/\{[^}]+\}/g, "unknown-id");
+      const r = await fetch(url, {
+        method: method.toUpperCase(),
+        headers: { "Content-Type": "application/json", ...creds(op) },
+        body: method === "get" || method === "delete" ? undefined : "{}",
+      });
+      const text = await r.text();
+      const where = `${method.toUpperCase()} ${path} → ${r.status}`;
+      const { documented: listed, response } = documented(op, r.status);
+      if (!listed && !(r.status >= 400 && op.responses.default)) {
+        problems.push(`${where}: status not documented`);
+        continue;
+      }
+      const schema = response?.content?.["application/json"]?.schema;
+      if (!schema || !text) continue;
+      let body;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        problems.push(`${where}: not JSON`);
+        continue;
+      }
+      // The schema where the document keeps it: the operation's own
+      // response, or the shared one its `$ref` names.
+      const key = listed ? String(r.status) : "default";
+      const entry = op.responses[key];
+      const at = entry.$ref
+        ? `openapi.json${entry.$ref}`
+        : `openapi.json#/paths/${path.replaceAll("~", "~0").replaceAll("/", "~1")}/${method}/responses/${key}`;
+      const validate = ajv.getSchema(`${at}/content/application~1json/schema`);
+      checked += 1;
+      if (r.status < 300) successes += 1;
+      if (!validate(body)) problems.push(`${where}: ${ajv.errorsText(validate.errors)} in ${text.slice(0, 200)}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.ok(checked >= 40, `only ${checked} answers checked`);
+  assert.ok(successes >= 15, `only ${successes} successful answers checked`);
+});
+

@@ -19,7 +19,8 @@ for (;;) { try { const r = await fetch(`http://127.0.0.1:${PORT}/`); if (r.ok) b
 await new Promise((r) => setTimeout(r, 1000));
 const pids = execSync(`pgrep -x workerd -g ${wr.pid}`).toString().trim().split("\n").map(Number);
 const tck = Number(execSync("getconf CLK_TCK").toString());
-const cpu = () => pids.reduce((s, p) => { const f = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" "); return s + (Number(f[11]) + Number(f[12])) / tck; }, 0);
+const cpuOf = (p) => { const f = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" "); return (Number(f[11]) + Number(f[12])) / tck; };
+const cpu = () => pids.reduce((s, p) => s + cpuOf(p), 0);
 const lat = []; let delivered = 0;
 const user = (room, who, ip) => new Promise((resolve) => {
   const ws = new WebSocket(`ws://127.0.0.1:${PORT}/api/room/${room}/websocket`, { headers: { "CF-Connecting-IP": ip } });
@@ -30,15 +31,15 @@ const rooms = await Promise.all(Array.from({ length: N }, async (_, i) => {
   const room = `r${i}x${Date.now() % 100000}`;
   return [await user(room, "a", `198.18.1.${i % 250}`), await user(room, "b", `198.18.2.${i % 250}`)];
 }));
-const c0 = cpu(); const t0 = Date.now();
+const c0 = cpu(); const each0 = pids.map(cpuOf); const t0 = Date.now();
 await Promise.all(rooms.flatMap(([a, b]) => [a, b].map(async (ws) => {
   await new Promise((r) => setTimeout(r, Math.random() * 1000));
   for (let k = 0; k < K; k++) { ws.send(JSON.stringify({ message: `m:${Date.now()}` })); await new Promise((r) => setTimeout(r, 1000)); }
 })));
 await new Promise((r) => setTimeout(r, 2000));
-const c1 = cpu();
+const c1 = cpu(); const each = pids.map((p, i) => `${p}: ${(cpuOf(p) - each0[i]).toFixed(2)} s`).join(", ");
 lat.sort((a, b) => a - b);
-console.log(`reference: ${N} rooms, ${delivered} of ${N * 2 * K} delivered in ${((Date.now() - t0) / 1000).toFixed(1)} s; CPU ${(c1 - c0).toFixed(2)} s = ${(((c1 - c0) * 1000) / delivered).toFixed(3)} ms per delivered message; p50 ${lat[lat.length >> 1]} p99 ${lat[Math.floor(lat.length * 0.99)]} ms`);
+console.log(`reference: ${N} rooms, ${delivered} of ${N * 2 * K} delivered in ${((Date.now() - t0) / 1000).toFixed(1)} s; CPU ${(c1 - c0).toFixed(2)} s = ${(((c1 - c0) * 1000) / delivered).toFixed(3)} ms per delivered message (${each}); p50 ${lat[lat.length >> 1]} p99 ${lat[Math.floor(lat.length * 0.99)]} ms`);
 rooms.flat().forEach((w) => w.close());
 process.kill(-wr.pid, "SIGTERM");
 process.exit(0);

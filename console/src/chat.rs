@@ -157,8 +157,25 @@ fn MessageRow(desk: DeskState, m: ChatMessage) -> impl IntoView {
         ),
         Author::System => ("msg from-system", ctx.t_untracked().system.to_owned()),
     };
+    // A system line says what happened, in the console's language: the
+    // closing reply (T4) the client got, or what the line did.
+    let shown = match (&m.author, m.kind.as_deref()) {
+        (Author::System, Some("closed")) if m.text.trim().is_empty() => {
+            ctx.t_untracked().notice_closed.to_owned()
+        }
+        (Author::System, Some("closed")) => {
+            format!("{}: {}", ctx.t_untracked().notice_closed, m.text)
+        }
+        (Author::System, Some("rating_request")) => {
+            ctx.t_untracked().notice_rating_request.to_owned()
+        }
+        (Author::System, Some("reopened")) => ctx.t_untracked().notice_reopened.to_owned(),
+        _ => m.text.clone(),
+    };
     let text = StoredValue::new(m.text.clone());
-    let saveable = m.author != Author::System;
+    // What an operator wrote is what one reuses; the client's words and
+    // the line's own lines are not quick answers.
+    let saveable = matches!(m.author, Author::Operator { .. });
     let save = move |_| {
         let token = ctx.token();
         spawn_local(async move {
@@ -181,7 +198,7 @@ fn MessageRow(desk: DeskState, m: ChatMessage) -> impl IntoView {
                 <time>{format::time(m.at)}</time>
                 {m.hidden.then(|| view! { <span class="hidden-badge">{move || t().hidden_badge}</span> })}
             </div>
-            <p class="text">{m.text.clone()}</p>
+            <p class="text">{shown}</p>
             {saveable.then(|| view! {
                 <button type="button" class="link save-quick" on:click=save>{move || t().save_as_quick}</button>
             })}

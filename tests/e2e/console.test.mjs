@@ -239,6 +239,14 @@ test("on the demo page: hidden talk stays hidden, a quick answer goes in with /,
   await panel.getByRole("button", { name: "Send rating" }).click();
   await b.locator(".rating-client", { hasText: "5/5" }).waitFor();
   await screenshot(b, "console-rated");
+  // The line's own lines say what happened; none is an empty "System" bubble.
+  await b.locator(".msg.from-system", { hasText: "The conversation was closed" }).waitFor();
+  await b.locator(".msg.from-system", { hasText: "The client was asked to rate the conversation" }).waitFor();
+  const systemTexts = await b.locator(".msg.from-system .text").allTextContents();
+  assert.ok(systemTexts.length >= 2 && systemTexts.every((t) => t.trim() !== ""), JSON.stringify(systemTexts));
+  // Only what operators wrote offers "Save as quick answer".
+  assert.equal(await b.locator(".msg.from-visitor .save-quick, .msg.from-system .save-quick").count(), 0);
+  assert.ok((await b.locator(".msg.from-operator .save-quick").count()) >= 1);
   await page.close();
   await a.close();
   await b.close();

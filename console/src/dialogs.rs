@@ -120,16 +120,21 @@ fn Row(desk: DeskState, d: Dialog) -> impl IntoView {
         let id = id.clone();
         move |_| desk.select(id.clone())
     };
-    let who = match &d.status {
-        Status::Offered { to } => Some(
-            to.iter()
-                .map(|o| desk.name_of(o))
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
-        s => s.owner().map(|o| desk.name_of(o)),
-    };
     let status = d.status.clone();
+    // Names are read inside the view, so a row drawn before the line's
+    // operators arrive shows their names once they do (not short ids).
+    let who = {
+        let status = status.clone();
+        move || match &status {
+            Status::Offered { to } => Some(
+                to.iter()
+                    .map(|o| desk.name_of(o))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            s => s.owner().map(|o| desk.name_of(o)),
+        }
+    };
     let label = format!(
         "{} {}",
         desk.ctx.t_untracked().open_dialog,
@@ -140,7 +145,7 @@ fn Row(desk: DeskState, d: Dialog) -> impl IntoView {
             <td><button type="button" class="link" aria-label=label on:click=open>{format::short(&d.client)}</button></td>
             <td>{move || {
                 let state = state_label(desk.ctx.t(), &status);
-                who.clone().map(|w| format!("{state} · {w}")).unwrap_or_else(|| state.to_owned())
+                who().map(|w| format!("{state} · {w}")).unwrap_or_else(|| state.to_owned())
             }}</td>
             <td>{first.unwrap_or_default()}</td>
             <td class="waiting">{waiting}</td>

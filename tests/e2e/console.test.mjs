@@ -76,6 +76,24 @@ test("strict order: the first operator is offered the dialog, the next one after
   await b.close();
 });
 
+test("a row drawn before the line's operators arrive shows their names once they do, never account ids", async () => {
+  await makeLine(edge.base, admin, "names", { mode: "strict_order", queueLogins: ["anna"] });
+  const v = await visitor(edge.base, "names");
+  await visitorSays(edge.base, v, "Who will answer me?");
+  // The line's operators answer late; the dialog list does not.
+  const a = await openConsole(annaBrowser, "anna", "names", async (page) => {
+    await page.route("**/api/v1/lines/names/operators", async (route) => {
+      await new Promise((r) => setTimeout(r, 2500));
+      await route.continue();
+    });
+  });
+  const row = await rowIn(a, "Offered to me", v.dialog);
+  await row.waitFor();
+  await until(async () => (await row.textContent()).includes("Anna"), "the row names Anna", 10_000);
+  assert.doesNotMatch(await row.textContent(), /[0-9a-f]{8}/, "no account id left in the row");
+  await a.close();
+});
+
 test("evenly: two dialogs go one to each operator, and each passes to the other after the pass time", async () => {
   await makeLine(edge.base, admin, "evenly", { mode: "evenly", pass_after_ms: PASS_MS });
   const a = await openConsole(annaBrowser, "anna", "evenly");

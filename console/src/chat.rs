@@ -195,7 +195,7 @@ fn MessageRow(desk: DeskState, m: ChatMessage) -> impl IntoView {
         <li class=class class:hidden=m.hidden data-seq=m.seq>
             <div class="meta">
                 <span class="author">{who}</span>
-                <time>{format::time(m.at)}</time>
+                <time title=format::time(m.at)>{format::message_time(m.at)}</time>
                 {m.hidden.then(|| view! { <span class="hidden-badge">{move || t().hidden_badge}</span> })}
             </div>
             <p class="text">{shown}</p>

@@ -13,6 +13,30 @@ pub fn duration(ms: i64) -> String {
     }
 }
 
+/// When a message was written, as people read it in a chat: the time alone
+/// today ("14:05"), the day and time before ("3 Dec, 14:05"); in the
+/// browser's language and time zone. The full instant is [`time`].
+pub fn message_time(ms: i64) -> String {
+    let at = js_sys::Date::new(&(ms as f64).into());
+    let today = js_sys::Date::new_0();
+    let same_day = at.get_full_year() == today.get_full_year()
+        && at.get_month() == today.get_month()
+        && at.get_date() == today.get_date();
+    let options = js_sys::Object::new();
+    let set = |key: &str, value: &str| {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    };
+    set("hour", "2-digit");
+    set("minute", "2-digit");
+    if !same_day {
+        set("day", "numeric");
+        set("month", "short");
+    }
+    at.to_locale_string("default", &options)
+        .as_string()
+        .unwrap_or_default()
+}
+
 /// An epoch-ms instant in the browser's locale and time zone.
 pub fn time(ms: i64) -> String {
     js_sys::Date::new(&(ms as f64).into())

@@ -262,6 +262,10 @@ test("on the demo page: hidden talk stays hidden, a quick answer goes in with /,
   await b.locator(".msg.from-system", { hasText: "The client was asked to rate the conversation" }).waitFor();
   const systemTexts = await b.locator(".msg.from-system .text").allTextContents();
   assert.ok(systemTexts.length >= 2 && systemTexts.every((t) => t.trim() !== ""), JSON.stringify(systemTexts));
+  // Messages of today show their time alone; the full instant is the title.
+  const stamp = b.locator(".msg.from-visitor time").first();
+  assert.match((await stamp.textContent()).trim(), /^\d{1,2}:\d{2}( [AP]M)?$/);
+  assert.match(await stamp.getAttribute("title"), /\d{4}/);
   // Only what operators wrote offers "Save as quick answer".
   assert.equal(await b.locator(".msg.from-visitor .save-quick, .msg.from-system .save-quick").count(), 0);
   assert.ok((await b.locator(".msg.from-operator .save-quick").count()) >= 1);

@@ -177,9 +177,9 @@ struct Kept {
 
 impl Kept {
     /// The visitor's view: numbered among visible messages only; never a
-    /// hidden one.
+    /// hidden one (a hidden note has no visitor number).
     fn for_visitor(&self) -> Option<ChatMessage> {
-        let seq = self.shown.filter(|_| !self.message.hidden)?;
+        let seq = self.shown?;
         Some(ChatMessage {
             seq,
             ..self.message.clone()

@@ -34,12 +34,7 @@ pub fn visitor_dialog_stub(env: &Env, dialog: &str) -> Result<Stub, ProtocolErro
 /// same client, while operators keep reading and acting on them.
 pub fn dialog_stub(env: &Env, dialog: &str) -> Result<Stub, ProtocolError> {
     if dialog.len() == 32 && dialog.bytes().all(|b| b.is_ascii_hexdigit()) {
-        let ns = env.durable_object("DIALOGS").map_err(internal)?;
-        return ns
-            .id_from_name(dialog)
-            .map_err(internal)?
-            .get_stub()
-            .map_err(internal);
+        return stub(env, "DIALOGS", dialog);
     }
     visitor_dialog_stub(env, dialog)
 }

@@ -40,7 +40,11 @@ test("each request is one JSON log line with its route, ids, status and duration
   await api(edge.base, "POST", "/api/v1/visitor/contacts", { token: v.token, body: { name: "Private Person", email: "private.person@example.com" } });
   const missing = await api(edge.base, "GET", `/api/v1/lines/logs/dialogs/${v.dialog}/messages`, { token: "not-a-token" });
   assert.equal(missing.status, 401);
-  await until(() => logLines().some((e) => e.route === "/api/v1/visitor/contacts"), "the contacts request's log line");
+  // Wrangler prints the lines as they come; wait for the last request's.
+  await until(
+    () => logLines().some((e) => e.route === "/api/v1/lines/{line}/dialogs/{dialog}/messages" && e.status === 401),
+    "the last request's log line",
+  );
   const entries = logLines();
   const message = entries.find((e) => e.event === "request" && e.route === "/api/v1/visitor/messages" && e.method === "POST");
   assert.ok(message, JSON.stringify(entries.slice(-5)));

@@ -53,8 +53,7 @@ pub async fn handle(req: Request, env: Env) -> Result<Response> {
 /// The dialog a visitor's token names (the part before the secret), for
 /// the log only.
 fn visitor_dialog(req: &Request) -> Option<String> {
-    let token = crate::api::bearer(req.headers())
-        .or_else(|| req.url().ok().and_then(|u| query(&u, "token")))?;
+    let token = visitor::visitor_token(req.headers(), &req.url().ok()?)?;
     let dialog = token.split('.').next()?;
     (matches!(dialog.len(), 32 | 64) && dialog.bytes().all(|b| b.is_ascii_hexdigit()))
         .then(|| dialog.to_owned())

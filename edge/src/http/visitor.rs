@@ -357,12 +357,15 @@ pub(super) fn split_token(token: &str) -> R<(String, String)> {
     Ok((dialog, ids::token_hash(secret)))
 }
 
+/// The visitor's token: the `Authorization` bearer, or `?token=` (sockets).
+pub(super) fn visitor_token(headers: &Headers, url: &Url) -> Option<String> {
+    bearer(headers).or_else(|| query(url, "token"))
+}
+
 pub(super) fn visitor_credentials(headers: &Headers, url: &Url) -> R<(String, String)> {
-    let token = bearer(headers)
-        .or_else(|| query(url, "token"))
-        .ok_or_else(|| {
-            ProtocolError::new(ErrorCode::Unauthorized, "a visitor token is required")
-        })?;
+    let token = visitor_token(headers, url).ok_or_else(|| {
+        ProtocolError::new(ErrorCode::Unauthorized, "a visitor token is required")
+    })?;
     split_token(&token)
 }
 

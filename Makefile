@@ -1,5 +1,5 @@
 # The two commands of the README, and a few helpers.
-.PHONY: dev test build size bootstrap deploy
+.PHONY: dev test build size bootstrap deploy openapi
 dev:        ## install what is missing, build, and run everything locally
 	bash scripts/dev.sh
 test:       ## install what is missing and run every test
@@ -12,3 +12,5 @@ bootstrap:  ## install prerequisites only
 	bash scripts/bootstrap.sh
 deploy:     ## check what a real deployment needs, then wrangler deploy
 	bash scripts/deploy.sh
+openapi:    ## regenerate docs/openapi.json's schemas from the Rust types
+	cargo run -q -p openline-core --features schema --bin openapi -- --write docs/openapi.json

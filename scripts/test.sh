@@ -15,10 +15,17 @@ cargo fmt --all -- --check
 
 step "clippy (native core and widget tests, wasm crates)"
 cargo clippy -p openline-core -p openline-loadgen -p openline-widget --all-targets --quiet -- -D warnings
+cargo clippy -p openline-core --features schema --bin openapi --quiet -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p openline-core -p openline-edge -p openline-widget -p openline-console --quiet -- -D warnings
 
 # The workspace's default member is the core only; the widget's
 # conversation logic (widget/src/conversation.rs) is tested natively too.
+# docs/openapi.json's schemas are generated from the Rust types
+# (core/src/bin/openapi.rs); a hand edit or a changed type without
+# `make openapi` fails here.
+step "API description matches the Rust types"
+cargo run -q -p openline-core --features schema --bin openapi -- --check docs/openapi.json
+
 step "core and widget tests (native)"
 cargo test -p openline-core -p openline-widget --quiet 2>&1
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Contact data a client leaves (F2, F4, H4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Contacts {
     #[serde(default)]
     pub name: Option<String>,
@@ -35,6 +36,7 @@ impl Contacts {
 
 /// One consent received: who, when, which text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConsentRecord {
     pub client: String,
     pub version: u32,

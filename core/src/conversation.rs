@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who sends something in a dialog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Sender {
     Client,
@@ -15,6 +16,7 @@ pub enum Sender {
 
 /// Who receives a frame.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Recipient {
     Client,
@@ -23,6 +25,7 @@ pub enum Recipient {
 
 /// What is delivered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Delivery {
     Message {
@@ -38,6 +41,7 @@ pub enum Delivery {
 
 /// The participants of a dialog, as the dialog's object knows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Conversation {
     /// Operators in the dialog: the holder, invited colleagues, and
     /// operators it is offered to (so they can read before accepting).

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One e-mail waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OutgoingEmail {
     pub to: String,
     pub subject: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// A stable, machine-readable error code. The wire form is snake_case and
 /// never changes once published: clients switch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,
@@ -68,6 +69,7 @@ impl ErrorCode {
 /// A failure with a code and a human-readable message; what every API
 /// error body carries.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[error("{code:?}: {message}")]
 pub struct ProtocolError {
     pub code: ErrorCode,
@@ -97,6 +99,7 @@ impl ProtocolError {
 
 /// The envelope of every API error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
     pub error: ProtocolError,
 }

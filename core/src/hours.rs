@@ -16,6 +16,7 @@ use tz::TimeZone;
 
 /// Local opening interval of one weekday, minutes after midnight, `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Interval {
     /// From 0 (midnight at the start of the day).
     pub from_min: u16,
@@ -25,6 +26,7 @@ pub struct Interval {
 
 /// Weekly hours; a weekday with no interval is a day off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WorkingHours {
     /// IANA name, e.g. `Europe/Moscow`.
     pub time_zone: String,

@@ -25,6 +25,7 @@ pub mod operator;
 pub mod protocol;
 pub mod quick_answers;
 pub mod replies;
+pub mod requests;
 pub mod session;
 pub mod settings;
 pub mod text;

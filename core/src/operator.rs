@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Operator presence in the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Presence {
     Online,
@@ -15,6 +16,7 @@ pub enum Presence {
 
 /// An operator of the line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Operator {
     pub id: String,
     pub name: String,
@@ -78,6 +80,7 @@ impl Operator {
 
 /// How an operator is shown to a client (O1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OperatorCard {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

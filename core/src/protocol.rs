@@ -9,6 +9,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Who wrote a message, as shown to the reader.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Author {
     Visitor,
@@ -22,6 +23,7 @@ pub enum Author {
 
 /// One message of a dialog as stored and as delivered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChatMessage {
     /// Position in the dialog, from 1, without gaps: clients resume from the
     /// last one they saw.
@@ -43,6 +45,7 @@ pub struct ChatMessage {
 /// `POST /api/v1/visitor/sessions`: start a conversation on a line, or
 /// resume the one the visitor's stored token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StartSession {
     pub line: String,
     /// A logged-in user of the host site, vouched for by the site's server
@@ -66,6 +69,7 @@ pub struct StartSession {
 
 /// Who a logged-in visitor is, from the snippet's `data-user-*` attributes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Identity {
     pub user_id: String,
     /// Hex HMAC-SHA256 of `user_id` under the line's identity secret.
@@ -80,6 +84,7 @@ pub struct Identity {
 /// The visitor's credentials for one dialog; the widget keeps them in
 /// localStorage so a reload or a new tab resumes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Session {
     pub line: String,
     pub dialog: String,
@@ -97,6 +102,7 @@ pub struct Session {
 
 /// `POST /api/v1/visitor/messages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SendMessage {
     pub client_id: String,
     pub text: String,
@@ -105,6 +111,7 @@ pub struct SendMessage {
 /// `GET /api/v1/visitor/messages?after=SEQ`: messages after a sequence
 /// number, oldest first, a page at a time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct History {
     pub messages: Vec<ChatMessage>,
     /// More messages follow: ask again with `after` = the last one's `seq`.
@@ -118,6 +125,7 @@ pub const HISTORY_PAGE: usize = 500;
 /// `GET /api/v1/lines/{line}/widget`: what the widget shows before the
 /// visitor writes anything.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WidgetConfig {
     pub line: String,
     /// F6 chat-title phrase, or the line name (L1).
@@ -173,6 +181,7 @@ pub mod frames {
 
     /// Visitor → edge.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     #[serde(tag = "type", rename_all = "snake_case")]
     pub enum VisitorFrame {
         /// First frame after connecting: the protocol spoken and the last
@@ -198,6 +207,7 @@ pub mod frames {
 
     /// Edge → visitor.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     #[serde(tag = "type", rename_all = "snake_case")]
     pub enum VisitorEvent {
         Welcome {
@@ -232,6 +242,7 @@ pub mod frames {
 
     /// Operator console → edge.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     #[serde(tag = "type", rename_all = "snake_case")]
     pub enum OperatorFrame {
         Hello {
@@ -276,6 +287,7 @@ pub mod frames {
 
     /// Edge → operator console.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     #[serde(tag = "type", rename_all = "snake_case")]
     pub enum OperatorEvent {
         Welcome {
@@ -345,6 +357,7 @@ pub mod frames {
 
 /// Roles of console users (L5: only administrators configure lines).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Operator,
@@ -354,6 +367,7 @@ pub enum Role {
 
 /// A console account as the API shows it (never its password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Account {
     pub id: String,
     pub login: String,
@@ -372,6 +386,7 @@ pub struct Account {
 
 /// `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Login {
     pub login: String,
     pub password: String,
@@ -379,6 +394,7 @@ pub struct Login {
 
 /// The answer to a successful login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LoginSession {
     /// Bearer token; only its hash is stored.
     pub token: String,
@@ -388,6 +404,7 @@ pub struct LoginSession {
 
 /// `POST /api/v1/accounts` (admin): invite a colleague.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewAccount {
     pub login: String,
     pub name: String,
@@ -397,6 +414,7 @@ pub struct NewAccount {
 
 /// `PATCH /api/v1/accounts/{id}` (admin): any subset of fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AccountPatch {
     #[serde(default)]
     pub name: Option<String>,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A stored quick answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct QuickAnswer {
     pub id: String,
     pub group: String,
@@ -15,6 +16,7 @@ pub struct QuickAnswer {
 
 /// A quick answer to create or replace (the id is the server's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct QuickAnswerInput {
     #[serde(default)]
     pub group: String,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// A change was made (an answer with nothing else to say). A request that
 /// changed nothing gets an error instead, never this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Ack {
     pub ok: bool,
 }
@@ -24,6 +25,7 @@ impl Ack {
 /// `GET …/dialogs`: the line's dialogs and the line's clock (consoles count
 /// K3 waiting times against it rather than the browser's).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DialogList {
     pub dialogs: Vec<Dialog>,
     pub now: Millis,
@@ -31,6 +33,7 @@ pub struct DialogList {
 
 /// One department of a line (Q1) with its members in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Department {
     pub id: String,
     pub members: Vec<String>,
@@ -38,18 +41,21 @@ pub struct Department {
 
 /// `GET …/departments`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DepartmentList {
     pub departments: Vec<Department>,
 }
 
 /// `GET …/operators`: the line's operators as routing sees them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OperatorList {
     pub operators: Vec<Operator>,
 }
 
 /// The visitor's place in the queue (F4); none once the dialog is taken.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct QueuePlace {
     pub queue: Option<QueueInfo>,
 }
@@ -57,6 +63,7 @@ pub struct QueuePlace {
 /// H3/H4: whether the line works now and, when not, its next opening
 /// (epoch ms).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OpenNow {
     pub open: bool,
     pub next_opening: Option<Millis>,
@@ -64,18 +71,21 @@ pub struct OpenNow {
 
 /// `GET/POST …/quick-answers` (QA1).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct QuickAnswerList {
     pub quick_answers: Vec<QuickAnswer>,
 }
 
 /// `GET …/consents` (A1): newest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConsentLog {
     pub consents: Vec<ConsentRecord>,
 }
 
 /// `GET …/clients/{client}` (C1, C6, A1): what the line knows of a client.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClientCard {
     pub client: String,
     #[serde(default)]
@@ -88,6 +98,7 @@ pub struct ClientCard {
 
 /// A line in the deployment's directory (L1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineEntry {
     /// The line's id (the widget's `data-line`).
     pub id: String,
@@ -98,6 +109,7 @@ pub struct LineEntry {
 /// `GET /api/v1/health`: the edge answers, which protocol it speaks, and
 /// which release it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Health {
     pub ok: bool,
     pub protocol: u32,
@@ -107,6 +119,7 @@ pub struct Health {
 /// `GET /api/v1/figures` (administrators): what the deployment is doing
 /// now, for whoever runs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Figures {
     pub version: String,
     pub protocol: u32,
@@ -118,6 +131,7 @@ pub struct Figures {
 
 /// One line's live state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineFigures {
     pub line: String,
     /// Dialogs not finished, by state.
@@ -135,6 +149,7 @@ pub struct LineFigures {
 
 /// The e-mail outbox: mails by status.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OutboxFigures {
     /// Waiting for their first try or a retry.
     pub queued: u32,
@@ -149,6 +164,7 @@ pub struct OutboxFigures {
 /// An e-mail was queued for sending (F3 copy, K2 notices); it is sent and
 /// retried by the outbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Queued {
     pub queued: bool,
 }
@@ -156,10 +172,67 @@ pub struct Queued {
 /// C7's answer: the stored message and the dialog it went to. When the
 /// client's last dialog had finished, the message opened a new one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExternalMessage {
     pub dialog: String,
     /// Whether this message opened the dialog.
     pub opened: bool,
     #[serde(flatten)]
     pub message: crate::protocol::ChatMessage,
+}
+
+/// The effects of one event on a line: what an operator's dialog action
+/// (accept, close, leave, transfer, invite, rating) did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Applied {
+    pub effects: Vec<crate::line::Effect>,
+}
+
+/// `GET/PUT /api/v1/dev/password-cost` (local development only): what an
+/// account's stored password hash cost, and setting it for a test.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PasswordCost {
+    pub login: String,
+    /// Only in a `PUT`: the account's password, to hash anew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// PBKDF2-SHA256 iterations of the stored hash.
+    pub iterations: i64,
+}
+
+/// `POST /api/v1/dev/seed` (local development only): the demo accounts
+/// and the demo line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DevSeed {
+    pub accounts: Vec<crate::protocol::Account>,
+    pub line: String,
+}
+
+/// `GET /api/v1/dev/mailbox` (local development only): the latest mails,
+/// newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Mailbox {
+    pub mail: Vec<MailRow>,
+}
+
+/// A mail of the outbox as the dev mailbox shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct MailRow {
+    pub id: i64,
+    pub to_addr: String,
+    pub subject: String,
+    pub body: String,
+    /// Epoch milliseconds.
+    pub created_at: i64,
+    pub attempts: i64,
+    /// Epoch milliseconds.
+    pub next_attempt_at: i64,
+    /// `queued`, `sent`, `failed` or `captured` (no mail API configured).
+    pub status: String,
+    pub last_error: Option<String>,
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Q2: how new dialogs are spread over the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DistributionMode {
     /// The eligible operator with the fewest counted dialogs; ties go to the
@@ -21,6 +22,7 @@ pub enum DistributionMode {
 
 /// Q5: which dialogs do *not* count towards an operator's concurrent limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LimitExclusion {
     /// Dialogs answered at least once (and closed ones) do not count.
@@ -34,6 +36,7 @@ pub enum LimitExclusion {
 
 /// Q1: one entry of the queue, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum QueueEntry {
     Operator(String),
@@ -42,6 +45,7 @@ pub enum QueueEntry {
 
 /// Q5 as configured: a limit and what it does not count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConcurrencyLimit {
     pub max: u32,
     pub exclude: LimitExclusion,
@@ -49,6 +53,7 @@ pub struct ConcurrencyLimit {
 
 /// B1/B2: a chat bot in front of the queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BotSettings {
     pub bot: String,
     /// B1: only a client's first conversation, or every new one.
@@ -59,6 +64,7 @@ pub struct BotSettings {
 
 /// K1/K2: one indicator's deadline and whom to notify when it is missed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Kpi {
     pub within_ms: Millis,
     #[serde(default)]
@@ -67,6 +73,7 @@ pub struct Kpi {
 
 /// T3: auto-close after client silence, with the message sent on closing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AutoClose {
     pub after_ms: Millis,
     pub message: String,
@@ -74,6 +81,7 @@ pub struct AutoClose {
 
 /// O1: how operators are shown to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum Presentation {
     /// The employee's own name, avatar and position.
@@ -107,6 +115,7 @@ impl Presentation {
 
 /// A1: the consent text clients accept before sending personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConsentText {
     /// Raised on every edit, so each recorded consent names the text it was.
     pub version: u32,
@@ -115,6 +124,7 @@ pub struct ConsentText {
 
 /// F1–F6 texts and forms of the widget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WidgetTexts {
     /// F6: wins over the line name on the visitor's side.
     #[serde(default)]
@@ -144,6 +154,7 @@ fn yes() -> bool {
 
 /// Everything configurable about a line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineSettings {
     /// L1: shown to operators; defaults to the company name.
     pub name: String,
@@ -241,6 +252,7 @@ pub const MAX_RATING_WAIT_MS: Millis = 60 * MINUTE;
 /// write-only, so only whether each is set leaves the edge (a supervisor
 /// who could read the identity secret could forge a user's identity).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SettingsView {
     #[serde(flatten)]
     pub settings: LineSettings,

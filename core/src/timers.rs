@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// What a timer is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TimerKind {
     /// Q3: pass an unanswered offer to the next operator.
@@ -33,6 +34,7 @@ pub enum TimerKind {
 /// line-wide timers; the operator for [`TimerKind::ConsoleGone`]). Setting
 /// a key again moves its deadline.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TimerKey {
     pub kind: TimerKind,
     pub dialog: Option<String>,
@@ -59,6 +61,7 @@ impl TimerKey {
 
 /// Pending deadlines, indexed both by key and by time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(from = "Vec<(TimerKey, Millis)>", into = "Vec<(TimerKey, Millis)>")]
 pub struct TimerTable {
     by_key: BTreeMap<TimerKey, Millis>,

@@ -8,7 +8,7 @@ use crate::migrations::{self, Migration, Schema};
 use crate::passwords;
 use crate::sql::{rows, run, written};
 use openline_core::protocol::{Account, AccountPatch, Login, LoginSession, NewAccount, Role};
-use openline_core::replies::Ack;
+use openline_core::replies::{Ack, PasswordCost};
 use openline_core::{text, ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -543,15 +543,6 @@ impl AccountsObject {
         }
         Ok(row.account())
     }
-}
-
-/// What an account's stored hash cost (local development only).
-#[derive(Serialize, Deserialize)]
-pub struct PasswordCost {
-    login: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    password: Option<String>,
-    iterations: i64,
 }
 
 /// A fresh salt and the password's hash at `iterations`, hex.

@@ -4,7 +4,7 @@
 //! [`crate::api::read_json`] and answers with the reply type. A refused
 //! call is an error in the API's shape, never `{"ok": true}`.
 
-use openline_core::line::{Dialog, Effect, Event};
+use openline_core::line::{Dialog, Event};
 use openline_core::operator::OperatorCard;
 use openline_core::protocol::ChatMessage;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -28,10 +28,7 @@ pub struct Done {}
 pub struct LineEvent(pub Event);
 
 /// The answer to [`LineEvent`].
-#[derive(Serialize, Deserialize)]
-pub struct Applied {
-    pub effects: Vec<Effect>,
-}
+pub use openline_core::replies::Applied;
 
 impl Call for LineEvent {
     const PATH: &'static str = "/event";

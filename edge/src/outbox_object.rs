@@ -9,7 +9,7 @@ use crate::clock;
 use crate::migrations::{self, Migration, Schema};
 use crate::sql::{rows, run};
 use openline_core::email::OutgoingEmail;
-use openline_core::replies::{OutboxFigures, Queued};
+use openline_core::replies::{MailRow, Mailbox, OutboxFigures, Queued};
 use openline_core::{ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
 use worker::{
@@ -36,27 +36,6 @@ struct ProviderMail<'a> {
     from: &'a str,
     subject: &'a str,
     text: &'a str,
-}
-
-/// `GET /mail` (the dev mailbox): the latest mails, newest first.
-#[derive(Serialize)]
-struct Mailbox {
-    mail: Vec<MailRow>,
-}
-
-/// A mail as the dev mailbox shows it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MailRow {
-    pub id: i64,
-    pub to_addr: String,
-    pub subject: String,
-    pub body: String,
-    pub created_at: i64,
-    pub attempts: i64,
-    pub next_attempt_at: i64,
-    /// `queued`, `sent`, `failed` or `captured` (no mail API configured).
-    pub status: String,
-    pub last_error: Option<String>,
 }
 
 #[durable_object]

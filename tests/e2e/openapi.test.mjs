@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { ROOT, startEdge } from "./harness.mjs";
-import { login, visitor } from "./client.mjs";
+import { api, login, visitor } from "./client.mjs";
 
 const spec = JSON.parse(readFileSync(join(ROOT, "docs", "openapi.json"), "utf8"));
 let edge;
@@ -77,9 +77,21 @@ function documented(path, method, status) {
   return { listed, response, pointer };
 }
 
-test("every operation answers with a status and a body its description allows (success and refusals alike)", async () => {
+/** One validator over the whole document, so `$ref`s resolve. */
+function validator() {
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
   ajv.addSchema(spec, "openapi.json");
+  return ajv;
+}
+
+/** Every operation but the WebSocket upgrades, as "METHOD /path". */
+const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
+  ["get", "post", "put", "patch", "delete"].filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path}`),
+);
+const sockets = new Set(["GET /api/v1/lines/{line}/ws", "GET /api/v1/visitor/ws"]);
+
+test("every operation answers with a status and a body its description allows (success and refusals alike)", async () => {
+  const ajv = validator();
   const admin = await login(edge.base, "admin");
   const v = await visitor(edge.base, "demo");
   const creds = (op) => {
@@ -136,3 +148,103 @@ test("every operation answers with a status and a body its description allows (s
   assert.ok(successes >= 15, `only ${successes} successful answers checked`);
 });
 
+
+test("every operation succeeds once in a real conversation, and each success is what the document describes", async () => {
+  const ajv = validator();
+  const problems = [];
+  const succeeded = new Set();
+  /** Calls an operation (`path` as documented, `params` filled in) and checks its answer. */
+  async function call(method, path, params, { token, body, headers, want, query } = {}) {
+    let url = path;
+    for (const [k, v] of Object.entries(params)) url = url.replace(`{${k}}`, encodeURIComponent(v));
+    if (query) url += `?${new URLSearchParams(query)}`;
+    const r = await api(edge.base, method, url, { token, body, headers });
+    const where = `${method} ${path} → ${r.status}`;
+    if (want !== undefined && r.status !== want) problems.push(`${where}: expected ${want}, ${JSON.stringify(r.body).slice(0, 200)}`);
+    const { listed, response, pointer } = documented(path, method.toLowerCase(), r.status);
+    if (!listed) problems.push(`${where}: status not documented`);
+    else if (response?.content?.["application/json"]?.schema) {
+      const validate = ajv.getSchema(`openapi.json${pointer}/content/application~1json/schema`);
+      if (!validate(r.body)) problems.push(`${where}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(r.body).slice(0, 200)}`);
+    }
+    if (r.status < 300) succeeded.add(`${method} ${path}`);
+    return r.body;
+  }
+  const line = "demo";
+  const L = { line };
+  await call("GET", "/api/v1/health", {}, { want: 200 });
+  const admin = await call("POST", "/api/v1/auth/login", {}, { body: { login: "admin", password: "openline-admin" }, want: 200 });
+  const A = { token: admin.token };
+  const me = await call("GET", "/api/v1/me", {}, A);
+  assert.equal(me.login, "admin");
+  const accounts = await call("GET", "/api/v1/accounts", {}, A);
+  const id = Object.fromEntries(accounts.map((a) => [a.login, a.id]));
+  const made = await call("POST", "/api/v1/accounts", {}, { ...A, body: { login: "oa-op", name: "OA", role: "operator", password: "openline-oa-op-1" }, want: 201 });
+  await call("PATCH", "/api/v1/accounts/{id}", { id: made.id }, { ...A, body: { name: "OA two" }, want: 200 });
+  await call("POST", "/api/v1/lines", {}, { ...A, body: { id: "oa-line", name: "OA line" }, want: 201 });
+  await call("GET", "/api/v1/lines", {}, A);
+  const settings = await call("GET", "/api/v1/lines/{line}/settings", { line: "oa-line" }, A);
+  settings.queue = [{ kind: "operator", id: id.anna }, { kind: "department", id: "oa-sales" }];
+  await call("PUT", "/api/v1/lines/{line}/settings", { line: "oa-line" }, { ...A, body: settings, want: 200 });
+  const OL = { line: "oa-line", department: "oa-sales" };
+  await call("PUT", "/api/v1/lines/{line}/departments/{department}", OL, { ...A, body: { members: [id.boris] }, want: 200 });
+  const departments = await call("GET", "/api/v1/lines/{line}/departments", OL, { ...A, want: 200 });
+  assert.deepEqual(departments.departments.find((d) => d.id === "oa-sales")?.members, [id.boris]);
+  await call("GET", "/api/v1/figures", {}, A);
+  await call("GET", "/api/v1/lines/{line}/consents", L, A);
+
+  // The visitor's side.
+  const widget = await call("GET", "/api/v1/lines/{line}/widget", L, { want: 200 });
+  const session = await call("POST", "/api/v1/visitor/sessions", {}, { body: { line }, want: 201 });
+  const V = { token: session.token };
+  await call("POST", "/api/v1/visitor/messages", {}, { ...V, body: { client_id: "oa-1", text: "Hello" }, want: 201 });
+  await call("POST", "/api/v1/visitor/messages", {}, { ...V, body: { client_id: "oa-1", text: "Hello" }, want: 200 });
+  await call("GET", "/api/v1/visitor/messages", {}, V);
+  await call("GET", "/api/v1/visitor/queue", {}, V);
+  const consent = widget.consent?.version ?? widget.forms?.consent?.version;
+  await call("POST", "/api/v1/visitor/contacts", {}, { ...V, body: { name: "Olga", email: "olga@example.com", consent_version: consent ?? null }, want: 200 });
+  await call("POST", "/api/v1/visitor/sessions", {}, { body: { line, token: session.token }, want: 200 });
+
+  // The operators' side.
+  const anna = await call("POST", "/api/v1/auth/login", {}, { body: { login: "anna", password: "openline-anna" }, want: 200 });
+  const O = { token: anna.token };
+  await call("POST", "/api/v1/lines/{line}/presence", L, { ...O, body: { presence: "online" }, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/working-day", L, { ...O, body: { started: true }, want: 200 });
+  await call("GET", "/api/v1/lines/{line}/operators", L, O);
+  await call("GET", "/api/v1/lines/{line}/dialogs", L, O);
+  const D = { line, dialog: session.dialog };
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/accept", D, { ...O, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/messages", D, { ...O, body: { client_id: "oa-op-1", text: "Hi, Olga" }, want: 201 });
+  await call("GET", "/api/v1/lines/{line}/dialogs/{dialog}/messages", D, O);
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/invite", D, { ...O, body: { operator: id.boris }, want: 200 });
+  const boris = await call("POST", "/api/v1/auth/login", {}, { body: { login: "boris", password: "openline-boris" }, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/leave", D, { token: boris.token, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/transfer", D, { ...O, body: { to: { kind: "operator", id: id.boris } }, want: 200 });
+  await call("GET", "/api/v1/lines/{line}/clients/{client}", { line, client: session.client }, O);
+  await call("POST", "/api/v1/lines/{line}/clients/{client}/messages", { line, client: session.client }, { headers: { "X-Api-Key": "test-api-key" }, body: { client_id: "oa-ext-1", text: "From the CRM" } });
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/accept", D, { token: boris.token, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/close", D, { token: boris.token, want: 200 });
+  await call("POST", "/api/v1/visitor/rating", {}, { ...V, body: { score: 5, comment: "Thanks" }, want: 200 });
+  const sveta = await call("POST", "/api/v1/auth/login", {}, { body: { login: "sveta", password: "openline-sveta" }, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/rating", D, { token: sveta.token, body: { score: 4 }, want: 200 });
+  await call("POST", "/api/v1/visitor/email-copy", {}, { ...V, body: { email: "olga@example.com" }, want: 202 });
+
+  // Quick answers.
+  await call("POST", "/api/v1/lines/{line}/quick-answers", L, { ...O, body: { title: "Hours", text: "We open at 9" }, want: 201 });
+  const answers = await call("GET", "/api/v1/lines/{line}/quick-answers", L, O);
+  const qa = (answers.items ?? answers.quick_answers ?? []).find((q) => q.title === "Hours");
+  assert.ok(qa, `the new quick answer is listed: ${JSON.stringify(answers)}`);
+  await call("PUT", "/api/v1/lines/{line}/quick-answers/{id}", { line, id: qa.id }, { ...A, body: { title: "Hours", text: "We open at 10" }, want: 200 });
+  await call("DELETE", "/api/v1/lines/{line}/quick-answers/{id}", { line, id: qa.id }, { ...A, want: 200 });
+
+  // Local development helpers, then the end of the administrator's session.
+  await call("GET", "/api/v1/dev/mailbox", {}, { want: 200 });
+  await call("GET", "/api/v1/dev/password-cost", {}, { query: { login: "oa-op" }, want: 200 });
+  await call("PUT", "/api/v1/dev/password-cost", {}, { body: { login: "oa-op", password: "openline-oa-op-1", iterations: 1000 }, want: 200 });
+  await call("POST", "/api/v1/dev/seed", {}, { want: 200 });
+  await call("DELETE", "/api/v1/lines/{line}", { line: "oa-line" }, { ...A, want: 200 });
+  await call("POST", "/api/v1/auth/logout", {}, { ...A, want: 200 });
+  assert.deepEqual(problems, []);
+  const never = operations.filter((op) => !sockets.has(op) && !succeeded.has(op));
+  assert.deepEqual(never, [], "operations whose success was never checked");
+});

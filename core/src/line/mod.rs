@@ -46,6 +46,7 @@ pub use storage::{Changes, StoredLine};
 
 /// Who the dialog waits for while active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Party {
     Operator,
@@ -54,6 +55,7 @@ pub enum Party {
 
 /// Where a dialog is in its lifecycle; every dialog is in exactly one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Status {
     WithBot {
@@ -80,6 +82,7 @@ pub enum Status {
 /// A dialog's state by name, typed on the wire (`"offered"`, `"active"`…)
 /// so a console cannot receive a state that does not exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DialogState {
     WithBot,
@@ -133,6 +136,7 @@ impl Status {
 
 /// A client's rating of a dialog (R1) or a supervisor's (R2), 1–5.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Rating {
     pub score: u8,
     #[serde(default)]
@@ -142,6 +146,7 @@ pub struct Rating {
 
 /// What the line knows of one dialog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Dialog {
     pub id: String,
     pub client: String,
@@ -198,6 +203,7 @@ impl Dialog {
 
 /// Where a transfer goes (Q9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum TransferTarget {
     Operator(String),
@@ -206,6 +212,7 @@ pub enum TransferTarget {
 
 /// Inputs of the line machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// An operator joins the line or their account changed (name, dismissal,
@@ -295,6 +302,7 @@ pub enum Event {
 
 /// A system text the client receives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ClientNotice {
     /// T4 automatic reply on close, or T3's chosen message.
@@ -307,6 +315,7 @@ pub enum ClientNotice {
 
 /// Why someone is notified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notice {
     /// K2: a KPI deadline was missed.
@@ -341,6 +350,7 @@ impl Notice {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KpiKind {
     FirstAnswer,
@@ -349,6 +359,7 @@ pub enum KpiKind {
 
 /// Outputs the adapter applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "effect", rename_all = "snake_case")]
 pub enum Effect {
     /// Show the dialog to the operator as offered to them.
@@ -454,6 +465,7 @@ impl From<LineError> for crate::ProtocolError {
 
 /// What the line remembers of a client across dialogs (Q8, C7).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClientRecord {
     pub dialogs: u32,
     pub last_dialog: Option<String>,
@@ -462,6 +474,7 @@ pub struct ClientRecord {
 
 /// Queue position and estimated wait for a waiting visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct QueueInfo {
     /// 1 for the next dialog to be served.
     pub position: usize,
@@ -478,6 +491,7 @@ const WAIT_SAMPLES: usize = 20;
 
 /// One line's routing state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Line {
     settings: LineSettings,
     operators: BTreeMap<String, Operator>,

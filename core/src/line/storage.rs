@@ -21,6 +21,7 @@ pub(super) struct Flag(pub(super) bool);
 /// The time of the step being applied: set by every input, so it is not
 /// part of the line's state (nor stored, nor compared).
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub(super) struct StepTime(pub(super) Millis);
 
@@ -64,6 +65,7 @@ impl Changes {
 /// clients, dialogs and timers are stored one row each, so a step writes
 /// only what it changed.
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct HeadRef<'a> {
     settings: &'a LineSettings,
     departments: &'a BTreeMap<String, Vec<String>>,
@@ -73,6 +75,7 @@ struct HeadRef<'a> {
 /// A stored head. Heads written before operators, clients and timers had
 /// rows of their own carry them inline; they are read once and moved.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct Head {
     settings: LineSettings,
     departments: BTreeMap<String, Vec<String>>,

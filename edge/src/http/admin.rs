@@ -13,9 +13,9 @@ use openline_core::line::Event;
 use openline_core::protocol::{Account, AccountPatch, Login, LoginSession, NewAccount, Role};
 use openline_core::quick_answers::QuickAnswerInput;
 use openline_core::replies::{Ack, Figures, OutboxFigures};
+use openline_core::requests::{DepartmentMembers, NewLine};
 use openline_core::settings::LineSettings;
 use openline_core::{text, ProtocolError};
-use serde::Deserialize;
 use worker::{Env, Method, Request, Url};
 
 use super::auth::*;
@@ -113,11 +113,6 @@ pub(super) async fn lines_list(env: &Env, req: &mut Request, url: &Url) -> ApiRe
 
 pub(super) async fn line_create(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
     require(env, req.headers(), url, Role::Admin).await?;
-    #[derive(Deserialize)]
-    struct NewLine {
-        id: String,
-        name: String,
-    }
     let body: NewLine = read_body(req).await?;
     let id = text::identifier("id", &body.id)?;
     let settings = LineSettings::new(body.name.trim());
@@ -182,11 +177,7 @@ pub(super) async fn department_put(
     dep: &str,
 ) -> ApiResult {
     require(env, req.headers(), url, Role::Admin).await?;
-    #[derive(Deserialize)]
-    struct Members {
-        members: Vec<String>,
-    }
-    let body: Members = read_body(req).await?;
+    let body: DepartmentMembers = read_body(req).await?;
     let department = text::identifier("department", dep)?;
     line_event(
         env,

@@ -4,16 +4,9 @@ use crate::accounts_object::Seed;
 use crate::api::{json, read_body, ApiResult};
 use crate::rpc::{call, call_json, parse, stub};
 use openline_core::protocol::{Account, NewAccount, Role};
+use openline_core::replies::DevSeed;
 use openline_core::settings::{LineSettings, QueueEntry};
-use serde::Serialize;
 use worker::{Env, Method, Request, Url};
-
-/// What the dev seed made: the demo accounts and line.
-#[derive(Serialize)]
-struct DevSeed {
-    accounts: Vec<Account>,
-    line: &'static str,
-}
 
 use super::auth::*;
 use super::lines::*;
@@ -59,7 +52,7 @@ pub(super) async fn dev_seed(env: &Env) -> ApiResult {
         200,
         &DevSeed {
             accounts: all,
-            line: "demo",
+            line: "demo".into(),
         },
     )
 }

@@ -7,12 +7,13 @@ use crate::calls::{CreateQuickAnswers, DialogAccess, OperatorSend};
 use crate::ids;
 use crate::line_object::{OPERATOR_HEADER, SESSION_HEADER};
 use crate::rpc::{call, dialog_stub, invoke, stub};
-use openline_core::line::{Event, TransferTarget};
-use openline_core::operator::Presence;
+use openline_core::line::Event;
 use openline_core::protocol::{Account, Role};
-use openline_core::quick_answers::QuickAnswerInput;
+use openline_core::requests::{
+    InviteRequest, OperatorMessageRequest, PresenceUpdate, QuickAnswerCreate, RateDialog,
+    TransferRequest, WorkingDayUpdate,
+};
 use openline_core::{text, ErrorCode, ProtocolError};
-use serde::Deserialize;
 use worker::{Env, Headers, Method, Request, RequestInit, Url};
 
 use super::auth::*;
@@ -43,11 +44,7 @@ pub(super) async fn operator_action(
             operator: op,
         },
         "transfer" => {
-            #[derive(Deserialize)]
-            struct T {
-                to: TransferTarget,
-            }
-            let t: T = read_body(req).await?;
+            let t: TransferRequest = read_body(req).await?;
             Event::Transfer {
                 dialog,
                 by: op,
@@ -55,11 +52,7 @@ pub(super) async fn operator_action(
             }
         }
         "invite" => {
-            #[derive(Deserialize)]
-            struct I {
-                operator: String,
-            }
-            let i: I = read_body(req).await?;
+            let i: InviteRequest = read_body(req).await?;
             Event::Invite {
                 dialog,
                 by: op,
@@ -73,12 +66,7 @@ pub(super) async fn operator_action(
                     "only supervisors rate dialogs",
                 ));
             }
-            #[derive(Deserialize)]
-            struct S {
-                score: u8,
-                comment: Option<String>,
-            }
-            let s: S = read_body(req).await?;
+            let s: RateDialog = read_body(req).await?;
             Event::SupervisorRating {
                 dialog,
                 supervisor: op,
@@ -87,14 +75,7 @@ pub(super) async fn operator_action(
             }
         }
         "messages" => {
-            #[derive(Deserialize)]
-            struct M {
-                client_id: String,
-                text: String,
-                #[serde(default)]
-                hidden: bool,
-            }
-            let m: M = read_body(req).await?;
+            let m: OperatorMessageRequest = read_body(req).await?;
             // One visit to the line (checks, consoles), which has the
             // dialog store it (visitor's sockets).
             let send = OperatorSend {
@@ -142,11 +123,7 @@ pub(super) async fn operators(env: &Env, req: &mut Request, url: &Url, line: &st
 
 pub(super) async fn presence(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
     let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
-    #[derive(Deserialize)]
-    struct P {
-        presence: Presence,
-    }
-    let body: P = read_body(req).await?;
+    let body: PresenceUpdate = read_body(req).await?;
     line_event(
         env,
         line,
@@ -161,11 +138,7 @@ pub(super) async fn presence(env: &Env, req: &mut Request, url: &Url, line: &str
 
 pub(super) async fn working_day(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
     let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
-    #[derive(Deserialize)]
-    struct W {
-        started: bool,
-    }
-    let body: W = read_body(req).await?;
+    let body: WorkingDayUpdate = read_body(req).await?;
     line_event(
         env,
         line,
@@ -229,14 +202,6 @@ pub(super) async fn quick_answers(
     line_get(env, line, &path).await
 }
 
-/// `POST …/quick-answers` takes one quick answer or `{"items": [...]}`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum NewQuickAnswers {
-    Many { items: Vec<QuickAnswerInput> },
-    One(QuickAnswerInput),
-}
-
 pub(super) async fn quick_answers_create(
     env: &Env,
     req: &mut Request,
@@ -245,15 +210,15 @@ pub(super) async fn quick_answers_create(
 ) -> ApiResult {
     // Any operator may save one (from a message); bulk lists too.
     let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
-    let body = read_body::<NewQuickAnswers>(req).await.map_err(|_| {
+    let body = read_body::<QuickAnswerCreate>(req).await.map_err(|_| {
         ProtocolError::new(
             ErrorCode::BadRequest,
             "invalid quick answers: expected {text, title?, group?} or {items: [...]}",
         )
     })?;
     let items = match body {
-        NewQuickAnswers::Many { items } => items,
-        NewQuickAnswers::One(item) => vec![item],
+        QuickAnswerCreate::Many { items } => items,
+        QuickAnswerCreate::One(item) => vec![item],
     };
     let create = CreateQuickAnswers { items, by: me.id };
     json(201, &invoke(&stub(env, "LINES", line)?, &create).await?)

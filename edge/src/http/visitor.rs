@@ -16,10 +16,10 @@ use openline_core::protocol::{
     History, Identity, SendMessage, Session, StartSession, WidgetConfig,
 };
 use openline_core::replies::Ack;
+use openline_core::requests::{EmailCopyRequest, LeaveContacts, RateDialog};
 use openline_core::settings::LineSettings;
 use openline_core::{identity, session};
 use openline_core::{text, ErrorCode, ProtocolError};
-use serde::Deserialize;
 use worker::{Env, Headers, Method, Request, RequestInit, Url};
 
 use super::lines::*;
@@ -508,14 +508,9 @@ pub(super) async fn rating(
     url: &Url,
     origin: Option<&str>,
 ) -> ApiResult {
-    #[derive(Deserialize)]
-    struct Rate {
-        score: u8,
-        comment: Option<String>,
-    }
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
     limits::visitor(env, &dialog, limits::VisitorAction::Rating).await?;
-    let body: Rate = read_body(req).await?;
+    let body: RateDialog = read_body(req).await?;
     // The comment is kept as the core says (the same on every path).
     let comment = body.comment;
     let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
@@ -549,14 +544,8 @@ pub(super) async fn contacts(
     url: &Url,
     origin: Option<&str>,
 ) -> ApiResult {
-    #[derive(Deserialize)]
-    struct Left {
-        #[serde(flatten)]
-        contacts: Contacts,
-        consent_version: Option<u32>,
-    }
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
-    let body: Left = read_body(req).await?;
+    let body: LeaveContacts = read_body(req).await?;
     let VisitorDialog { line, client } = visitor_dialog(env, origin, &dialog, &hash).await?;
     let settings = line_settings(env, &line).await?;
     let consent = accept_contacts(
@@ -587,10 +576,6 @@ pub(super) async fn email_copy(
 ) -> ApiResult {
     // F3: a copy of the conversation (the visitor's view: no hidden
     // messages) goes to the outbox.
-    #[derive(Deserialize)]
-    struct Copy {
-        email: String,
-    }
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
     limits::visitor(env, &dialog, limits::VisitorAction::EmailCopy).await?;
     limits::check(
@@ -600,7 +585,7 @@ pub(super) async fn email_copy(
         "e-mail copies from this address",
     )
     .await?;
-    let body: Copy = read_body(req).await?;
+    let body: EmailCopyRequest = read_body(req).await?;
     let line = visitor_dialog(env, origin, &dialog, &hash).await?.line;
     let settings = line_settings(env, &line).await?;
     let ask = |method, path: String| {

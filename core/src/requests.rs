@@ -1,0 +1,106 @@
+//! Bodies of the HTTP API's requests that have no other home in the core.
+//! The edge reads them, and `docs/openapi.json` describes them from these
+//! very types (`src/bin/openapi.rs`), so the description cannot drift.
+
+use crate::consent::Contacts;
+use crate::line::TransferTarget;
+use crate::operator::Presence;
+use crate::quick_answers::QuickAnswerInput;
+use serde::{Deserialize, Serialize};
+
+/// `POST …/dialogs/{id}/transfer` (Q9): to an operator or another line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TransferRequest {
+    pub to: TransferTarget,
+}
+
+/// `POST …/dialogs/{id}/invite` (Q10): an operator asked to join.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct InviteRequest {
+    /// The account id of the invited operator.
+    pub operator: String,
+}
+
+/// A rating of a dialog: the visitor's (`POST /api/v1/visitor/rating`, R1)
+/// or a supervisor's (`POST …/dialogs/{id}/rating`, R2).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RateDialog {
+    /// 1 to 5.
+    pub score: u8,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// `POST …/dialogs/{id}/messages`: an operator's message (the console
+/// sends the same over its socket).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct OperatorMessageRequest {
+    /// Chosen by the console; a resend with the same id is stored once.
+    pub client_id: String,
+    pub text: String,
+    /// Q11: a note for operators only.
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+/// `PUT …/presence`: the operator's own presence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PresenceUpdate {
+    pub presence: Presence,
+}
+
+/// `PUT …/working-day` (work-time tracking): start or end the day.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WorkingDayUpdate {
+    pub started: bool,
+}
+
+/// `POST /api/v1/visitor/contacts` (F2, F4, H4): the contacts a visitor
+/// leaves, with the version of the consent text they agreed to (A1).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LeaveContacts {
+    #[serde(flatten)]
+    pub contacts: Contacts,
+    /// Required when the line asks for consent.
+    #[serde(default)]
+    pub consent_version: Option<u32>,
+}
+
+/// `POST /api/v1/visitor/email-copy` (F3): where to send a copy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct EmailCopyRequest {
+    pub email: String,
+}
+
+/// `POST /api/v1/lines`: a new line with default settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct NewLine {
+    /// Lower-case letters, digits and `-`; part of every URL of the line.
+    pub id: String,
+    pub name: String,
+}
+
+/// `PUT …/departments/{department}` (Q1): the members in order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DepartmentMembers {
+    pub members: Vec<String>,
+}
+
+/// `POST …/quick-answers` (QA1): one quick answer, or many at once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum QuickAnswerCreate {
+    Many { items: Vec<QuickAnswerInput> },
+    One(QuickAnswerInput),
+}

@@ -11,7 +11,12 @@ use serde::{Deserialize, Serialize};
 pub struct OutgoingEmail {
     pub to: String,
     pub subject: String,
+    /// The plain-text part; every mail has one.
     pub body: String,
+    /// An HTML part with the same content, every text escaped (what a
+    /// visitor wrote is never live markup in someone's mail client).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
 }
 
 /// Checks the shape of an e-mail address (the mail API has the last word).
@@ -33,35 +38,123 @@ pub fn address(raw: &str) -> Result<String, ProtocolError> {
 }
 
 /// F3: a copy of the dialog for the client, hidden messages never included
-/// (the transcript passed in is the client's view).
+/// (the transcript passed in is the client's view). The subject names the
+/// company and the day the conversation began; the body gives each day
+/// once and each message its time, in the first known of `time_zones`
+/// (the visitor's, then the line's; UTC when none is known), with the
+/// operators' names.
 pub fn transcript_copy(
     to: &str,
-    line_name: &str,
+    company: &str,
     language: &str,
+    time_zones: &[&str],
     messages: &[ChatMessage],
 ) -> Result<OutgoingEmail, ProtocolError> {
     let to = address(to)?;
     let ru = language == "ru";
-    let subject = if ru {
-        format!("Копия переписки: {line_name}")
-    } else {
-        format!("A copy of your conversation with {line_name}")
+    let time_zone = time_zones
+        .iter()
+        .copied()
+        .find(|z| crate::hours::wall_time(z, 0).is_some())
+        .unwrap_or("UTC");
+    use chrono::Timelike;
+    let wall = |at: crate::Millis| crate::hours::wall_time(time_zone, at).unwrap_or_default();
+    let started = messages.first().map(|m| wall(m.at).date());
+    let subject = match (ru, started) {
+        (true, Some(d)) => format!("Ваша переписка с {company}, {}", day(d, true)),
+        (false, Some(d)) => format!("Your conversation with {company}, {}", day(d, false)),
+        (true, None) => format!("Ваша переписка с {company}"),
+        (false, None) => format!("Your conversation with {company}"),
     };
     let (you, system) = if ru {
         ("Вы", "Система")
     } else {
         ("You", "System")
     };
-    let mut body = String::new();
+    let zone_note = if ru {
+        format!("Время: {time_zone}")
+    } else {
+        format!("Times in {time_zone}")
+    };
+    let mut body = format!("{subject}\n{zone_note}\n");
+    let mut html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.4\"><h2 style=\"font-size:18px\">{}</h2><p style=\"color:#667\">{}</p>",
+        escape(&subject),
+        escape(&zone_note)
+    );
+    let mut shown_day = None;
     for m in messages {
+        let local = wall(m.at);
+        if shown_day != Some(local.date()) {
+            shown_day = Some(local.date());
+            let d = day(local.date(), ru);
+            body.push_str(&format!("\n— {d} —\n"));
+            html.push_str(&format!(
+                "<h3 style=\"font-size:14px;color:#667\">{}</h3>",
+                escape(&d)
+            ));
+        }
         let who = match &m.author {
             Author::Visitor => you.to_owned(),
-            Author::Operator { name } => name.clone().unwrap_or_else(|| line_name.to_owned()),
+            Author::Operator { name } => name.clone().unwrap_or_else(|| company.to_owned()),
             Author::System => system.to_owned(),
         };
-        body.push_str(&format!("{who}: {}\n", m.text));
+        let time = format!("{:02}:{:02}", local.hour(), local.minute());
+        body.push_str(&format!("{time} {who}: {}\n", m.text));
+        html.push_str(&format!(
+            "<p style=\"margin:4px 0\"><span style=\"color:#667\">{time}</span> <b>{}</b>: {}</p>",
+            escape(&who),
+            escape(&m.text).replace('\n', "<br>")
+        ));
     }
-    Ok(OutgoingEmail { to, subject, body })
+    html.push_str("</body></html>");
+    Ok(OutgoingEmail {
+        to,
+        subject,
+        body,
+        html: Some(html),
+    })
+}
+
+/// "30 Nov 2026" or "30 ноября 2026".
+fn day(d: chrono::NaiveDate, ru: bool) -> String {
+    use chrono::Datelike;
+    const EN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    const RU: [&str; 12] = [
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ];
+    let month = d.month0() as usize;
+    let name = if ru { RU[month] } else { EN[month] };
+    format!("{} {name} {}", d.day(), d.year())
+}
+
+/// Text made safe inside HTML elements and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// K2/Q12: a notification for a supervisor or operator, in the line's
@@ -121,12 +214,20 @@ pub fn notice(
             ))
         }
     };
-    Ok(OutgoingEmail { to, subject, body })
+    Ok(OutgoingEmail {
+        to,
+        subject,
+        body,
+        html: None,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 2026-11-30 12:05 UTC (15:05 in Moscow).
+    const NOV_30_12_05_UTC: i64 = 1_796_040_300_000;
 
     fn msg(author: Author, text: &str) -> ChatMessage {
         ChatMessage {
@@ -134,7 +235,7 @@ mod tests {
             client_id: "c".into(),
             author,
             text: text.into(),
-            at: 0,
+            at: NOV_30_12_05_UTC,
             hidden: false,
             kind: None,
         }
@@ -151,11 +252,54 @@ mod tests {
                 "Здравствуйте!",
             ),
         ];
-        let e = transcript_copy("a@b.ru", "Чайная", "ru", &m).unwrap();
-        assert_eq!(e.subject, "Копия переписки: Чайная");
-        assert_eq!(e.body, "Вы: Привет\nАнна: Здравствуйте!\n");
-        let e = transcript_copy("a@b.ru", "Tea", "en", &m[..1]).unwrap();
-        assert!(e.subject.starts_with("A copy"));
+        let e = transcript_copy("a@b.ru", "Чайная", "ru", &["Europe/Moscow"], &m).unwrap();
+        assert_eq!(e.subject, "Ваша переписка с Чайная, 30 ноября 2026");
+        assert!(e
+            .body
+            .contains("— 30 ноября 2026 —\n15:05 Вы: Привет\n15:05 Анна: Здравствуйте!\n"));
+        let e = transcript_copy("a@b.ru", "Tea", "en", &["Europe/Moscow"], &m[..1]).unwrap();
+        assert_eq!(e.subject, "Your conversation with Tea, 30 Nov 2026");
+    }
+
+    #[test]
+    fn times_are_in_the_given_zone_and_each_new_day_is_named_once() {
+        let mut late = msg(Author::Visitor, "late");
+        late.at = NOV_30_12_05_UTC + 11 * 3_600_000; // 23:05 UTC, 02:05 next day in Moscow
+        let m = [msg(Author::Visitor, "noon"), late.clone(), late];
+        let e = transcript_copy("a@b.io", "Tea", "en", &["Europe/Moscow"], &m).unwrap();
+        assert!(e.body.contains("— 30 Nov 2026 —\n15:05 You: noon\n\n— 1 Dec 2026 —\n02:05 You: late\n02:05 You: late\n"), "{}", e.body);
+        let e = transcript_copy("a@b.io", "Tea", "en", &["Not/AZone", "Asia/Tokyo"], &m).unwrap();
+        assert!(e.body.contains("Times in Asia/Tokyo\n") && e.body.contains("21:05 You: noon"));
+        let e = transcript_copy("a@b.io", "Tea", "en", &["Not/AZone"], &m).unwrap();
+        assert!(
+            e.body.contains("Times in UTC\n")
+                && e.body.contains("12:05 You: noon")
+                && e.body.contains("23:05 You: late")
+        );
+        assert!(
+            transcript_copy("a@b.io", "Tea", "en", &[], &[])
+                .unwrap()
+                .subject
+                == "Your conversation with Tea"
+        );
+    }
+
+    #[test]
+    fn the_html_part_shows_what_people_wrote_as_text() {
+        let m = [msg(
+            Author::Visitor,
+            "<a href=\"https://evil.example\">win</a> & <script>",
+        )];
+        let e = transcript_copy("a@b.io", "Tea & <Co>", "en", &[], &m).unwrap();
+        let html = e.html.unwrap();
+        assert!(!html.contains("<a href") && !html.contains("<script>") && !html.contains("<Co>"));
+        assert!(html.contains(
+            "&lt;a href=&quot;https://evil.example&quot;&gt;win&lt;/a&gt; &amp; &lt;script&gt;"
+        ));
+        assert!(
+            e.body.contains("<a href=\"https://evil.example\">win</a>"),
+            "the text part is literal"
+        );
     }
 
     #[test]
@@ -174,7 +318,7 @@ mod tests {
     #[test]
     fn a_bad_address_is_a_field_error() {
         assert_eq!(
-            transcript_copy("nobody", "Tea", "en", &[])
+            transcript_copy("nobody", "Tea", "en", &[], &[])
                 .unwrap_err()
                 .code,
             ErrorCode::InvalidField

@@ -128,6 +128,13 @@ impl WorkingHours {
 }
 
 /// The wall-clock time in `zone` at an instant.
+/// The wall time at `at` in the IANA zone `time_zone` (None for an unknown
+/// zone): for showing instants to people, e.g. in an e-mail.
+pub fn wall_time(time_zone: &str, at: Millis) -> Option<NaiveDateTime> {
+    let zone = TimeZone::from_tz_data(crate::tzdb::get(time_zone)?).ok()?;
+    local_time(&zone, at)
+}
+
 fn local_time(zone: &TimeZone, at: Millis) -> Option<NaiveDateTime> {
     let offset = zone
         .find_local_time_type(at.div_euclid(1000))

@@ -227,6 +227,9 @@ pub struct MailRow {
     pub to_addr: String,
     pub subject: String,
     pub body: String,
+    /// The HTML part (mail queued before it existed has none).
+    #[serde(default)]
+    pub html: Option<String>,
     /// Epoch milliseconds.
     pub created_at: i64,
     pub attempts: i64,

@@ -78,6 +78,10 @@ pub struct LeaveContacts {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EmailCopyRequest {
     pub email: String,
+    /// The visitor's IANA time zone (the browser's), for the times in the
+    /// copy; without it (or when unknown) the line's working-hours zone.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 /// `POST /api/v1/lines`: a new line with default settings.

@@ -22,20 +22,29 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// First retry delay; it doubles per attempt, capped at an hour.
 pub const FIRST_RETRY_MS: i64 = 30_000;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_outbox",
-    sql: "CREATE TABLE mail (id INTEGER PRIMARY KEY AUTOINCREMENT, to_addr TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_outbox",
+        sql: "CREATE TABLE mail (id INTEGER PRIMARY KEY AUTOINCREMENT, to_addr TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,
             created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
             status TEXT NOT NULL, last_error TEXT)",
-}];
+    },
+    // The HTML part of a mail (issue 11); mail queued before it has none.
+    Migration {
+        name: "0002_mail_html",
+        sql: "ALTER TABLE mail ADD COLUMN html TEXT",
+    },
+];
 
-/// The body an e-mail API takes (`POST {to, from, subject, text}`).
+/// The body an e-mail API takes (`POST {to, from, subject, text, html?}`).
 #[derive(Serialize)]
 struct ProviderMail<'a> {
     to: &'a str,
     from: &'a str,
     subject: &'a str,
     text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    html: Option<&'a str>,
 }
 
 #[durable_object]
@@ -86,8 +95,8 @@ impl OutboxObject {
                 let now = clock::real_now();
                 run(
                     &self.sql(),
-                    "INSERT INTO mail (to_addr, subject, body, created_at, next_attempt_at, status) VALUES (?, ?, ?, ?, ?, 'queued')",
-                    vec![V::from(mail.to), V::from(mail.subject), V::from(mail.body), V::from(now), V::from(now)],
+                    "INSERT INTO mail (to_addr, subject, body, html, created_at, next_attempt_at, status) VALUES (?, ?, ?, ?, ?, ?, 'queued')",
+                    vec![V::from(mail.to), V::from(mail.subject), V::from(mail.body), mail.html.map_or(V::Null, V::from), V::from(now), V::from(now)],
                 )?;
                 self.arm().await?;
                 json(202, &Queued { queued: true })
@@ -122,7 +131,7 @@ impl OutboxObject {
             (Method::Get, "/mail") => {
                 let r: Vec<MailRow> = rows(
                     &self.sql(),
-                    "SELECT id, to_addr, subject, body, created_at, attempts, next_attempt_at, status, last_error FROM mail ORDER BY id DESC LIMIT 100",
+                    "SELECT id, to_addr, subject, body, html, created_at, attempts, next_attempt_at, status, last_error FROM mail ORDER BY id DESC LIMIT 100",
                     vec![],
                 )?;
                 json(200, &Mailbox { mail: r })
@@ -161,7 +170,7 @@ impl OutboxObject {
         let now = clock::real_now();
         let due: Vec<MailRow> = rows(
             &self.sql(),
-            "SELECT id, to_addr, subject, body, created_at, attempts, next_attempt_at, status, last_error FROM mail
+            "SELECT id, to_addr, subject, body, html, created_at, attempts, next_attempt_at, status, last_error FROM mail
              WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT 20",
             vec![V::from(now)],
         )?;
@@ -197,7 +206,7 @@ impl OutboxObject {
         self.arm().await
     }
 
-    /// One delivery attempt: `POST {to, from, subject, text}` as JSON.
+    /// One delivery attempt: `POST {to, from, subject, text, html?}` as JSON.
     async fn send(&self, api: &str, mail: &MailRow) -> std::result::Result<(), String> {
         let from = self
             .env
@@ -209,6 +218,7 @@ impl OutboxObject {
             from: &from,
             subject: &mail.subject,
             text: &mail.body,
+            html: mail.html.as_deref(),
         };
         let headers = Headers::new();
         headers

@@ -11,7 +11,8 @@ import { api, login, makeLine, operatorSocket, shopPage as newShopPage, until } 
 let edge, browser, admin, anna;
 before(async () => {
   edge = await startEdge();
-  browser = await launchBrowser();
+  // The visitor's browser is in Tokyo: the e-mail copy gives times there.
+  browser = await launchBrowser({ timezoneId: "Asia/Tokyo" });
   admin = await login(edge.base, "admin");
   anna = await login(edge.base, "anna");
   const s = (await api(edge.base, "GET", "/api/v1/lines/demo/settings", { token: admin.token })).body;
@@ -63,7 +64,9 @@ test("F2/A1: the contact block follows the greeting and requires the consent; F3
     if (!mail) await new Promise((r) => setTimeout(r, 200));
   }
   assert.ok(mail, "the copy is in the local mailbox");
-  assert.match(mail.body, /Please e-mail me this chat/);
+  assert.match(mail.body, /\d\d:\d\d You: Please e-mail me this chat/);
+  assert.match(mail.body, /Times in Asia\/Tokyo/, "the widget sends the browser's time zone");
+  assert.match(mail.html, /Please e-mail me this chat/);
   await page.close();
 });
 

@@ -95,9 +95,10 @@ export async function startEdge({ persistDir, timeScale = 60, seed = true, vars 
 }
 
 /** Launches headless Debian Chromium with the flags this machine needs. */
-export async function launchBrowser() {
+export async function launchBrowser({ timezoneId } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), "openline-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
+    ...(timezoneId ? { timezoneId } : {}),
     executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium",
     headless: true,
     args: [

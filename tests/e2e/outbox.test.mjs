@@ -44,6 +44,7 @@ test("F3: an e-mail copy is retried after a mail API failure and delivered once,
   const anna = await login(edge.base, "anna");
   await makeLine(edge.base, admin, "mail", { mode: "strict_order" });
   const v = await visitor(edge.base, "mail");
+  const firstSaid = new Date();
   await visitorSays(edge.base, v, "Which tea for a cold evening?");
   await visitorSays(edge.base, v, '<a href="https://evil.example/win">Claim your prize</a>');
   // Nobody is online: Anna picks the waiting dialog from the queue.
@@ -59,20 +60,33 @@ test("F3: an e-mail copy is retried after a mail API failure and delivered once,
   const bad = await api(edge.base, "POST", "/api/v1/visitor/email-copy", { token: v.token, body: { email: "not-an-address" } });
   assert.equal(bad.status, 400);
   assert.match(bad.body.error.message, /^email/);
-  const queued = await api(edge.base, "POST", "/api/v1/visitor/email-copy", { token: v.token, body: { email: "olga@example.com" } });
+  const queued = await api(edge.base, "POST", "/api/v1/visitor/email-copy", {
+    token: v.token,
+    body: { email: "olga@example.com", time_zone: "Asia/Tokyo" },
+  });
   assert.equal(queued.status, 202);
 
   await until(() => received.length === 1, "the retried delivery");
   assert.equal(calls, 2, "one failure, one success");
   const { mail } = received[0];
   assert.equal(mail.to, "olga@example.com");
-  assert.match(mail.subject, /Line mail/);
-  assert.match(mail.text, /Which tea for a cold evening\?/);
-  assert.match(mail.text, /Try our Lapsang Souchong\./);
+  // The subject names the company and the day (in the visitor's zone); each
+  // message has its time and its author's name.
+  const tokyoDay = (at) =>
+    new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Tokyo", day: "numeric", month: "short", year: "numeric" }).format(at).replace("Sept", "Sep");
+  const days = new Set([tokyoDay(firstSaid), tokyoDay(new Date())]);
+  assert.ok(days.has(mail.subject.replace("Your conversation with Line mail, ", "")), mail.subject);
+  assert.match(mail.text, /Times in Asia\/Tokyo/);
+  assert.match(mail.text, /\d\d:\d\d You: Which tea for a cold evening\?/);
+  assert.match(mail.text, /\d\d:\d\d Anna: Try our Lapsang Souchong\./);
   assert.doesNotMatch(mail.text, /upsell/);
-  // Plain text only: what the visitor wrote is never a clickable HTML link.
-  assert.deepEqual(Object.keys(mail).sort(), ["from", "subject", "text", "to"]);
+  // The text part shows what the visitor wrote literally; the HTML part
+  // escapes it, so it is never a clickable link in a mail client.
+  assert.deepEqual(Object.keys(mail).sort(), ["from", "html", "subject", "text", "to"]);
   assert.ok(mail.text.includes('<a href="https://evil.example/win">Claim your prize</a>'), "shown literally");
+  assert.ok(!mail.html.includes('<a href="https://evil.example'), "no live link in the HTML part");
+  assert.ok(mail.html.includes("&lt;a href=&quot;https://evil.example/win&quot;&gt;Claim your prize&lt;/a&gt;"));
+  assert.doesNotMatch(mail.html, /upsell/);
   const box = await api(edge.base, "GET", "/api/v1/dev/mailbox");
   assert.equal(box.body.mail[0].status, "sent");
   assert.equal(box.body.mail[0].attempts, 2);

@@ -109,7 +109,10 @@ pub fn EmailCopy(
         let Some(s) = session.get_untracked() else {
             return;
         };
-        let body = wire::object(&[("email", email.get_untracked().into())]);
+        let body = wire::object(&[
+            ("email", email.get_untracked().into()),
+            ("time_zone", wire::time_zone()),
+        ]);
         spawn_local(async move {
             let base = api.get_value();
             match call_json(

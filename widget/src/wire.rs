@@ -256,3 +256,11 @@ impl FromJson for VisitorEvent {
         })
     }
 }
+
+/// The browser's IANA time zone (`Intl`), for times shown to the visitor
+/// outside the page (the e-mail copy); undefined when the browser has none.
+pub fn time_zone() -> JsValue {
+    let options =
+        js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new()).resolved_options();
+    get(&options, "timeZone")
+}

@@ -604,10 +604,19 @@ pub(super) async fn email_copy(
             break;
         }
     }
+    // Times as the visitor reads them: their browser's zone, else the line's.
+    let zones: Vec<&str> = [
+        body.time_zone.as_deref(),
+        settings.hours.as_ref().map(|h| h.time_zone.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let mail = openline_core::email::transcript_copy(
         &body.email,
-        settings.visitor_title(),
+        &settings.name,
         &settings.language,
+        &zones,
         &visible,
     )?;
     // The dialog's hard cap, counted only for a valid request.

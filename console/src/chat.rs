@@ -99,7 +99,7 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
     view! {
         <section class="chat" aria-label=move || format!("{} {}", t().history, format::short(&id.get_value()))>
             <header class="chat-header">
-                <h2>{move || format!("{} {}", t().client, client().map(|c| format::short(&c)).unwrap_or_default())}</h2>
+                <h2>{move || client().map(|c| desk.client_label(&c)).unwrap_or_default()}</h2>
                 <span class="state" data-state=move || record.get().map(|d| state_name(&d.status)).unwrap_or_default()>
                     {move || record.get().map(|d| state_label(t(), &d.status)).unwrap_or_default()}
                 </span>

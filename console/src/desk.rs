@@ -29,6 +29,8 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
         draft: RwSignal::new(String::new()),
         quick: RwSignal::new(Vec::new()),
         notice: RwSignal::new(None),
+        clients: RwSignal::new(Default::default()),
+        previews: RwSignal::new(Default::default()),
         connected: RwSignal::new(false),
         outbox: RwSignal::new(outbox::load(&line)),
         live: StoredValue::new_local(None),
@@ -118,7 +120,13 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
                 })}
                 {move || (!desk.connected.get()).then(|| view! { <span class="conn" role="status">{move || t().reconnecting}</span> })}
                 {move || desk.notice.get().map(|n| view! {
-                    <p class="notice" role="alert">{n}
+                    <p class="notice" role="alert">{n.text}
+                        {n.dialog.map(|d| view! {
+                            <button type="button" class="link" on:click=move |_| {
+                                desk.select(d.clone());
+                                desk.notice.set(None);
+                            }>{move || t().open_dialog}</button>
+                        })}
                         <button type="button" class="link" aria-label=move || t().cancel on:click=move |_| desk.notice.set(None)>"×"</button>
                     </p>
                 })}

@@ -6,7 +6,7 @@ use crate::format;
 use crate::state::{offered_to, state_label, state_name, DeskState};
 use leptos::prelude::*;
 use openline_core::line::{Dialog, Status};
-use openline_core::protocol::Role;
+use openline_core::protocol::{Author, Role};
 
 /// A tab of the list.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -135,14 +135,35 @@ fn Row(desk: DeskState, d: Dialog) -> impl IntoView {
             s => s.owner().map(|o| desk.name_of(o)),
         }
     };
-    let label = format!(
-        "{} {}",
-        desk.ctx.t_untracked().open_dialog,
-        format::short(&id)
-    );
+    let client = StoredValue::new(d.client.clone());
+    let name = move || desk.client_label(&client.get_value());
+    let preview = {
+        let id = id.clone();
+        move || desk.previews.with(|p| p.get(&id).cloned())
+    };
+    let preview_line = move || {
+        preview().map(|p| {
+            let t = desk.ctx.t();
+            let who = match &p.author {
+                Author::Visitor => String::new(),
+                Author::Operator { name } => {
+                    format!("{}: ", name.clone().unwrap_or_else(|| t.operator.to_owned()))
+                }
+                Author::System => String::new(),
+            };
+            view! {
+                <span class="preview" title=p.text.clone()>{format!("{who}{}", p.text)}</span>
+                <time class="preview-at" title=format::time(p.at)>{format::message_time(p.at)}</time>
+            }
+        })
+    };
+    let label = move || format!("{} {}", desk.ctx.t().open_dialog, name());
     view! {
         <tr data-dialog=id.clone() data-state=state_name(&d.status) class:selected=selected>
-            <td><button type="button" class="link" aria-label=label on:click=open>{format::short(&d.client)}</button></td>
+            <td class="who">
+                <button type="button" class="link client" aria-label=label on:click=open>{name}</button>
+                <div class="last">{preview_line}</div>
+            </td>
             <td>{move || {
                 let state = state_label(desk.ctx.t(), &status);
                 who().map(|w| format!("{state} · {w}")).unwrap_or_else(|| state.to_owned())

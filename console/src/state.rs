@@ -9,13 +9,14 @@ use crate::outbox::{self, Pending};
 use crate::{format, notify, Ctx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use openline_core::consent::Contacts;
 use openline_core::line::{Dialog, Notice, Status};
 use openline_core::operator::{Operator, Presence};
 use openline_core::protocol::frames::{OperatorEvent, OperatorFrame};
 use openline_core::protocol::{Author, ChatMessage, History};
 use openline_core::quick_answers::QuickAnswer;
-use openline_core::replies::{DialogList, OperatorList};
-use std::collections::HashMap;
+use openline_core::replies::{DialogList, DialogPreview, OperatorList};
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -47,12 +48,36 @@ pub struct DeskState {
     /// QA1: the line's quick answers, loaded once per desk.
     pub quick: RwSignal<Vec<QuickAnswer>>,
     /// K2/Q12 notices and action errors, shown above the desk.
-    pub notice: RwSignal<Option<String>>,
+    pub notice: RwSignal<Option<Banner>>,
+    /// Contacts the clients of the listed dialogs left, by client id.
+    pub clients: RwSignal<BTreeMap<String, Contacts>>,
+    /// The last message of each dialog this operator may read.
+    pub previews: RwSignal<BTreeMap<String, DialogPreview>>,
     /// Whether the live socket is up.
     pub connected: RwSignal<bool>,
     /// The operator's messages not yet confirmed by the edge.
     pub outbox: RwSignal<Vec<Pending>>,
     pub(crate) live: StoredValue<Option<Rc<Live>>, LocalStorage>,
+}
+
+/// A line above the desk: a notice or an action's failure, with the dialog
+/// it is about (a missed KPI, a passed-on offer) to open from it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Banner {
+    pub text: String,
+    pub dialog: Option<String>,
+}
+
+impl From<String> for Banner {
+    fn from(text: String) -> Self {
+        Banner { text, dialog: None }
+    }
+}
+
+impl From<&str> for Banner {
+    fn from(text: &str) -> Self {
+        text.to_owned().into()
+    }
 }
 
 /// Adds or replaces a message by sequence number, keeping the order.
@@ -89,6 +114,8 @@ impl DeskState {
                 Ok(list) => {
                     self.skew.set(list.now - format::now());
                     self.dialogs.set(list.dialogs);
+                    self.clients.set(list.clients);
+                    self.previews.set(list.previews);
                 }
                 Err(e) => self.show_error(&e),
             }
@@ -158,7 +185,7 @@ impl DeskState {
     /// Shows an action's failure above the desk.
     pub fn show_error(self, e: &ApiError) {
         let text = self.ctx.fail(e);
-        self.notice.set(Some(text));
+        self.notice.set(Some(text.into()));
     }
 
     /// Posts a dialog action (`accept`, `close`, `transfer`…) and refreshes.
@@ -275,7 +302,7 @@ impl DeskState {
             if self.draft.with_untracked(|d| d.trim().is_empty()) {
                 self.draft.set(text);
             }
-            self.notice.set(Some(reason));
+            self.notice.set(Some(reason.into()));
         }
     }
 
@@ -300,6 +327,40 @@ impl DeskState {
         let me = self.ctx.me();
         self.operators
             .with(|ops| ops.iter().find(|o| o.id == me).cloned())
+    }
+
+    /// How a client is called in the list: the name they left, else their
+    /// e-mail or phone, else "Client" and a short id.
+    pub fn client_label(&self, client: &str) -> String {
+        self.clients
+            .with(|c| {
+                c.get(client).and_then(|c| {
+                    [&c.name, &c.email, &c.phone]
+                        .into_iter()
+                        .flatten()
+                        .find(|v| !v.trim().is_empty())
+                        .cloned()
+                })
+            })
+            .unwrap_or_else(|| {
+                format!(
+                    "{} {}",
+                    self.ctx.t_untracked().client,
+                    format::short(client)
+                )
+            })
+    }
+
+    /// [`DeskState::client_label`] of a dialog's client (its short id when
+    /// the dialog is not listed).
+    pub fn client_label_of_dialog(&self, dialog: &str) -> String {
+        let client = self
+            .dialogs
+            .with_untracked(|ds| ds.iter().find(|d| d.id == dialog).map(|d| d.client.clone()));
+        match client {
+            Some(c) => self.client_label(&c),
+            None => format::short(dialog),
+        }
     }
 
     /// An operator's name, or a short id when unknown.
@@ -358,22 +419,23 @@ impl DeskState {
             }
             OperatorEvent::Notify { notice } => {
                 let t = self.ctx.t_untracked();
+                let about = |text: &str, dialog: &str| Banner {
+                    text: format!("{text}: {}", self.client_label_of_dialog(dialog)),
+                    dialog: Some(dialog.to_owned()),
+                };
                 self.notice.set(Some(match notice {
-                    Notice::KpiMissed { dialog, .. } => {
-                        format!("{}: {}", t.kpi_missed, format::short(&dialog))
-                    }
+                    Notice::KpiMissed { dialog, .. } => about(t.kpi_missed, &dialog),
                     Notice::UnclosedLimitReached { limit, .. } => {
-                        format!("{} ({limit})", t.unclosed_limit)
+                        format!("{} ({limit})", t.unclosed_limit).into()
                     }
                     Notice::UnclosedLimitNear {
                         unclosed, limit, ..
                     } => t
                         .unclosed_limit_near
                         .replace("{n}", &unclosed.to_string())
-                        .replace("{limit}", &limit.to_string()),
-                    Notice::PassedOn { dialog, .. } => {
-                        format!("{}: {}", t.passed_on, format::short(&dialog))
-                    }
+                        .replace("{limit}", &limit.to_string())
+                        .into(),
+                    Notice::PassedOn { dialog, .. } => about(t.passed_on, &dialog),
                 }));
             }
             OperatorEvent::Error {
@@ -389,7 +451,7 @@ impl DeskState {
                     self.refused(&id, error.message);
                 }
             }
-            OperatorEvent::Error { error, .. } => self.notice.set(Some(error.message)),
+            OperatorEvent::Error { error, .. } => self.notice.set(Some(error.message.into())),
             OperatorEvent::Welcome { .. } | OperatorEvent::Pong => {}
         }
     }

@@ -5,9 +5,11 @@
 use crate::consent::{ConsentRecord, Contacts};
 use crate::line::{Dialog, QueueInfo};
 use crate::operator::Operator;
+use crate::protocol::Author;
 use crate::quick_answers::QuickAnswer;
 use crate::Millis;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A change was made (an answer with nothing else to say). A request that
 /// changed nothing gets an error instead, never this.
@@ -23,12 +25,47 @@ impl Ack {
 }
 
 /// `GET …/dialogs`: the line's dialogs and the line's clock (consoles count
-/// K3 waiting times against it rather than the browser's).
+/// K3 waiting times against it rather than the browser's), with what a
+/// row shows of each: the client's contacts (by client id) and, for the
+/// dialogs the caller may read ([`Dialog::readable_by`]), the last message.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DialogList {
     pub dialogs: Vec<Dialog>,
     pub now: Millis,
+    /// Contacts the clients of these dialogs left (F2/F4), by client id;
+    /// a client who left none is absent.
+    #[serde(default)]
+    pub clients: BTreeMap<String, Contacts>,
+    /// The last message the client could see, by dialog id; only for
+    /// dialogs the caller may read.
+    #[serde(default)]
+    pub previews: BTreeMap<String, DialogPreview>,
+}
+
+/// The last message of a dialog, shortened, for the console's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DialogPreview {
+    pub author: Author,
+    /// At most [`DialogPreview::MAX_CHARS`] characters, `…` when cut.
+    pub text: String,
+    pub at: Millis,
+}
+
+impl DialogPreview {
+    /// Enough for one line of a list row.
+    pub const MAX_CHARS: usize = 120;
+
+    /// The preview of a message (whitespace runs folded, long text cut).
+    pub fn of(author: Author, text: &str, at: Millis) -> Self {
+        let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = match folded.char_indices().nth(Self::MAX_CHARS) {
+            Some((cut, _)) => format!("{}…", &folded[..cut]),
+            None => folded,
+        };
+        DialogPreview { author, text, at }
+    }
 }
 
 /// One department of a line (Q1) with its members in order.
@@ -238,4 +275,21 @@ pub struct MailRow {
     /// `queued`, `sent`, `failed` or `captured` (no mail API configured).
     pub status: String,
     pub last_error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preview_is_one_short_line() {
+        let p = DialogPreview::of(Author::Visitor, "  Hello,\n\n  is   anyone there? ", 5);
+        assert_eq!(p.text, "Hello, is anyone there?");
+        let long = "ё".repeat(300);
+        let p = DialogPreview::of(Author::Visitor, &long, 5);
+        assert_eq!(p.text.chars().count(), DialogPreview::MAX_CHARS + 1);
+        assert!(p.text.ends_with('…'));
+        let exact = "a".repeat(DialogPreview::MAX_CHARS);
+        assert_eq!(DialogPreview::of(Author::System, &exact, 1).text, exact);
+    }
 }

@@ -92,6 +92,20 @@ impl Call for DialogAccess {
     type Reply = Dialog;
 }
 
+/// The line's dialogs as the caller's console lists them: previews only of
+/// the dialogs the caller may read ([`Dialog::readable_by`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListDialogs {
+    pub operator: String,
+    /// Supervisors and administrators read every dialog of the line.
+    pub supervisor: bool,
+}
+
+impl Call for ListDialogs {
+    const PATH: &'static str = "/dialogs";
+    type Reply = openline_core::replies::DialogList;
+}
+
 /// The client's last dialog on the line (Q8, C7, session resume), or
 /// `client_not_found`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -100,6 +100,13 @@ pub async fn call_json<B: Serialize, T: DeserializeOwned>(
     parse(call(stub, method, path, body, &[]).await?).await
 }
 
+/// A typed call whose answer goes to the API's caller as the object wrote
+/// it (already the reply type's JSON): no parse and re-serialise in the
+/// worker.
+pub async fn forward<C: crate::calls::Call>(stub: &Stub, call: &C) -> ApiResult {
+    self::call(stub, Method::Post, C::PATH, Some(call), &[]).await
+}
+
 /// A typed call (see [`crate::calls`]): the request goes to the object's
 /// route, the answer comes back as the call's reply type or a typed error.
 pub async fn invoke<C: crate::calls::Call>(

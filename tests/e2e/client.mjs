@@ -101,6 +101,14 @@ export async function visitorSays(base, session, text, clientId = `m${Math.rando
   });
 }
 
+/** An operator writes in a dialog over HTTP (`hidden`: a note for colleagues, Q11). */
+export async function operatorSays(base, op, line, dialog, text, hidden = false) {
+  return api(base, "POST", `/api/v1/lines/${line}/dialogs/${dialog}/messages`, {
+    token: op.token,
+    body: { client_id: `o${Math.random().toString(36).slice(2)}`, text, hidden },
+  });
+}
+
 /** Creates a line with the demo operators in its queue and the given settings. */
 export async function makeLine(base, admin, id, patch = {}) {
   const created = await api(base, "POST", "/api/v1/lines", { token: admin.token, body: { id, name: `Line ${id}` } });

@@ -9,7 +9,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
-import { DEMO, api, login, makeLine, newVisitorPage, until, visitor, visitorSays } from "./client.mjs";
+import { DEMO, api, login, makeLine, newVisitorPage, operatorSays, until, visitor, visitorSays } from "./client.mjs";
 
 // The core clock runs 60× faster: 5 minutes of pass time are 5 s here.
 const PASS_MS = 5 * 60_000;
@@ -91,6 +91,62 @@ test("a row drawn before the line's operators arrive shows their names once they
   await row.waitFor();
   await until(async () => (await row.textContent()).includes("Anna"), "the row names Anna", 10_000);
   assert.doesNotMatch(await row.textContent(), /[0-9a-f]{8}/, "no account id left in the row");
+  await a.close();
+});
+
+test("rows name the client and show the last message, previews only to whoever may read the dialog; a missed KPI's notice opens its dialog", async () => {
+  const accounts = (await api(edge.base, "GET", "/api/v1/accounts", { token: admin.token })).body;
+  const annaId = accounts.find((a) => a.login === "anna").id;
+  // Strict order with a long pass time: the dialog stays offered to Anna;
+  // a first answer is due within a minute (a second here), Anna is told.
+  await makeLine(edge.base, admin, "rows", {
+    mode: "strict_order",
+    pass_after_ms: 12 * 60 * 60_000,
+    first_answer_kpi: { within_ms: 60_000, notify: [annaId] },
+  });
+  const a = await openConsole(annaBrowser, "anna", "rows");
+  await until(async () => {
+    const ops = (await api(edge.base, "GET", "/api/v1/lines/rows/operators", { token: admin.token })).body.operators;
+    return ops.find((o) => o.id === annaId)?.presence === "online";
+  }, "Anna online on rows");
+  const v = await visitor(edge.base, "rows");
+  const left = await api(edge.base, "POST", "/api/v1/visitor/contacts", { token: v.token, body: { name: "Olga Petrova", email: "olga@example.com" } });
+  assert.equal(left.status, 200, JSON.stringify(left.body));
+  await visitorSays(edge.base, v, "Do you have\n\n   green tea?");
+
+  // Through the API: Anna is offered the dialog and reads its preview; Boris
+  // (on the line, not in the dialog) sees the row and the name, not the text;
+  // the administrator reads every dialog.
+  const list = async (who) => (await api(edge.base, "GET", "/api/v1/lines/rows/dialogs", { token: who.token })).body;
+  const mine = await list(anna);
+  assert.equal(mine.clients[v.client].name, "Olga Petrova");
+  assert.deepEqual(mine.previews[v.dialog], { author: { kind: "visitor" }, text: "Do you have green tea?", at: mine.previews[v.dialog].at });
+  const his = await list(boris);
+  assert.ok(his.dialogs.some((d) => d.id === v.dialog));
+  assert.equal(his.previews[v.dialog], undefined, "no message text of a dialog Boris may not read");
+  assert.equal((await list(admin)).previews[v.dialog].text, "Do you have green tea?");
+
+  // The missed first answer: the notice names the client and opens the dialog.
+  const notice = a.getByRole("alert").filter({ hasText: "A dialog missed its answer time" });
+  await notice.waitFor({ timeout: 15_000 });
+  await notice.getByRole("button", { name: "Open dialog" }).click();
+  await a.locator(".msg.from-visitor", { hasText: "green tea?" }).waitFor();
+  await notice.waitFor({ state: "detached" });
+
+  // In the list: the name, and the last message as it changes; a hidden
+  // note does not replace it.
+  const row = await rowIn(a, "Offered to me", v.dialog);
+  await row.getByRole("button", { name: "Open dialog Olga Petrova" }).waitFor();
+  await row.locator(".preview", { hasText: "Do you have green tea?" }).waitFor();
+  await a.getByRole("button", { name: "Accept" }).click();
+  const say = (text, hidden) => operatorSays(edge.base, anna, "rows", v.dialog, text, hidden);
+  assert.equal((await say("Yes: sencha and gyokuro.", false)).status, 201);
+  assert.equal((await say("note: low on gyokuro", true)).status, 201);
+  const mineRow = await rowIn(a, "Mine", v.dialog);
+  await mineRow.locator(".preview", { hasText: "Anna: Yes: sencha and gyokuro." }).waitFor();
+  assert.doesNotMatch(await mineRow.textContent(), /low on gyokuro/);
+  assert.equal((await list(anna)).previews[v.dialog].text, "Yes: sencha and gyokuro.");
+  await screenshot(a, "console-rows");
   await a.close();
 });
 

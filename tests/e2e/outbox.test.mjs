@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { startEdge } from "./harness.mjs";
-import { api, login, makeLine, visitor, visitorSays, until } from "./client.mjs";
+import { api, login, makeLine, operatorSays, visitor, visitorSays, until } from "./client.mjs";
 
 let mailApi;
 const received = [];
@@ -49,11 +49,7 @@ test("F3: an e-mail copy is retried after a mail API failure and delivered once,
   await visitorSays(edge.base, v, '<a href="https://evil.example/win">Claim your prize</a>');
   // Nobody is online: Anna picks the waiting dialog from the queue.
   assert.equal((await api(edge.base, "POST", `/api/v1/lines/mail/dialogs/${v.dialog}/accept`, { token: anna.token })).status, 200);
-  const say = (text, hidden) =>
-    api(edge.base, "POST", `/api/v1/lines/mail/dialogs/${v.dialog}/messages`, {
-      token: anna.token,
-      body: { client_id: `a${Math.random().toString(36).slice(2)}`, text, hidden },
-    });
+  const say = (text, hidden) => operatorSays(edge.base, anna, "mail", v.dialog, text, hidden);
   assert.equal((await say("internal: upsell the Lapsang", true)).status, 201);
   assert.equal((await say("Try our Lapsang Souchong.", false)).status, 201);
 

@@ -181,6 +181,13 @@ impl Dialog {
             || matches!(&self.status, Status::Offered { to } if to.iter().any(|o| o == operator))
     }
 
+    /// Whether the operator may read the dialog's messages: supervisors and
+    /// administrators read every dialog of their line; an operator those
+    /// the dialog [`Dialog::involves`] them in.
+    pub fn readable_by(&self, operator: &str, supervisor: bool) -> bool {
+        supervisor || self.involves(operator)
+    }
+
     /// Everyone [`Dialog::involves`], once each: the consoles that receive
     /// the dialog's messages and typing.
     pub fn participants(&self) -> Vec<String> {

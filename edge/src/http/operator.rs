@@ -3,10 +3,10 @@
 //! dialog's history, quick answers and client cards.
 
 use crate::api::{bearer, internal, json, read_body, ApiResult};
-use crate::calls::{CreateQuickAnswers, DialogAccess, OperatorSend};
+use crate::calls::{CreateQuickAnswers, DialogAccess, ListDialogs, OperatorSend};
 use crate::ids;
 use crate::line_object::{OPERATOR_HEADER, SESSION_HEADER};
-use crate::rpc::{call, dialog_stub, invoke, stub};
+use crate::rpc::{call, dialog_stub, forward, invoke, stub};
 use openline_core::line::Event;
 use openline_core::protocol::{Account, Role};
 use openline_core::requests::{
@@ -112,8 +112,12 @@ pub(super) async fn socket(env: &Env, req: &mut Request, url: &Url, line: &str) 
 }
 
 pub(super) async fn dialogs(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
-    require_on_line(env, req.headers(), url, line, Role::Operator).await?;
-    line_get(env, line, "/dialogs").await
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
+    let ask = ListDialogs {
+        operator: me.id,
+        supervisor: me.role >= Role::Supervisor,
+    };
+    forward(&stub(env, "LINES", line)?, &ask).await
 }
 
 pub(super) async fn operators(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {

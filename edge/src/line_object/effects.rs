@@ -177,6 +177,7 @@ impl LineObject {
         if self.load().is_err() {
             return;
         }
+        self.remember_preview(dialog, message);
         let Ok((conv, _)) = self.conversation(dialog) else {
             return;
         };

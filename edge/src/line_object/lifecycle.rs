@@ -67,6 +67,7 @@ impl LineObject {
             "consents",
             "ratings",
             "notifications",
+            "dialog_previews",
         ] {
             run(&sql, &format!("DELETE FROM {table}"), vec![])?;
         }

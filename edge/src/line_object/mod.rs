@@ -14,7 +14,7 @@ mod socket;
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
     Applied, Call, ClientLastDialog, CloseSockets, CreateQuickAnswers, DialogAccess, Done,
-    LastDialog, LineFiguresAsk, Member, Membership, OperatorSend, Relay,
+    LastDialog, LineFiguresAsk, ListDialogs, Member, Membership, OperatorSend, Relay,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -23,9 +23,7 @@ use openline_core::consent::{ConsentRecord, Contacts};
 use openline_core::line::{ClientRecord, Effect, Event, Line, StoredLine};
 use openline_core::protocol::frames::{OperatorEvent, OperatorFrame};
 use openline_core::protocol::Account;
-use openline_core::replies::{
-    Ack, Department, DepartmentList, DialogList, OpenNow, OperatorList, QueuePlace,
-};
+use openline_core::replies::{Ack, Department, DepartmentList, OpenNow, OperatorList, QueuePlace};
 use openline_core::settings::LineSettings;
 use openline_core::timers::TimerKey;
 use openline_core::{ErrorCode, ProtocolError};
@@ -326,7 +324,15 @@ impl LineObject {
         };
         for id in &changes.dialogs {
             let state = line.dialog(id).map(serde_json::to_string).transpose();
+            let gone = matches!(state, Ok(None));
             put("line_dialogs", id, state.map_err(internal)?)?;
+            if gone {
+                run(
+                    &sql,
+                    "DELETE FROM dialog_previews WHERE dialog = ?",
+                    vec![V::from(id.as_str())],
+                )?;
+            }
         }
         for id in &changes.operators {
             let state = line.operator(id).map(serde_json::to_string).transpose();
@@ -426,13 +432,9 @@ impl LineObject {
                 self.apply(fx.clone()).await;
                 json(200, &Applied { effects: fx })
             }
-            (Method::Get, "/dialogs") => {
-                self.load()?;
-                let guard = self.line.borrow();
-                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-                let dialogs = line.dialogs().cloned().collect();
-                let now = clock::core_now(&self.env);
-                json(200, &DialogList { dialogs, now })
+            (Method::Post, ListDialogs::PATH) => {
+                let ask: ListDialogs = read_json(&mut req).await?;
+                json(200, &self.list_dialogs(&ask)?)
             }
             (Method::Get, "/departments") => {
                 self.load()?;
@@ -543,7 +545,7 @@ impl LineObject {
                         format!("no dialog '{}' on this line", ask.dialog),
                     )
                 })?;
-                if !(ask.supervisor || d.involves(&ask.operator)) {
+                if !d.readable_by(&ask.operator, ask.supervisor) {
                     return Err(ProtocolError::new(
                         ErrorCode::Forbidden,
                         "this dialog is not offered to you or held by you",

@@ -1,14 +1,19 @@
 //! What the line keeps besides routing: quick answers (QA1), the contacts
-//! clients left and the consents they gave (A1), and the client card (C1).
+//! clients left and the consents they gave (A1), the client card (C1), and
+//! the dialog list with each row's client and last message.
 
-use super::schema::{ConsentRow, ContactRow, QaRow};
+use super::schema::{ClientContactRow, ConsentRow, ContactRow, PreviewRow, QaRow};
 use super::{ContactsLeft, LineObject};
 use crate::api::{internal, json, read_json, ApiResult};
-use crate::calls::CreateQuickAnswers;
+use crate::calls::{CreateQuickAnswers, ListDialogs};
 use crate::clock;
 use crate::sql::{rows, run, written};
+use openline_core::consent::Contacts;
+use openline_core::protocol::{Author, ChatMessage};
 use openline_core::quick_answers::{search, QuickAnswer, QuickAnswerInput};
-use openline_core::replies::{Ack, ClientCard, ConsentLog, QuickAnswerList};
+use openline_core::replies::{
+    Ack, ClientCard, ConsentLog, DialogList, DialogPreview, QuickAnswerList,
+};
 use openline_core::{ErrorCode, ProtocolError};
 use worker::{Request, SqlStorageValue as V, Url};
 
@@ -217,5 +222,89 @@ impl LineObject {
                 dialogs,
             },
         )
+    }
+
+    /// The dialog list for one caller: every dialog of the line, the
+    /// contacts of their clients, and the last message of those the caller
+    /// may read. Two reads, each of only the rows it needs.
+    pub(super) fn list_dialogs(&self, ask: &ListDialogs) -> Result<DialogList, ProtocolError> {
+        self.load()?;
+        let (dialogs, clients, readable) = {
+            let guard = self.line.borrow();
+            let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+            let dialogs: Vec<_> = line.dialogs().cloned().collect();
+            let clients: Vec<&str> = dialogs.iter().map(|d| d.client.as_str()).collect();
+            let readable: Vec<&str> = dialogs
+                .iter()
+                .filter(|d| d.readable_by(&ask.operator, ask.supervisor))
+                .map(|d| d.id.as_str())
+                .collect();
+            (
+                dialogs.clone(),
+                serde_json::to_string(&clients).map_err(internal)?,
+                serde_json::to_string(&readable).map_err(internal)?,
+            )
+        };
+        let contacts: Vec<ClientContactRow> = rows(
+            &self.sql(),
+            "SELECT client, name, email, phone FROM client_contacts WHERE client IN (SELECT value FROM json_each(?))",
+            vec![V::from(clients)],
+        )?;
+        let previews: Vec<PreviewRow> = rows(
+            &self.sql(),
+            "SELECT dialog, author, text, at FROM dialog_previews WHERE dialog IN (SELECT value FROM json_each(?))",
+            vec![V::from(readable)],
+        )?;
+        Ok(DialogList {
+            dialogs,
+            now: clock::core_now(&self.env),
+            clients: contacts
+                .into_iter()
+                .map(|r| {
+                    let contacts = Contacts {
+                        name: r.name,
+                        email: r.email,
+                        phone: r.phone,
+                    };
+                    (r.client, contacts)
+                })
+                .collect(),
+            previews: previews
+                .into_iter()
+                .filter_map(|r| {
+                    let author = serde_json::from_str(&r.author).ok()?;
+                    Some((
+                        r.dialog,
+                        DialogPreview {
+                            author,
+                            text: r.text,
+                            at: r.at,
+                        },
+                    ))
+                })
+                .collect(),
+        })
+    }
+
+    /// Keeps the dialog's last message a client could see, for the list.
+    /// Notes for operators (Q11) and the line's own lines are not shown.
+    pub(super) fn remember_preview(&self, dialog: &str, message: &ChatMessage) {
+        if message.hidden || matches!(message.author, Author::System) || message.kind.is_some() {
+            return;
+        }
+        let preview = DialogPreview::of(message.author.clone(), &message.text, message.at);
+        let Ok(author) = serde_json::to_string(&preview.author) else {
+            return;
+        };
+        let stored = run(
+            &self.sql(),
+            "INSERT INTO dialog_previews (dialog, author, text, at) VALUES (?, ?, ?, ?)
+               ON CONFLICT (dialog) DO UPDATE SET author = excluded.author, text = excluded.text, at = excluded.at
+               WHERE excluded.at >= dialog_previews.at",
+            vec![V::from(dialog), V::from(author), V::from(preview.text), V::from(preview.at)],
+        );
+        if let Err(e) = stored {
+            crate::logs::error("line", "preview_failed", None, Some(dialog), &e.to_string());
+        }
     }
 }

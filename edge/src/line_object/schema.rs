@@ -33,6 +33,12 @@ pub(super) const MIGRATIONS: &[Migration] = &[
               CREATE TABLE line_clients (id TEXT PRIMARY KEY, state TEXT NOT NULL);
               CREATE TABLE line_timers (key TEXT PRIMARY KEY, at INTEGER NOT NULL)",
     },
+    // The last message of each dialog for the console's list (issue 11);
+    // dialogs older than this step get theirs with their next message.
+    Migration {
+        name: "0005_dialog_previews",
+        sql: "CREATE TABLE dialog_previews (dialog TEXT PRIMARY KEY, author TEXT NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL)",
+    },
 ];
 
 #[derive(Serialize, Deserialize)]
@@ -95,4 +101,23 @@ pub(super) struct StateRow {
     pub(super) line_id: String,
     pub(super) state: String,
     pub(super) deleted: i64,
+}
+
+/// A row of `dialog_previews`.
+#[derive(Serialize, Deserialize)]
+pub(super) struct PreviewRow {
+    pub(super) dialog: String,
+    /// The message's author as JSON.
+    pub(super) author: String,
+    pub(super) text: String,
+    pub(super) at: i64,
+}
+
+/// A row of `client_contacts` with its client.
+#[derive(Serialize, Deserialize)]
+pub(super) struct ClientContactRow {
+    pub(super) client: String,
+    pub(super) name: Option<String>,
+    pub(super) email: Option<String>,
+    pub(super) phone: Option<String>,
 }

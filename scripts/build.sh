@@ -73,8 +73,16 @@ if wants edge && unchanged edge; then
   echo "[build] edge: unchanged since its last build"
 elif wants edge; then
   echo "[build] edge"
-  (cd edge && CARGO_TARGET_DIR="$ROOT/target/edge" worker-build --release --quiet 2>&1 \
-    | grep -vE '^\s*$|Compiling|Finished' || true)
+  # A failed build stops here (an older build's files would otherwise pass
+  # for this one); its output is shown either way, without the noise.
+  edge_log="$ROOT/.openline/edge-build.log"
+  edge_ok=1
+  (cd edge && CARGO_TARGET_DIR="$ROOT/target/edge" worker-build --release --quiet) >"$edge_log" 2>&1 || edge_ok=0
+  grep -vE '^\s*$|Compiling|Finished' "$edge_log" || true
+  if [ "$edge_ok" = 0 ]; then
+    echo "[build] edge: the build failed (above)" >&2
+    exit 1
+  fi
   test -f edge/build/worker/shim.mjs
   # worker-build keeps the wasm's name section (~0.3 MB of function names);
   # nothing reads it at run time, and a smaller module starts faster.

@@ -93,6 +93,8 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
         notify::set_title(n);
     });
 
+    // Desktop notifications: offered once, while the browser has not asked.
+    let can_ask = RwSignal::new(notify::can_ask());
     let t = move || ctx.t();
     let presence_value = move || match desk.me().map(|o| o.presence) {
         Some(Presence::Online) => "online",
@@ -119,6 +121,11 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
                     }}
                 })}
                 {move || (!desk.connected.get()).then(|| view! { <span class="conn" role="status">{move || t().reconnecting}</span> })}
+                {move || can_ask.get().then(|| view! {
+                    <button type="button" class="link" on:click=move |_| {
+                        notify::ask(move |_| can_ask.set(notify::can_ask()));
+                    }>{move || t().enable_notifications}</button>
+                })}
                 {move || desk.notice.get().map(|n| view! {
                     <p class="notice" role="alert">{n.text}
                         {n.dialog.map(|d| view! {

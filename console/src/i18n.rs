@@ -30,6 +30,10 @@ pub struct Texts {
     // Dialog list.
     pub dialogs: &'static str,
     pub offered: &'static str,
+    /// Desktop notification title of a new offer.
+    pub new_offer: &'static str,
+    /// The button that asks for desktop notifications.
+    pub enable_notifications: &'static str,
     pub mine: &'static str,
     pub queue: &'static str,
     pub closed_tab: &'static str,
@@ -236,6 +240,8 @@ const EN: Texts = Texts {
     day_started: "Working day started",
     dialogs: "Dialogs",
     offered: "Offered to me",
+    new_offer: "New dialog for you",
+    enable_notifications: "Turn on desktop notifications",
     mine: "Mine",
     queue: "Queue",
     closed_tab: "Closed",
@@ -449,6 +455,8 @@ const RU: Texts = Texts {
     day_started: "Рабочий день начат",
     dialogs: "Диалоги",
     offered: "Предложены мне",
+    new_offer: "Вам предложен диалог",
+    enable_notifications: "Включить уведомления на рабочем столе",
     mine: "Мои",
     queue: "Очередь",
     closed_tab: "Закрытые",

@@ -1,8 +1,14 @@
-//! New-dialog notification: the tab title shows a count and a short beep
-//! plays (WebAudio), so an operator in another tab notices an offer.
+//! Telling an operator who is looking elsewhere: the tab title shows a
+//! count, a short beep plays (WebAudio), and while the tab is hidden a
+//! desktop notification (Notification API, permission asked once, on the
+//! operator's click) says what came and opens its dialog when clicked.
 
 use std::cell::RefCell;
-use web_sys::{AudioContext, OscillatorType};
+use wasm_bindgen::prelude::*;
+use web_sys::{
+    AudioContext, Notification, NotificationOptions, NotificationPermission, OscillatorType,
+    VisibilityState,
+};
 
 thread_local! {
     static AUDIO: RefCell<Option<AudioContext>> = const { RefCell::new(None) };
@@ -54,4 +60,61 @@ pub fn beep() {
         let _ = osc.start();
         let _ = osc.stop_with_when(t + 0.25);
     });
+}
+
+/// Whether the browser can show desktop notifications and has not been
+/// asked yet (the console then offers a button; browsers only ask after a
+/// click, and remember the answer).
+pub fn can_ask() -> bool {
+    supported() && Notification::permission() == NotificationPermission::Default
+}
+
+/// Asks for the permission; `then` runs with whether it was granted.
+pub fn ask(then: impl FnOnce(bool) + 'static) {
+    if !supported() {
+        return then(false);
+    }
+    let Ok(promise) = Notification::request_permission() else {
+        return then(false);
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let answer = wasm_bindgen_futures::JsFuture::from(promise).await;
+        then(answer.ok().and_then(|v| v.as_string()).as_deref() == Some("granted"));
+    });
+}
+
+/// Whether the console's tab is out of sight (another tab, minimised).
+pub fn hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.visibility_state() == VisibilityState::Hidden)
+}
+
+/// A desktop notification while the tab is hidden and the operator allowed
+/// them; one per `tag` at a time (a dialog's newer message replaces its
+/// older one). A click brings the tab forward and runs `on_click`.
+pub fn desktop(title: &str, body: &str, tag: &str, on_click: impl FnOnce() + 'static) {
+    if !supported() || !hidden() || Notification::permission() != NotificationPermission::Granted {
+        return;
+    }
+    let options = NotificationOptions::new();
+    options.set_body(body);
+    options.set_tag(tag);
+    let Ok(n) = Notification::new_with_options(title, &options) else {
+        return;
+    };
+    let click = Closure::once_into_js(move || {
+        if let Some(w) = web_sys::window() {
+            let _ = w.focus();
+        }
+        on_click();
+    });
+    n.set_onclick(Some(click.unchecked_ref()));
+}
+
+/// Whether this browser has the Notification API at all (some phones do not).
+fn supported() -> bool {
+    web_sys::window().is_some_and(|w| {
+        js_sys::Reflect::has(&w, &JsValue::from_str("Notification")).unwrap_or(false)
+    })
 }

@@ -107,18 +107,36 @@ impl DeskState {
 
     /// Re-reads the dialog list.
     pub fn refresh(self) {
+        spawn_local(self.reload());
+    }
+
+    /// Re-reads the dialog list, and is done when the list is in.
+    pub async fn reload(self) {
         let token = self.ctx.token();
-        spawn_local(async move {
-            let r = api::get::<DialogList>(&self.path("/dialogs"), &token).await;
-            match r {
-                Ok(list) => {
-                    self.skew.set(list.now - format::now());
-                    self.dialogs.set(list.dialogs);
-                    self.clients.set(list.clients);
-                    self.previews.set(list.previews);
-                }
-                Err(e) => self.show_error(&e),
+        let r = api::get::<DialogList>(&self.path("/dialogs"), &token).await;
+        match r {
+            Ok(list) => {
+                self.skew.set(list.now - format::now());
+                self.dialogs.set(list.dialogs);
+                self.clients.set(list.clients);
+                self.previews.set(list.previews);
             }
+            Err(e) => self.show_error(&e),
+        }
+    }
+
+    /// A desktop notification about `dialog` once the list is re-read, so
+    /// it names the client as they just introduced themselves.
+    fn tell_desktop(self, dialog: String, title: Option<&'static str>, body: Option<String>) {
+        spawn_local(async move {
+            self.reload().await;
+            let client = self.client_label_of_dialog(&dialog);
+            let (title, body) = match (title, body) {
+                (Some(t), _) => (t.to_owned(), client),
+                (None, body) => (client, body.unwrap_or_default()),
+            };
+            let open = dialog.clone();
+            notify::desktop(&title, &body, &dialog, move || self.select(open));
         });
     }
 
@@ -372,9 +390,9 @@ impl DeskState {
 
     pub(crate) fn handle(self, event: OperatorEvent) {
         match event {
-            OperatorEvent::Offer { .. } => {
+            OperatorEvent::Offer { dialog } => {
                 notify::beep();
-                self.refresh();
+                self.tell_desktop(dialog, Some(self.ctx.t_untracked().new_offer), None);
             }
             OperatorEvent::Revoke { .. }
             | OperatorEvent::Assigned { .. }
@@ -394,6 +412,12 @@ impl DeskState {
                 let mine = self.outbox.try_update(|o| outbox::confirm(o, &message));
                 if mine == Some(true) {
                     self.save_outbox();
+                }
+                if from_visitor && notify::hidden() {
+                    // The operator is looking elsewhere: a beep, and the
+                    // message on the desktop (when allowed).
+                    notify::beep();
+                    self.tell_desktop(dialog.clone(), None, Some(message.text.clone()));
                 }
                 if self.selected.get_untracked().as_deref() == Some(dialog.as_str()) {
                     self.messages.update(|list| merge(list, message));

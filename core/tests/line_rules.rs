@@ -55,6 +55,30 @@ fn an_operator_belongs_to_a_line_only_through_its_queue() {
 // ----- Q2 modes ---------------------------------------------------------
 
 #[test]
+fn a_new_dialog_is_announced_queued_first_so_every_list_learns_of_it() {
+    use openline_core::line::DialogState;
+    // Nobody online: the dialog stays queued, and lists still hear of it.
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    let fx = sim.open("d1", "c1");
+    assert!(fx.contains(&Effect::StatusChanged {
+        dialog: "d1".into(),
+        status: DialogState::Queued
+    }));
+    // Someone online: queued, then offered, in that order.
+    let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
+    sim.online("anna");
+    let states: Vec<DialogState> = sim
+        .open("d1", "c1")
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::StatusChanged { status, .. } => Some(status),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states, vec![DialogState::Queued, DialogState::Offered]);
+}
+
+#[test]
 fn q2_evenly_spreads_new_dialogs_over_operators() {
     let mut sim = Sim::with(Mode::Evenly, &["anna", "boris", "vera"]);
     for d in ["d1", "d2", "d3"] {

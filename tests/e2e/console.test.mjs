@@ -150,6 +150,70 @@ test("rows name the client and show the last message, previews only to whoever m
   await a.close();
 });
 
+test("a supervisor outside the queue sees a new dialog in All at once, not at the next periodic re-read", async () => {
+  await makeLine(edge.base, admin, "watch", { mode: "strict_order", queueLogins: ["anna"] });
+  const s = await openConsole(visitorBrowser, "sveta", "watch");
+  await s.getByRole("tab", { name: /^All/ }).click();
+  // Nobody is online: the dialog is only queued (no offer to anyone); the
+  // console re-reads its list every 10 s, the event comes within a second.
+  const v = await visitor(edge.base, "watch");
+  await visitorSays(edge.base, v, "Is anyone watching?");
+  await s.locator(`tr[data-dialog="${v.dialog}"]`).waitFor({ timeout: 4_000 });
+  await s.close();
+});
+
+test("with the tab hidden, offers and the client's messages reach the desktop (Notification API) and a click opens the dialog", async () => {
+  await makeLine(edge.base, admin, "notes", { mode: "strict_order", queueLogins: ["anna"], pass_after_ms: 12 * 60 * 60_000 });
+  await annaBrowser.context.grantPermissions(["notifications"], { origin: edge.base });
+  const a = await openConsole(annaBrowser, "anna", "notes", async (page) => {
+    // The page can be told it is hidden; every notification it shows is
+    // recorded (and still made by the browser's own Notification).
+    await page.addInitScript(() => {
+      Object.defineProperty(document, "visibilityState", { get: () => (window.__hidden ? "hidden" : "visible") });
+      Object.defineProperty(document, "hidden", { get: () => Boolean(window.__hidden) });
+      const Real = window.Notification;
+      window.__notes = [];
+      window.Notification = class extends Real {
+        constructor(title, options) {
+          super(title, options);
+          window.__notes.push({ title, body: options?.body, tag: options?.tag, note: this });
+        }
+      };
+    });
+  });
+  const notes = () => a.evaluate(() => window.__notes.map(({ title, body, tag }) => ({ title, body, tag })));
+  assert.equal(await a.getByRole("button", { name: "Turn on desktop notifications" }).count(), 0, "already allowed: not offered");
+  await until(async () => {
+    const ops = (await api(edge.base, "GET", "/api/v1/lines/notes/operators", { token: admin.token })).body.operators;
+    return ops.some((o) => o.id === anna.id && o.presence === "online");
+  }, "Anna online on notes");
+  await a.evaluate(() => (window.__hidden = true));
+  const v = await visitor(edge.base, "notes");
+  const left = await api(edge.base, "POST", "/api/v1/visitor/contacts", { token: v.token, body: { name: "Pavel", phone: "+7 900 000-00-00" } });
+  assert.equal(left.status, 200, JSON.stringify(left.body));
+  // The offer, then the client's first message (offered, Anna may read it);
+  // one tag per dialog, so the desktop shows the newest of the two.
+  await until(async () => (await notes()).length === 1, "the offer's notification");
+  assert.equal((await notes())[0].title, "New dialog for you");
+  assert.equal((await notes())[0].tag, v.dialog);
+  await visitorSays(edge.base, v, "Hello from the shop");
+  await until(async () => (await notes()).length === 2, "the first message's notification");
+  assert.deepEqual((await notes())[1], { title: "Pavel", body: "Hello from the shop", tag: v.dialog });
+  assert.equal((await api(edge.base, "POST", `/api/v1/lines/notes/dialogs/${v.dialog}/accept`, { token: anna.token })).status, 200);
+  await visitorSays(edge.base, v, "Do you deliver on Sundays?");
+  await until(async () => (await notes()).length === 3, "the next message's notification");
+  assert.deepEqual((await notes())[2], { title: "Pavel", body: "Do you deliver on Sundays?", tag: v.dialog });
+  // A click on it opens the dialog in the console.
+  await a.evaluate(() => window.__notes[2].note.onclick());
+  await a.locator(".msg.from-visitor", { hasText: "Do you deliver on Sundays?" }).waitFor();
+  // In sight again: no more desktop notifications.
+  await a.evaluate(() => (window.__hidden = false));
+  await visitorSays(edge.base, v, "Thanks!");
+  await a.locator(".msg.from-visitor", { hasText: "Thanks!" }).waitFor();
+  assert.equal((await notes()).length, 3);
+  await a.close();
+});
+
 test("evenly: two dialogs go one to each operator, and each passes to the other after the pass time", async () => {
   await makeLine(edge.base, admin, "evenly", { mode: "evenly", pass_after_ms: PASS_MS });
   const a = await openConsole(annaBrowser, "anna", "evenly");

@@ -188,12 +188,13 @@ pub enum StartFailed {
     Fail,
 }
 
-/// Decides [`StartFailed`]: only a resume (`resume_only`) answered 404
-/// means "nothing to resume" (the stored session is then forgotten).
+/// Decides [`StartFailed`]: only a resume (`resume_only`) answered
+/// `204 No Content` means "nothing to resume" (the stored session is then
+/// forgotten); anything else that is not a session is a failure.
 pub fn start_failed(status: Option<u16>, resume_only: bool, wanted: bool) -> StartFailed {
     match status {
-        Some(404) if resume_only && wanted => StartFailed::StartNew,
-        Some(404) if resume_only => StartFailed::Wait,
+        Some(204) if resume_only && wanted => StartFailed::StartNew,
+        Some(204) if resume_only => StartFailed::Wait,
         _ => StartFailed::Fail,
     }
 }

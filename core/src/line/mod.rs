@@ -425,7 +425,8 @@ pub enum Effect {
         from: String,
         into: String,
     },
-    /// The dialog's status changed (for listings and storage).
+    /// The dialog's status changed (for listings and storage); a new
+    /// dialog's first one (queued) too, so every list learns of it at once.
     StatusChanged {
         dialog: String,
         status: DialogState,

@@ -56,6 +56,10 @@ impl Line {
             },
         );
         self.live.insert(dialog.clone());
+        fx.push(Effect::StatusChanged {
+            dialog: dialog.clone(),
+            status: DialogState::Queued,
+        });
         match self.settings.bot.clone() {
             Some(bot) if !(bot.first_dialog_only && returning) => {
                 self.set_status(

@@ -20,7 +20,7 @@ use openline_core::requests::{EmailCopyRequest, LeaveContacts, RateDialog};
 use openline_core::settings::LineSettings;
 use openline_core::{identity, session};
 use openline_core::{text, ErrorCode, ProtocolError};
-use worker::{Env, Headers, Method, Request, RequestInit, Url};
+use worker::{Env, Headers, Method, Request, RequestInit, Response, Url};
 
 use super::lines::*;
 use super::{after, ok, query, R};
@@ -180,11 +180,12 @@ pub(super) async fn start_session(
             // The user's open dialog, from another device.
             return join(env, line, dialog, verified.unwrap_or_default(), None).await;
         }
+        // Not an error: a page view with nothing to resume is the normal
+        // case, and a 4xx would show red in the host page's devtools.
         session::Start::NothingToResume => {
-            return Err(ProtocolError::new(
-                ErrorCode::NotFound,
-                "no conversation to resume",
-            ))
+            return Response::empty()
+                .map(|r| r.with_status(204))
+                .map_err(internal);
         }
         session::Start::Open {
             client: session::NewClient::Known(c),

@@ -215,6 +215,17 @@ impl LineObject {
         }
     }
 
+    /// Sends one event to every console socket of the line (the object
+    /// holds no other sockets), serialised once.
+    pub(super) fn to_every_console(&self, event: &OperatorEvent) {
+        let Ok(frame) = serde_json::to_string(event) else {
+            return;
+        };
+        for ws in self.state.get_websockets() {
+            let _ = ws.send_with_str(&frame);
+        }
+    }
+
     /// Applies the machine's effects: consoles, dialogs, other lines, records.
     pub(super) async fn apply(&self, effects: Vec<Effect>) {
         for effect in effects {
@@ -234,20 +245,18 @@ impl LineObject {
             Effect::Revoke { dialog, operator } => {
                 self.send_to(&[operator], &OperatorEvent::Revoke { dialog });
             }
+            // Every console on the line lists every dialog (supervisors
+            // and administrators outside the queue included): they all hear
+            // of a change at once. These events carry no conversation text.
             Effect::Assigned { dialog, operator } => {
-                let all = self.all_operators();
-                self.send_to(&all, &OperatorEvent::Assigned { dialog, operator });
+                self.to_every_console(&OperatorEvent::Assigned { dialog, operator });
             }
             Effect::Invited { .. } | Effect::Left { .. } => {}
             Effect::StatusChanged { dialog, status } => {
-                let all = self.all_operators();
-                self.send_to(
-                    &all,
-                    &OperatorEvent::Status {
-                        dialog: dialog.clone(),
-                        status,
-                    },
-                );
+                self.to_every_console(&OperatorEvent::Status {
+                    dialog: dialog.clone(),
+                    status,
+                });
                 if status == DialogState::Finished {
                     let line = self.line_id();
                     let stub = rpc::dialog_stub(&self.env, &dialog)?;
@@ -366,14 +375,6 @@ impl LineObject {
             .borrow()
             .as_ref()
             .map(|(id, _)| id.clone())
-            .unwrap_or_default()
-    }
-
-    pub(super) fn all_operators(&self) -> Vec<String> {
-        self.line
-            .borrow()
-            .as_ref()
-            .map(|(_, l)| l.operators().map(|o| o.id.clone()).collect())
             .unwrap_or_default()
     }
 }

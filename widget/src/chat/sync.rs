@@ -110,21 +110,26 @@ pub(super) fn starter(
                     ("identity", identity.clone().unwrap_or(JsValue::UNDEFINED)),
                     ("resume_only", resume_only.into()),
                 ]);
-                let e = match typed::<Session>(
-                    call_json(
-                        "POST",
-                        &format!("{base}/api/v1/visitor/sessions"),
-                        None,
-                        Some(start),
-                    )
-                    .await,
-                ) {
-                    Ok(s) => break s,
-                    Err(e) => e,
+                let answer = call_json(
+                    "POST",
+                    &format!("{base}/api/v1/visitor/sessions"),
+                    None,
+                    Some(start),
+                )
+                .await;
+                // `204 No Content` (an empty answer): nothing to resume.
+                let (status, error) = match answer {
+                    Ok(v) if v.is_null() => (Some(204), None),
+                    answer => match typed::<Session>(answer) {
+                        Ok(s) => break s,
+                        Err(e) => (e.status(), Some(e)),
+                    },
                 };
-                let next = conversation::start_failed(e.status(), resume_only, wanted.get());
+                let next = conversation::start_failed(status, resume_only, wanted.get());
                 if next == StartFailed::Fail {
-                    st.fail(&e);
+                    if let Some(e) = &error {
+                        st.fail(e);
+                    }
                 } else {
                     // Nothing to resume: forget it; start when the visitor
                     // engages (now, if they already have).

@@ -221,10 +221,12 @@ fn rows_are_styled_by_author_and_delivery() {
 
 #[test]
 fn only_a_resume_that_finds_nothing_waits_or_starts_anew() {
-    assert_eq!(start_failed(Some(404), true, false), StartFailed::Wait);
-    assert_eq!(start_failed(Some(404), true, true), StartFailed::StartNew);
+    assert_eq!(start_failed(Some(204), true, false), StartFailed::Wait);
+    assert_eq!(start_failed(Some(204), true, true), StartFailed::StartNew);
+    // An unknown line is a failure, even when only resuming.
+    assert_eq!(start_failed(Some(404), true, true), StartFailed::Fail);
     // Opening a dialog that fails, or any other failure, is reported.
-    assert_eq!(start_failed(Some(404), false, true), StartFailed::Fail);
+    assert_eq!(start_failed(Some(204), false, true), StartFailed::Fail);
     assert_eq!(start_failed(None, true, true), StartFailed::Fail);
     assert_eq!(start_failed(Some(500), true, false), StartFailed::Fail);
     assert_eq!(start_failed(Some(403), true, true), StartFailed::Fail);

@@ -186,6 +186,12 @@ test("O1: the line's replacement card is shown instead of the operator, and a ho
   const reply = panel.locator("li.ol-from-operator", { hasText: "Happy to help!" });
   await reply.waitFor();
   assert.equal(await reply.locator(".ol-author").textContent(), hostile, "the replacement name, not Anna's");
+  // Every message says when it was written: the time of day, the whole
+  // date and time on hover (the visitor's language and time zone).
+  const time = reply.locator("time.ol-time");
+  assert.match(await time.textContent(), /^\d{1,2}:\d{2}( [AP]M)?$/);
+  assert.match(await time.getAttribute("title"), new RegExp(String(new Date().getFullYear())));
+  assert.match(await panel.locator("li.ol-from-visitor time.ol-time").first().textContent(), /^\d{1,2}:\d{2}/);
   assert.equal(await panel.locator("img, b, i").count(), 0, "no markup from names");
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   assert.deepEqual(red, [], "nothing red in the host page's devtools");

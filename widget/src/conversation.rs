@@ -61,6 +61,8 @@ pub struct Row {
     /// For system messages: what they are (`closed`, `rating_request`…).
     pub kind: Option<String>,
     pub delivery: Delivery,
+    /// When the edge stored it (epoch ms); `None` while pending.
+    pub at: Option<i64>,
 }
 
 impl From<ChatMessage> for Row {
@@ -72,6 +74,7 @@ impl From<ChatMessage> for Row {
             text: m.text,
             kind: m.kind,
             delivery: Delivery::Sent,
+            at: Some(m.at),
         }
     }
 }
@@ -86,6 +89,7 @@ impl Row {
             text,
             kind: None,
             delivery: Delivery::Sending,
+            at: None,
         }
     }
 

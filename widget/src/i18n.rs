@@ -3,6 +3,8 @@
 
 /// Every text the widget shows, in one language.
 pub struct Texts {
+    /// The catalogue's language, for the browser's date and time formats.
+    pub lang: &'static str,
     pub message_label: &'static str,
     pub placeholder: &'static str,
     pub send: &'static str,
@@ -37,6 +39,7 @@ pub struct Texts {
 }
 
 const EN: Texts = Texts {
+    lang: "en",
     message_label: "Message",
     placeholder: "Write a message…",
     send: "Send",
@@ -72,6 +75,7 @@ const EN: Texts = Texts {
 };
 
 const RU: Texts = Texts {
+    lang: "ru",
     message_label: "Сообщение",
     placeholder: "Напишите сообщение…",
     send: "Отправить",

@@ -20,6 +20,7 @@ pub(super) fn messages(
                 <li class=row.class() data-delivery=row.delivery.name()>
                     {match &row.author { Author::Operator { name: Some(n) } => Some(view! { <span class="ol-author">{n.clone()}</span> }), _ => None }}
                     <span class="ol-text">{row.text.clone()}</span>
+                    {row.at.map(|at| view! { <time class="ol-time" title=when(at, texts.lang, false)>{when(at, texts.lang, true)}</time> })}
                     {matches!(row.author, Author::Visitor).then(|| view! {
                         <span class="ol-state" title=if row.delivery == Delivery::Failed { texts.not_sent } else { "" }>
                             {row.delivery.mark()}
@@ -52,4 +53,18 @@ pub(super) fn keep_newest_in_view(st: State, body: NodeRef<leptos::html::Div>) {
             el.set_scroll_top(el.scroll_height());
         }
     });
+}
+
+/// When a message was written, in the visitor's language and time zone:
+/// the time of day ("14:05", "2:05 PM"), or the whole date and time.
+fn when(at: i64, lang: &str, short: bool) -> String {
+    let options = if short {
+        crate::wire::object(&[("hour", "2-digit".into()), ("minute", "2-digit".into())])
+    } else {
+        wasm_bindgen::JsValue::UNDEFINED
+    };
+    js_sys::Date::new(&(at as f64).into())
+        .to_locale_string(lang, &options)
+        .as_string()
+        .unwrap_or_default()
 }

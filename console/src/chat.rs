@@ -99,6 +99,8 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
     view! {
         <section class="chat" aria-label=move || format!("{} {}", t().history, format::short(&id.get_value()))>
             <header class="chat-header">
+                // On a phone the chat is a screen of its own: back to the list.
+                <button type="button" class="back" on:click=move |_| desk.selected.set(None)>{move || format!("← {}", t().dialogs)}</button>
                 <h2>{move || client().map(|c| desk.client_label(&c)).unwrap_or_default()}</h2>
                 <span class="state" data-state=move || record.get().map(|d| state_name(&d.status)).unwrap_or_default()>
                     {move || record.get().map(|d| state_label(t(), &d.status)).unwrap_or_default()}

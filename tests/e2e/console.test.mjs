@@ -8,7 +8,8 @@
 // of their own (separate localStorage).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
+import { readFileSync } from "node:fs";
+import { launchBrowser, ROOT, screenshot, startEdge } from "./harness.mjs";
 import { DEMO, api, login, makeLine, newVisitorPage, operatorSays, until, visitor, visitorSays } from "./client.mjs";
 
 // The core clock runs 60× faster: 5 minutes of pass time are 5 s here.
@@ -211,6 +212,60 @@ test("with the tab hidden, offers and the client's messages reach the desktop (N
   await visitorSays(edge.base, v, "Thanks!");
   await a.locator(".msg.from-visitor", { hasText: "Thanks!" }).waitFor();
   assert.equal((await notes()).length, 3);
+  await a.close();
+});
+
+/** axe-core's serious and critical findings on the page, one line each. */
+async function axeFindings(page) {
+  // Evaluated through the browser's devtools protocol: the console's
+  // Content-Security-Policy (no inline scripts) stays as it is.
+  await page.evaluate(readFileSync(`${ROOT}/node_modules/axe-core/axe.min.js`, "utf8"));
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+}
+
+test("on a 390 px phone the list and the chat are two screens; dark mode follows the system; axe finds nothing serious", async () => {
+  await makeLine(edge.base, admin, "phone", { mode: "strict_order", queueLogins: ["anna"], pass_after_ms: 12 * 60 * 60_000 });
+  const a = await openConsole(annaBrowser, "anna", "phone", async (page) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: "dark" });
+  });
+  await until(async () => {
+    const ops = (await api(edge.base, "GET", "/api/v1/lines/phone/operators", { token: admin.token })).body.operators;
+    return ops.some((o) => o.id === anna.id && o.presence === "online");
+  }, "Anna online on phone");
+  const v = await visitor(edge.base, "phone");
+  await visitorSays(edge.base, v, "Writing from my phone too");
+  const list = a.locator("section.dialogs");
+  const row = a.locator(`tr[data-dialog="${v.dialog}"]`);
+  await row.waitFor();
+  // Dark: the page follows the system's setting.
+  assert.equal(await a.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(13, 17, 23)");
+  assert.ok(await a.evaluate(() => document.documentElement.scrollWidth <= 390), "nothing wider than the phone");
+  await screenshot(a, "console-phone-list-dark");
+  assert.deepEqual(await axeFindings(a), []);
+  // The chat replaces the list; "back" brings the list again.
+  await row.getByRole("button", { name: /^Open dialog/ }).click();
+  await a.locator(".msg.from-visitor", { hasText: "Writing from my phone too" }).waitFor();
+  assert.equal(await list.isVisible(), false, "the list is a screen of its own");
+  assert.ok(await a.evaluate(() => document.documentElement.scrollWidth <= 390), "the chat fits the phone");
+  await screenshot(a, "console-phone-chat-dark");
+  assert.deepEqual(await axeFindings(a), []);
+  await a.getByRole("button", { name: "← Dialogs" }).click();
+  await row.waitFor();
+  assert.equal(await a.locator("section.chat:not(.empty)").count(), 0);
+  // Light, on a desktop, the two side by side: axe finds nothing there either.
+  await a.emulateMedia({ colorScheme: "light" });
+  await a.setViewportSize({ width: 1280, height: 800 });
+  await row.getByRole("button", { name: /^Open dialog/ }).click();
+  await a.locator(".msg.from-visitor", { hasText: "Writing from my phone too" }).waitFor();
+  assert.ok(await list.isVisible());
+  assert.equal(await a.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(246, 248, 250)");
+  assert.deepEqual(await axeFindings(a), []);
   await a.close();
 });
 

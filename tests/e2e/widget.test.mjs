@@ -51,6 +51,8 @@ test("replies and typing arrive live; a network cut loses and duplicates nothing
   assert.equal((await reply("Yes — Lisbon in 3 days.", "anna-1")).status, 201);
   await panel.getByText("Yes — Lisbon in 3 days.").waitFor();
   await panel.getByText("Anna", { exact: true }).first().waitFor();
+  // Anna has no avatar: her initial stands in for it in the header.
+  assert.equal(await panel.locator(".ol-operator .ol-initials").textContent(), "A");
 
   // Hostile text is shown as text.
   await reply('<img src=x onerror="window.__pwned=1">', "anna-2");
@@ -97,8 +99,18 @@ test("replies and typing arrive live; a network cut loses and duplicates nothing
   assert.equal(await panel.locator("li", { hasText: "Back again?" }).count(), 1);
 
   // Close → the rating request → five stars and a comment → stored on the line.
+  // The visitor had scrolled up to the start: the rating form comes into
+  // view when asked, and the panel says the conversation has ended.
+  const body = panel.locator(".ol-body");
+  await body.evaluate((el) => (el.scrollTop = 0));
   await api(edge.base, "POST", `/api/v1/lines/demo/dialogs/${session.dialog}/close`, { token: anna.token });
-  await panel.getByRole("button", { name: "Rate 5 of 5" }).click();
+  await panel.getByText("This conversation has ended. Write to us to start a new one.").waitFor();
+  const stars = panel.getByRole("button", { name: "Rate 5 of 5" });
+  await until(async () => {
+    const [star, box] = await Promise.all([stars.boundingBox(), body.boundingBox()]);
+    return star && box && star.y >= box.y && star.y + star.height <= box.y + box.height;
+  }, "the stars in view", 5_000);
+  await stars.click();
   await panel.getByLabel("Comment (optional)").fill("Quick & <b>kind</b>");
   await screenshot(page, "widget-rating");
   await panel.getByRole("button", { name: "Send rating" }).click();

@@ -176,6 +176,20 @@ pub fn waiting_for_reply(rows: &[Row]) -> bool {
 }
 
 /// The operator asked for a rating (R1).
+/// Whether the conversation has ended: its last lifecycle notice is the
+/// close (not a reopening after it). The panel then says so, and that
+/// writing starts a new conversation.
+pub fn ended(rows: &[Row]) -> bool {
+    rows.iter()
+        .rev()
+        .find_map(|r| match r.kind.as_deref() {
+            Some("closed") => Some(true),
+            Some("reopened") => Some(false),
+            _ => None,
+        })
+        .unwrap_or(false)
+}
+
 pub fn asks_rating(rows: &[Row]) -> bool {
     rows.iter()
         .any(|r| r.kind.as_deref() == Some("rating_request"))
@@ -299,6 +313,19 @@ pub fn named_operator(author: &Author, shown: Option<&OperatorCard>) -> Option<O
 }
 
 /// An avatar address the widget loads: https or the edge's own path only.
+/// Up to two initials of a name ("Anna Petrova" → "AP", "Anna" → "A"),
+/// shown in a circle when the operator has no avatar.
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        // Not `char::is_alphanumeric`: its Unicode tables cost the widget
+        // ~3 KB; skipping ASCII punctuation is enough for names.
+        .filter_map(|w| w.chars().find(|c| !c.is_ascii_punctuation()))
+        .take(2)
+        // ASCII only: `char::to_uppercase` would link Unicode case tables.
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 pub fn shown_avatar(avatar: Option<String>) -> Option<String> {
     avatar.filter(|a| a.starts_with("https://") || a.starts_with('/'))
 }

@@ -3,6 +3,7 @@
 
 use super::State;
 use crate::conversation;
+use leptos::either::Either;
 use leptos::prelude::*;
 use openline_core::protocol::WidgetConfig;
 use wasm_bindgen::JsValue;
@@ -39,7 +40,10 @@ pub(super) fn header(
                 <h2 class="ol-title">{title}</h2>
                 {move || card().map(|c| view! {
                     <p class="ol-operator" aria-label=texts.operator>
-                        {conversation::shown_avatar(c.avatar).map(|a| view! { <img class="ol-avatar" src=a alt="" width="28" height="28" /> })}
+                        {match conversation::shown_avatar(c.avatar) {
+                            Some(a) => Either::Left(view! { <img class="ol-avatar" src=a alt="" width="28" height="28" /> }),
+                            None => Either::Right(view! { <span class="ol-avatar ol-initials" aria-hidden="true">{conversation::initials(&c.name)}</span> }),
+                        }}
                         <span class="ol-operator-name">{c.name}</span>
                         {c.position.map(|p| view! { <span class="ol-operator-position">{p}</span> })}
                     </p>

@@ -28,6 +28,7 @@ pub(super) fn messages(
                     })}
                 </li>
             }).collect_view()}
+            {move || st.rows.with(|r| conversation::ended(r)).then(|| view! { <li class="ol-ended" role="status">{texts.ended}</li> })}
         </ol>
     };
     let queue = move || {

@@ -207,6 +207,22 @@ fn a_rating_request_shows_as_the_form_not_as_a_row() {
 }
 
 #[test]
+fn a_close_ends_the_conversation_until_it_is_reopened() {
+    let mut rows = Vec::new();
+    merge(&mut rows, message(1, "op-1", operator(None), "bye"));
+    assert!(!ended(&rows));
+    merge(&mut rows, system(2, "closed"));
+    assert!(ended(&rows));
+    merge(&mut rows, system(3, "rating_request"));
+    assert!(
+        ended(&rows),
+        "a rating request after the close changes nothing"
+    );
+    merge(&mut rows, system(4, "reopened"));
+    assert!(!ended(&rows));
+}
+
+#[test]
 fn rows_are_styled_by_author_and_delivery() {
     let visitor = Row::pending("w1".into(), "a".into());
     assert_eq!(visitor.class(), "ol-msg ol-from-visitor");
@@ -366,4 +382,13 @@ fn avatars_load_only_over_https_or_from_the_edge() {
     assert_eq!(shown_avatar(Some("http://cdn/a.png".into())), None);
     assert_eq!(shown_avatar(Some("javascript:alert(1)".into())), None);
     assert_eq!(shown_avatar(None), None);
+}
+
+#[test]
+fn initials_stand_in_for_a_missing_avatar() {
+    assert_eq!(initials("Anna Petrova"), "AP");
+    assert_eq!(initials("  anna  "), "A");
+    assert_eq!(initials("Анна Петровна Иванова"), "АП");
+    assert_eq!(initials("<b>team</b> (support)"), "BS");
+    assert_eq!(initials(""), "");
 }

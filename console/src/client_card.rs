@@ -7,6 +7,7 @@ use crate::state::{state_label, DeskState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::replies::ClientCard as Card;
+use openline_core::visits::{PageView, Visit};
 
 /// The card of `client`, read when shown.
 #[component]
@@ -22,9 +23,32 @@ pub fn ClientCard(desk: DeskState, client: String) -> impl IntoView {
             Err(e) => desk.show_error(&e),
         }
     });
+    // A page the client opens while the card is shown comes in live.
+    let who = StoredValue::new(client);
+    Effect::new(move |_| {
+        if let Some((c, v)) = desk.visit.get() {
+            if c == who.get_value() {
+                card.update(|k| {
+                    if let Some(k) = k {
+                        k.visits.insert(0, v);
+                        k.visits.truncate(20);
+                    }
+                });
+            }
+        }
+    });
     view! {
         <details class="client-card" open>
             <summary>{move || t().client_card}</summary>
+            {move || card.with(|c| c.as_ref().and_then(|c| c.visits.first().cloned())).map(|v| view! { <VisitorPanel desk visit=v /> })}
+            {move || card.with(|c| c.as_ref().map(|c| c.visits.iter().skip(1).take(5).cloned().collect::<Vec<_>>()))
+                .filter(|earlier| !earlier.is_empty())
+                .map(|earlier| view! {
+                    <h4>{move || t().pages_visited}</h4>
+                    <ul class="pages">{earlier.into_iter().filter_map(|v| v.page.map(|p| (v.at, p))).map(|(at, p)| view! {
+                        <li><span class="when">{format::message_time(at)}</span>" "<a href=p.url.clone() target="_blank" rel="noopener noreferrer">{page_name(&p)}</a></li>
+                    }).collect_view()}</ul>
+                })}
             {move || card.get().map(|c| view! {
                 {match c.contacts {
                     Some(k) => view! {
@@ -57,5 +81,45 @@ pub fn ClientCard(desk: DeskState, client: String) -> impl IntoView {
                 </ul>
             })}
         </details>
+    }
+}
+
+/// A page as a link text: its title, else its address.
+fn page_name(p: &PageView) -> String {
+    if p.title.trim().is_empty() {
+        p.url.clone()
+    } else {
+        p.title.clone()
+    }
+}
+
+/// Where the visitor is now (the newest page view) and what they browse
+/// with: the visitor panel (issue 11.7).
+#[component]
+fn VisitorPanel(desk: DeskState, visit: Visit) -> impl IntoView {
+    let t = move || desk.ctx.t();
+    let place = [visit.city.clone(), visit.country.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let system = [visit.browser.clone(), visit.os.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let local = visit.time_zone.as_deref().and_then(format::time_in_zone);
+    view! {
+        <dl class="visitor">
+            {visit.page.clone().map(|p| view! {
+                <dt>{move || t().now_on}</dt>
+                <dd><a href=p.url.clone() target="_blank" rel="noopener noreferrer" title=p.url.clone()>{page_name(&p)}</a></dd>
+                {p.referrer.clone().map(|r| view! { <dt>{move || t().came_from}</dt><dd class="url">{r}</dd> })}
+            })}
+            {(!system.is_empty()).then(|| view! { <dt>{move || t().browser}</dt><dd>{system}</dd> })}
+            {visit.language.clone().map(|l| view! { <dt>{move || t().visitor_language}</dt><dd>{l}</dd> })}
+            {(!place.is_empty()).then(|| view! { <dt>{move || t().location}</dt><dd>{place}</dd> })}
+            {local.map(|l| view! { <dt>{move || t().local_time}</dt><dd>{l}</dd> })}
+        </dl>
     }
 }

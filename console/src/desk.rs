@@ -31,6 +31,7 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
         notice: RwSignal::new(None),
         clients: RwSignal::new(Default::default()),
         previews: RwSignal::new(Default::default()),
+        visit: RwSignal::new(None),
         connected: RwSignal::new(false),
         outbox: RwSignal::new(outbox::load(&line)),
         live: StoredValue::new_local(None),

@@ -1,5 +1,7 @@
 //! Small text helpers: durations, times and short ids as operators read them.
 
+use wasm_bindgen::JsCast;
+
 /// A duration in milliseconds as `45 s`, `12 min`, `3 h 05 min`; negative
 /// values (clock skew) show as zero.
 pub fn duration(ms: i64) -> String {
@@ -35,6 +37,32 @@ pub fn message_time(ms: i64) -> String {
     at.to_locale_string("default", &options)
         .as_string()
         .unwrap_or_default()
+}
+
+/// The time now in an IANA zone ("14:05"), in the browser's locale; None
+/// for a zone the browser does not know.
+pub fn time_in_zone(zone: &str) -> Option<String> {
+    let options = js_sys::Object::new();
+    let set = |key: &str, value: &str| {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+    };
+    set("hour", "2-digit");
+    set("minute", "2-digit");
+    set("timeZone", zone);
+    // An unknown zone throws a RangeError; caught here as None.
+    let format = js_sys::Reflect::get(&js_sys::global(), &"Intl".into())
+        .and_then(|intl| js_sys::Reflect::get(&intl, &"DateTimeFormat".into()))
+        .ok()?;
+    let format: js_sys::Function = format.dyn_into().ok()?;
+    let args = js_sys::Array::of2(&"default".into(), &options);
+    let formatter = js_sys::Reflect::construct(&format, &args).ok()?;
+    let f: js_sys::Function = js_sys::Reflect::get(&formatter, &"format".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    f.call1(&formatter, &js_sys::Date::new_0())
+        .ok()?
+        .as_string()
 }
 
 /// An epoch-ms instant in the browser's locale and time zone.

@@ -16,6 +16,7 @@ use openline_core::protocol::frames::{OperatorEvent, OperatorFrame};
 use openline_core::protocol::{Author, ChatMessage, History};
 use openline_core::quick_answers::QuickAnswer;
 use openline_core::replies::{DialogList, DialogPreview, OperatorList};
+use openline_core::visits::Visit;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::time::Duration;
@@ -53,6 +54,9 @@ pub struct DeskState {
     pub clients: RwSignal<BTreeMap<String, Contacts>>,
     /// The last message of each dialog this operator may read.
     pub previews: RwSignal<BTreeMap<String, DialogPreview>>,
+    /// The newest page view reported live (client, visit): the open client
+    /// card takes it.
+    pub visit: RwSignal<Option<(String, Visit)>>,
     /// Whether the live socket is up.
     pub connected: RwSignal<bool>,
     /// The operator's messages not yet confirmed by the edge.
@@ -441,6 +445,7 @@ impl DeskState {
                     Duration::from_secs(6),
                 );
             }
+            OperatorEvent::Visit { client, visit } => self.visit.set(Some((client, visit))),
             OperatorEvent::Notify { notice } => {
                 let t = self.ctx.t_untracked();
                 let about = |text: &str, dialog: &str| Banner {

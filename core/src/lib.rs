@@ -31,6 +31,7 @@ pub mod settings;
 pub mod text;
 pub mod timers;
 pub mod tzdb;
+pub mod visits;
 
 pub use error::{ErrorBody, ErrorCode, ProtocolError};
 

@@ -62,9 +62,13 @@ pub struct StartSession {
     pub token: Option<String>,
     /// Only resume (a widget connecting in the background for the unread
     /// badge must not open a new dialog): with nothing to resume the answer
-    /// is `404 not_found` and nothing is created.
+    /// is `204 No Content` and nothing is created.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub resume_only: bool,
+    /// The page the visitor has open (the console's visitor panel); kept
+    /// only when the session starts or resumes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<crate::visits::PageView>,
 }
 
 /// Who a logged-in visitor is, from the snippet's `data-user-*` attributes.
@@ -317,6 +321,12 @@ pub mod frames {
         Typing {
             dialog: String,
             preview: Option<String>,
+        },
+        /// The client of an open dialog opened a page (the visitor panel),
+        /// to the consoles of that dialog's participants.
+        Visit {
+            client: String,
+            visit: crate::visits::Visit,
         },
         Notify {
             notice: Notice,

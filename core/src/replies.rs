@@ -131,6 +131,10 @@ pub struct ClientCard {
     pub consents: Vec<ConsentRecord>,
     #[serde(default)]
     pub dialogs: Vec<Dialog>,
+    /// The client's page views with a conversation, newest first (at most
+    /// 20): where they are now and where they have been.
+    #[serde(default)]
+    pub visits: Vec<crate::visits::Visit>,
 }
 
 /// A line in the deployment's directory (L1).

@@ -125,6 +125,19 @@ impl Call for ClientLastDialog {
     type Reply = LastDialog;
 }
 
+/// A page view of a client with a conversation (the console's visitor
+/// panel); the line keeps the newest few per client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordVisit {
+    pub client: String,
+    pub visit: openline_core::visits::Visit,
+}
+
+impl Call for RecordVisit {
+    const PATH: &'static str = "/visit";
+    type Reply = Done;
+}
+
 // ----- a dialog's object -------------------------------------------------
 
 /// Stores an operator's message (already allowed by the line) and sends it

@@ -269,6 +269,52 @@ test("on a 390 px phone the list and the chat are two screens; dark mode follows
   await a.close();
 });
 
+test("the visitor panel: the page the visitor is on, live as they browse, their browser and language", async () => {
+  await makeLine(edge.base, admin, "panel", { mode: "strict_order", queueLogins: ["anna"], pass_after_ms: 12 * 60 * 60_000, allowed_origins: [] });
+  const a = await openConsole(annaBrowser, "anna", "panel");
+  await until(async () => {
+    const ops = (await api(edge.base, "GET", "/api/v1/lines/panel/operators", { token: admin.token })).body.operators;
+    return ops.some((o) => o.id === anna.id && o.presence === "online");
+  }, "Anna online on panel");
+  // A shop page with the widget for this line (the demo page, its snippet
+  // pointed at "panel").
+  const shop = await newVisitorPage(visitorBrowser.context, edge.base);
+  const html = (await (await fetch(`${edge.base}/`)).text()).replace(/data-line="demo"/, 'data-line="panel"');
+  await shop.route(/\/(\?.*)?$/, (route) => route.fulfill({ contentType: "text/html", body: html }));
+  await shop.goto(`${edge.base}/?from=ad`);
+  await shop.getByRole("button", { name: "Open chat" }).click();
+  const panel = shop.getByRole("dialog", { name: /Line panel/ });
+  await panel.getByLabel("Message").fill("Which of these teas is the smokiest?");
+  await panel.getByRole("button", { name: "Send", exact: true }).click();
+  await panel.locator('li[data-delivery="sent"]').waitFor();
+  const session = await shop.evaluate(() => JSON.parse(localStorage.getItem("openline:panel:session")));
+
+  const row = await rowIn(a, "Offered to me", session.dialog);
+  await row.getByRole("button", { name: /^Open dialog/ }).click();
+  const card = a.locator(".client-card .visitor");
+  await card.getByRole("link", { name: "Northwind Tea — loose-leaf teas from small gardens" }).waitFor();
+  assert.equal(await card.getByRole("link").getAttribute("href"), `${edge.base}/?from=ad`);
+  assert.match(await card.textContent(), /Chrome \(headless\) \d+ · Linux/);
+  assert.match(await card.textContent(), /Languageen-US/);
+
+  // The visitor goes on to another page: the panel follows without a reload.
+  await shop.goto(`${edge.base}/?page=lapsang`);
+  await until(async () => (await card.getByRole("link").getAttribute("href")) === `${edge.base}/?page=lapsang`, "the panel follows the visitor", 10_000);
+  await a.locator(".client-card .pages").getByRole("link", { name: "Northwind Tea — loose-leaf teas from small gardens" }).waitFor();
+  await screenshot(a, "console-visitor-panel");
+  // Through the API: newest first; never a script address.
+  const api1 = await api(edge.base, "GET", `/api/v1/lines/panel/clients/${session.client}`, { token: anna.token });
+  assert.deepEqual(api1.body.visits.map((v) => v.page.url).slice(0, 2), [`${edge.base}/?page=lapsang`, `${edge.base}/?from=ad`]);
+  const hostile = await api(edge.base, "POST", "/api/v1/visitor/sessions", {
+    body: { line: "panel", token: session.token, resume_only: true, page: { url: "javascript:alert(1)", title: "x" } },
+  });
+  assert.equal(hostile.status, 200);
+  const api2 = await api(edge.base, "GET", `/api/v1/lines/panel/clients/${session.client}`, { token: anna.token });
+  assert.equal(api2.body.visits.length, api1.body.visits.length, "a page that is not a web address is not kept");
+  await shop.close();
+  await a.close();
+});
+
 test("evenly: two dialogs go one to each operator, and each passes to the other after the pass time", async () => {
   await makeLine(edge.base, admin, "evenly", { mode: "evenly", pass_after_ms: PASS_MS });
   const a = await openConsole(annaBrowser, "anna", "evenly");

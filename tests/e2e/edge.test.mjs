@@ -239,8 +239,10 @@ describe("dialogs", () => {
 
 describe("rate limits", () => {
   test("repeated failed logins for one account are refused with 429", async () => {
+    // The limiter counts 10 per fixed 60 s window; the attempts may straddle
+    // a window's end (the count starts again), so allow up to two windows'.
     const statuses = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 25; i++) {
       const r = await api(edge.base, "POST", "/api/v1/auth/login", { body: { login: "mallory", password: "guess-" + i } });
       statuses.push(r.status);
       if (r.status === 429) {
@@ -249,7 +251,8 @@ describe("rate limits", () => {
       }
     }
     assert.equal(statuses.at(-1), 429, `statuses: ${statuses}`);
-    assert.ok(statuses.slice(0, 10).every((s) => s === 401), "the first ten are ordinary refusals");
+    assert.ok(statuses.length > 10, `at least ten ordinary refusals first: ${statuses}`);
+    assert.ok(statuses.slice(0, -1).every((s) => s === 401), "until then, ordinary refusals");
     // Another account is not affected.
     assert.equal((await login(edge.base, "sveta")).id.length > 0, true);
   });

@@ -264,3 +264,23 @@ pub fn time_zone() -> JsValue {
         js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new()).resolved_options();
     get(&options, "timeZone")
 }
+
+/// The page the visitor has open (`{url, title, referrer}`), for the
+/// operator's visitor panel; undefined outside a browser page.
+pub fn page() -> JsValue {
+    let Some(w) = web_sys::window() else {
+        return JsValue::UNDEFINED;
+    };
+    let (Ok(url), Some(doc)) = (w.location().href(), w.document()) else {
+        return JsValue::UNDEFINED;
+    };
+    let referrer = doc.referrer();
+    object(&[
+        ("url", url.into()),
+        ("title", doc.title().into()),
+        (
+            "referrer",
+            opt(Some(referrer.as_str()).filter(|r| !r.is_empty())),
+        ),
+    ])
+}

@@ -3,7 +3,7 @@
 //! the e-mail copy (F3). Visitors are authenticated by their dialog token.
 
 use crate::api::{bearer, internal, json, read_body, ApiResult};
-use crate::calls::{ClientLastDialog, TokenSession};
+use crate::calls::{ClientLastDialog, RecordVisit, TokenSession};
 use crate::clock;
 use crate::dialog_object::{Init, ORIGIN_HEADER, TOKEN_HASH_HEADER};
 use crate::ids;
@@ -18,6 +18,7 @@ use openline_core::protocol::{
 use openline_core::replies::Ack;
 use openline_core::requests::{EmailCopyRequest, LeaveContacts, RateDialog};
 use openline_core::settings::LineSettings;
+use openline_core::visits::{self, Visit};
 use openline_core::{identity, session};
 use openline_core::{text, ErrorCode, ProtocolError};
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Url};
@@ -449,7 +450,52 @@ pub(super) async fn start(env: &Env, req: &mut Request, origin: Option<&str>) ->
     )
     .await?;
     let body: StartSession = read_body(req).await?;
-    start_session(env, body, origin).await
+    let visit = visit_of(req, &body);
+    let line = body.line.clone();
+    let mut resp = start_session(env, body, origin).await?;
+    // A session started or resumed: the line keeps where the visitor is.
+    if let (200 | 201, Some(visit)) = (resp.status_code(), visit) {
+        let mut copy = resp.cloned().map_err(internal)?;
+        if let Ok(session) = copy.json::<Session>().await {
+            let ask = RecordVisit {
+                client: session.client,
+                visit,
+            };
+            if let Err(e) = invoke(&stub(env, "LINES", &line)?, &ask).await {
+                crate::logs::error("worker", "visit_not_kept", Some(&line), None, &e.message);
+            }
+        }
+    }
+    Ok(resp)
+}
+
+/// What the console's visitor panel shows of this request: the page the
+/// widget reports, the browser and language from the headers, and
+/// Cloudflare's location of the address. None without a page (API clients).
+fn visit_of(req: &Request, body: &StartSession) -> Option<Visit> {
+    let page = body.page.as_ref()?.cleaned()?;
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let (browser, os) = header("User-Agent")
+        .map(|ua| visits::browser_and_os(&ua))
+        .unwrap_or_default();
+    let cf = js_sys::Reflect::get(req.inner(), &"cf".into()).unwrap_or_default();
+    let cf_text = |key: &str| {
+        js_sys::Reflect::get(&cf, &key.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .map(|v| v.chars().take(100).collect::<String>())
+            .filter(|v| !v.is_empty())
+    };
+    Some(Visit {
+        at: clock::real_now(),
+        page: Some(page),
+        browser,
+        os,
+        language: header("Accept-Language").and_then(|l| visits::first_language(&l)),
+        country: cf_text("country"),
+        city: cf_text("city"),
+        time_zone: cf_text("timezone"),
+    })
 }
 
 pub(super) async fn messages(

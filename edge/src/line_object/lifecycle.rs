@@ -68,6 +68,7 @@ impl LineObject {
             "ratings",
             "notifications",
             "dialog_previews",
+            "client_visits",
         ] {
             run(&sql, &format!("DELETE FROM {table}"), vec![])?;
         }

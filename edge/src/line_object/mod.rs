@@ -14,7 +14,7 @@ mod socket;
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
     Applied, Call, ClientLastDialog, CloseSockets, CreateQuickAnswers, DialogAccess, Done,
-    LastDialog, LineFiguresAsk, ListDialogs, Member, Membership, OperatorSend, Relay,
+    LastDialog, LineFiguresAsk, ListDialogs, Member, Membership, OperatorSend, RecordVisit, Relay,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -431,6 +431,28 @@ impl LineObject {
                 let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
                 self.apply(fx.clone()).await;
                 json(200, &Applied { effects: fx })
+            }
+            (Method::Post, RecordVisit::PATH) => {
+                let ask: RecordVisit = read_json(&mut req).await?;
+                self.record_visit(&ask)?;
+                // Live on the panels of whoever takes part in the client's
+                // open dialogs.
+                let participants: Vec<String> = {
+                    self.load()?;
+                    let guard = self.line.borrow();
+                    let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                    let mut all: Vec<String> = line
+                        .dialogs()
+                        .filter(|d| d.client == ask.client && d.finished_at.is_none())
+                        .flat_map(|d| d.participants())
+                        .collect();
+                    all.sort();
+                    all.dedup();
+                    all
+                };
+                let RecordVisit { client, visit } = ask;
+                self.send_to(&participants, &OperatorEvent::Visit { client, visit });
+                json(200, &Done {})
             }
             (Method::Post, ListDialogs::PATH) => {
                 let ask: ListDialogs = read_json(&mut req).await?;

@@ -2,10 +2,10 @@
 //! clients left and the consents they gave (A1), the client card (C1), and
 //! the dialog list with each row's client and last message.
 
-use super::schema::{ClientContactRow, ConsentRow, ContactRow, PreviewRow, QaRow};
+use super::schema::{ClientContactRow, ConsentRow, ContactRow, PreviewRow, QaRow, VisitRow};
 use super::{ContactsLeft, LineObject};
 use crate::api::{internal, json, read_json, ApiResult};
-use crate::calls::{CreateQuickAnswers, ListDialogs};
+use crate::calls::{CreateQuickAnswers, ListDialogs, RecordVisit};
 use crate::clock;
 use crate::sql::{rows, run, written};
 use openline_core::consent::Contacts;
@@ -176,8 +176,34 @@ impl LineObject {
         )?;
         run(
             &sql,
+            "UPDATE client_visits SET client = ? WHERE client = ?",
+            vec![V::from(into), V::from(from)],
+        )?;
+        run(
+            &sql,
             "UPDATE consents SET client = ? WHERE client = ?",
             vec![V::from(into), V::from(from)],
+        )
+    }
+
+    /// Keeps a client's page view; only the newest 50 per client stay.
+    pub(super) fn record_visit(&self, ask: &RecordVisit) -> Result<(), ProtocolError> {
+        let sql = self.sql();
+        let visit = serde_json::to_string(&ask.visit).map_err(internal)?;
+        run(
+            &sql,
+            "INSERT INTO client_visits (client, at, visit) VALUES (?, ?, ?)",
+            vec![
+                V::from(ask.client.as_str()),
+                V::from(ask.visit.at),
+                V::from(visit),
+            ],
+        )?;
+        run(
+            &sql,
+            "DELETE FROM client_visits WHERE client = ? AND id NOT IN
+               (SELECT id FROM client_visits WHERE client = ? ORDER BY id DESC LIMIT 50)",
+            vec![V::from(ask.client.as_str()), V::from(ask.client.as_str())],
         )
     }
 
@@ -206,6 +232,11 @@ impl LineObject {
             "SELECT client, version, text, at FROM consents WHERE client = ? ORDER BY id",
             vec![V::from(client.as_str())],
         )?;
+        let visits: Vec<VisitRow> = rows(
+            &self.sql(),
+            "SELECT visit FROM client_visits WHERE client = ? ORDER BY id DESC LIMIT 20",
+            vec![V::from(client.as_str())],
+        )?;
         let guard = self.line.borrow();
         let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
         let dialogs = line
@@ -220,6 +251,10 @@ impl LineObject {
                 contacts: contacts.into_iter().next().map(ContactRow::contacts),
                 consents: consents.into_iter().map(ConsentRow::record).collect(),
                 dialogs,
+                visits: visits
+                    .into_iter()
+                    .filter_map(|r| serde_json::from_str(&r.visit).ok())
+                    .collect(),
             },
         )
     }

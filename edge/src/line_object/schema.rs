@@ -39,6 +39,12 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "0005_dialog_previews",
         sql: "CREATE TABLE dialog_previews (dialog TEXT PRIMARY KEY, author TEXT NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL)",
     },
+    // Page views of clients with a conversation (issue 11.7), newest kept.
+    Migration {
+        name: "0006_client_visits",
+        sql: "CREATE TABLE client_visits (id INTEGER PRIMARY KEY AUTOINCREMENT, client TEXT NOT NULL, at INTEGER NOT NULL, visit TEXT NOT NULL);
+              CREATE INDEX client_visits_by_client ON client_visits (client, id)",
+    },
 ];
 
 #[derive(Serialize, Deserialize)]
@@ -120,4 +126,10 @@ pub(super) struct ClientContactRow {
     pub(super) name: Option<String>,
     pub(super) email: Option<String>,
     pub(super) phone: Option<String>,
+}
+
+/// A row of `client_visits`: the visit as JSON.
+#[derive(Serialize, Deserialize)]
+pub(super) struct VisitRow {
+    pub(super) visit: String,
 }

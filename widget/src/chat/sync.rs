@@ -109,6 +109,7 @@ pub(super) fn starter(
                     ),
                     ("identity", identity.clone().unwrap_or(JsValue::UNDEFINED)),
                     ("resume_only", resume_only.into()),
+                    ("page", wire::page()),
                 ]);
                 let answer = call_json(
                     "POST",

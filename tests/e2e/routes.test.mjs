@@ -378,3 +378,20 @@ test("deleting a line ends its open dialogs (the visitor is told) and a line mad
   const dialogs = (await api(edge.base, "GET", "/api/v1/lines/doomed/dialogs", { token: anna.token })).body.dialogs;
   assert.deepEqual(dialogs, []);
 });
+
+test("dialog status events reach the line's queue and its supervisors, not an operator taken out of the queue", async () => {
+  await makeLine(edge.base, admin, "outq", { mode: "strict_order", queueLogins: ["anna", "boris"] });
+  const [a, b, s] = await Promise.all([anna, boris, sveta].map((who) => operatorSocket(edge.base, "outq", who)));
+  // Boris leaves the queue; his console socket stays open until it reconnects.
+  const settings = (await api(edge.base, "GET", "/api/v1/lines/outq/settings", { token: admin.token })).body;
+  settings.queue = settings.queue.filter((e) => e.id !== boris.id);
+  assert.equal((await api(edge.base, "PUT", "/api/v1/lines/outq/settings", { token: admin.token, body: settings })).status, 200);
+  const v = await visitor(edge.base, "outq");
+  const isStatus = (f) => f.type === "status" && f.dialog === v.dialog;
+  await a.next(isStatus);
+  await s.next(isStatus);
+  // Both have heard of it; Boris, by now, would have too.
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(b.frames.filter(isStatus).length, 0, "no word of the line's dialogs to someone no longer on it");
+  for (const w of [a, b, s]) w.close();
+});

@@ -5,7 +5,7 @@
 use crate::api::{bearer, internal, json, read_body, ApiResult};
 use crate::calls::{CreateQuickAnswers, DialogAccess, ListDialogs, OperatorSend};
 use crate::ids;
-use crate::line_object::{OPERATOR_HEADER, SESSION_HEADER};
+use crate::line_object::{OPERATOR_HEADER, SESSION_HEADER, WATCHER_HEADER};
 use crate::rpc::{call, dialog_stub, forward, invoke, stub};
 use openline_core::line::Event;
 use openline_core::protocol::{Account, Role};
@@ -101,6 +101,9 @@ pub(super) async fn socket(env: &Env, req: &mut Request, url: &Url, line: &str) 
     let h = Headers::new();
     h.set("Upgrade", "websocket").map_err(internal)?;
     h.set(OPERATOR_HEADER, &me.id).map_err(internal)?;
+    if me.role >= Role::Supervisor {
+        h.set(WATCHER_HEADER, "1").map_err(internal)?;
+    }
     if let Some(token) = bearer(req.headers()).or_else(|| query(url, "token")) {
         h.set(SESSION_HEADER, &ids::token_hash(&token))
             .map_err(internal)?;

@@ -215,14 +215,27 @@ impl LineObject {
         }
     }
 
-    /// Sends one event to every console socket of the line (the object
-    /// holds no other sockets), serialised once.
+    /// Sends one event to every console that may list the line's dialogs:
+    /// supervisors' and administrators' sockets, and those of operators
+    /// the line's queue holds now (one taken out of it hears nothing more,
+    /// though their socket lasts until it reconnects). Serialised once.
     pub(super) fn to_every_console(&self, event: &OperatorEvent) {
         let Ok(frame) = serde_json::to_string(event) else {
             return;
         };
-        for ws in self.state.get_websockets() {
-            let _ = ws.send_with_str(&frame);
+        let members: Vec<String> = match self.line.borrow().as_ref() {
+            Some((_, line)) => line
+                .operators()
+                .filter(|o| line.is_member(&o.id))
+                .map(|o| format!("queue:{}", o.id))
+                .collect(),
+            None => Vec::new(),
+        };
+        let watchers = std::iter::once("watch".to_owned());
+        for tag in watchers.chain(members) {
+            for ws in self.state.get_websockets_with_tag(&tag) {
+                let _ = ws.send_with_str(&frame);
+            }
         }
     }
 

@@ -45,6 +45,10 @@ pub const OPERATOR_HEADER: &str = "x-openline-operator";
 /// hash) that opens a socket, so a logout can close that session's sockets.
 pub const SESSION_HEADER: &str = "x-openline-session";
 
+/// Set by the worker on a console socket of a supervisor or administrator:
+/// they watch every dialog of the line without being in its queue.
+pub const WATCHER_HEADER: &str = "x-openline-watcher";
+
 /// Body of `POST /contacts`: contact data left by a client, and the consent
 /// given with it (A1).
 #[derive(Serialize, Deserialize)]
@@ -584,7 +588,12 @@ impl LineObject {
                         ProtocolError::new(ErrorCode::Unauthorized, "operator required")
                     })?;
                 let session = req.headers().get(SESSION_HEADER).map_err(internal)?;
-                self.accept_operator_socket(&operator, session.as_deref())
+                let watcher = req
+                    .headers()
+                    .get(WATCHER_HEADER)
+                    .map_err(internal)?
+                    .is_some();
+                self.accept_operator_socket(&operator, session.as_deref(), watcher)
                     .await
             }
             _ => Err(ProtocolError::new(

@@ -119,9 +119,17 @@ impl LineObject {
         &self,
         operator: &str,
         session: Option<&str>,
+        watcher: bool,
     ) -> ApiResult {
         let pair = WebSocketPair::new().map_err(internal)?;
-        let mut tags = vec![format!("op:{operator}")];
+        // `watch`: a supervisor's or administrator's socket; `queue:ID`: an
+        // operator's, who hears of the line's dialogs while in its queue.
+        let audience = if watcher {
+            "watch".to_owned()
+        } else {
+            format!("queue:{operator}")
+        };
+        let mut tags = vec![format!("op:{operator}"), audience];
         if let Some(hash) = session {
             tags.push(format!("session:{hash}"));
         }

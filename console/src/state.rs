@@ -417,18 +417,23 @@ impl DeskState {
                 if mine == Some(true) {
                     self.save_outbox();
                 }
-                if from_visitor && notify::hidden() {
-                    // The operator is looking elsewhere: a beep, and the
-                    // message on the desktop (when allowed).
-                    notify::beep();
-                    self.tell_desktop(dialog.clone(), None, Some(message.text.clone()));
-                }
+                let desktop = (from_visitor && notify::hidden())
+                    .then(|| (dialog.clone(), message.text.clone()));
                 if self.selected.get_untracked().as_deref() == Some(dialog.as_str()) {
                     self.messages.update(|list| merge(list, message));
                 } else if from_visitor {
                     self.unread.update(|u| *u.entry(dialog).or_default() += 1);
                 }
-                self.refresh();
+                match desktop {
+                    // The operator is looking elsewhere: a beep, and the
+                    // message on the desktop (when allowed) once the list,
+                    // re-read there, names the client.
+                    Some((dialog, text)) => {
+                        notify::beep();
+                        self.tell_desktop(dialog, None, Some(text));
+                    }
+                    None => self.refresh(),
+                }
             }
             OperatorEvent::Typing { dialog, preview } => {
                 let text = preview.unwrap_or_else(|| "…".into());

@@ -52,13 +52,15 @@ pub fn transcript_copy(
 ) -> Result<OutgoingEmail, ProtocolError> {
     let to = address(to)?;
     let ru = language == "ru";
-    let time_zone = time_zones
-        .iter()
-        .copied()
-        .find(|z| crate::hours::wall_time(z, 0).is_some())
-        .unwrap_or("UTC");
+    use crate::hours::WallClock;
     use chrono::Timelike;
-    let wall = |at: crate::Millis| crate::hours::wall_time(time_zone, at).unwrap_or_default();
+    // The zone's rules are read once for the whole transcript.
+    let (time_zone, clock) = time_zones
+        .iter()
+        .chain(&["UTC"])
+        .find_map(|z| WallClock::named(z).map(|c| (*z, Some(c))))
+        .unwrap_or(("UTC", None));
+    let wall = |at: crate::Millis| clock.as_ref().and_then(|c| c.at(at)).unwrap_or_default();
     let started = messages.first().map(|m| wall(m.at).date());
     let subject = match (ru, started) {
         (true, Some(d)) => format!("Ваша переписка с {company}, {}", day(d, true)),

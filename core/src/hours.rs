@@ -127,14 +127,25 @@ impl WorkingHours {
     }
 }
 
-/// The wall-clock time in `zone` at an instant.
-/// The wall time at `at` in the IANA zone `time_zone` (None for an unknown
-/// zone): for showing instants to people, e.g. in an e-mail.
-pub fn wall_time(time_zone: &str, at: Millis) -> Option<NaiveDateTime> {
-    let zone = TimeZone::from_tz_data(crate::tzdb::get(time_zone)?).ok()?;
-    local_time(&zone, at)
+/// A named zone's rules, read once, for showing instants to people (every
+/// message of an e-mail, say) as wall-clock times there.
+pub struct WallClock(TimeZone);
+
+impl WallClock {
+    /// The IANA zone `time_zone`; None for an unknown one.
+    pub fn named(time_zone: &str) -> Option<Self> {
+        TimeZone::from_tz_data(crate::tzdb::get(time_zone)?)
+            .ok()
+            .map(WallClock)
+    }
+
+    /// The wall time there at an instant.
+    pub fn at(&self, at: Millis) -> Option<NaiveDateTime> {
+        local_time(&self.0, at)
+    }
 }
 
+/// The wall-clock time in `zone` at an instant.
 fn local_time(zone: &TimeZone, at: Millis) -> Option<NaiveDateTime> {
     let offset = zone
         .find_local_time_type(at.div_euclid(1000))

@@ -267,15 +267,14 @@ impl LineObject {
         let (dialogs, clients, readable) = {
             let guard = self.line.borrow();
             let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-            let dialogs: Vec<_> = line.dialogs().cloned().collect();
-            let clients: Vec<&str> = dialogs.iter().map(|d| d.client.as_str()).collect();
-            let readable: Vec<&str> = dialogs
-                .iter()
+            let clients: Vec<&str> = line.dialogs().map(|d| d.client.as_str()).collect();
+            let readable: Vec<&str> = line
+                .dialogs()
                 .filter(|d| d.readable_by(&ask.operator, ask.supervisor))
                 .map(|d| d.id.as_str())
                 .collect();
             (
-                dialogs.clone(),
+                line.dialogs().cloned().collect::<Vec<_>>(),
                 serde_json::to_string(&clients).map_err(internal)?,
                 serde_json::to_string(&readable).map_err(internal)?,
             )

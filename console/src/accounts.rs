@@ -141,6 +141,14 @@ fn AccountRow(
                             patch(id.get_value(), AccountPatch { position: Some(v), ..Default::default() });
                         }
                     } />
+                // K2: where this person's notices are mailed (empty: none, or the login if it is an address).
+                <input type="email" class="email" disabled=readonly placeholder=move || t().notice_email
+                    aria-label=format!("{}: {}", ctx.t_untracked().notice_email, a.login)
+                    value=a.email.clone().unwrap_or_default()
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev).trim().to_owned();
+                        patch(id.get_value(), AccountPatch { email: Some(v), ..Default::default() });
+                    } />
             </td>
             <td>
                 <select aria-label=format!("{}: {}", ctx.t_untracked().role, a.login) disabled=readonly

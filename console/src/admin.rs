@@ -6,6 +6,7 @@ use crate::api::{self, ApiError};
 use crate::Ctx;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use openline_core::deployment::Deployment;
 use openline_core::protocol::Role;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,35 @@ fn Lines(ctx: Ctx, readonly: bool) -> impl IntoView {
     let new_id = RwSignal::new(String::new());
     let new_name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    // L1: the company's name, which a line created without a name takes.
+    let company = RwSignal::new(String::new());
+    let company_saved = RwSignal::new(false);
+    {
+        let token = ctx.token();
+        spawn_local(async move {
+            if let Ok(d) = api::get::<Deployment>("/api/v1/deployment", &token).await {
+                company.set(d.company_name);
+            }
+        });
+    }
+    let save_company = move || {
+        let body = Deployment {
+            company_name: company.get_untracked(),
+        };
+        let token = ctx.token();
+        spawn_local(async move {
+            let r: Result<Deployment, ApiError> =
+                api::send("PUT", "/api/v1/deployment", &token, &body).await;
+            match r {
+                Ok(d) => {
+                    error.set(None);
+                    company.set(d.company_name);
+                    company_saved.set(true);
+                }
+                Err(e) => error.set(Some(ctx.fail(&e))),
+            }
+        });
+    };
     let copied = RwSignal::new(None::<String>);
     let create = move || {
         let body = serde_json::json!({
@@ -113,6 +143,15 @@ fn Lines(ctx: Ctx, readonly: bool) -> impl IntoView {
     };
     view! {
         <section class="lines">
+            <form class="company" on:submit=move |ev| { ev.prevent_default(); save_company(); }>
+                <h3>{move || t().company}</h3>
+                <label>{move || t().company_name}
+                    <input type="text" disabled=readonly prop:value=move || company.get()
+                        on:input=move |ev| { company.set(event_target_value(&ev)); company_saved.set(false); } /></label>
+                <p class="note">{move || t().company_hint}</p>
+                {(!readonly).then(|| view! { <button type="submit">{move || t().save}</button> })}
+                {move || company_saved.get().then(|| view! { <span role="status" class="ok">{move || t().saved}</span> })}
+            </form>
             <h3>{move || t().lines}</h3>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <p class="note">{move || t().embed_hint}</p>
@@ -142,7 +181,7 @@ fn Lines(ctx: Ctx, readonly: bool) -> impl IntoView {
                 <form class="new-line" on:submit=move |ev| { ev.prevent_default(); create(); }>
                     <h4>{move || t().new_line}</h4>
                     <label>{move || t().line_id}<input type="text" required pattern="[a-z0-9-]+" prop:value=move || new_id.get() on:input=move |ev| new_id.set(event_target_value(&ev)) /></label>
-                    <label>{move || t().line_name}<input type="text" required prop:value=move || new_name.get() on:input=move |ev| new_name.set(event_target_value(&ev)) /></label>
+                    <label>{move || t().line_name}<input type="text" placeholder=move || company.get() prop:value=move || new_name.get() on:input=move |ev| new_name.set(event_target_value(&ev)) /></label>
                     <button type="submit">{move || t().create}</button>
                 </form>
             })}

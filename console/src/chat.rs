@@ -102,6 +102,11 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
                 // On a phone the chat is a screen of its own: back to the list.
                 <button type="button" class="back" on:click=move |_| desk.selected.set(None)>{move || format!("← {}", t().dialogs)}</button>
                 <h2>{move || client().map(|c| desk.client_label(&c)).unwrap_or_default()}</h2>
+                // L1: the line the client wrote to.
+                <span class="line-name">{move || {
+                    let line = desk.line.get_value();
+                    desk.ctx.lines.with(|ls| ls.iter().find(|l| l.id == line).map(|l| l.name.clone())).unwrap_or(line)
+                }}</span>
                 <span class="state" data-state=move || record.get().map(|d| state_name(&d.status)).unwrap_or_default()>
                     {move || record.get().map(|d| state_label(t(), &d.status)).unwrap_or_default()}
                 </span>

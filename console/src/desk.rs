@@ -9,6 +9,7 @@ use crate::state::{offered_to, DeskState};
 use crate::{format, notify, outbox, Ctx};
 use leptos::prelude::*;
 use openline_core::operator::Presence;
+use openline_core::replies::Notifications;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -32,6 +33,10 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
         clients: RwSignal::new(Default::default()),
         previews: RwSignal::new(Default::default()),
         visit: RwSignal::new(None),
+        notifications: RwSignal::new(Notifications {
+            notifications: Vec::new(),
+            unread: 0,
+        }),
         connected: RwSignal::new(false),
         outbox: RwSignal::new(outbox::load(&line)),
         live: StoredValue::new_local(None),
@@ -57,6 +62,7 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
     desk.refresh();
     desk.refresh_operators();
     crate::quick_answers::reload(desk);
+    desk.reload_notifications();
     // K3 columns tick; the list is also re-read now and then (supervisors
     // watching dialogs they are not in get no frames for them).
     let ticks = StoredValue::new(0u32);
@@ -122,6 +128,7 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
                     }}
                 })}
                 {move || (!desk.connected.get()).then(|| view! { <span class="conn" role="status">{move || t().reconnecting}</span> })}
+                <crate::notices::Bell desk />
                 {move || can_ask.get().then(|| view! {
                     <button type="button" class="link" on:click=move |_| {
                         notify::ask(move |_| can_ask.set(notify::can_ask()));

@@ -5,7 +5,7 @@
 use crate::format;
 use crate::state::{offered_to, state_label, state_name, DeskState};
 use leptos::prelude::*;
-use openline_core::line::{Dialog, Status};
+use openline_core::line::{Dialog, KpiKind, Status};
 use openline_core::protocol::{Author, Role};
 
 /// A tab of the list.
@@ -86,7 +86,7 @@ pub fn DialogList(desk: DeskState) -> impl IntoView {
                     <th scope="col">{move || t().unread}</th>
                 </tr></thead>
                 <tbody>
-                    <For each=rows key=|d| (d.id.clone(), format!("{:?}{:?}{:?}", d.status, d.first_answer_at, d.awaiting_answer_since)) let:d>
+                    <For each=rows key=|d| (d.id.clone(), format!("{:?}{:?}{:?}{:?}", d.status, d.first_answer_at, d.awaiting_answer_since, d.kpi_missed)) let:d>
                         <Row desk d />
                     </For>
                 </tbody>
@@ -158,8 +158,21 @@ fn Row(desk: DeskState, d: Dialog) -> impl IntoView {
         })
     };
     let label = move || format!("{} {}", desk.ctx.t().open_dialog, name());
+    // K3: a missed indicator marks the row, with what was missed.
+    let missed = !d.kpi_missed.is_empty();
+    let missed_title = move || {
+        let t = desk.ctx.t();
+        d.kpi_missed
+            .iter()
+            .map(|k| match k {
+                KpiKind::FirstAnswer => t.kpi_first_missed,
+                KpiKind::Answer => t.kpi_answer_missed,
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
     view! {
-        <tr data-dialog=id.clone() data-state=state_name(&d.status) class:selected=selected>
+        <tr data-dialog=id.clone() data-state=state_name(&d.status) class:selected=selected class:kpi-missed=missed>
             <td class="who">
                 <button type="button" class="link client" aria-label=label on:click=open>{name}</button>
                 <div class="last">{preview_line}</div>
@@ -168,7 +181,9 @@ fn Row(desk: DeskState, d: Dialog) -> impl IntoView {
                 let state = state_label(desk.ctx.t(), &status);
                 who().map(|w| format!("{state} · {w}")).unwrap_or_else(|| state.to_owned())
             }}</td>
-            <td>{first.unwrap_or_default()}</td>
+            <td>{first.unwrap_or_default()}
+                {missed.then(|| view! { <span class="kpi-badge" title=missed_title>{move || desk.ctx.t().kpi_missed_badge}</span> })}
+            </td>
             <td class="waiting">{waiting}</td>
             <td>{move || match unread() { 0 => None, n => Some(view! { <span class="badge">{n}</span> }) }}</td>
         </tr>

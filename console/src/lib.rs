@@ -19,6 +19,7 @@ mod format;
 mod hours_editor;
 mod i18n;
 mod live;
+mod notices;
 mod notify;
 mod outbox;
 mod queue_editor;

@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use openline_core::protocol::Account;
 use openline_core::settings::{
     AutoClose, BotSettings, ConcurrencyLimit, ConsentText, DistributionMode, Kpi, LimitExclusion,
-    LineSettings, Presentation, SettingsView,
+    LineSettings, Presentation, SettingsView, SilenceAction,
 };
 use openline_core::MINUTE;
 
@@ -25,6 +25,12 @@ const EXCLUSIONS: &[(&str, Label)] = &[
     ("waiting_for_client", |t| t.excl_waiting),
     ("closed", |t| t.excl_closed),
 ];
+const SILENCE_ACTIONS: &[(&str, Label)] = &[
+    ("close_with_message", |t| t.silence_close_message),
+    ("close_silently", |t| t.silence_close_silently),
+    ("return_to_queue", |t| t.silence_return_to_queue),
+];
+
 const PRESENTATIONS: &[(&str, Label)] = &[
     ("own", |t| t.pres_own),
     ("replacement", |t| t.pres_replacement),
@@ -267,21 +273,31 @@ fn widget(form: Form) -> impl IntoView {
 fn automation(form: Form) -> impl IntoView {
     let ctx = form.ctx;
     let auto_on = Memo::new(move |_| form.s.with(|s| s.auto_close.is_some()));
+    let with_message = Memo::new(move |_| {
+        form.s.with(|s| {
+            s.auto_close
+                .as_ref()
+                .is_some_and(|a| a.action == SilenceAction::CloseWithMessage)
+        })
+    });
     view! {
         <fieldset>
             <legend>{move || ctx.t().automation}</legend>
             {area(form, |t| t.close_message, "close_message", |s| s.close_message.clone(), |s, v| s.close_message = v)}
             {number(form, |t| t.rating_wait, "rating_wait_ms", |s| s.rating_wait_ms / MINUTE, |s, v| s.rating_wait_ms = v.saturating_mul(MINUTE))}
             {check(form, |t| t.auto_close_on, "auto_close", |s| s.auto_close.is_some(),
-                |s, v| s.auto_close = v.then(|| AutoClose { after_ms: 30 * MINUTE, message: String::new() }))}
+                |s, v| s.auto_close = v.then(|| AutoClose { after_ms: 30 * MINUTE, message: String::new(), action: SilenceAction::CloseWithMessage }))}
             {move || auto_on.get().then(|| view! {
                 <div class="sub">
                     {number(form, |t| t.auto_close_after, "auto_close.after_ms",
                         |s| s.auto_close.as_ref().map(|a| a.after_ms / MINUTE).unwrap_or(0),
                         |s, v| if let Some(a) = &mut s.auto_close { a.after_ms = v.saturating_mul(MINUTE) })}
-                    {area(form, |t| t.auto_close_message, "auto_close.message",
+                    {select(form, |t| t.auto_close_action, "auto_close.action", SILENCE_ACTIONS,
+                        |s| s.auto_close.as_ref().map(|a| wire(&a.action)).unwrap_or_default(),
+                        |s, v| if let (Some(a), Some(action)) = (&mut s.auto_close, parse_wire(v)) { a.action = action })}
+                    {move || with_message.get().then(|| area(form, |t| t.auto_close_message, "auto_close.message",
                         |s| s.auto_close.as_ref().map(|a| a.message.clone()).unwrap_or_default(),
-                        |s, v| if let Some(a) = &mut s.auto_close { a.message = v })}
+                        |s, v| if let Some(a) = &mut s.auto_close { a.message = v }))}
                 </div>
             })}
         </fieldset>

@@ -15,7 +15,9 @@ use openline_core::operator::{Operator, Presence};
 use openline_core::protocol::frames::{OperatorEvent, OperatorFrame};
 use openline_core::protocol::{Author, ChatMessage, History};
 use openline_core::quick_answers::QuickAnswer;
-use openline_core::replies::{DialogList, DialogPreview, OperatorList};
+use openline_core::replies::{
+    Acknowledged, DialogList, DialogPreview, Notifications, OperatorList,
+};
 use openline_core::visits::Visit;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
@@ -57,6 +59,8 @@ pub struct DeskState {
     /// The newest page view reported live (client, visit): the open client
     /// card takes it.
     pub visit: RwSignal<Option<(String, Visit)>>,
+    /// K2: the caller's notification centre on this line.
+    pub notifications: RwSignal<Notifications>,
     /// Whether the live socket is up.
     pub connected: RwSignal<bool>,
     /// The operator's messages not yet confirmed by the edge.
@@ -112,6 +116,34 @@ impl DeskState {
     /// Re-reads the dialog list.
     pub fn refresh(self) {
         spawn_local(self.reload());
+    }
+
+    /// K2: re-reads the notification centre.
+    pub fn reload_notifications(self) {
+        let token = self.ctx.token();
+        spawn_local(async move {
+            match api::get::<Notifications>(&self.path("/notifications"), &token).await {
+                Ok(n) => self.notifications.set(n),
+                Err(e) => self.show_error(&e),
+            }
+        });
+    }
+
+    /// K2: acknowledges one notice (`Some(id)`) or all, then re-reads them.
+    pub fn acknowledge(self, id: Option<i64>) {
+        let token = self.ctx.token();
+        let path = match id {
+            Some(id) => self.path(&format!("/notifications/{id}/read")),
+            None => self.path("/notifications/read"),
+        };
+        spawn_local(async move {
+            let r: Result<Acknowledged, ApiError> =
+                api::send("POST", &path, &token, &serde_json::json!({})).await;
+            match r {
+                Ok(_) => self.reload_notifications(),
+                Err(e) => self.show_error(&e),
+            }
+        });
     }
 
     /// Re-reads the dialog list, and is done when the list is in.
@@ -471,6 +503,9 @@ impl DeskState {
                         .into(),
                     Notice::PassedOn { dialog, .. } => about(t.passed_on, &dialog),
                 }));
+                self.reload_notifications();
+                // K3: a missed KPI marks its row.
+                self.refresh();
             }
             OperatorEvent::Error {
                 error,

@@ -68,6 +68,7 @@ mod tests {
             vacations: Vec::new(),
             avatar: None,
             position: None,
+            email: None,
         }
     }
 

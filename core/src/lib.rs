@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod consent;
 pub mod conversation;
+pub mod deployment;
 pub mod email;
 pub mod error;
 pub mod hours;

@@ -392,6 +392,19 @@ pub struct Account {
     pub avatar: Option<String>,
     #[serde(default)]
     pub position: Option<String>,
+    /// Where K2's notices are mailed (else the login, when it is an
+    /// address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl Account {
+    /// The address this person's notices go to, if any.
+    pub fn mail_address(&self) -> Option<&str> {
+        self.email
+            .as_deref()
+            .or_else(|| self.login.contains('@').then_some(self.login.as_str()))
+    }
 }
 
 /// `POST /api/v1/auth/login`.
@@ -438,6 +451,9 @@ pub struct AccountPatch {
     pub password: Option<String>,
     #[serde(default)]
     pub position: Option<String>,
+    /// An address for notices; an empty string removes it.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! API description can be generated from one place).
 
 use crate::consent::{ConsentRecord, Contacts};
-use crate::line::{Dialog, QueueInfo};
+use crate::line::{Dialog, Notice, QueueInfo};
 use crate::operator::Operator;
 use crate::protocol::Author;
 use crate::quick_answers::QuickAnswer;
@@ -296,4 +296,42 @@ mod tests {
         let exact = "a".repeat(DialogPreview::MAX_CHARS);
         assert_eq!(DialogPreview::of(Author::System, &exact, 1).text, exact);
     }
+}
+
+/// K2: one notice kept for a person (a missed KPI, a dialog passed on, the
+/// unclosed-dialog limit), newest first in [`Notifications`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Notification {
+    pub id: i64,
+    pub notice: Notice,
+    pub at: Millis,
+    /// When the caller acknowledged it; absent while unread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<Millis>,
+}
+
+/// K2: the caller's notification centre on one line: the newest
+/// [`Notifications::MAX`] notices addressed to them, and how many of all
+/// their notices are unread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Notifications {
+    pub notifications: Vec<Notification>,
+    pub unread: u32,
+}
+
+impl Notifications {
+    /// How many are listed: a centre, not an archive.
+    pub const MAX: u32 = 100;
+}
+
+/// K2: what an acknowledgement changed: how many notices turned read (0
+/// when they already were).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Acknowledged {
+    pub acknowledged: u32,
+    /// What is still unread afterwards.
+    pub unread: u32,
 }

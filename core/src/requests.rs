@@ -90,6 +90,8 @@ pub struct EmailCopyRequest {
 pub struct NewLine {
     /// Lower-case letters, digits and `-`; part of every URL of the line.
     pub id: String,
+    /// L1: empty or absent: the company's name.
+    #[serde(default)]
     pub name: String,
 }
 

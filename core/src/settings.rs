@@ -71,12 +71,34 @@ pub struct Kpi {
     pub notify: Vec<String>,
 }
 
-/// T3: auto-close after client silence, with the message sent on closing.
+/// T3: what happens once the client has been silent for `after_ms` after
+/// an operator's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AutoClose {
     pub after_ms: Millis,
+    /// The closing message (only for [`SilenceAction::CloseWithMessage`];
+    /// empty: the line's T4 closing message).
+    #[serde(default)]
     pub message: String,
+    #[serde(default)]
+    pub action: SilenceAction,
+}
+
+/// T3's chosen action. Settings stored before the choice existed close with
+/// their message, as they always did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SilenceAction {
+    /// Close, telling the client `message` (then T4's rating request).
+    #[default]
+    CloseWithMessage,
+    /// Close without a word to the client (T4's rating request still goes).
+    CloseSilently,
+    /// Take the dialog from its operator and route it again, as if new: the
+    /// operator's slot is freed and the next free operator picks it up.
+    ReturnToQueue,
 }
 
 /// O1: how operators are shown to clients.

@@ -11,7 +11,7 @@ use openline_core::line::{
 use openline_core::operator::Presence;
 use openline_core::settings::{
     AutoClose, BotSettings, ConcurrencyLimit, DistributionMode as Mode, Kpi, LimitExclusion,
-    QueueEntry,
+    QueueEntry, SilenceAction,
 };
 use openline_core::{ErrorCode, ProtocolError, MINUTE};
 use sim::{offers, settings, Sim, T0};
@@ -1146,6 +1146,7 @@ fn t3_a_silent_client_is_closed_with_the_chosen_message() {
     s.auto_close = Some(AutoClose {
         after_ms: 30 * MINUTE,
         message: "We closed this chat as you went quiet.".into(),
+        action: SilenceAction::CloseWithMessage,
     });
     let mut sim = Sim::new(s);
     sim.open("d1", "c1");
@@ -1163,7 +1164,164 @@ fn t3_a_silent_client_is_closed_with_the_chosen_message() {
     }));
 }
 
-// ----- K1/K2 KPIs ------------------------------------------------------------------
+#[test]
+fn t3_close_silently_closes_without_a_word_but_still_asks_for_the_rating() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.auto_close = Some(AutoClose {
+        after_ms: 30 * MINUTE,
+        message: "never sent".into(),
+        action: SilenceAction::CloseSilently,
+    });
+    s.rating_wait_ms = 0;
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    let fx = sim.advance(30 * MINUTE);
+    assert!(
+        !fx.iter().any(|e| matches!(
+            e,
+            Effect::ToClient {
+                notice: ClientNotice::Closed { .. },
+                ..
+            }
+        )),
+        "{fx:?}"
+    );
+    assert!(fx.contains(&Effect::ToClient {
+        dialog: "d1".into(),
+        notice: ClientNotice::RatingRequest
+    }));
+    assert_eq!(
+        sim.line.dialog("d1").map(|d| d.status.clone()),
+        Some(Status::Finished {
+            operator: Some("anna".into())
+        })
+    );
+}
+
+#[test]
+fn t3_an_empty_closing_message_falls_back_to_the_lines_t4_message() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.close_message = "Thanks for writing!".into();
+    s.auto_close = Some(AutoClose {
+        after_ms: 30 * MINUTE,
+        message: "  ".into(),
+        action: SilenceAction::CloseWithMessage,
+    });
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.answer("d1", "anna");
+    let fx = sim.advance(30 * MINUTE);
+    assert!(fx.contains(&Effect::ToClient {
+        dialog: "d1".into(),
+        notice: ClientNotice::Closed {
+            text: "Thanks for writing!".into()
+        }
+    }));
+}
+
+/// A line whose T3 action fires after 30 minutes of the client's silence,
+/// with `d1` taken and answered by anna.
+fn silent_client(ops: &[&str], action: SilenceAction, message: &str) -> Sim {
+    let mut s = settings(Mode::StrictOrder, ops);
+    s.auto_close = Some(AutoClose {
+        after_ms: 30 * MINUTE,
+        message: message.into(),
+        action,
+    });
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.accept("d1", "anna");
+    sim.answer("d1", "anna");
+    sim
+}
+
+#[test]
+fn t3_return_to_queue_frees_the_operator_and_routes_the_dialog_to_someone_else() {
+    let mut sim = silent_client(&["anna", "boris"], SilenceAction::ReturnToQueue, "");
+    let fx = sim.advance(30 * MINUTE);
+    assert!(fx.contains(&Effect::Revoke {
+        dialog: "d1".into(),
+        operator: "anna".into()
+    }));
+    assert!(fx.contains(&Effect::Offer {
+        dialog: "d1".into(),
+        operator: "boris".into()
+    }));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::ToClient { .. })),
+        "the client is told nothing: {fx:?}"
+    );
+    assert_eq!(
+        sim.line.dialog("d1").map(|d| d.status.clone()),
+        Some(Status::Offered {
+            to: vec!["boris".into()]
+        })
+    );
+}
+
+#[test]
+fn t3_return_to_queue_with_nobody_else_free_offers_it_anew_from_the_queue() {
+    let mut sim = silent_client(&["anna"], SilenceAction::ReturnToQueue, "");
+    let fx = sim.advance(30 * MINUTE);
+    // It went through the queue (anna was not skipped by the queue, only by
+    // the first pick) and comes back to her as an offer to accept again.
+    let revoked = fx.iter().position(|e| {
+        *e == Effect::Revoke {
+            dialog: "d1".into(),
+            operator: "anna".into(),
+        }
+    });
+    let offered = fx.iter().position(|e| {
+        *e == Effect::Offer {
+            dialog: "d1".into(),
+            operator: "anna".into(),
+        }
+    });
+    assert!(
+        matches!((revoked, offered), (Some(r), Some(o)) if r < o),
+        "{fx:?}"
+    );
+    assert!(fx.contains(&Effect::StatusChanged {
+        dialog: "d1".into(),
+        status: openline_core::line::DialogState::Queued
+    }));
+}
+
+// ----- K1/K2/K3 KPIs -----------------------------------------------------------------
+
+#[test]
+fn k3_a_missed_kpi_is_marked_on_the_dialog_once_even_when_nobody_is_notified() {
+    let mut s = settings(Mode::StrictOrder, &["anna"]);
+    s.first_answer_kpi = Some(Kpi {
+        within_ms: 2 * MINUTE,
+        notify: Vec::new(),
+    });
+    s.answer_kpi = Some(Kpi {
+        within_ms: MINUTE,
+        notify: Vec::new(),
+    });
+    s.pass_after_ms = 30 * MINUTE;
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    sim.open("d2", "c2");
+    let fx = sim.advance(2 * MINUTE);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Notify { .. })));
+    let missed = |sim: &Sim, d: &str| sim.line.dialog(d).map(|d| d.kpi_missed.clone());
+    assert_eq!(missed(&sim, "d1"), Some(vec![KpiKind::FirstAnswer]));
+    sim.accept("d1", "anna");
+    sim.answer("d1", "anna");
+    sim.client_says("d1");
+    sim.advance(MINUTE);
+    sim.answer("d1", "anna");
+    sim.client_says("d1");
+    sim.advance(MINUTE);
+    assert_eq!(
+        missed(&sim, "d1"),
+        Some(vec![KpiKind::FirstAnswer, KpiKind::Answer]),
+        "each indicator once"
+    );
+}
 
 #[test]
 fn k1_k2_a_missed_first_answer_notifies_the_chosen_people_once() {
@@ -1555,6 +1713,7 @@ fn q1_the_roster_is_built_from_accounts_of_the_queue_and_keeps_presence() {
         vacations: vec![],
         avatar: None,
         position: Some("Tea expert".into()),
+        email: None,
     };
     let mut settings = sim.line.settings().clone();
     settings.queue.push(QueueEntry::Operator("boris".into()));

@@ -7,6 +7,7 @@ use crate::ids::{constant_time_eq, random_hex, token_hash};
 use crate::migrations::{self, Migration, Schema};
 use crate::passwords;
 use crate::sql::{rows, run, written};
+use openline_core::deployment::Deployment;
 use openline_core::protocol::{Account, AccountPatch, Login, LoginSession, NewAccount, Role};
 use openline_core::replies::{Ack, PasswordCost};
 use openline_core::{text, ErrorCode, ProtocolError};
@@ -37,6 +38,16 @@ const MIGRATIONS: &[Migration] = &[
         sql: "ALTER TABLE accounts ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
               ALTER TABLE accounts ADD COLUMN last_failed_at INTEGER NOT NULL DEFAULT 0",
     },
+    // K2: where a person's notices are mailed.
+    Migration {
+        name: "0004_account_email",
+        sql: "ALTER TABLE accounts ADD COLUMN email TEXT",
+    },
+    // L1: the company's name, which new lines take by default.
+    Migration {
+        name: "0005_deployment",
+        sql: "CREATE TABLE deployment (id INTEGER PRIMARY KEY CHECK (id = 1), company_name TEXT NOT NULL)",
+    },
 ];
 
 pub use openline_core::replies::LineEntry;
@@ -64,6 +75,8 @@ struct Row {
     vacations: String,
     avatar: Option<String>,
     position: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
     failed_logins: i64,
     last_failed_at: i64,
 }
@@ -80,6 +93,7 @@ impl Row {
             vacations: serde_json::from_str(&self.vacations).unwrap_or_default(),
             avatar: self.avatar.clone(),
             position: self.position.clone(),
+            email: self.email.clone(),
         }
     }
 }
@@ -104,7 +118,7 @@ pub struct Seed {
     pub accounts: Vec<NewAccount>,
 }
 
-const COLUMNS: &str = "id, login, name, role, salt, hash, iterations, dismissed, vacations, avatar, position, failed_logins, last_failed_at";
+const COLUMNS: &str = "id, login, name, role, salt, hash, iterations, dismissed, vacations, avatar, position, email, failed_logins, last_failed_at";
 
 impl DurableObject for AccountsObject {
     fn new(state: State, _env: Env) -> Self {
@@ -220,6 +234,18 @@ impl AccountsObject {
                 json(200, &Ack::DONE)
             }
             (Method::Get, "/schema") => json(200, &migrations::last_step(&self.sql())),
+            (Method::Get, "/deployment") => json(200, &self.deployment()?),
+            (Method::Put, "/deployment") => {
+                let asked: Deployment = read_json(&mut req).await?;
+                let d = asked.validated()?;
+                run(
+                    &self.sql(),
+                    "INSERT INTO deployment (id, company_name) VALUES (1, ?)
+                     ON CONFLICT (id) DO UPDATE SET company_name = excluded.company_name",
+                    vec![V::from(d.company_name.as_str())],
+                )?;
+                json(200, &d)
+            }
             (Method::Get, "/lines") => {
                 let l: Vec<LineEntry> = rows(
                     &self.sql(),
@@ -406,9 +432,16 @@ impl AccountsObject {
             Some(v) => Some(text::display_name("position", v)?),
             None => row.position.clone(),
         };
+        let email = match p.email.as_deref().map(str::trim) {
+            Some("") => None,
+            Some(v) => Some(openline_core::email::address(v).map_err(|_| {
+                ProtocolError::invalid_field("email", "not a valid e-mail address")
+            })?),
+            None => row.email.clone(),
+        };
         run(
             &self.sql(),
-            "UPDATE accounts SET name = ?, role = ?, salt = ?, hash = ?, iterations = ?, dismissed = ?, vacations = ?, position = ? WHERE id = ?",
+            "UPDATE accounts SET name = ?, role = ?, salt = ?, hash = ?, iterations = ?, dismissed = ?, vacations = ?, position = ?, email = ? WHERE id = ?",
             vec![
                 V::from(name),
                 V::from(role),
@@ -418,6 +451,7 @@ impl AccountsObject {
                 V::from(dismissed),
                 V::from(vacations),
                 V::from(position),
+                V::from(email),
                 V::from(id),
             ],
         )?;
@@ -432,6 +466,16 @@ impl AccountsObject {
         self.by("id", id)?
             .map(|r| r.account())
             .ok_or_else(|| internal("account vanished"))
+    }
+
+    /// L1: the deployment's settings (defaults until an administrator saves).
+    fn deployment(&self) -> std::result::Result<Deployment, ProtocolError> {
+        let found: Vec<Deployment> = rows(
+            &self.sql(),
+            "SELECT company_name FROM deployment WHERE id = 1",
+            vec![],
+        )?;
+        Ok(found.into_iter().next().unwrap_or_default())
     }
 
     async fn login(&self, body: &Login) -> std::result::Result<LoginSession, ProtocolError> {

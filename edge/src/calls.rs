@@ -273,3 +273,29 @@ impl Call for LineFiguresAsk {
     const PATH: &'static str = "/figures";
     type Reply = openline_core::replies::LineFigures;
 }
+
+/// K2: the notices addressed to `account` on this line (the notification
+/// centre), newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListNotifications {
+    pub account: String,
+}
+
+impl Call for ListNotifications {
+    const PATH: &'static str = "/notifications";
+    type Reply = openline_core::replies::Notifications;
+}
+
+/// K2: `account` acknowledges one of their notices (`id`) or all of them
+/// (`None`). Someone else's notice is `not_found`, as is an unknown id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AcknowledgeNotifications {
+    pub account: String,
+    #[serde(default)]
+    pub id: Option<i64>,
+}
+
+impl Call for AcknowledgeNotifications {
+    const PATH: &'static str = "/notifications/read";
+    type Reply = openline_core::replies::Acknowledged;
+}

@@ -70,6 +70,7 @@ pub fn route(path: &str) -> Route {
             "accounts" => Some("account"),
             "departments" => Some("department"),
             "quick-answers" => Some("quick_answer"),
+            "notifications" if segment != "read" => Some("notification"),
             _ => None,
         };
         template.push('/');

@@ -585,3 +585,53 @@ test("settings edited in the admin UI change the widget: greeting, then working 
   assert.equal(await p.getByRole("button", { name: "Save" }).count(), 0);
   await p.close();
 });
+
+test("L1 and T3 in the admin UI: a line created without a name takes the company's, shown in the chat header; the silence action is chosen", async () => {
+  const p = await borisBrowser.context.newPage();
+  await p.goto(`${edge.base}/console/`);
+  const signOut = p.getByRole("button", { name: "Sign out" });
+  const form = p.getByRole("button", { name: "Sign in" });
+  await Promise.race([form.waitFor(), signOut.waitFor()]);
+  if (await signOut.isVisible()) await signOut.click();
+  await p.getByLabel("Login").fill("admin");
+  await p.getByLabel("Password").fill("openline-admin");
+  await form.click();
+  await p.getByRole("button", { name: "Administration" }).click();
+  await p.getByRole("tab", { name: "Lines" }).click();
+
+  // L1: the company's name, then a line created with no name of its own.
+  const company = p.getByLabel("Company name");
+  await company.fill("Northwind Tea");
+  await p.locator("form.company").getByRole("button", { name: "Save" }).click();
+  await p.locator("form.company").getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  assert.equal((await api(edge.base, "GET", "/api/v1/deployment", { token: anna.token })).body.company_name, "Northwind Tea");
+  const newLine = p.locator("form.new-line");
+  await newLine.getByLabel(/^Line id/).fill("by-company");
+  assert.equal(await newLine.getByLabel("Line name").getAttribute("placeholder"), "Northwind Tea");
+  await newLine.getByRole("button", { name: "Create" }).click();
+  await p.locator('article[data-line="by-company"] h4', { hasText: "Northwind Tea (by-company)" }).waitFor();
+
+  // T3: the action after the client's silence; the message only where it is sent.
+  await p.getByLabel("Line", { exact: true }).selectOption("by-company");
+  await p.getByRole("tab", { name: "Line settings" }).click();
+  await p.getByLabel("Auto-close when the client is silent").check();
+  const action = p.getByLabel("Then", { exact: true });
+  assert.equal(await action.inputValue(), "close_with_message");
+  await p.getByLabel(/^Message to the client/).waitFor();
+  await action.selectOption("return_to_queue");
+  await p.getByLabel(/^Message to the client/).waitFor({ state: "detached" });
+  await p.getByRole("button", { name: "Save" }).click();
+  await p.getByText("Saved.").waitFor();
+  const saved = (await api(edge.base, "GET", "/api/v1/lines/by-company/settings", { token: admin.token })).body;
+  assert.equal(saved.name, "Northwind Tea");
+  assert.deepEqual(saved.auto_close, { after_ms: 30 * 60_000, message: "", action: "return_to_queue" });
+
+  // The operator's chat header names the line the client wrote to.
+  const v = await visitor(edge.base, "by-company");
+  await visitorSays(edge.base, v, "Hello from the company line");
+  await p.getByRole("button", { name: "Dialogs", exact: true }).click();
+  const row = await rowIn(p, "All", v.dialog);
+  await row.getByRole("button", { name: /^Open dialog/ }).click();
+  await p.locator(".chat-header .line-name", { hasText: "Northwind Tea" }).waitFor();
+  await p.close();
+});

@@ -245,3 +245,52 @@ describe("C1: logging in brings the anonymous past along", () => {
     b.close();
   });
 });
+
+describe("T3: what happens when the client goes silent", () => {
+  /** Anna answers a client who then says nothing; `also` connect first. */
+  const silentClient = async (line, action, extra = {}, also = []) => {
+    await makeLine(edge.base, admin, line, {
+      mode: "strict_order",
+      pass_after_ms: 60 * 60_000,
+      auto_close: { after_ms: 60_000, message: "We closed this chat as you went quiet.", action },
+      ...extra,
+    });
+    const a = await operatorSocket(edge.base, line, anna);
+    const others = await Promise.all(also.map((op) => operatorSocket(edge.base, line, op)));
+    const v = await visitor(edge.base, line);
+    await offered(a, v.dialog);
+    assert.equal((await accept(line, v.dialog, anna)).status, 200);
+    assert.equal((await answer(line, v.dialog, anna, "Hello! How can I help?")).status, 201);
+    return { a, v, others };
+  };
+  const history = async (v) => (await api(edge.base, "GET", "/api/v1/visitor/messages", { token: v.token })).body.messages;
+
+  test("close with a message: the client reads it, and the rating is asked", async () => {
+    const { a, v } = await silentClient("t3msg", "close_with_message");
+    await until(async () => ["awaiting_rating", "finished"].includes((await stateOf("t3msg", v.dialog))?.state), "the close");
+    const texts = (await history(v)).map((m) => m.text);
+    assert.ok(texts.includes("We closed this chat as you went quiet."), JSON.stringify(texts));
+    a.close();
+  });
+
+  test("close silently: closed, nothing said to the client", async () => {
+    const { a, v } = await silentClient("t3quiet", "close_silently", { ask_rating: false });
+    await until(async () => (await stateOf("t3quiet", v.dialog))?.state === "finished", "the close");
+    const texts = (await history(v)).map((m) => m.text).filter(Boolean);
+    assert.deepEqual(texts, ["Hello! How can I help?"]);
+    a.close();
+  });
+
+  test("return to the queue: the operator is freed and the next one is offered the dialog; the client is told nothing", async () => {
+    const { a, v, others: [bs] } = await silentClient("t3queue", "return_to_queue", {}, [boris]);
+    await a.next((f) => f.type === "revoke" && f.dialog === v.dialog, 15_000);
+    await offered(bs, v.dialog);
+    const s = await stateOf("t3queue", v.dialog);
+    assert.equal(s.state, "offered");
+    assert.deepEqual(s.to, [boris.id]);
+    const texts = (await history(v)).map((m) => m.text).filter(Boolean);
+    assert.deepEqual(texts, ["Hello! How can I help?"]);
+    a.close();
+    bs.close();
+  });
+});

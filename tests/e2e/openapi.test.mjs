@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { ROOT, startEdge } from "./harness.mjs";
-import { api, login, visitor } from "./client.mjs";
+import { api, login, until, visitor } from "./client.mjs";
 
 const spec = JSON.parse(readFileSync(join(ROOT, "docs", "openapi.json"), "utf8"));
 let edge;
@@ -236,6 +236,22 @@ test("every operation succeeds once in a real conversation, and each success is 
   assert.ok(qa, `the new quick answer is listed: ${JSON.stringify(answers)}`);
   await call("PUT", "/api/v1/lines/{line}/quick-answers/{id}", { line, id: qa.id }, { ...A, body: { title: "Hours", text: "We open at 10" }, want: 200 });
   await call("DELETE", "/api/v1/lines/{line}/quick-answers/{id}", { line, id: qa.id }, { ...A, want: 200 });
+
+  // L1 and K2: a line named after the company; a missed KPI's notice, read
+  // and acknowledged (core time runs 60× faster: the minute is a second).
+  await call("PUT", "/api/v1/deployment", {}, { ...A, body: { company_name: "Northwind Tea" }, want: 200 });
+  assert.equal((await call("GET", "/api/v1/deployment", {}, { ...O, want: 200 })).company_name, "Northwind Tea");
+  const kpiLine = await call("POST", "/api/v1/lines", {}, { ...A, body: { id: "oa-kpi" }, want: 201 });
+  assert.equal(kpiLine.name, "Northwind Tea");
+  kpiLine.first_answer_kpi = { within_ms: 60_000, notify: [id.admin] };
+  await call("PUT", "/api/v1/lines/{line}/settings", { line: "oa-kpi" }, { ...A, body: kpiLine, want: 200 });
+  const kv = await call("POST", "/api/v1/visitor/sessions", {}, { body: { line: "oa-kpi" }, want: 201 });
+  await call("POST", "/api/v1/visitor/messages", {}, { token: kv.token, body: { client_id: "oa-k1", text: "Anyone?" }, want: 201 });
+  let inbox;
+  await until(async () => (inbox = await call("GET", "/api/v1/lines/{line}/notifications", { line: "oa-kpi" }, A)).unread > 0, "a KPI notice");
+  const one = { line: "oa-kpi", notification: inbox.notifications[0].id };
+  await call("POST", "/api/v1/lines/{line}/notifications/{notification}/read", one, { ...A, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/notifications/read", { line: "oa-kpi" }, { ...A, want: 200 });
 
   // Local development helpers, then the end of the administrator's session.
   await call("GET", "/api/v1/dev/mailbox", {}, { want: 200 });

@@ -56,6 +56,7 @@ fn schemas() -> Map<String, Value> {
     // Lines and their settings.
     add::<LineEntry>(&mut g);
     add::<NewLine>(&mut g);
+    add::<openline_core::deployment::Deployment>(&mut g);
     add::<LineSettings>(&mut g);
     add::<SettingsView>(&mut g);
     add::<DepartmentMembers>(&mut g);
@@ -65,6 +66,8 @@ fn schemas() -> Map<String, Value> {
     add::<PresenceUpdate>(&mut g);
     add::<WorkingDayUpdate>(&mut g);
     add::<DialogList>(&mut g);
+    add::<Notifications>(&mut g);
+    add::<Acknowledged>(&mut g);
     add::<Applied>(&mut g);
     add::<TransferRequest>(&mut g);
     add::<TransferTarget>(&mut g);

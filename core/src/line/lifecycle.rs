@@ -222,6 +222,31 @@ impl Line {
     /// T4 (or T3 with its own text): tell the client, ask for a rating, and
     /// wait for it (T2) or finish.
     pub(super) fn close(&mut self, now: Millis, dialog: &str, text: String, fx: &mut Fx) {
+        self.close_with(now, dialog, Some(text), fx);
+    }
+
+    /// T3 "close silently": as [`Line::close`] without the closing message.
+    pub(super) fn close_quietly(&mut self, now: Millis, dialog: &str, fx: &mut Fx) {
+        self.close_with(now, dialog, None, fx);
+    }
+
+    /// T3 "return to the queue": the silent client's dialog leaves its
+    /// operator (whose slot frees) and is routed again from the start of a
+    /// round, to someone else or to the queue; the client is told nothing.
+    pub(super) fn return_to_queue(&mut self, now: Millis, dialog: &str, holder: &str, fx: &mut Fx) {
+        self.timers.cancel_dialog(dialog);
+        fx.push(Effect::Revoke {
+            dialog: dialog.to_owned(),
+            operator: holder.to_owned(),
+        });
+        if let Some(d) = self.touch(dialog) {
+            d.waiting_since = now;
+            d.tried.clear();
+        }
+        self.route_past(now, dialog, holder, fx);
+    }
+
+    fn close_with(&mut self, now: Millis, dialog: &str, text: Option<String>, fx: &mut Fx) {
         let Some(owner) = self
             .dialogs
             .get(dialog)
@@ -230,10 +255,12 @@ impl Line {
             return;
         };
         self.timers.cancel_dialog(dialog);
-        fx.push(Effect::ToClient {
-            dialog: dialog.to_owned(),
-            notice: ClientNotice::Closed { text },
-        });
+        if let Some(text) = text {
+            fx.push(Effect::ToClient {
+                dialog: dialog.to_owned(),
+                notice: ClientNotice::Closed { text },
+            });
+        }
         if self.settings.ask_rating {
             fx.push(Effect::ToClient {
                 dialog: dialog.to_owned(),
@@ -315,7 +342,14 @@ impl Line {
             KpiKind::Answer => &self.settings.answer_kpi,
         };
         let Some(setting) = setting else { return };
-        if setting.notify.is_empty() {
+        let notify = setting.notify.clone();
+        // K3: the list marks the miss whether or not anyone is notified.
+        if let Some(d) = self.touch(dialog) {
+            if !d.kpi_missed.contains(&kpi) {
+                d.kpi_missed.push(kpi);
+            }
+        }
+        if notify.is_empty() {
             return;
         }
         let operator = self.dialogs.get(dialog).and_then(|d| match &d.status {
@@ -323,7 +357,7 @@ impl Line {
             s => s.owner().map(str::to_owned),
         });
         fx.push(Effect::Notify {
-            to: setting.notify.clone(),
+            to: notify,
             notice: Notice::KpiMissed {
                 dialog: dialog.to_owned(),
                 kpi,

@@ -22,7 +22,9 @@
 //! close starts a new dialog (the adapter opens it; Q8 routes it back).
 
 use crate::operator::{Operator, Presence};
-use crate::settings::{DistributionMode, LimitExclusion, LineSettings, QueueEntry, SettingsError};
+use crate::settings::{
+    DistributionMode, LimitExclusion, LineSettings, QueueEntry, SettingsError, SilenceAction,
+};
 use crate::timers::{Marks, TimerKey, TimerKind, TimerTable};
 use routing_index::{IndexCell, Load, RoutingIndex};
 use storage::{Changed, Flag, StepTime};
@@ -168,6 +170,9 @@ pub struct Dialog {
     /// When the dialog finished; finished dialogs are pruned after a while.
     #[serde(default)]
     pub finished_at: Option<Millis>,
+    /// K3: the indicators this dialog missed (each once), for the list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kpi_missed: Vec<KpiKind>,
 }
 
 impl Dialog {

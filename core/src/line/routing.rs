@@ -53,6 +53,7 @@ impl Line {
                 client_rating: None,
                 supervisor_rating: None,
                 finished_at: None,
+                kpi_missed: Vec::new(),
             },
         );
         self.live.insert(dialog.clone());
@@ -102,6 +103,18 @@ impl Line {
     /// Whether it was offered (false: queued, because nobody eligible).
     pub(super) fn route(&mut self, now: Millis, dialog: &str, fx: &mut Fx) -> bool {
         let targets = self.pick(now, dialog, None);
+        self.place(now, dialog, targets, fx)
+    }
+
+    /// Routes the dialog to anyone but `holder`, or queues it.
+    pub(super) fn route_past(
+        &mut self,
+        now: Millis,
+        dialog: &str,
+        holder: &str,
+        fx: &mut Fx,
+    ) -> bool {
+        let targets = self.pick(now, dialog, Some(holder));
         self.place(now, dialog, targets, fx)
     }
 

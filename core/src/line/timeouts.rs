@@ -67,14 +67,30 @@ impl Line {
                 TimerKind::AutoClose => {
                     if let (
                         Status::Active {
+                            operator,
                             waiting_for: Party::Client,
                             ..
                         },
                         Some(ac),
                     ) = (&d.status, &self.settings.auto_close)
                     {
-                        let text = ac.message.clone();
-                        self.close(now, &dialog, text, &mut fx);
+                        let holder = operator.clone();
+                        match ac.action {
+                            SilenceAction::CloseWithMessage => {
+                                let text = if ac.message.trim().is_empty() {
+                                    self.settings.close_message.clone()
+                                } else {
+                                    ac.message.clone()
+                                };
+                                self.close(now, &dialog, text, &mut fx);
+                            }
+                            SilenceAction::CloseSilently => {
+                                self.close_quietly(now, &dialog, &mut fx)
+                            }
+                            SilenceAction::ReturnToQueue => {
+                                self.return_to_queue(now, &dialog, &holder, &mut fx)
+                            }
+                        }
                     }
                 }
                 TimerKind::FinalClose => {

@@ -9,6 +9,7 @@ use crate::calls::{CloseSockets, LineFiguresAsk};
 use crate::ids;
 use crate::limits;
 use crate::rpc::{call, call_json, invoke, parse, stub};
+use openline_core::deployment::Deployment;
 use openline_core::line::Event;
 use openline_core::protocol::{Account, AccountPatch, Login, LoginSession, NewAccount, Role};
 use openline_core::quick_answers::QuickAnswerInput;
@@ -115,12 +116,42 @@ pub(super) async fn line_create(env: &Env, req: &mut Request, url: &Url) -> ApiR
     require(env, req.headers(), url, Role::Admin).await?;
     let body: NewLine = read_body(req).await?;
     let id = text::identifier("id", &body.id)?;
-    let settings = LineSettings::new(body.name.trim());
+    let company: Deployment =
+        call_json(&accounts(env)?, Method::Get, "/deployment", None::<&()>).await?;
+    let settings = LineSettings::new(&company.line_name(&body.name)?);
     settings
         .validate()
         .map_err(|e| ProtocolError::invalid_field(e.field, &e.reason))?;
     let created: LineSettings = parse(create_line(env, &id, settings).await?).await?;
     json(201, &created.view())
+}
+
+/// L1: the deployment's settings; every console user reads them (the
+/// company's name heads the console), administrators change them.
+pub(super) async fn deployment_get(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
+    require(env, req.headers(), url, Role::Operator).await?;
+    call(
+        &accounts(env)?,
+        Method::Get,
+        "/deployment",
+        None::<&()>,
+        &[],
+    )
+    .await
+}
+
+pub(super) async fn deployment_put(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
+    require(env, req.headers(), url, Role::Admin).await?;
+    let body: Deployment = read_body(req).await?;
+    let body = body.validated()?;
+    call(
+        &accounts(env)?,
+        Method::Put,
+        "/deployment",
+        Some(&body),
+        &[],
+    )
+    .await
 }
 
 /// The settings without their secrets (write-only: only whether each is set).

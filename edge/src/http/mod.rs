@@ -154,6 +154,8 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Post, ["accounts"]) => admin::account_create(env, &mut req, &url).await,
         (Method::Patch, ["accounts", id]) => admin::account_patch(env, &mut req, &url, id).await,
         (Method::Get, ["lines"]) => admin::lines_list(env, &mut req, &url).await,
+        (Method::Get, ["deployment"]) => admin::deployment_get(env, &mut req, &url).await,
+        (Method::Put, ["deployment"]) => admin::deployment_put(env, &mut req, &url).await,
         (Method::Post, ["lines"]) => admin::line_create(env, &mut req, &url).await,
         (Method::Get, ["lines", line, "settings"]) => {
             admin::settings_get(env, &mut req, &url, line).await
@@ -171,6 +173,15 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Get, ["lines", line, "ws"]) => operator::socket(env, &mut req, &url, line).await,
         (Method::Get, ["lines", line, "dialogs"]) => {
             operator::dialogs(env, &mut req, &url, line).await
+        }
+        (Method::Get, ["lines", line, "notifications"]) => {
+            operator::notifications(env, &mut req, &url, line).await
+        }
+        (Method::Post, ["lines", line, "notifications", "read"]) => {
+            operator::notifications_read(env, &mut req, &url, line, None).await
+        }
+        (Method::Post, ["lines", line, "notifications", id, "read"]) => {
+            operator::notifications_read(env, &mut req, &url, line, Some(id)).await
         }
         (Method::Get, ["lines", line, "operators"]) => {
             operator::operators(env, &mut req, &url, line).await

@@ -3,7 +3,10 @@
 //! dialog's history, quick answers and client cards.
 
 use crate::api::{bearer, internal, json, read_body, ApiResult};
-use crate::calls::{CreateQuickAnswers, DialogAccess, ListDialogs, OperatorSend};
+use crate::calls::{
+    AcknowledgeNotifications, CreateQuickAnswers, DialogAccess, ListDialogs, ListNotifications,
+    OperatorSend,
+};
 use crate::ids;
 use crate::line_object::{OPERATOR_HEADER, SESSION_HEADER, WATCHER_HEADER};
 use crate::rpc::{call, dialog_stub, forward, invoke, stub};
@@ -120,6 +123,37 @@ pub(super) async fn dialogs(env: &Env, req: &mut Request, url: &Url, line: &str)
         operator: me.id,
         supervisor: me.role >= Role::Supervisor,
     };
+    forward(&stub(env, "LINES", line)?, &ask).await
+}
+
+/// K2: the caller's notification centre on the line.
+pub(super) async fn notifications(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+) -> ApiResult {
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
+    let ask = ListNotifications { account: me.id };
+    forward(&stub(env, "LINES", line)?, &ask).await
+}
+
+/// K2: the caller acknowledges one notice (`id`) or all of theirs (`None`).
+pub(super) async fn notifications_read(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+    id: Option<&str>,
+) -> ApiResult {
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
+    let id = match id {
+        None => None,
+        Some(id) => Some(id.parse::<i64>().map_err(|_| {
+            ProtocolError::new(ErrorCode::NotFound, "no such notification for you")
+        })?),
+    };
+    let ask = AcknowledgeNotifications { account: me.id, id };
     forward(&stub(env, "LINES", line)?, &ask).await
 }
 

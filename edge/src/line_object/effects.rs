@@ -369,11 +369,12 @@ impl LineObject {
             )
         };
         let outbox = rpc::stub(&self.env, "OUTBOX", "outbox")?;
-        for a in accounts
+        for address in accounts
             .iter()
-            .filter(|a| to.contains(&a.id) && a.login.contains('@'))
+            .filter(|a| to.contains(&a.id) && !a.dismissed)
+            .filter_map(Account::mail_address)
         {
-            let mail = openline_core::email::notice(&a.login, &name, &language, notice)?;
+            let mail = openline_core::email::notice(address, &name, &language, notice)?;
             rpc::parse::<Queued>(
                 rpc::call(&outbox, Method::Post, "/enqueue", Some(&mail), &[]).await?,
             )

@@ -7,14 +7,16 @@
 mod effects;
 mod figures;
 mod lifecycle;
+mod notices;
 mod records;
 mod schema;
 mod socket;
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
-    Applied, Call, ClientLastDialog, CloseSockets, CreateQuickAnswers, DialogAccess, Done,
-    LastDialog, LineFiguresAsk, ListDialogs, Member, Membership, OperatorSend, RecordVisit, Relay,
+    AcknowledgeNotifications, Applied, Call, ClientLastDialog, CloseSockets, CreateQuickAnswers,
+    DialogAccess, Done, LastDialog, LineFiguresAsk, ListDialogs, ListNotifications, Member,
+    Membership, OperatorSend, RecordVisit, Relay,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -457,6 +459,14 @@ impl LineObject {
                 let RecordVisit { client, visit } = ask;
                 self.send_to(&participants, &OperatorEvent::Visit { client, visit });
                 json(200, &Done {})
+            }
+            (Method::Post, ListNotifications::PATH) => {
+                let ask: ListNotifications = read_json(&mut req).await?;
+                json(200, &self.notifications(&ask)?)
+            }
+            (Method::Post, AcknowledgeNotifications::PATH) => {
+                let ask: AcknowledgeNotifications = read_json(&mut req).await?;
+                json(200, &self.acknowledge(&ask)?)
             }
             (Method::Post, ListDialogs::PATH) => {
                 let ask: ListDialogs = read_json(&mut req).await?;

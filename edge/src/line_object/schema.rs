@@ -45,6 +45,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         sql: "CREATE TABLE client_visits (id INTEGER PRIMARY KEY AUTOINCREMENT, client TEXT NOT NULL, at INTEGER NOT NULL, visit TEXT NOT NULL);
               CREATE INDEX client_visits_by_client ON client_visits (client, id)",
     },
+    // K2's notification centre: who acknowledged which notice, and when.
+    Migration {
+        name: "0007_notification_reads",
+        sql: "CREATE TABLE notification_reads (notification INTEGER NOT NULL, account TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (notification, account))",
+    },
 ];
 
 #[derive(Serialize, Deserialize)]

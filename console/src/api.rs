@@ -58,6 +58,23 @@ pub async fn call<B: Serialize, T: DeserializeOwned>(
     token: Option<&str>,
     body: Option<&B>,
 ) -> Result<T, ApiError> {
+    let body = match body {
+        Some(b) => {
+            let json = serde_json::to_string(b).map_err(|_| ApiError::Network)?;
+            Some((JsValue::from_str(&json), "application/json"))
+        }
+        None => None,
+    };
+    call_raw(method, path, token, body).await
+}
+
+/// A call whose body is given as is (a file's bytes, a blob) with its type.
+pub async fn call_raw<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<(JsValue, &str)>,
+) -> Result<T, ApiError> {
     let headers = Headers::new().map_err(|_| ApiError::Network)?;
     if let Some(token) = token {
         headers
@@ -66,12 +83,11 @@ pub async fn call<B: Serialize, T: DeserializeOwned>(
     }
     let init = RequestInit::new();
     init.set_method(method);
-    if let Some(body) = body {
-        let json = serde_json::to_string(body).map_err(|_| ApiError::Network)?;
+    if let Some((body, kind)) = body {
         headers
-            .set("Content-Type", "application/json")
+            .set("Content-Type", kind)
             .map_err(|_| ApiError::Network)?;
-        init.set_body(&JsValue::from_str(&json));
+        init.set_body(&body);
     }
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Network)?;

@@ -22,6 +22,7 @@ mod live;
 mod notices;
 mod notify;
 mod outbox;
+mod profile;
 mod queue_editor;
 mod quick_answers;
 mod session;
@@ -155,6 +156,7 @@ pub fn start() {
 enum Section {
     Work,
     Admin,
+    Profile,
 }
 
 #[component]
@@ -182,6 +184,8 @@ fn Console() -> impl IntoView {
             let _ = root.set_attribute("lang", &lang);
         }
     });
+    // Only signing in or out redraws the console (a saved profile does not).
+    let signed_in = Memo::new(move |_| ctx.auth.with(|a| a.is_some()));
     let lang_switch = move || {
         view! {
             <label class="lang" for="lang-picker">{move || ctx.t().language}</label>
@@ -193,12 +197,12 @@ fn Console() -> impl IntoView {
         }
     };
     view! {
-        {move || match ctx.auth.get() {
-            None => view! {
+        {move || match signed_in.get() {
+            false => view! {
                 <header class="console-header"><h1>{move || ctx.t().app}</h1>{lang_switch()}</header>
                 <session::LoginForm ctx />
             }.into_any(),
-            Some(s) => view! {
+            true => view! {
                 <header class="console-header">
                     <h1>{move || ctx.t().app}</h1>
                     <nav class="sections" aria-label="Sections">
@@ -217,7 +221,11 @@ fn Console() -> impl IntoView {
                             </For>
                         </select>
                     {lang_switch()}
-                    <span class="me">{s.account.name.clone()}</span>
+                    <button type="button" class="me" aria-pressed=move || (section.get() == Section::Profile).to_string()
+                        title=move || ctx.t().profile
+                        on:click=move |_| section.set(Section::Profile)>
+                        {move || ctx.auth.with(|a| a.as_ref().map(|s| s.account.name.clone())).unwrap_or_default()}
+                    </button>
                     <button type="button" on:click=move |_| session::sign_out(ctx)>{move || ctx.t().sign_out}</button>
                 </header>
                 {move || match section.get() {
@@ -228,6 +236,7 @@ fn Console() -> impl IntoView {
                         }}
                     }.into_any(),
                     Section::Admin => view! { <admin::Admin ctx /> }.into_any(),
+                    Section::Profile => view! { <profile::Profile ctx /> }.into_any(),
                 }}
             }.into_any(),
         }}

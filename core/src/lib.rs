@@ -19,6 +19,7 @@ pub mod conversation;
 pub mod deployment;
 pub mod email;
 pub mod error;
+pub mod files;
 pub mod hours;
 pub mod identity;
 pub mod line;

@@ -110,3 +110,17 @@ pub enum QuickAnswerCreate {
     Many { items: Vec<QuickAnswerInput> },
     One(QuickAnswerInput),
 }
+
+/// `PATCH /api/v1/me` (O1): what anyone changes about themselves — the
+/// name and position clients see, and where their notices are mailed
+/// (`""` removes the address). Absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ProfilePatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub position: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}

@@ -52,6 +52,21 @@ const MIGRATIONS: &[Migration] = &[
 
 pub use openline_core::replies::LineEntry;
 
+/// O1: set (or remove) an account's avatar address.
+#[derive(Serialize, Deserialize)]
+pub struct SetAvatar {
+    pub account: String,
+    pub avatar: Option<String>,
+}
+
+/// The answer to [`SetAvatar`].
+#[derive(Serialize, Deserialize)]
+pub struct AvatarSet {
+    pub account: Account,
+    /// The address it replaced.
+    pub previous: Option<String>,
+}
+
 /// Header through which the worker names the administrator making a change.
 pub const ACTOR_HEADER: &str = "x-openline-actor";
 
@@ -299,6 +314,10 @@ impl AccountsObject {
                 }
                 json(200, &Ack::DONE)
             }
+            (Method::Put, "/avatar") => {
+                let body: SetAvatar = read_json(&mut req).await?;
+                json(200, &self.set_avatar(&body)?)
+            }
             (Method::Patch, p) if p.starts_with("/accounts/") => {
                 let id = p.trim_start_matches("/accounts/").to_owned();
                 let actor = req
@@ -314,6 +333,27 @@ impl AccountsObject {
                 "no such accounts route",
             )),
         }
+    }
+
+    /// O1: a new avatar address (or none); the previous one comes back so
+    /// the worker can delete its file.
+    fn set_avatar(&self, body: &SetAvatar) -> std::result::Result<AvatarSet, ProtocolError> {
+        let row = self
+            .by("id", &body.account)?
+            .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such account"))?;
+        run(
+            &self.sql(),
+            "UPDATE accounts SET avatar = ? WHERE id = ?",
+            vec![V::from(body.avatar.clone()), V::from(body.account.as_str())],
+        )?;
+        let account = self
+            .by("id", &body.account)?
+            .map(|r| r.account())
+            .ok_or_else(|| internal("account vanished"))?;
+        Ok(AvatarSet {
+            account,
+            previous: row.avatar,
+        })
     }
 
     fn list(&self) -> std::result::Result<Vec<Account>, ProtocolError> {

@@ -34,25 +34,25 @@ pub fn internal(e: impl std::fmt::Display) -> ProtocolError {
     ProtocolError::new(ErrorCode::Internal, "internal error, please retry")
 }
 
-fn too_large() -> ProtocolError {
+fn too_large(max: usize) -> ProtocolError {
     ProtocolError::new(
         ErrorCode::PayloadTooLarge,
-        format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        format!("the body is larger than {max} bytes"),
     )
 }
 
-/// Reads a body of at most [`MAX_BODY_BYTES`]: a bigger `Content-Length`
-/// is refused before anything is read, and a body without one is read only
-/// up to the limit, so a huge upload never fills the isolate's memory.
-async fn read_limited(req: &mut Request) -> Result<Vec<u8>, ProtocolError> {
+/// Reads a body of at most `max` bytes: a bigger `Content-Length` is
+/// refused before anything is read, and a body without one is read only up
+/// to the limit, so a huge upload never fills the isolate's memory.
+pub async fn read_bytes(req: &mut Request, max: usize) -> Result<Vec<u8>, ProtocolError> {
     let declared = req
         .headers()
         .get("Content-Length")
         .ok()
         .flatten()
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        return Err(too_large());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large(max));
     }
     if declared.is_some() {
         // Its size is known and allowed: one read by the runtime, not a
@@ -69,8 +69,8 @@ async fn read_limited(req: &mut Request) -> Result<Vec<u8>, ProtocolError> {
     while let Some(chunk) = stream.next().await {
         let chunk = chunk
             .map_err(|_| ProtocolError::new(ErrorCode::BadRequest, "could not read the body"))?;
-        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(too_large());
+        if bytes.len() + chunk.len() > max {
+            return Err(too_large(max));
         }
         bytes.extend_from_slice(&chunk);
     }
@@ -84,14 +84,14 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProtocolError> {
 
 /// Reads and parses a JSON body with a size limit and a clear error.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, ProtocolError> {
-    parse(&read_limited(req).await?)
+    parse(&read_bytes(req, MAX_BODY_BYTES).await?)
 }
 
 /// A public API body: a JSON object, as documented. serde would also take
 /// an array for a struct (`["anna", "password"]` as a login); the API
 /// refuses anything but the object shape.
 pub async fn read_body<T: DeserializeOwned>(req: &mut Request) -> Result<T, ProtocolError> {
-    let bytes = read_limited(req).await?;
+    let bytes = read_bytes(req, MAX_BODY_BYTES).await?;
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
         return Err(ProtocolError::new(

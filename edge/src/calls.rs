@@ -274,6 +274,17 @@ impl Call for LineFiguresAsk {
     type Reply = openline_core::replies::LineFigures;
 }
 
+/// O1: the operator the visitor now talks to, as the line presents them
+/// (`None`: the line shows no operator). The dialog keeps it for sockets
+/// that connect later and tells the visitor's open ones.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PresentOperator(pub Option<OperatorCard>);
+
+impl Call for PresentOperator {
+    const PATH: &'static str = "/operator-card";
+    type Reply = Done;
+}
+
 /// K2: the notices addressed to `account` on this line (the notification
 /// centre), newest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::TokenSession;
 use crate::calls::{
-    Call, Done, Ended, LineEvent, MoveToLine, OperatorTyping, Relay, StoreNotice,
+    Call, Done, Ended, LineEvent, MoveToLine, OperatorTyping, PresentOperator, Relay, StoreNotice,
     StoreOperatorMessage, Stored,
 };
 use crate::clock;
@@ -97,6 +97,12 @@ const MIGRATIONS: &[Migration] = &[
               UPDATE messages SET shown = (SELECT COUNT(*) FROM messages m WHERE m.hidden = 0 AND m.seq <= messages.seq)
                 WHERE hidden = 0;
               CREATE UNIQUE INDEX messages_shown ON messages (shown)",
+    },
+    // O1: the operator the visitor talks to, as the line presents them, for
+    // a visitor who connects after the assignment.
+    Migration {
+        name: "0010_operator_card",
+        sql: "ALTER TABLE dialog ADD COLUMN operator_card TEXT",
     },
 ];
 
@@ -362,6 +368,19 @@ impl DialogObject {
                     vec![V::from(to.line)],
                 )?;
                 *self.row.borrow_mut() = None;
+                json(200, &Done {})
+            }
+            (Method::Post, PresentOperator::PATH) => {
+                let PresentOperator(card) = read_json(&mut req).await?;
+                let stored = serde_json::to_string(&card).map_err(internal)?;
+                run(
+                    &self.sql(),
+                    "UPDATE dialog SET operator_card = ? WHERE id = 1",
+                    vec![V::from(stored)],
+                )?;
+                for ws in self.state.get_websockets_with_tag("visitor") {
+                    let _ = ws.send(&VisitorEvent::Operator { card: card.clone() });
+                }
                 json(200, &Done {})
             }
             (Method::Post, OperatorTyping::PATH) => {
@@ -826,6 +845,26 @@ impl DialogObject {
             protocol: PROTOCOL_VERSION,
             dialog: d.dialog_id,
         });
+        // O1: who answers, for a visitor who (re)connects after the assignment.
+        #[derive(Deserialize)]
+        struct CardRow {
+            operator_card: Option<String>,
+        }
+        let card: Vec<CardRow> = rows(
+            &self.sql(),
+            "SELECT operator_card FROM dialog WHERE id = 1",
+            vec![],
+        )?;
+        if let Some(card) = card
+            .into_iter()
+            .next()
+            .and_then(|r| r.operator_card)
+            .and_then(|c| {
+                serde_json::from_str::<Option<openline_core::operator::OperatorCard>>(&c).ok()
+            })
+        {
+            let _ = pair.server.send(&VisitorEvent::Operator { card });
+        }
         Response::from_websocket(pair.client).map_err(internal)
     }
 
@@ -883,7 +922,7 @@ impl DialogObject {
                     score,
                     comment,
                 };
-                rpc::invoke(&stub, &LineEvent(event)).await?;
+                rpc::invoke_done(&stub, &LineEvent(event)).await?;
             }
             VisitorFrame::Ping => {
                 let _ = ws.send(&VisitorEvent::Pong);

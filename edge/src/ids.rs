@@ -15,6 +15,11 @@ pub fn token_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// SHA-256 of some bytes, hex: a file's content address.
+pub fn token_hash_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// Compares two strings without an early exit, so timing reveals nothing
 /// about how much of a secret matched.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {

@@ -59,6 +59,13 @@ pub fn route(path: &str) -> Route {
             ..Route::default()
         };
     };
+    if rest.starts_with("files/") {
+        // Uploaded files: the key is not a route.
+        return Route {
+            template: "/api/v1/files/{key}".into(),
+            ..Route::default()
+        };
+    }
     let mut out = Route::default();
     let mut template = String::from("/api/v1");
     let mut previous = "";

@@ -100,6 +100,18 @@ pub async fn call_json<B: Serialize, T: DeserializeOwned>(
     parse(call(stub, method, path, body, &[]).await?).await
 }
 
+/// A typed call whose success is all the caller needs: the reply is not
+/// read into its type (the edge then links no deserialiser for it, e.g. a
+/// line step's effects).
+pub async fn invoke_done<C: crate::calls::Call>(
+    stub: &Stub,
+    call: &C,
+) -> Result<(), ProtocolError> {
+    call_json::<C, serde::de::IgnoredAny>(stub, Method::Post, C::PATH, Some(call))
+        .await
+        .map(|_| ())
+}
+
 /// A typed call whose answer goes to the API's caller as the object wrote
 /// it (already the reply type's JSON): no parse and re-serialise in the
 /// worker.

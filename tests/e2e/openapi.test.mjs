@@ -237,6 +237,14 @@ test("every operation succeeds once in a real conversation, and each success is 
   await call("PUT", "/api/v1/lines/{line}/quick-answers/{id}", { line, id: qa.id }, { ...A, body: { title: "Hours", text: "We open at 10" }, want: 200 });
   await call("DELETE", "/api/v1/lines/{line}/quick-answers/{id}", { line, id: qa.id }, { ...A, want: 200 });
 
+  // O1: one's own profile and avatar (a 1 × 1 PNG).
+  await call("PATCH", "/api/v1/me", {}, { ...O, body: { position: "Tea expert" }, want: 200 });
+  const pixel = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+  const pictured = await call("PUT", "/api/v1/me/avatar", {}, { ...O, body: pixel, headers: { "Content-Type": "image/png" }, want: 200 });
+  const [account, name] = pictured.avatar.split("/").slice(-2);
+  await call("GET", "/api/v1/files/avatars/{account}/{name}", { account, name }, { want: 200 });
+  await call("DELETE", "/api/v1/me/avatar", {}, { ...O, want: 200 });
+
   // L1 and K2: a line named after the company; a missed KPI's notice, read
   // and acknowledged (core time runs 60× faster: the minute is a second).
   await call("PUT", "/api/v1/deployment", {}, { ...A, body: { company_name: "Northwind Tea" }, want: 200 });

@@ -312,7 +312,6 @@ pub fn named_operator(author: &Author, shown: Option<&OperatorCard>) -> Option<O
     }
 }
 
-/// An avatar address the widget loads: https or the edge's own path only.
 /// Up to two initials of a name ("Anna Petrova" → "AP", "Anna" → "A"),
 /// shown in a circle when the operator has no avatar.
 pub fn initials(name: &str) -> String {
@@ -326,6 +325,16 @@ pub fn initials(name: &str) -> String {
         .collect()
 }
 
-pub fn shown_avatar(avatar: Option<String>) -> Option<String> {
-    avatar.filter(|a| a.starts_with("https://") || a.starts_with('/'))
+/// An avatar address the widget loads: https, or a path of the edge at
+/// `api` (the widget runs in the host page, so a bare path would name the
+/// host's server).
+pub fn shown_avatar(avatar: Option<String>, api: &str) -> Option<String> {
+    let a = avatar?;
+    if a.starts_with("https://") {
+        Some(a)
+    } else if a.starts_with('/') && !a.starts_with("//") {
+        Some(format!("{api}{a}"))
+    } else {
+        None
+    }
 }

@@ -40,6 +40,7 @@ fn schemas() -> Map<String, Value> {
     add::<LoginSession>(&mut g);
     add::<NewAccount>(&mut g);
     add::<AccountPatch>(&mut g);
+    add::<ProfilePatch>(&mut g);
     add::<Account>(&mut g);
     // Visitors.
     add::<StartSession>(&mut g);

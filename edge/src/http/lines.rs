@@ -4,9 +4,9 @@
 use crate::accounts_object::LineEntry;
 use crate::api::ApiResult;
 use crate::caches;
-use crate::calls::{Applied, CloseSockets, LineEvent};
+use crate::calls::{CloseSockets, LineEvent};
 use crate::line_object::{CreateLine, SettingsUpdate};
-use crate::rpc::{call, call_json, invoke, parse, stub};
+use crate::rpc::{call, call_json, invoke, invoke_done, parse, stub};
 use openline_core::line::Event;
 use openline_core::protocol::Account;
 use openline_core::settings::LineSettings;
@@ -16,8 +16,10 @@ use worker::{Env, Method};
 use super::auth::accounts;
 use super::{not_found, R};
 
-pub(super) async fn line_event(env: &Env, line: &str, event: &Event) -> R<Applied> {
-    invoke(&stub(env, "LINES", line)?, &LineEvent(event.clone())).await
+/// One event for the line's machine; only whether it was accepted matters
+/// here (the effects are the line's to apply).
+pub(super) async fn line_event(env: &Env, line: &str, event: &Event) -> R<()> {
+    invoke_done(&stub(env, "LINES", line)?, &LineEvent(event.clone())).await
 }
 
 /// Refuses a line the directory does not know, before its object is

@@ -10,6 +10,7 @@ mod dev;
 mod external;
 mod lines;
 mod operator;
+mod profile;
 mod visitor;
 
 use crate::api::{error_response, internal, json, ApiResult};
@@ -150,6 +151,12 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Post, ["auth", "login"]) => admin::login(env, &mut req).await,
         (Method::Post, ["auth", "logout"]) => admin::logout(env, &mut req).await,
         (Method::Get, ["me"]) => admin::me(env, &mut req, &url).await,
+        (Method::Patch, ["me"]) => profile::me_patch(env, &mut req, &url).await,
+        (Method::Put, ["me", "avatar"]) => profile::avatar_put(env, &mut req, &url).await,
+        (Method::Delete, ["me", "avatar"]) => profile::avatar_delete(env, &mut req, &url).await,
+        (Method::Get, ["files", "avatars", account, name]) => {
+            profile::avatar_get(env, account, name).await
+        }
         (Method::Get, ["accounts"]) => admin::accounts_list(env, &mut req, &url).await,
         (Method::Post, ["accounts"]) => admin::account_create(env, &mut req, &url).await,
         (Method::Patch, ["accounts", id]) => admin::account_patch(env, &mut req, &url, id).await,

@@ -94,8 +94,7 @@ pub(super) async fn operator_action(
         }
         other => return Err(not_found(&format!("no such dialog action '{other}'"))),
     };
-    let applied = line_event(env, line, &event).await?;
-    json(200, &applied)
+    forward(&stub(env, "LINES", line)?, &crate::calls::LineEvent(event)).await
 }
 
 pub(super) async fn socket(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {

@@ -6,7 +6,8 @@
 use super::LineObject;
 use crate::api::internal;
 use crate::calls::{
-    Ended, LineEvent, MoveToLine, OperatorSend, Relay, StoreNotice, StoreOperatorMessage, Stored,
+    Ended, LineEvent, MoveToLine, OperatorSend, PresentOperator, Relay, StoreNotice,
+    StoreOperatorMessage, Stored,
 };
 use crate::clock;
 use crate::rpc;
@@ -262,6 +263,17 @@ impl LineObject {
             // and administrators outside the queue included): they all hear
             // of a change at once. These events carry no conversation text.
             Effect::Assigned { dialog, operator } => {
+                // O1: the visitor learns who answers (name, avatar, position).
+                let card = {
+                    let guard = self.line.borrow();
+                    guard.as_ref().and_then(|(_, line)| {
+                        line.operator(&operator).and_then(|o| {
+                            openline_core::operator::present(o, &line.settings().presentation)
+                        })
+                    })
+                };
+                let stub = rpc::dialog_stub(&self.env, &dialog)?;
+                rpc::invoke_done(&stub, &PresentOperator(card)).await?;
                 self.to_every_console(&OperatorEvent::Assigned { dialog, operator });
             }
             Effect::Invited { .. } | Effect::Left { .. } => {}
@@ -336,7 +348,7 @@ impl LineObject {
                     dialog: dialog.clone(),
                     client,
                 };
-                rpc::invoke(&target, &LineEvent(event)).await?;
+                rpc::invoke_done(&target, &LineEvent(event)).await?;
                 let stub = rpc::dialog_stub(&self.env, &dialog)?;
                 rpc::invoke(&stub, &MoveToLine { line }).await?;
             }

@@ -40,7 +40,7 @@ pub(super) fn header(
                 <h2 class="ol-title">{title}</h2>
                 {move || card().map(|c| view! {
                     <p class="ol-operator" aria-label=texts.operator>
-                        {match conversation::shown_avatar(c.avatar) {
+                        {match conversation::shown_avatar(c.avatar, &st.api.get_value()) {
                             Some(a) => Either::Left(view! { <img class="ol-avatar" src=a alt="" width="28" height="28" /> }),
                             None => Either::Right(view! { <span class="ol-avatar ol-initials" aria-hidden="true">{conversation::initials(&c.name)}</span> }),
                         }}

@@ -371,17 +371,23 @@ fn a_named_reply_updates_the_card_only_when_the_name_changes() {
 
 #[test]
 fn avatars_load_only_over_https_or_from_the_edge() {
+    const EDGE: &str = "https://chat.example";
     assert_eq!(
-        shown_avatar(Some("https://cdn/a.png".into())).as_deref(),
+        shown_avatar(Some("https://cdn/a.png".into()), EDGE).as_deref(),
         Some("https://cdn/a.png")
     );
+    // A path is the edge's, not the host page's.
     assert_eq!(
-        shown_avatar(Some("/avatars/a.png".into())).as_deref(),
-        Some("/avatars/a.png")
+        shown_avatar(Some("/api/v1/files/avatars/a/b.png".into()), EDGE).as_deref(),
+        Some("https://chat.example/api/v1/files/avatars/a/b.png")
     );
-    assert_eq!(shown_avatar(Some("http://cdn/a.png".into())), None);
-    assert_eq!(shown_avatar(Some("javascript:alert(1)".into())), None);
-    assert_eq!(shown_avatar(None), None);
+    assert_eq!(
+        shown_avatar(Some("//evil.example/a.png".into()), EDGE),
+        None
+    );
+    assert_eq!(shown_avatar(Some("http://cdn/a.png".into()), EDGE), None);
+    assert_eq!(shown_avatar(Some("javascript:alert(1)".into()), EDGE), None);
+    assert_eq!(shown_avatar(None, EDGE), None);
 }
 
 #[test]

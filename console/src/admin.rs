@@ -15,6 +15,7 @@ enum Page {
     Consents,
     Accounts,
     Lines,
+    Quick,
 }
 
 /// The one snippet a site owner pastes for a line.
@@ -41,12 +42,14 @@ pub fn Admin(ctx: Ctx) -> impl IntoView {
                 {tab(Page::Consents, |t| t.consents)}
                 {tab(Page::Accounts, |t| t.accounts)}
                 {tab(Page::Lines, |t| t.lines)}
+                {tab(Page::Quick, |t| t.quick_tab)}
             </div>
             {move || match (page.get(), ctx.line.get()) {
                 (Page::Settings, Some(line)) => view! { <crate::settings_form::SettingsForm ctx line readonly=readonly() /> }.into_any(),
                 (Page::Consents, Some(line)) => view! { <crate::consents::Consents ctx line /> }.into_any(),
                 (Page::Accounts, _) => view! { <crate::accounts::Accounts ctx readonly=readonly() /> }.into_any(),
                 (Page::Lines, _) => view! { <Lines ctx readonly=readonly() /> }.into_any(),
+                (Page::Quick, Some(line)) => view! { <crate::quick_manager::QuickManager ctx line readonly=readonly() /> }.into_any(),
                 (_, None) => view! { <p class="empty">{move || t().no_lines}</p> }.into_any(),
             }}
         </div>
@@ -115,13 +118,7 @@ fn Lines(ctx: Ctx, readonly: bool) -> impl IntoView {
         });
     };
     let delete = move |id: String| {
-        let sure = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message(ctx.t_untracked().confirm_delete)
-                    .ok()
-            })
-            .unwrap_or(false);
-        if !sure {
+        if !crate::browser::confirmed(ctx.t_untracked().confirm_delete) {
             return;
         }
         let token = ctx.token();

@@ -9,6 +9,7 @@
 mod accounts;
 mod admin;
 mod api;
+mod browser;
 mod chat;
 mod client_card;
 mod consents;
@@ -25,6 +26,7 @@ mod outbox;
 mod profile;
 mod queue_editor;
 mod quick_answers;
+mod quick_manager;
 mod session;
 mod settings_form;
 mod state;

@@ -106,12 +106,7 @@ pub fn Profile(ctx: Ctx) -> impl IntoView {
         });
     };
     let upload = move |ev: leptos::ev::Event| {
-        let Some(file) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|i| i.files())
-            .and_then(|f| f.get(0))
-        else {
+        let Some(file) = crate::browser::chosen_file(&ev) else {
             return;
         };
         let token = ctx.token();

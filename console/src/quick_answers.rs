@@ -71,7 +71,9 @@ pub fn SlashMenu(desk: DeskState, query: String) -> impl IntoView {
                     let text = a.text.clone();
                     view! {
                         <button type="button" role="option" class="quick-option" on:click=move |_| insert(desk, &text)>
-                            <strong>{a.title.clone()}</strong>" — "<span>{a.text.clone()}</span>
+                            <strong>{a.title.clone()}</strong>
+                            {a.shortcut.clone().map(|s| view! { " " <code class="shortcut">{format!("/{s}")}</code> })}
+                            " — "<span>{a.text.clone()}</span>
                         </button>
                     }
                 }).collect_view().into_any()

@@ -335,3 +335,10 @@ pub struct Acknowledged {
     /// What is still unread afterwards.
     pub unread: u32,
 }
+
+/// QA1: how many quick answers a group change moved or deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct QuickAnswersChanged {
+    pub changed: u32,
+}

@@ -124,3 +124,14 @@ pub struct ProfilePatch {
     #[serde(default)]
     pub email: Option<String>,
 }
+
+/// `PUT /api/v1/lines/{line}/quick-answer-groups/{group}` (QA1): the
+/// group's new name (an existing group's name merges the two).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct GroupRename {
+    pub name: String,
+    /// The deployment's shared group of that name, not the line's.
+    #[serde(default)]
+    pub shared: bool,
+}

@@ -48,6 +48,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0005_deployment",
         sql: "CREATE TABLE deployment (id INTEGER PRIMARY KEY CHECK (id = 1), company_name TEXT NOT NULL)",
     },
+    // QA1: quick answers every line offers.
+    Migration {
+        name: "0006_shared_quick_answers",
+        sql: "CREATE TABLE shared_quick_answers (id TEXT PRIMARY KEY, grp TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, shortcut TEXT, created_by TEXT, created_at INTEGER NOT NULL)",
+    },
 ];
 
 pub use openline_core::replies::LineEntry;
@@ -160,6 +165,18 @@ impl AccountsObject {
     async fn handle(&self, mut req: Request) -> ApiResult {
         let url = req.url().map_err(internal)?;
         let path = url.path().to_owned();
+        if path.starts_with("/quick-answer") {
+            // QA1: the quick answers every line offers.
+            let sql = self.sql();
+            let store = crate::quick_store::Store {
+                sql: &sql,
+                table: "shared_quick_answers",
+                shared: true,
+            };
+            if let Some(answer) = store.route(&req.method(), &path, &mut req).await {
+                return answer;
+            }
+        }
         match (req.method(), path.as_str()) {
             (Method::Post, "/login") => {
                 let body: Login = read_json(&mut req).await?;

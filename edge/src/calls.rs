@@ -217,6 +217,18 @@ impl Call for CreateQuickAnswers {
     type Reply = openline_core::replies::QuickAnswerList;
 }
 
+/// QA1: every answer of group `from` moves to group `to`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RenameQuickAnswerGroup {
+    pub from: String,
+    pub to: String,
+}
+
+impl Call for RenameQuickAnswerGroup {
+    const PATH: &'static str = "/quick-answer-groups";
+    type Reply = openline_core::replies::QuickAnswersChanged;
+}
+
 /// Whether an operator works on the line (its queue holds them, directly
 /// or through a department).
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -19,6 +19,7 @@ mod logs;
 mod migrations;
 mod outbox_object;
 mod passwords;
+mod quick_store;
 mod rpc;
 mod sql;
 

@@ -77,6 +77,7 @@ pub fn route(path: &str) -> Route {
             "accounts" => Some("account"),
             "departments" => Some("department"),
             "quick-answers" => Some("quick_answer"),
+            "quick-answer-groups" => Some("group"),
             "notifications" if segment != "read" => Some("notification"),
             _ => None,
         };

@@ -234,8 +234,11 @@ test("every operation succeeds once in a real conversation, and each success is 
   const answers = await call("GET", "/api/v1/lines/{line}/quick-answers", L, O);
   const qa = (answers.items ?? answers.quick_answers ?? []).find((q) => q.title === "Hours");
   assert.ok(qa, `the new quick answer is listed: ${JSON.stringify(answers)}`);
-  await call("PUT", "/api/v1/lines/{line}/quick-answers/{id}", { line, id: qa.id }, { ...A, body: { title: "Hours", text: "We open at 10" }, want: 200 });
+  await call("PUT", "/api/v1/lines/{line}/quick-answers/{id}", { line, id: qa.id }, { ...A, body: { title: "Hours", text: "We open at 10", group: "Opening" }, want: 200 });
+  await call("PUT", "/api/v1/lines/{line}/quick-answer-groups/{group}", { line, group: "Opening" }, { ...A, body: { name: "Hours and days" }, want: 200 });
   await call("DELETE", "/api/v1/lines/{line}/quick-answers/{id}", { line, id: qa.id }, { ...A, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/quick-answers", L, { ...A, body: { group: "Spare", text: "Spare answer", shortcut: "spare" }, want: 201 });
+  await call("DELETE", "/api/v1/lines/{line}/quick-answer-groups/{group}", { line, group: "Spare" }, { ...A, want: 200 });
 
   // O1: one's own profile and avatar (a 1 × 1 PNG).
   await call("PATCH", "/api/v1/me", {}, { ...O, body: { position: "Tea expert" }, want: 200 });

@@ -76,6 +76,8 @@ fn schemas() -> Map<String, Value> {
     add::<OperatorMessageRequest>(&mut g);
     add::<QuickAnswerCreate>(&mut g);
     add::<QuickAnswerList>(&mut g);
+    add::<GroupRename>(&mut g);
+    add::<QuickAnswersChanged>(&mut g);
     add::<ConsentLog>(&mut g);
     add::<ClientCard>(&mut g);
     // External systems (C7).

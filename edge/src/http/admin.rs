@@ -12,7 +12,6 @@ use crate::rpc::{call, call_json, invoke, parse, stub};
 use openline_core::deployment::Deployment;
 use openline_core::line::Event;
 use openline_core::protocol::{Account, AccountPatch, Login, LoginSession, NewAccount, Role};
-use openline_core::quick_answers::QuickAnswerInput;
 use openline_core::replies::{Ack, Figures, OutboxFigures};
 use openline_core::requests::{DepartmentMembers, NewLine};
 use openline_core::settings::LineSettings;
@@ -223,43 +222,6 @@ pub(super) async fn department_put(
     let settings = fresh_line_settings(env, line).await?;
     parse::<LineSettings>(save_settings(env, line, settings).await?).await?;
     ok()
-}
-
-pub(super) async fn quick_answer_put(
-    env: &Env,
-    req: &mut Request,
-    url: &Url,
-    line: &str,
-    id: &str,
-) -> ApiResult {
-    require(env, req.headers(), url, Role::Supervisor).await?;
-    let body: QuickAnswerInput = read_body(req).await?;
-    call(
-        &stub(env, "LINES", line)?,
-        Method::Put,
-        &format!("/quick-answers/{id}"),
-        Some(&body),
-        &[],
-    )
-    .await
-}
-
-pub(super) async fn quick_answer_delete(
-    env: &Env,
-    req: &mut Request,
-    url: &Url,
-    line: &str,
-    id: &str,
-) -> ApiResult {
-    require(env, req.headers(), url, Role::Supervisor).await?;
-    call(
-        &stub(env, "LINES", line)?,
-        Method::Delete,
-        &format!("/quick-answers/{id}"),
-        None::<&()>,
-        &[],
-    )
-    .await
 }
 
 pub(super) async fn consents(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {

@@ -11,6 +11,7 @@ mod external;
 mod lines;
 mod operator;
 mod profile;
+mod quick_answers;
 mod visitor;
 
 use crate::api::{error_response, internal, json, ApiResult};
@@ -206,16 +207,22 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             operator::history(env, &mut req, &url, line, dialog).await
         }
         (Method::Get, ["lines", line, "quick-answers"]) => {
-            operator::quick_answers(env, &mut req, &url, line).await
+            quick_answers::list(env, &mut req, &url, line).await
         }
         (Method::Post, ["lines", line, "quick-answers"]) => {
-            operator::quick_answers_create(env, &mut req, &url, line).await
+            quick_answers::create(env, &mut req, &url, line).await
         }
         (Method::Put, ["lines", line, "quick-answers", id]) => {
-            admin::quick_answer_put(env, &mut req, &url, line, id).await
+            quick_answers::replace(env, &mut req, &url, line, id).await
         }
         (Method::Delete, ["lines", line, "quick-answers", id]) => {
-            admin::quick_answer_delete(env, &mut req, &url, line, id).await
+            quick_answers::delete(env, &mut req, &url, line, id).await
+        }
+        (Method::Put, ["lines", line, "quick-answer-groups", group]) => {
+            quick_answers::rename_group(env, &mut req, &url, line, group).await
+        }
+        (Method::Delete, ["lines", line, "quick-answer-groups", group]) => {
+            quick_answers::delete_group(env, &mut req, &url, line, group).await
         }
         (Method::Post, ["visitor", "contacts"]) => {
             visitor::contacts(env, &mut req, &url, origin).await

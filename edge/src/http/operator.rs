@@ -4,8 +4,7 @@
 
 use crate::api::{bearer, internal, json, read_body, ApiResult};
 use crate::calls::{
-    AcknowledgeNotifications, CreateQuickAnswers, DialogAccess, ListDialogs, ListNotifications,
-    OperatorSend,
+    AcknowledgeNotifications, DialogAccess, ListDialogs, ListNotifications, OperatorSend,
 };
 use crate::ids;
 use crate::line_object::{OPERATOR_HEADER, SESSION_HEADER, WATCHER_HEADER};
@@ -13,8 +12,8 @@ use crate::rpc::{call, dialog_stub, forward, invoke, stub};
 use openline_core::line::Event;
 use openline_core::protocol::{Account, Role};
 use openline_core::requests::{
-    InviteRequest, OperatorMessageRequest, PresenceUpdate, QuickAnswerCreate, RateDialog,
-    TransferRequest, WorkingDayUpdate,
+    InviteRequest, OperatorMessageRequest, PresenceUpdate, RateDialog, TransferRequest,
+    WorkingDayUpdate,
 };
 use openline_core::{text, ErrorCode, ProtocolError};
 use worker::{Env, Headers, Method, Request, RequestInit, Url};
@@ -228,40 +227,6 @@ pub(super) async fn history(
         &[],
     )
     .await
-}
-
-pub(super) async fn quick_answers(
-    env: &Env,
-    req: &mut Request,
-    url: &Url,
-    line: &str,
-) -> ApiResult {
-    require_on_line(env, req.headers(), url, line, Role::Operator).await?;
-    let q = query(url, "q").unwrap_or_default();
-    let path = format!("/quick-answers?q={}", js_sys::encode_uri_component(&q));
-    line_get(env, line, &path).await
-}
-
-pub(super) async fn quick_answers_create(
-    env: &Env,
-    req: &mut Request,
-    url: &Url,
-    line: &str,
-) -> ApiResult {
-    // Any operator may save one (from a message); bulk lists too.
-    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
-    let body = read_body::<QuickAnswerCreate>(req).await.map_err(|_| {
-        ProtocolError::new(
-            ErrorCode::BadRequest,
-            "invalid quick answers: expected {text, title?, group?} or {items: [...]}",
-        )
-    })?;
-    let items = match body {
-        QuickAnswerCreate::Many { items } => items,
-        QuickAnswerCreate::One(item) => vec![item],
-    };
-    let create = CreateQuickAnswers { items, by: me.id };
-    json(201, &invoke(&stub(env, "LINES", line)?, &create).await?)
 }
 
 pub(super) async fn client_card(

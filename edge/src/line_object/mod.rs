@@ -14,9 +14,9 @@ mod socket;
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
-    AcknowledgeNotifications, Applied, Call, ClientLastDialog, CloseSockets, CreateQuickAnswers,
-    DialogAccess, Done, LastDialog, LineFiguresAsk, ListDialogs, ListNotifications, Member,
-    Membership, OperatorSend, RecordVisit, Relay,
+    AcknowledgeNotifications, Applied, Call, ClientLastDialog, CloseSockets, DialogAccess, Done,
+    LastDialog, LineFiguresAsk, ListDialogs, ListNotifications, Member, Membership, OperatorSend,
+    RecordVisit, Relay,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -401,6 +401,19 @@ impl LineObject {
             let body: CreateLine = read_json(&mut req).await?;
             return self.create(body);
         }
+        if path.starts_with("/quick-answer") {
+            // QA1: the line's own quick answers.
+            self.load()?;
+            let sql = self.sql();
+            let store = crate::quick_store::Store {
+                sql: &sql,
+                table: "quick_answers",
+                shared: false,
+            };
+            if let Some(answer) = store.route(&method, &path, &mut req).await {
+                return answer;
+            }
+        }
         match (method, path.as_str()) {
             (Method::Get, "/settings") => {
                 self.load()?;
@@ -551,12 +564,6 @@ impl LineObject {
                     },
                 )
             }
-            (Method::Get, "/quick-answers") => self.quick_answers(&url),
-            (Method::Post, CreateQuickAnswers::PATH) => self.create_quick_answers(&mut req).await,
-            (Method::Put, p) if p.starts_with("/quick-answers/") => {
-                self.replace_quick_answer(p, &mut req).await
-            }
-            (Method::Delete, p) if p.starts_with("/quick-answers/") => self.delete_quick_answer(p),
             (Method::Post, ContactsLeft::PATH) => self.contacts_left(&mut req).await,
             (Method::Get, "/consents") => self.consents(),
             (Method::Get, p) if p.starts_with("/card/") => self.card(p),

@@ -1,130 +1,21 @@
-//! What the line keeps besides routing: quick answers (QA1), the contacts
+//! What the line keeps besides routing (quick answers are
+//! `crate::quick_store`'s): the contacts
 //! clients left and the consents they gave (A1), the client card (C1), and
 //! the dialog list with each row's client and last message.
 
-use super::schema::{ClientContactRow, ConsentRow, ContactRow, PreviewRow, QaRow, VisitRow};
+use super::schema::{ClientContactRow, ConsentRow, ContactRow, PreviewRow, VisitRow};
 use super::{ContactsLeft, LineObject};
 use crate::api::{internal, json, read_json, ApiResult};
-use crate::calls::{CreateQuickAnswers, ListDialogs, RecordVisit};
+use crate::calls::{ListDialogs, RecordVisit};
 use crate::clock;
-use crate::sql::{rows, run, written};
+use crate::sql::{rows, run};
 use openline_core::consent::Contacts;
 use openline_core::protocol::{Author, ChatMessage};
-use openline_core::quick_answers::{search, QuickAnswer, QuickAnswerInput};
-use openline_core::replies::{
-    Ack, ClientCard, ConsentLog, DialogList, DialogPreview, QuickAnswerList,
-};
-use openline_core::{ErrorCode, ProtocolError};
-use worker::{Request, SqlStorageValue as V, Url};
+use openline_core::replies::{Ack, ClientCard, ConsentLog, DialogList, DialogPreview};
+use openline_core::ProtocolError;
+use worker::{Request, SqlStorageValue as V};
 
 impl LineObject {
-    /// QA1: the line's quick answers matching `?q=` (all without it).
-    pub(super) fn quick_answers(&self, url: &Url) -> ApiResult {
-        self.load()?;
-        let q = url
-            .query_pairs()
-            .find(|(k, _)| k == "q")
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
-        let all: Vec<QaRow> = rows(
-            &self.sql(),
-            "SELECT id, grp, title, text FROM quick_answers",
-            vec![],
-        )?;
-        let all: Vec<QuickAnswer> = all.into_iter().map(QaRow::answer).collect();
-        let quick_answers = search(&all, &q).into_iter().cloned().collect();
-        json(200, &QuickAnswerList { quick_answers })
-    }
-
-    /// QA1: adds quick answers (one or a list), each validated.
-    pub(super) async fn create_quick_answers(&self, req: &mut Request) -> ApiResult {
-        self.load()?;
-        let body: CreateQuickAnswers = read_json(req).await?;
-        if body.items.is_empty() || body.items.len() > 500 {
-            return Err(ProtocolError::invalid_field("items", "1–500 quick answers"));
-        }
-        let valid = body
-            .items
-            .iter()
-            .map(QuickAnswerInput::validated)
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        let mut created = Vec::new();
-        for v in valid {
-            let id = crate::ids::random_hex(8).map_err(internal)?;
-            run(
-                &self.sql(),
-                "INSERT INTO quick_answers (id, grp, title, text, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                vec![V::from(id.as_str()), V::from(v.group.as_str()), V::from(v.title.as_str()), V::from(v.text.as_str()), V::from(body.by.as_str()), V::from(clock::real_now())],
-            )?;
-            created.push(QuickAnswer {
-                id,
-                group: v.group,
-                title: v.title,
-                text: v.text,
-            });
-        }
-        json(
-            201,
-            &QuickAnswerList {
-                quick_answers: created,
-            },
-        )
-    }
-
-    /// QA1: replaces a quick answer; an unknown id is 404, nothing created.
-    pub(super) async fn replace_quick_answer(&self, p: &str, req: &mut Request) -> ApiResult {
-        self.load()?;
-        let id = p.trim_start_matches("/quick-answers/").to_owned();
-        let v = read_json::<QuickAnswerInput>(req).await?.validated()?;
-        let found: Vec<QaRow> = rows(
-            &self.sql(),
-            "SELECT id, grp, title, text FROM quick_answers WHERE id = ?",
-            vec![V::from(id.as_str())],
-        )?;
-        if found.is_empty() {
-            return Err(ProtocolError::new(
-                ErrorCode::NotFound,
-                "no such quick answer",
-            ));
-        }
-        run(
-            &self.sql(),
-            "UPDATE quick_answers SET grp = ?, title = ?, text = ? WHERE id = ?",
-            vec![
-                V::from(v.group.as_str()),
-                V::from(v.title.as_str()),
-                V::from(v.text.as_str()),
-                V::from(id.as_str()),
-            ],
-        )?;
-        json(
-            200,
-            &QuickAnswer {
-                id,
-                group: v.group,
-                title: v.title,
-                text: v.text,
-            },
-        )
-    }
-
-    /// QA1: deletes a quick answer; an unknown id is 404.
-    pub(super) fn delete_quick_answer(&self, p: &str) -> ApiResult {
-        self.load()?;
-        let gone = written(
-            &self.sql(),
-            "DELETE FROM quick_answers WHERE id = ?",
-            vec![V::from(p.trim_start_matches("/quick-answers/"))],
-        )?;
-        if gone == 0 {
-            return Err(ProtocolError::new(
-                ErrorCode::NotFound,
-                "no such quick answer",
-            ));
-        }
-        json(200, &Ack::DONE)
-    }
-
     /// F2/F4/H4: stores the contacts a client left and the consent (A1).
     pub(super) async fn contacts_left(&self, req: &mut Request) -> ApiResult {
         self.load()?;

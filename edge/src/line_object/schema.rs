@@ -3,7 +3,6 @@
 
 use crate::migrations::Migration;
 use openline_core::consent::{ConsentRecord, Contacts};
-use openline_core::quick_answers::QuickAnswer;
 use serde::{Deserialize, Serialize};
 
 pub(super) const MIGRATIONS: &[Migration] = &[
@@ -50,26 +49,12 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "0007_notification_reads",
         sql: "CREATE TABLE notification_reads (notification INTEGER NOT NULL, account TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (notification, account))",
     },
+    // QA1: an answer's `/` shortcut.
+    Migration {
+        name: "0008_quick_answer_shortcuts",
+        sql: "ALTER TABLE quick_answers ADD COLUMN shortcut TEXT",
+    },
 ];
-
-#[derive(Serialize, Deserialize)]
-pub(super) struct QaRow {
-    pub(super) id: String,
-    pub(super) grp: String,
-    pub(super) title: String,
-    pub(super) text: String,
-}
-
-impl QaRow {
-    pub(super) fn answer(self) -> QuickAnswer {
-        QuickAnswer {
-            id: self.id,
-            group: self.grp,
-            title: self.title,
-            text: self.text,
-        }
-    }
-}
 
 #[derive(Serialize, Deserialize)]
 pub(super) struct ContactRow {

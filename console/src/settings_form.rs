@@ -25,6 +25,8 @@ const EXCLUSIONS: &[(&str, Label)] = &[
     ("waiting_for_client", |t| t.excl_waiting),
     ("closed", |t| t.excl_closed),
 ];
+const SIDES: &[(&str, Label)] = &[("right", |t| t.side_right), ("left", |t| t.side_left)];
+
 const SILENCE_ACTIONS: &[(&str, Label)] = &[
     ("close_with_message", |t| t.silence_close_message),
     ("close_silently", |t| t.silence_close_silently),
@@ -258,6 +260,17 @@ fn widget(form: Form) -> impl IntoView {
             {check(form, |t| t.busy_form, "widget.busy_form", |s| s.widget.busy_form, |s, v| s.widget.busy_form = v)}
             {check(form, |t| t.only_hours, "widget.only_during_working_hours", |s| s.widget.only_during_working_hours, |s, v| s.widget.only_during_working_hours = v)}
             {check(form, |t| t.typing_notice, "widget.typing_preview", |s| s.widget.typing_preview, |s, v| s.widget.typing_preview = v)}
+            {check(form, |t| t.reply_sound, "widget.reply_sound", |s| s.widget.reply_sound, |s, v| s.widget.reply_sound = v)}
+            // The launcher on the site (the snippet's attributes win).
+            {text(form, |t| t.launcher_color, "widget.launcher.color",
+                |s| s.widget.launcher.color.clone().unwrap_or_default(),
+                |s, v| s.widget.launcher.color = (!v.trim().is_empty()).then(|| v.trim().to_owned()))}
+            {select(form, |t| t.launcher_position, "widget.launcher.position", SIDES,
+                |s| s.widget.launcher.position.clone().unwrap_or_else(|| "right".into()),
+                |s, v| s.widget.launcher.position = Some(v))}
+            {text(form, |t| t.launcher_label, "widget.launcher.label",
+                |s| s.widget.launcher.label.clone().unwrap_or_default(),
+                |s, v| s.widget.launcher.label = (!v.trim().is_empty()).then(|| v.trim().to_owned()))}
         </fieldset>
         <fieldset>
             <legend>{move || ctx.t().consent}</legend>

@@ -165,6 +165,12 @@ pub struct WidgetConfig {
     /// or hidden).
     #[serde(default = "own")]
     pub presentation: crate::settings::Presentation,
+    /// The launcher's colour, side and label (read by the loader).
+    #[serde(default)]
+    pub launcher: crate::settings::Launcher,
+    /// A sound with a reply while the tab is hidden (read by the loader).
+    #[serde(default)]
+    pub reply_sound: bool,
 }
 
 fn own() -> crate::settings::Presentation {

@@ -168,6 +168,54 @@ pub struct WidgetTexts {
     /// W1: tell visitors that operators may see their typing.
     #[serde(default = "yes")]
     pub typing_preview: bool,
+    /// How the launcher looks on the site.
+    #[serde(default)]
+    pub launcher: Launcher,
+    /// A short sound when a reply arrives while the visitor's tab is hidden
+    /// (the title blinks either way).
+    #[serde(default)]
+    pub reply_sound: bool,
+}
+
+/// The launcher on the site: its colour, side and label. The snippet's
+/// `data-color`, `data-position` and `data-label` attributes win.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Launcher {
+    /// `#rgb` or `#rrggbb`; none: the widget's blue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// `left` or `right` (none: right).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// Words beside the icon, at most 40 characters; none: the icon alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl Launcher {
+    fn check(&self) -> Result<(), SettingsError> {
+        if let Some(c) = &self.color {
+            let hex = c.strip_prefix('#').unwrap_or("");
+            if !matches!(hex.len(), 3 | 6) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad("widget.launcher.color", "a colour like #1f6feb"));
+            }
+        }
+        if let Some(p) = &self.position {
+            if !matches!(p.as_str(), "left" | "right") {
+                return Err(bad("widget.launcher.position", "left or right"));
+            }
+        }
+        if let Some(l) = &self.label {
+            if l.trim().is_empty() || l.chars().count() > 40 || l.chars().any(char::is_control) {
+                return Err(bad(
+                    "widget.launcher.label",
+                    "1–40 characters without line breaks",
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn yes() -> bool {
@@ -352,6 +400,8 @@ impl LineSettings {
                 busy_form: true,
                 only_during_working_hours: false,
                 typing_preview: true,
+                launcher: Launcher::default(),
+                reply_sound: false,
             },
             hours: None,
             allowed_origins: Vec::new(),
@@ -440,6 +490,7 @@ impl LineSettings {
                 return Err(bad("consent.text", "1–20000 characters"));
             }
         }
+        self.widget.launcher.check()?;
         if self.widget.greeting.chars().count() > 1000 {
             return Err(bad("widget.greeting", "at most 1000 characters"));
         }
@@ -570,6 +621,45 @@ mod tests {
         assert_eq!(field_of(&s), "rating_wait_ms");
         s.rating_wait_ms = -1;
         assert_eq!(field_of(&s), "rating_wait_ms");
+    }
+
+    #[test]
+    fn the_launcher_takes_only_a_hex_colour_a_side_and_a_short_label() {
+        let with = |l: Launcher| {
+            let mut s = LineSettings::new("Shop");
+            s.widget.launcher = l;
+            s
+        };
+        let ok = with(Launcher {
+            color: Some("#C0392B".into()),
+            position: Some("left".into()),
+            label: Some("Chat with us".into()),
+        });
+        assert!(ok.validate().is_ok());
+        assert!(with(Launcher {
+            color: Some("#abc".into()),
+            ..Launcher::default()
+        })
+        .validate()
+        .is_ok());
+        // Anything else could break out of the loader's style sheet.
+        for color in ["red", "#12345", "#1f6feb;}body{display:none", "url(x)"] {
+            let s = with(Launcher {
+                color: Some(color.into()),
+                ..Launcher::default()
+            });
+            assert_eq!(field_of(&s), "widget.launcher.color", "{color}");
+        }
+        let s = with(Launcher {
+            position: Some("top".into()),
+            ..Launcher::default()
+        });
+        assert_eq!(field_of(&s), "widget.launcher.position");
+        let s = with(Launcher {
+            label: Some("x".repeat(41)),
+            ..Launcher::default()
+        });
+        assert_eq!(field_of(&s), "widget.launcher.label");
     }
 
     #[test]

@@ -287,3 +287,81 @@ test("outside working hours the widget says when the line opens (H4), in the lin
   await until(() => page.evaluate(() => document.querySelector("[data-openline]").shadowRoot.querySelector(".l").hidden), "the launcher hidden");
   await page.close();
 });
+
+/** A shop page whose snippet serves `line` with extra attributes. */
+async function snippetPage(line, attributes = "") {
+  const page = await browser.context.newPage();
+  await freshStorage(page, edge.base);
+  await page.route(`${edge.base}/snippet-${line}.html`, (route) =>
+    route.fulfill({
+      contentType: "text/html",
+      body: `<!doctype html><html lang="en"><head><title>Northwind Tea</title></head><body><h1>Teas</h1>
+        <script src="/widget.js" data-line="${line}" ${attributes} async></script></body></html>`,
+    }),
+  );
+  await page.goto(`${edge.base}/snippet-${line}.html`);
+  return page;
+}
+
+test("the launcher takes the line's colour, side and label, the snippet's attributes win; a reply in a hidden tab blinks the title and sounds", async () => {
+  const admin = await login(edge.base, "admin");
+  const settings = (await api(edge.base, "POST", "/api/v1/lines", { token: admin.token, body: { id: "launch", name: "Launch" } })).body;
+  const accounts = (await api(edge.base, "GET", "/api/v1/accounts", { token: admin.token })).body;
+  settings.queue = [{ kind: "operator", id: accounts.find((a) => a.login === "anna").id }];
+  settings.widget.launcher = { color: "#c0392b", position: "left", label: "Chat with us" };
+  settings.widget.reply_sound = true;
+  const bad = await api(edge.base, "PUT", "/api/v1/lines/launch/settings", { token: admin.token, body: { ...settings, widget: { ...settings.widget, launcher: { color: "red;}*{display:none" } } } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.message.startsWith("widget.launcher.color"), true, bad.body.error.message);
+  assert.equal((await api(edge.base, "PUT", "/api/v1/lines/launch/settings", { token: admin.token, body: settings })).status, 200);
+
+  const page = await snippetPage("launch");
+  const launcher = page.getByRole("button", { name: "Open chat" });
+  await launcher.waitFor();
+  const look = () => launcher.evaluate((b) => ({ bg: getComputedStyle(b).backgroundColor, left: b.getBoundingClientRect().left, text: b.querySelector(".t").textContent }));
+  const ours = await look();
+  assert.equal(ours.bg, "rgb(192, 57, 43)");
+  assert.ok(ours.left < 100, `on the left: ${ours.left}`);
+  assert.equal(ours.text, "Chat with us");
+  await screenshot(page, "widget-launcher-settings");
+
+  // The snippet's own attributes win over the line's.
+  const own = await snippetPage("launch", 'data-color="#0a7d4f" data-position="right" data-label="Help"');
+  const theirs = await own.getByRole("button", { name: "Open chat" }).evaluate((b) => ({ bg: getComputedStyle(b).backgroundColor, left: b.getBoundingClientRect().left, text: b.querySelector(".t").textContent }));
+  assert.equal(theirs.bg, "rgb(10, 125, 79)");
+  assert.ok(theirs.left > 600, `on the right: ${theirs.left}`);
+  assert.equal(theirs.text, "Help");
+  await own.close();
+
+  // A reply while the visitor is on another tab: the title blinks, a tone plays.
+  await page.evaluate(() => {
+    window.__tones = 0;
+    const Real = window.AudioContext;
+    window.AudioContext = function () { window.__tones++; return new Real(); };
+  });
+  await launcher.click();
+  const panel = page.getByRole("dialog");
+  await panel.getByLabel("Message").fill("Is the oolong in stock?");
+  await panel.getByRole("button", { name: "Send", exact: true }).click();
+  await panel.locator('li[data-delivery="sent"]').waitFor();
+  const session = await page.evaluate(() => JSON.parse(localStorage.getItem("openline:launch:session")));
+  const s = await operatorSocket(edge.base, "launch", anna);
+  await api(edge.base, "POST", `/api/v1/lines/launch/dialogs/${session.dialog}/accept`, { token: anna.token });
+  await page.evaluate(() => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+  await api(edge.base, "POST", `/api/v1/lines/launch/dialogs/${session.dialog}/messages`, { token: anna.token, body: { client_id: "l-1", text: "Yes, two tins left." } });
+  await until(() => page.evaluate(() => document.title === "(1) New message"), "the title blinking");
+  assert.equal(await page.evaluate(() => window.__tones), 1);
+  // Back on the tab: the title is the page's again and the reply is read.
+  await page.evaluate(() => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => false });
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+  await until(() => page.evaluate(() => document.title === "Northwind Tea"), "the title back");
+  await page.getByRole("button", { name: "Close chat" }).first().waitFor();
+  assert.equal(await page.locator("[data-openline]").evaluate((h) => h.shadowRoot.querySelector(".b").hidden), true, "no unread badge");
+  s.close();
+  await page.close();
+});

@@ -54,8 +54,11 @@ pub fn start(
     // progress (for the unread badge); `seen` reports the opening.
     let opened = RwSignal::new(!host.hidden());
     OPENED.with(|o| o.set(Some(opened)));
+    // A reply the visitor cannot see: the panel is closed, or the tab is
+    // in the background (the loader then blinks the title).
     let on_reply = move || {
-        if panel.hidden() {
+        let away = panel.owner_document().is_some_and(|d| d.hidden());
+        if panel.hidden() || away {
             let n = UNREAD.with(|u| {
                 u.set(u.get() + 1);
                 u.get()

@@ -230,6 +230,9 @@ impl FromJson for WidgetConfig {
             .filter(|c| !c.text.is_empty()),
             presentation: Presentation::from_json(&get(value, "presentation"))
                 .unwrap_or(Presentation::Own),
+            // The loader's, not the app's.
+            launcher: Default::default(),
+            reply_sound: false,
         })
     }
 }

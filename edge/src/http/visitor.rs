@@ -53,6 +53,8 @@ pub(super) async fn widget_config(env: &Env, line: &str, origin: Option<&str>) -
             typing_preview: s.widget.typing_preview,
             consent: s.consent.clone(),
             presentation: s.presentation.clone(),
+            launcher: s.widget.launcher.clone(),
+            reply_sound: s.widget.reply_sound,
         },
     )
 }

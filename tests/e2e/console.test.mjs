@@ -586,7 +586,7 @@ test("settings edited in the admin UI change the widget: greeting, then working 
   await p.close();
 });
 
-test("L1 and T3 in the admin UI: a line created without a name takes the company's, shown in the chat header; the silence action is chosen", async () => {
+test("L1, L3 and T3 in the admin UI: a line created without a name takes the company's, shown in the chat header; deleting a line asks and says what happens; the silence action is chosen", async () => {
   const p = await borisBrowser.context.newPage();
   await p.goto(`${edge.base}/console/`);
   const signOut = p.getByRole("button", { name: "Sign out" });
@@ -610,6 +610,24 @@ test("L1 and T3 in the admin UI: a line created without a name takes the company
   assert.equal(await newLine.getByLabel("Line name").getAttribute("placeholder"), "Northwind Tea");
   await newLine.getByRole("button", { name: "Create" }).click();
   await p.locator('article[data-line="by-company"] h4', { hasText: "Northwind Tea (by-company)" }).waitFor();
+
+  // L3: deleting a line asks first and says what happens; declined, nothing goes.
+  await newLine.getByLabel(/^Line id/).fill("doomed-ui");
+  await newLine.getByLabel("Line name").fill("Doomed");
+  await newLine.getByRole("button", { name: "Create" }).click();
+  const card = p.locator('article[data-line="doomed-ui"]');
+  await card.waitFor();
+  let asked = "";
+  p.once("dialog", (d) => { asked = d.message(); d.dismiss(); });
+  await card.getByRole("button", { name: "Delete line" }).click();
+  await until(async () => asked !== "", "the confirmation");
+  assert.match(asked, /open conversations end at once/);
+  assert.match(asked, /widget stops working/);
+  assert.equal((await api(edge.base, "GET", "/api/v1/lines/doomed-ui/settings", { token: admin.token })).status, 200, "kept");
+  p.once("dialog", (d) => d.accept());
+  await card.getByRole("button", { name: "Delete line" }).click();
+  await card.waitFor({ state: "detached" });
+  assert.equal((await api(edge.base, "GET", "/api/v1/lines/doomed-ui/settings", { token: admin.token })).status, 404);
 
   // T3: the action after the client's silence; the message only where it is sent.
   await p.getByLabel("Line", { exact: true }).selectOption("by-company");

@@ -51,7 +51,9 @@ pub fn describe(e: &ApiError, offline: &str) -> String {
 }
 
 /// Sends a request with an optional JSON body and bearer token to a path of
-/// this origin (`/api/v1/...`) and parses the JSON answer.
+/// this origin (`/api/v1/...`) and parses the JSON answer. Only the body's
+/// serialisation and the answer's parsing are generic: the request itself
+/// is one function ([`exchange`]), not one async state machine per type.
 pub async fn call<B: Serialize, T: DeserializeOwned>(
     method: &str,
     path: &str,
@@ -65,7 +67,25 @@ pub async fn call<B: Serialize, T: DeserializeOwned>(
         }
         None => None,
     };
-    call_raw(method, path, token, body).await
+    parse(exchange(method, path, token, body).await?)
+}
+
+/// A call whose answer's text is wanted as it is (to be read more than one
+/// way, see `settings_form::view_of`).
+pub async fn text<B: Serialize>(
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&B>,
+) -> Result<String, ApiError> {
+    let body = match body {
+        Some(b) => {
+            let json = serde_json::to_string(b).map_err(|_| ApiError::Network)?;
+            Some((JsValue::from_str(&json), "application/json"))
+        }
+        None => None,
+    };
+    Ok(exchange(method, path, Some(token), body).await?.1)
 }
 
 /// A call whose body is given as is (a file's bytes, a blob) with its type.
@@ -75,6 +95,16 @@ pub async fn call_raw<T: DeserializeOwned>(
     token: Option<&str>,
     body: Option<(JsValue, &str)>,
 ) -> Result<T, ApiError> {
+    parse(exchange(method, path, token, body).await?)
+}
+
+/// The answer's status and text.
+async fn exchange(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<(JsValue, &str)>,
+) -> Result<(u16, String), ApiError> {
     let headers = Headers::new().map_err(|_| ApiError::Network)?;
     if let Some(token) = token {
         headers
@@ -103,15 +133,32 @@ pub async fn call_raw<T: DeserializeOwned>(
         .as_string()
         .unwrap_or_default();
     if resp.ok() {
-        return serde_json::from_str(&text).map_err(|e| ApiError::Api {
-            status: resp.status(),
-            code: "bad_response".into(),
-            message: e.to_string(),
-        });
+        Ok((resp.status(), text))
+    } else {
+        Err(failure(resp.status(), &text))
     }
-    Err(match serde_json::from_str::<ErrorBody>(&text) {
+}
+
+/// A successful answer as the type asked for.
+fn parse<T: DeserializeOwned>((status, text): (u16, String)) -> Result<T, ApiError> {
+    serde_json::from_str(&text).map_err(|_| unreadable(status))
+}
+
+/// An answer this console cannot read (an edge of another release): said
+/// as a sentence for people, not serde's message.
+pub fn unreadable(status: u16) -> ApiError {
+    ApiError::Api {
+        status,
+        code: "bad_response".into(),
+        message: "the server's answer could not be read; reload the page".into(),
+    }
+}
+
+/// A failed answer as its typed error (or the bare status).
+fn failure(status: u16, text: &str) -> ApiError {
+    match serde_json::from_str::<ErrorBody>(text) {
         Ok(body) => ApiError::Api {
-            status: resp.status(),
+            status,
             code: serde_json::to_value(body.error.code)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
@@ -119,11 +166,11 @@ pub async fn call_raw<T: DeserializeOwned>(
             message: body.error.message,
         },
         Err(_) => ApiError::Api {
-            status: resp.status(),
+            status,
             code: "http_error".into(),
-            message: format!("HTTP {}", resp.status()),
+            message: format!("HTTP {status}"),
         },
-    })
+    }
 }
 
 /// `GET` with the session token.

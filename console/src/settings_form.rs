@@ -61,6 +61,24 @@ fn presentation_mode(s: &LineSettings) -> String {
     .to_owned()
 }
 
+/// The settings as the edge shows them, read as `LineSettings` plus the
+/// one flag beside it: `SettingsView`'s `flatten` would link serde's
+/// buffering deserialiser (~8 KB) for this one answer.
+fn view_of(text: &str) -> Result<SettingsView, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct SecretSet {
+        #[serde(default)]
+        identity_secret_set: bool,
+    }
+    let bad = |_| api::unreadable(200);
+    Ok(SettingsView {
+        settings: serde_json::from_str(text).map_err(bad)?,
+        identity_secret_set: serde_json::from_str::<SecretSet>(text)
+            .map_err(bad)?
+            .identity_secret_set,
+    })
+}
+
 /// The settings of `line`; `readonly` for supervisors.
 #[component]
 pub fn SettingsForm(ctx: Ctx, line: String, readonly: bool) -> impl IntoView {
@@ -69,7 +87,9 @@ pub fn SettingsForm(ctx: Ctx, line: String, readonly: bool) -> impl IntoView {
     let path = StoredValue::new(format!("/api/v1/lines/{}/settings", api::encode(&line)));
     let token = ctx.token();
     spawn_local(async move {
-        let r = api::get::<SettingsView>(&path.get_value(), &token).await;
+        let r = api::text::<()>("GET", &path.get_value(), &token, None)
+            .await
+            .and_then(|t| view_of(&t));
         if let Ok(list) = api::get::<Vec<Account>>("/api/v1/accounts", &token).await {
             accounts.set(list);
         }
@@ -120,8 +140,9 @@ fn Editor(
         status.set(None);
         let token = ctx.token();
         spawn_local(async move {
-            let r: Result<SettingsView, ApiError> =
-                api::send("PUT", &path.get_value(), &token, &s).await;
+            let r = api::text("PUT", &path.get_value(), &token, Some(&s))
+                .await
+                .and_then(|t| view_of(&t));
             busy.set(false);
             match r {
                 Ok(saved) => {

@@ -60,13 +60,7 @@ pub async fn call<B: Serialize, T: DeserializeOwned>(
     token: Option<&str>,
     body: Option<&B>,
 ) -> Result<T, ApiError> {
-    let body = match body {
-        Some(b) => {
-            let json = serde_json::to_string(b).map_err(|_| ApiError::Network)?;
-            Some((JsValue::from_str(&json), "application/json"))
-        }
-        None => None,
-    };
+    let body = json_body(body)?;
     parse(exchange(method, path, token, body).await?)
 }
 
@@ -78,13 +72,7 @@ pub async fn text<B: Serialize>(
     token: &str,
     body: Option<&B>,
 ) -> Result<String, ApiError> {
-    let body = match body {
-        Some(b) => {
-            let json = serde_json::to_string(b).map_err(|_| ApiError::Network)?;
-            Some((JsValue::from_str(&json), "application/json"))
-        }
-        None => None,
-    };
+    let body = json_body(body)?;
     Ok(exchange(method, path, Some(token), body).await?.1)
 }
 
@@ -96,6 +84,16 @@ pub async fn call_raw<T: DeserializeOwned>(
     body: Option<(JsValue, &str)>,
 ) -> Result<T, ApiError> {
     parse(exchange(method, path, token, body).await?)
+}
+
+/// A body as JSON, with its type.
+fn json_body<B: Serialize>(body: Option<&B>) -> Result<Option<(JsValue, &'static str)>, ApiError> {
+    body.map(|b| {
+        serde_json::to_string(b)
+            .map(|json| (JsValue::from_str(&json), "application/json"))
+            .map_err(|_| ApiError::Network)
+    })
+    .transpose()
 }
 
 /// The answer's status and text.

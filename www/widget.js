@@ -70,6 +70,11 @@
     badge.hidden = !unread;
   }
   function setUnread(n) {
+    // A reply the visitor sees as it comes (the chat open, the tab in front) is read.
+    if (n && !panel.hidden && !document.hidden) {
+      load().then(function (m) { m.seen(); });
+      n = 0;
+    }
     // A reply while the visitor looks at another tab: the title blinks (and
     // a short tone, if the line asks for one) until they come back.
     if (n > unread && document.hidden) {

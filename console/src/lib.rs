@@ -17,6 +17,7 @@ mod desk;
 mod dialogs;
 mod fields;
 mod format;
+mod forms_editor;
 mod hours_editor;
 mod i18n;
 mod live;

@@ -258,8 +258,7 @@ fn routing(form: Form) -> impl IntoView {
 
 fn widget(form: Form) -> impl IntoView {
     let ctx = form.ctx;
-    let contact_on =
-        Memo::new(move |_| form.s.with(|s| s.widget.contact_request_after_s.is_some()));
+    let contact_on = Memo::new(move |_| form.s.with(|s| s.form_cases().after_greeting.is_some()));
     let consent_on = Memo::new(move |_| form.s.with(|s| s.consent.is_some()));
     view! {
         <fieldset>
@@ -268,17 +267,15 @@ fn widget(form: Form) -> impl IntoView {
                 |s| s.widget.title.clone().unwrap_or_default(),
                 |s, v| s.widget.title = (!v.trim().is_empty()).then_some(v))}
             {area(form, |t| t.greeting, "widget.greeting", |s| s.widget.greeting.clone(), |s, v| s.widget.greeting = v)}
-            {check(form, |t| t.contact_on, "widget.contact_request_after_s", |s| s.widget.contact_request_after_s.is_some(),
-                |s, v| s.widget.contact_request_after_s = v.then_some(15))}
+            {crate::forms_editor::forms_editor(form)}
             {move || contact_on.get().then(|| view! {
                 <div class="sub">
                     {number(form, |t| t.contact_after, "widget.contact_request_after_s",
-                        |s| s.widget.contact_request_after_s.unwrap_or(0) as i64,
+                        |s| s.widget.contact_request_after_s.unwrap_or(15) as i64,
                         |s, v| s.widget.contact_request_after_s = Some(v.clamp(0, u32::MAX as i64) as u32))}
                 </div>
             })}
             {check(form, |t| t.email_copy, "widget.email_copy", |s| s.widget.email_copy, |s, v| s.widget.email_copy = v)}
-            {check(form, |t| t.busy_form, "widget.busy_form", |s| s.widget.busy_form, |s, v| s.widget.busy_form = v)}
             {check(form, |t| t.only_hours, "widget.only_during_working_hours", |s| s.widget.only_during_working_hours, |s, v| s.widget.only_during_working_hours = v)}
             {check(form, |t| t.typing_notice, "widget.typing_preview", |s| s.widget.typing_preview, |s, v| s.widget.typing_preview = v)}
             {check(form, |t| t.reply_sound, "widget.reply_sound", |s| s.widget.reply_sound, |s, v| s.widget.reply_sound = v)}

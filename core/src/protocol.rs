@@ -165,12 +165,26 @@ pub struct WidgetConfig {
     /// or hidden).
     #[serde(default = "own")]
     pub presentation: crate::settings::Presentation,
-    /// The launcher's colour, side and label (read by the loader).
+}
+
+/// `GET /api/v1/lines/{line}/widget`: [`WidgetConfig`] and what is read
+/// apart from it — by the loader (the launcher, the reply tone) and by the
+/// widget's own small reader (F5's forms) — so the widget's wasm carries no
+/// code for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WidgetSettings {
+    #[serde(flatten)]
+    pub config: WidgetConfig,
+    /// The launcher's colour, side and label.
     #[serde(default)]
     pub launcher: crate::settings::Launcher,
-    /// A sound with a reply while the tab is hidden (read by the loader).
+    /// A sound with a reply while the visitor's tab is hidden.
     #[serde(default)]
     pub reply_sound: bool,
+    /// F5: the form of each case (`LineSettings::form_cases`).
+    #[serde(default)]
+    pub forms: crate::settings::FormCases,
 }
 
 fn own() -> crate::settings::Presentation {

@@ -171,10 +171,88 @@ pub struct WidgetTexts {
     /// How the launcher looks on the site.
     #[serde(default)]
     pub launcher: Launcher,
+    /// F5: which form shows in which case. Absent (settings saved before
+    /// F5): derived from `contact_request_after_s` and `busy_form`, see
+    /// [`LineSettings::form_cases`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forms: Option<FormCases>,
     /// A short sound when a reply arrives while the visitor's tab is hidden
     /// (the title blinks either way).
     #[serde(default)]
     pub reply_sound: bool,
+}
+
+/// F5: a contact field a form asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ContactField {
+    Name,
+    Email,
+    Phone,
+}
+
+/// F5: one case's form: the invitation above it and its fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct FormCase {
+    /// Empty: the widget's own sentence for the case.
+    #[serde(default)]
+    pub text: String,
+    /// 1–3 fields, each once, in the order shown.
+    pub fields: Vec<ContactField>,
+}
+
+impl Default for FormCase {
+    /// The form before F5: name, e-mail and phone under the case's sentence.
+    fn default() -> Self {
+        FormCase {
+            text: String::new(),
+            fields: vec![ContactField::Name, ContactField::Email, ContactField::Phone],
+        }
+    }
+}
+
+/// F5: the form the widget shows in each case; a case without one shows
+/// none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct FormCases {
+    /// F2: after the greeting, once `contact_request_after_s` passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_greeting: Option<FormCase>,
+    /// F4: while every operator is busy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy: Option<FormCase>,
+    /// H4: outside working hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline: Option<FormCase>,
+    /// After an operator closed the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_close: Option<FormCase>,
+}
+
+impl FormCases {
+    fn check(&self) -> Result<(), SettingsError> {
+        for (field, case) in [
+            ("widget.forms.after_greeting", &self.after_greeting),
+            ("widget.forms.busy", &self.busy),
+            ("widget.forms.offline", &self.offline),
+            ("widget.forms.after_close", &self.after_close),
+        ] {
+            let Some(c) = case else { continue };
+            if c.text.chars().count() > 500 {
+                return Err(bad(field, "its text is at most 500 characters"));
+            }
+            let mut seen = c.fields.clone();
+            seen.sort_by_key(|f| *f as u8);
+            seen.dedup();
+            if c.fields.is_empty() || seen.len() != c.fields.len() {
+                return Err(bad(field, "1–3 fields (name, email, phone), each once"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The launcher on the site: its colour, side and label. The snippet's
@@ -332,6 +410,22 @@ pub struct SettingsView {
 }
 
 impl LineSettings {
+    /// F5: the form of each case — the line's choice, or for settings saved
+    /// before F5 what the widget did then: F2's block after the greeting
+    /// when it had a pause, and the busy form (also offline) when on.
+    pub fn form_cases(&self) -> FormCases {
+        if let Some(f) = &self.widget.forms {
+            return f.clone();
+        }
+        let w = &self.widget;
+        FormCases {
+            after_greeting: w.contact_request_after_s.map(|_| FormCase::default()),
+            busy: w.busy_form.then(FormCase::default),
+            offline: w.busy_form.then(FormCase::default),
+            after_close: None,
+        }
+    }
+
     /// What the API may show: the settings without their secrets.
     pub fn view(&self) -> SettingsView {
         SettingsView {
@@ -402,6 +496,7 @@ impl LineSettings {
                 typing_preview: true,
                 launcher: Launcher::default(),
                 reply_sound: false,
+                forms: None,
             },
             hours: None,
             allowed_origins: Vec::new(),
@@ -491,6 +586,9 @@ impl LineSettings {
             }
         }
         self.widget.launcher.check()?;
+        if let Some(f) = &self.widget.forms {
+            f.check()?;
+        }
         if self.widget.greeting.chars().count() > 1000 {
             return Err(bad("widget.greeting", "at most 1000 characters"));
         }
@@ -621,6 +719,59 @@ mod tests {
         assert_eq!(field_of(&s), "rating_wait_ms");
         s.rating_wait_ms = -1;
         assert_eq!(field_of(&s), "rating_wait_ms");
+    }
+
+    #[test]
+    fn f5_settings_from_before_f5_keep_the_forms_they_had() {
+        let mut s = LineSettings::new("Shop");
+        s.widget.contact_request_after_s = Some(15);
+        s.widget.busy_form = false;
+        let f = s.form_cases();
+        assert_eq!(f.after_greeting, Some(FormCase::default()));
+        assert_eq!((f.busy, f.offline, f.after_close), (None, None, None));
+        s.widget.busy_form = true;
+        assert!(
+            s.form_cases().offline.is_some(),
+            "offline reused the busy form"
+        );
+        // Once chosen, the choice is the line's, whatever the old switches say.
+        let chosen = FormCases {
+            offline: Some(FormCase {
+                text: "Leave your phone".into(),
+                fields: vec![ContactField::Phone],
+            }),
+            ..FormCases::default()
+        };
+        s.widget.forms = Some(chosen.clone());
+        assert_eq!(s.form_cases(), chosen);
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn f5_a_form_has_one_to_three_distinct_fields_and_a_short_text() {
+        let with = |case: FormCase| {
+            let mut s = LineSettings::new("Shop");
+            s.widget.forms = Some(FormCases {
+                busy: Some(case),
+                ..FormCases::default()
+            });
+            s
+        };
+        let none = with(FormCase {
+            text: String::new(),
+            fields: vec![],
+        });
+        assert_eq!(field_of(&none), "widget.forms.busy");
+        let twice = with(FormCase {
+            text: String::new(),
+            fields: vec![ContactField::Email, ContactField::Email],
+        });
+        assert_eq!(field_of(&twice), "widget.forms.busy");
+        let long = with(FormCase {
+            text: "x".repeat(501),
+            fields: vec![ContactField::Email],
+        });
+        assert_eq!(field_of(&long), "widget.forms.busy");
     }
 
     #[test]

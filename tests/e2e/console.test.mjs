@@ -45,6 +45,20 @@ async function openConsole(browser, who, line, prepare = async () => {}) {
   return page;
 }
 
+/** The console in `browser` signed in as the administrator (whoever was signed in signs out). */
+async function adminConsole(browser) {
+  const p = await browser.context.newPage();
+  await p.goto(`${edge.base}/console/`);
+  const signOut = p.getByRole("button", { name: "Sign out" });
+  const form = p.getByRole("button", { name: "Sign in" });
+  await Promise.race([form.waitFor(), signOut.waitFor()]);
+  if (await signOut.isVisible()) await signOut.click();
+  await p.getByLabel("Login").fill("admin");
+  await p.getByLabel("Password").fill("openline-admin");
+  await form.click();
+  return p;
+}
+
 /** The row of `dialog` in a tab of the dialog list. */
 async function rowIn(page, tab, dialog) {
   await page.getByRole("tab", { name: new RegExp(`^${tab}`) }).click();
@@ -587,15 +601,7 @@ test("settings edited in the admin UI change the widget: greeting, then working 
 });
 
 test("L1, L3 and T3 in the admin UI: a line created without a name takes the company's, shown in the chat header; deleting a line asks and says what happens; the silence action is chosen", async () => {
-  const p = await borisBrowser.context.newPage();
-  await p.goto(`${edge.base}/console/`);
-  const signOut = p.getByRole("button", { name: "Sign out" });
-  const form = p.getByRole("button", { name: "Sign in" });
-  await Promise.race([form.waitFor(), signOut.waitFor()]);
-  if (await signOut.isVisible()) await signOut.click();
-  await p.getByLabel("Login").fill("admin");
-  await p.getByLabel("Password").fill("openline-admin");
-  await form.click();
+  const p = await adminConsole(borisBrowser);
   await p.getByRole("button", { name: "Administration" }).click();
   await p.getByRole("tab", { name: "Lines" }).click();
 
@@ -651,5 +657,38 @@ test("L1, L3 and T3 in the admin UI: a line created without a name takes the com
   const row = await rowIn(p, "All", v.dialog);
   await row.getByRole("button", { name: /^Open dialog/ }).click();
   await p.locator(".chat-header .line-name", { hasText: "Northwind Tea" }).waitFor();
+  await p.close();
+});
+
+test("F5 in the admin UI: which contact form shows in which case, with its words and fields", async () => {
+  await makeLine(edge.base, admin, "f5ui");
+  const p = await adminConsole(borisBrowser);
+  await p.getByRole("button", { name: "Administration" }).click();
+  await p.getByLabel("Line", { exact: true }).selectOption("f5ui");
+  await p.getByRole("tab", { name: "Line settings" }).click();
+  // A new line's forms as before F5: after the greeting, busy and offline.
+  const busy = p.getByRole("checkbox", { name: "When all operators are busy" });
+  assert.equal(await busy.isChecked(), true);
+  const afterClose = p.getByRole("checkbox", { name: "After the conversation is closed" });
+  assert.equal(await afterClose.isChecked(), false);
+  await busy.uncheck();
+  await afterClose.check();
+  const fields = p.getByRole("group", { name: "After the conversation is closed: fields" });
+  await fields.getByLabel("Name").uncheck();
+  await fields.getByLabel("E-mail").uncheck();
+  const closeCase = p.locator('[data-field="widget.forms.after_close"]');
+  await closeCase.getByLabel(/^Text above the form/).fill("Shall we call you about your order?");
+  await p.getByRole("button", { name: "Save" }).click();
+  await p.getByText("Saved.").waitFor();
+  const saved = (await api(edge.base, "GET", "/api/v1/lines/f5ui/settings", { token: admin.token })).body;
+  assert.equal(saved.widget.forms.busy, undefined);
+  assert.deepEqual(saved.widget.forms.after_close, { text: "Shall we call you about your order?", fields: ["phone"] });
+  assert.ok(saved.widget.forms.after_greeting && saved.widget.forms.offline, "the other cases kept");
+  // A form without fields is refused by name, nothing saved.
+  await fields.getByLabel("Phone").uncheck();
+  await p.getByRole("button", { name: "Save" }).click();
+  await closeCase.locator(".field-error").waitFor();
+  const kept = (await api(edge.base, "GET", "/api/v1/lines/f5ui/settings", { token: admin.token })).body;
+  assert.deepEqual(kept.widget.forms.after_close.fields, ["phone"]);
   await p.close();
 });

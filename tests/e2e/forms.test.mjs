@@ -79,6 +79,15 @@ async function lineWith(id, change) {
   assert.equal(saved.status, 200, JSON.stringify(saved.body));
 }
 
+/** Working hours that begin two hours from now (in core time): closed now. */
+function closedNow(s) {
+  // The core clock runs `timeScale` times faster than real time in tests.
+  const now = new Date(Date.now() * edge.timeScale);
+  const from = (now.getUTCHours() * 60 + now.getUTCMinutes() + 120) % 1380;
+  const day = [{ from_min: from, to_min: from + 30 }];
+  s.hours = { time_zone: "UTC", week: [day, day, day, day, day, day, day], holidays: [] };
+}
+
 const shopPage = (line) => newShopPage(browser.context, edge.base, line);
 
 const dialogsOf = async (line) => {
@@ -105,11 +114,7 @@ test("hovering the launcher mounts the chat hidden and, past the contact pause, 
 
 test("H4: a closed line shows the offline contact block without a dialog; submitting it opens exactly one", async () => {
   await lineWith("f2closed", (s) => {
-    // The core clock runs `timeScale` times faster than real time in tests.
-    const now = new Date(Date.now() * edge.timeScale);
-    const from = (now.getUTCHours() * 60 + now.getUTCMinutes() + 120) % 1380;
-    const day = [{ from_min: from, to_min: from + 30 }];
-    s.hours = { time_zone: "UTC", week: [day, day, day, day, day, day, day], holidays: [] };
+    closedNow(s);
     s.widget.contact_request_after_s = 1;
   });
   const console = await operatorSocket(edge.base, "f2closed", anna);
@@ -161,4 +166,53 @@ test("F2: a visitor who writes before the pause ends is not interrupted by the c
   assert.equal(await chat.getByRole("form", { name: /Leave your contacts/ }).count(), 0, "no contact block mid-conversation");
   assert.equal((await dialogsOf("f2writes")).length, 1, "the visitor's message opened one dialog");
   await writer.close();
+});
+
+test("F5: each case shows the line's own form — offline asks only for a phone with its own words; after the close, only an e-mail; no busy form when the line has none", async () => {
+  // Offline: the line's words and only a phone field.
+  await lineWith("f5closed", (s) => {
+    closedNow(s);
+    s.widget.forms = { offline: { text: "We are closed. Leave your phone and we will call you back.", fields: ["phone"] } };
+  });
+  const page = await shopPage("f5closed");
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const panel = page.getByRole("dialog");
+  const block = panel.getByRole("form", { name: "We are closed. Leave your phone and we will call you back." });
+  await block.waitFor();
+  assert.equal(await block.getByLabel("Phone").isVisible(), true);
+  assert.equal(await block.getByLabel("Name").isVisible(), false);
+  assert.equal(await block.getByLabel("E-mail").isVisible(), false);
+  await block.getByLabel("Phone").fill("+351 912 345 678");
+  await block.getByRole("button", { name: "Save contacts" }).click();
+  await panel.getByText("Thank you! We will get back to you.").waitFor();
+  const [d] = await dialogsOf("f5closed");
+  const card = (await api(edge.base, "GET", `/api/v1/lines/f5closed/clients/${d.client}`, { token: admin.token })).body;
+  assert.equal(card.contacts.phone, "+351 912 345 678");
+  await page.close();
+
+  // Open, nobody online (so every operator is "busy"), no busy form; after the close, an e-mail form.
+  await lineWith("f5close", (s) => {
+    s.mode = "strict_order";
+    s.widget.forms = { after_close: { text: "", fields: ["email"] } };
+  });
+  const p = await shopPage("f5close");
+  await p.getByRole("button", { name: "Open chat" }).click();
+  const chat = p.getByRole("dialog");
+  await chat.getByLabel("Message").fill("Do you sell matcha whisks?");
+  await chat.getByRole("button", { name: "Send", exact: true }).click();
+  await chat.locator('li[data-delivery="sent"]').waitFor();
+  await pause(5000); // past a queue poll: a busy form would show by now
+  assert.equal(await chat.locator("form.ol-form").count(), 0, "no busy form: the line has none");
+  const session = await p.evaluate(() => JSON.parse(localStorage.getItem("openline:f5close:session")));
+  const a = await operatorSocket(edge.base, "f5close", anna);
+  await api(edge.base, "POST", `/api/v1/lines/f5close/dialogs/${session.dialog}/accept`, { token: anna.token });
+  await api(edge.base, "POST", `/api/v1/lines/f5close/dialogs/${session.dialog}/messages`, { token: anna.token, body: { client_id: "f5-1", text: "Yes, bamboo ones." } });
+  await api(edge.base, "POST", `/api/v1/lines/f5close/dialogs/${session.dialog}/close`, { token: anna.token });
+  const after = chat.getByRole("form", { name: "Leave your contacts if you would like us to get back to you." });
+  await after.waitFor();
+  assert.equal(await after.getByLabel("E-mail").isVisible(), true);
+  assert.equal(await after.getByLabel("Phone").isVisible(), false);
+  await screenshot(p, "widget-form-after-close");
+  a.close();
+  await p.close();
 });

@@ -224,16 +224,57 @@ pub fn start_failed(status: Option<u16>, resume_only: bool, wanted: bool) -> Sta
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Contacts {
     Hidden,
-    Asking(&'static str),
+    Asking(FormKind),
     Saved,
     Dismissed,
 }
 
 impl Contacts {
-    /// Offers the block with `prompt`, unless it was already offered.
-    pub fn ask(&mut self, prompt: &'static str) {
+    /// Offers the block of `kind`, unless one was already offered.
+    pub fn ask(&mut self, kind: FormKind) {
         if *self == Contacts::Hidden {
-            *self = Contacts::Asking(prompt);
+            *self = Contacts::Asking(kind);
+        }
+    }
+}
+
+/// F5: the case a contact form is shown in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormKind {
+    Greeting,
+    Busy,
+    Offline,
+    AfterClose,
+}
+
+/// F5 as the widget keeps it: a case's sentence (empty: the widget's) and
+/// its fields as bits ([`NAME`], [`EMAIL`], [`PHONE`]); one per
+/// [`FormKind`], in its order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Form {
+    pub text: String,
+    pub fields: u8,
+}
+
+pub const NAME: u8 = 1;
+pub const EMAIL: u8 = 2;
+pub const PHONE: u8 = 4;
+
+/// The line's forms, by [`FormKind`].
+pub type Forms = [Option<Form>; 4];
+
+impl FormKind {
+    /// The line's form for this case, if it has one.
+    pub fn case(self, forms: &Forms) -> Option<&Form> {
+        forms[self as usize].as_ref()
+    }
+
+    /// The sentence above the form when the line wrote none.
+    pub fn prompt(self, texts: &'static Texts) -> &'static str {
+        match self {
+            FormKind::Busy => texts.busy_prompt,
+            FormKind::AfterClose => texts.after_close_prompt,
+            _ => texts.contacts_prompt,
         }
     }
 }

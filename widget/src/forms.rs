@@ -1,6 +1,7 @@
 //! The widget's forms: the contact block (with the A1 consent) that serves
 //! F2, F4 and the H4 offline case, and F3 "send me a copy of this chat".
 
+use crate::conversation::{EMAIL, NAME, PHONE};
 use crate::http::{call_json, HttpError};
 use crate::i18n::Texts;
 use crate::timers;
@@ -20,9 +21,12 @@ pub fn ContactBlock(
     /// A1: the line's consent text, when it asks for one.
     consent: Option<ConsentText>,
     texts: &'static Texts,
-    /// Why the block shows: F2's invitation, F4's "all busy", or H4's
-    /// "we are offline".
-    prompt: &'static str,
+    /// Why the block shows: the case's sentence (F5: the line's own, or
+    /// the widget's for F2's invitation, F4's "all busy", H4's "offline",
+    /// or "after the close").
+    prompt: String,
+    /// F5: the fields this case asks for (`conversation::NAME`…).
+    fields: u8,
     /// Opens the dialog the contacts belong to: submitting the block is
     /// the visitor engaging, while merely showing it opens nothing.
     engage: impl Fn() + Copy + Send + Sync + 'static,
@@ -78,10 +82,12 @@ pub fn ContactBlock(
     };
     view! {
         <form class="ol-form" aria-label=prompt on:submit=move |ev| { ev.prevent_default(); submit(); }>
-                    <p>{prompt}</p>
-                    <label>{texts.name}<input type="text" autocomplete="name" maxlength="100" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) /></label>
-                    <label>{texts.email}<input type="email" autocomplete="email" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) /></label>
-                    <label>{texts.phone}<input type="tel" autocomplete="tel" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev)) /></label>
+                    <p>{prompt.clone()}</p>
+                    // F5: the case's fields; the others stay out of sight
+                    // (hiding costs the wasm less than building views apart).
+                    <label hidden=fields & NAME == 0>{texts.name}<input type="text" autocomplete="name" maxlength="100" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) /></label>
+                    <label hidden=fields & EMAIL == 0>{texts.email}<input type="email" autocomplete="email" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) /></label>
+                    <label hidden=fields & PHONE == 0>{texts.phone}<input type="tel" autocomplete="tel" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev)) /></label>
                     {consent.clone().map(|c| view! {
                         <label class="ol-consent"><input type="checkbox" prop:checked=move || agreed.get() on:change=move |ev| agreed.set(event_target_checked(&ev)) />{c.text}</label>
                     })}

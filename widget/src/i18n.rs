@@ -32,6 +32,8 @@ pub struct Texts {
     pub send_copy: &'static str,
     pub copy_sent: &'static str,
     pub busy_prompt: &'static str,
+    /// F5: above the form after an operator closed the conversation.
+    pub after_close_prompt: &'static str,
     pub queue_position: &'static str,
     pub queue_estimate: &'static str,
     pub typing_notice: &'static str,
@@ -69,6 +71,7 @@ const EN: Texts = Texts {
     copy_sent: "A copy of the chat is on its way.",
     busy_prompt:
         "All our operators are busy right now. Leave your contacts and we will answer later.",
+    after_close_prompt: "Leave your contacts if you would like us to get back to you.",
     queue_position: "You are number {n} in the queue.",
     queue_estimate: "Expected wait: about {m} min.",
     typing_notice: "Operators may see what you type before you send it.",
@@ -105,6 +108,7 @@ const RU: Texts = Texts {
     send_copy: "Отправить копию",
     copy_sent: "Копия переписки отправлена.",
     busy_prompt: "Сейчас все операторы заняты. Оставьте контакты — мы ответим позже.",
+    after_close_prompt: "Оставьте контакты, если хотите, чтобы мы связались с вами.",
     queue_position: "Вы {n}-й в очереди.",
     queue_estimate: "Ожидание: около {m} мин.",
     typing_notice: "Операторы могут видеть текст, пока вы его набираете.",

@@ -49,28 +49,26 @@ pub fn start(
     identity: JsValue,
     config: JsValue,
 ) {
-    let panel = host.clone();
     // Opened by the visitor, or mounted hidden because a conversation is in
     // progress (for the unread badge); `seen` reports the opening.
     let opened = RwSignal::new(!host.hidden());
     OPENED.with(|o| o.set(Some(opened)));
-    // A reply the visitor cannot see: the panel is closed, or the tab is
-    // in the background (the loader then blinks the title).
+    // Every reply is counted for the loader, which knows whether the
+    // visitor can see it (panel open, tab in front: `seen` at once) or not
+    // (the badge; the title blinks in a background tab).
     let on_reply = move || {
-        let away = panel.owner_document().is_some_and(|d| d.hidden());
-        if panel.hidden() || away {
-            let n = UNREAD.with(|u| {
-                u.set(u.get() + 1);
-                u.get()
-            });
-            let _ = on_unread.call1(&JsValue::NULL, &n.into());
-        }
+        let n = UNREAD.with(|u| {
+            u.set(u.get() + 1);
+            u.get()
+        });
+        let _ = on_unread.call1(&JsValue::NULL, &n.into());
     };
     let identity = identity.is_object().then_some(identity);
+    let forms = wire::forms(&config);
     let config = WidgetConfig::from_json(&config);
     leptos::mount::mount_to(
         host,
-        move || view! { <Chat line api config on_close on_reply identity opened /> },
+        move || view! { <Chat line api config forms on_close on_reply identity opened /> },
     )
     .forget();
 }

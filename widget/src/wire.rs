@@ -7,13 +7,14 @@
 //! the widget cannot drift); only their JSON mapping is written here, and
 //! the end-to-end suite exercises every field against the real edge.
 
+use crate::conversation;
 use js_sys::{Array, Object, Reflect, JSON};
 use openline_core::line::QueueInfo;
 use openline_core::operator::OperatorCard;
 use openline_core::protocol::frames::VisitorEvent;
 use openline_core::protocol::{Author, ChatMessage, History, SendMessage, Session, WidgetConfig};
 use openline_core::settings::{ConsentText, Presentation};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Parses JSON text; `None` when it is not JSON.
 pub fn parse(text: &str) -> Option<JsValue> {
@@ -230,11 +231,33 @@ impl FromJson for WidgetConfig {
             .filter(|c| !c.text.is_empty()),
             presentation: Presentation::from_json(&get(value, "presentation"))
                 .unwrap_or(Presentation::Own),
-            // The loader's, not the app's.
-            launcher: Default::default(),
-            reply_sound: false,
         })
     }
+}
+
+/// F5: the line's form of each case, from the widget settings' `forms`,
+/// in [`conversation::FormKind`]'s order.
+pub fn forms(config: &JsValue) -> conversation::Forms {
+    let forms = get(config, "forms");
+    ["after_greeting", "busy", "offline", "after_close"].map(|key| {
+        let c = get(&forms, key);
+        if !c.is_object() {
+            return None;
+        }
+        // The edge always sends `fields` as an array of names.
+        let list: Array = get(&c, "fields").unchecked_into();
+        let mut fields = 0;
+        // Bit i stands for the i-th name (`conversation::NAME`…).
+        for (i, name) in ["name", "email", "phone"].into_iter().enumerate() {
+            if list.includes(&JsValue::from_str(name), 0) {
+                fields |= 1 << i;
+            }
+        }
+        Some(conversation::Form {
+            text: text(&c, "text").unwrap_or_default(),
+            fields,
+        })
+    })
 }
 
 impl FromJson for VisitorEvent {

@@ -49,6 +49,7 @@ fn schemas() -> Map<String, Value> {
     add::<ChatMessage>(&mut g);
     add::<History>(&mut g);
     add::<WidgetConfig>(&mut g);
+    add::<WidgetSettings>(&mut g);
     add::<RateDialog>(&mut g);
     add::<QueuePlace>(&mut g);
     add::<LeaveContacts>(&mut g);

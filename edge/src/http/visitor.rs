@@ -13,7 +13,7 @@ use crate::rpc::{call, dialog_stub, invoke, new_dialog_id, parse, stub, visitor_
 use openline_core::consent::{accept_contacts, ContactError, Contacts};
 use openline_core::line::{Event, Status};
 use openline_core::protocol::{
-    History, Identity, SendMessage, Session, StartSession, WidgetConfig,
+    History, Identity, SendMessage, Session, StartSession, WidgetConfig, WidgetSettings,
 };
 use openline_core::replies::Ack;
 use openline_core::requests::{EmailCopyRequest, LeaveContacts, RateDialog};
@@ -37,24 +37,32 @@ pub(super) async fn widget_config(env: &Env, line: &str, origin: Option<&str>) -
         Some(h) => h.next_opening(now),
     }
     .map(|t| t / clock::scale(env));
+    let forms = s.form_cases();
     json(
         200,
-        &WidgetConfig {
-            line: line.to_owned(),
-            title: s.visitor_title().to_owned(),
-            greeting: s.widget.greeting.clone(),
-            language: s.language.clone(),
-            open,
-            next_opening,
-            hide_when_closed: s.widget.only_during_working_hours,
-            contact_request_after_s: s.widget.contact_request_after_s,
-            email_copy: s.widget.email_copy,
-            busy_form: s.widget.busy_form,
-            typing_preview: s.widget.typing_preview,
-            consent: s.consent.clone(),
-            presentation: s.presentation.clone(),
+        &WidgetSettings {
+            config: WidgetConfig {
+                line: line.to_owned(),
+                title: s.visitor_title().to_owned(),
+                greeting: s.widget.greeting.clone(),
+                language: s.language.clone(),
+                open,
+                next_opening,
+                hide_when_closed: s.widget.only_during_working_hours,
+                // F2's pause, when the greeting has a form (15 s unless set).
+                contact_request_after_s: forms
+                    .after_greeting
+                    .as_ref()
+                    .map(|_| s.widget.contact_request_after_s.unwrap_or(15)),
+                email_copy: s.widget.email_copy,
+                busy_form: forms.busy.is_some(),
+                typing_preview: s.widget.typing_preview,
+                consent: s.consent.clone(),
+                presentation: s.presentation.clone(),
+            },
             launcher: s.widget.launcher.clone(),
             reply_sound: s.widget.reply_sound,
+            forms,
         },
     )
 }

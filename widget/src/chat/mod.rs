@@ -13,7 +13,7 @@ mod messages;
 mod rating;
 mod sync;
 
-use crate::conversation::{self, Contacts, Row};
+use crate::conversation::{self, Contacts, FormKind, Row};
 use crate::http::HttpError;
 use crate::i18n::{self, Texts};
 use crate::{forms, live, storage, timers};
@@ -43,6 +43,8 @@ struct State {
     /// The queue notice, ready to show (position and wait estimate).
     queue: RwSignal<Option<String>>,
     contacts: RwSignal<Contacts>,
+    /// F5: the line's form for each case.
+    forms: StoredValue<conversation::Forms>,
     api: StoredValue<String>,
     line: StoredValue<String>,
     live: StoredValue<Option<Rc<live::Live>>, LocalStorage>,
@@ -53,9 +55,12 @@ struct State {
 }
 
 impl State {
-    /// Offers the contact block with `prompt`, unless it was offered already.
-    fn ask_contacts(&self, prompt: &'static str) {
-        self.contacts.update(|c| c.ask(prompt));
+    /// Offers the line's form for this case, if it has one and no form
+    /// was offered already.
+    fn ask_contacts(&self, kind: FormKind) {
+        if self.forms.with_value(|f| kind.case(f).is_some()) {
+            self.contacts.update(|c| c.ask(kind));
+        }
     }
 
     /// Shows what went wrong, in words the visitor can read.
@@ -73,6 +78,8 @@ pub fn Chat(
     line: String,
     api: String,
     config: Option<WidgetConfig>,
+    /// F5: the line's forms (`wire::forms`).
+    forms: conversation::Forms,
     on_close: js_sys::Function,
     on_reply: impl Fn() + 'static,
     identity: Option<JsValue>,
@@ -92,6 +99,7 @@ pub fn Chat(
         operator: RwSignal::new(None),
         queue: RwSignal::new(None),
         contacts: RwSignal::new(Contacts::Hidden),
+        forms: StoredValue::new(forms),
         api: StoredValue::new(api),
         line: StoredValue::new(line),
         live: StoredValue::new_local(None),
@@ -149,14 +157,14 @@ pub fn Chat(
                     pause = None;
                     timers::after((after_s as i32).saturating_mul(1000), move || {
                         if conversation::greeting_may_ask_contacts(&st.rows.get_untracked()) {
-                            st.ask_contacts(texts.contacts_prompt)
+                            st.ask_contacts(FormKind::Greeting)
                         }
                     });
                 }
             });
             // H4 (F5): offline, the visitor may leave contacts at once.
-            if !c.open && busy_form {
-                st.ask_contacts(texts.contacts_prompt);
+            if !c.open {
+                st.ask_contacts(FormKind::Offline);
             }
         }
         None => st.fail(&HttpError::Network),
@@ -182,11 +190,16 @@ pub fn Chat(
                 {rating}
                 {rated}
                 {move || match contacts.get() {
-                    Contacts::Asking(prompt) => Some(Either::Left(view! {
-                        <forms::ContactBlock api session consent=consent.clone() texts prompt engage
+                    Contacts::Asking(kind) => Some(Either::Left({
+                        let mut case = st.forms.with_value(|f| kind.case(f).cloned()).unwrap_or_default();
+                        if case.text.is_empty() {
+                            case.text = kind.prompt(texts).into();
+                        }
+                        view! {
+                        <forms::ContactBlock api session consent=consent.clone() texts prompt=case.text fields=case.fields engage
                             on_saved=move || contacts.set(Contacts::Saved)
                             on_dismiss=move || contacts.set(Contacts::Dismissed) />
-                    })),
+                    }})),
                     Contacts::Saved => Some(Either::Right(view! { <p class="ol-done" role="status">{texts.contacts_saved}</p> })),
                     _ => None,
                 }}

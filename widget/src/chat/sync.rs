@@ -208,6 +208,10 @@ fn go_live(
     let on_event = move |event: VisitorEvent| match event {
         VisitorEvent::Message { message } => {
             let fresh = conversation::advance(&seq, message.seq);
+            // F5: the form after an operator closed the conversation.
+            if fresh && message.kind.as_deref() == Some("closed") {
+                st.ask_contacts(crate::conversation::FormKind::AfterClose);
+            }
             if let Some(card) = st
                 .operator
                 .with_untracked(|o| conversation::named_operator(&message.author, o.as_ref()))
@@ -275,7 +279,7 @@ fn go_live(
             if let Ok(w) = call_json("GET", &url, Some(&token), None).await {
                 let waiting = QueueInfo::from_json(&wire::get(&w, "queue"));
                 if waiting.is_some() && busy_form {
-                    st.ask_contacts(texts.busy_prompt);
+                    st.ask_contacts(crate::conversation::FormKind::Busy);
                 }
                 queue.set(waiting.map(|q| conversation::queue_text(&q, texts)));
             }

@@ -251,14 +251,28 @@ fn only_a_resume_that_finds_nothing_waits_or_starts_anew() {
 #[test]
 fn the_contact_block_is_offered_once() {
     let mut c = Contacts::Hidden;
-    c.ask("first");
-    c.ask("second");
-    assert_eq!(c, Contacts::Asking("first"));
+    c.ask(FormKind::Greeting);
+    c.ask(FormKind::Busy);
+    assert_eq!(c, Contacts::Asking(FormKind::Greeting));
     for answered in [Contacts::Saved, Contacts::Dismissed] {
         let mut c = answered;
-        c.ask("again");
+        c.ask(FormKind::AfterClose);
         assert_eq!(c, answered);
     }
+}
+
+#[test]
+fn f5_each_case_has_its_form_or_none_and_its_own_sentence() {
+    let phone = Form {
+        text: "Leave your phone".into(),
+        fields: PHONE,
+    };
+    let forms: Forms = [None, None, Some(phone.clone()), None];
+    assert_eq!(FormKind::Offline.case(&forms), Some(&phone));
+    assert!(FormKind::Busy.case(&forms).is_none());
+    let en = i18n::texts("en");
+    assert_eq!(FormKind::Busy.prompt(en), en.busy_prompt);
+    assert_eq!(FormKind::AfterClose.prompt(en), en.after_close_prompt);
 }
 
 #[test]

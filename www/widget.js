@@ -34,7 +34,7 @@
   var badge = root.querySelector(".b");
   var panel = root.querySelector(".p");
   var sound = false;
-  var title0, blink;
+  var title0, blink, audio;
   // Side, colour and label: the snippet's attributes, else the line's
   // settings (a colour is a hex code: the edge checks it).
   function look(l) {
@@ -85,7 +85,8 @@
         }, 1000);
       }
       if (sound) try {
-        var a = new AudioContext(), o = a.createOscillator(), g = a.createGain();
+        // One context for the page (browsers limit how many it may open).
+        var a = audio = audio || new AudioContext(), o = a.createOscillator(), g = a.createGain();
         g.gain.value = 0.1;
         o.connect(g).connect(a.destination);
         o.start();

@@ -125,13 +125,13 @@ pub fn search<'a>(all: &'a [QuickAnswer], query: &str) -> Vec<&'a QuickAnswer> {
 }
 
 /// The columns of the CSV file, in order (a header row is written and
-/// expected).
-pub const CSV_COLUMNS: [&str; 4] = ["group", "title", "shortcut", "text"];
+/// expected); `shared` is `yes` for the deployment's answers.
+pub const CSV_COLUMNS: [&str; 5] = ["group", "title", "shortcut", "text", "shared"];
 
 /// QA1 export: the answers as CSV (RFC 4180, a header row, `\r\n`).
 pub fn to_csv(answers: &[QuickAnswer]) -> String {
     let mut out = String::new();
-    let mut row = |fields: [&str; 4]| {
+    let mut row = |fields: [&str; 5]| {
         let cells: Vec<String> = fields.iter().map(|f| csv_cell(f)).collect();
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
@@ -143,16 +143,18 @@ pub fn to_csv(answers: &[QuickAnswer]) -> String {
             &a.title,
             a.shortcut.as_deref().unwrap_or(""),
             &a.text,
+            if a.shared { "yes" } else { "" },
         ]);
     }
     out
 }
 
-/// A cell quoted when it must be; a leading `=`, `+`, `-` or `@` is
-/// prefixed with `'` so a spreadsheet shows the text rather than running
-/// it as a formula.
+/// A cell quoted when it must be; a leading `=`, `+`, `-`, `@`, tab or
+/// carriage return is prefixed with `'` so a spreadsheet shows the text
+/// rather than running it as a formula, and so is a leading `'` (the
+/// import removes exactly one).
 fn csv_cell(f: &str) -> String {
-    let f = if f.starts_with(['=', '+', '-', '@']) {
+    let f = if f.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
         format!("'{f}")
     } else {
         f.to_owned()
@@ -165,7 +167,8 @@ fn csv_cell(f: &str) -> String {
 }
 
 /// QA1 import: the answers of a CSV file whose header names the columns
-/// (`text` required; `group`, `title`, `shortcut` optional, in any order;
+/// (`text` required; `group`, `title`, `shortcut`, `shared` optional, in
+/// any order;
 /// `,` or `;` between cells). Every row is checked; the first bad one is
 /// named (`row 3: text: …`) and nothing is taken.
 pub fn from_csv(input: &str) -> Result<Vec<QuickAnswerInput>, ProtocolError> {
@@ -185,6 +188,7 @@ pub fn from_csv(input: &str) -> Result<Vec<QuickAnswerInput>, ProtocolError> {
     let col = |name: &str| header.iter().position(|h| h == name);
     let text_at = col("text").ok_or_else(|| bad("a column named text is needed".into()))?;
     let (group_at, title_at, shortcut_at) = (col("group"), col("title"), col("shortcut"));
+    let shared_at = col("shared");
     let mut out = Vec::new();
     for (i, row) in rows.enumerate() {
         if row.iter().all(|c| c.trim().is_empty()) {
@@ -200,7 +204,7 @@ pub fn from_csv(input: &str) -> Result<Vec<QuickAnswerInput>, ProtocolError> {
             title: cell(title_at),
             text: cell(Some(text_at)),
             shortcut: Some(cell(shortcut_at)),
-            shared: false,
+            shared: matches!(cell(shared_at).trim(), "yes" | "true" | "1"),
         };
         // Rows are counted as in a spreadsheet: the header is row 1.
         let valid = input
@@ -321,7 +325,7 @@ mod tests {
         let mut a = qa("Shipping", "EU, fast", "Line one\n\"quoted\" line two");
         a.shortcut = Some("eu".into());
         let csv = to_csv(&[a.clone(), qa("General", "Hi", "Hello")]);
-        assert!(csv.starts_with("group,title,shortcut,text\r\n"));
+        assert!(csv.starts_with("group,title,shortcut,text,shared\r\n"));
         let back = from_csv(&csv).unwrap();
         assert_eq!(back.len(), 2);
         assert_eq!(back[0].group, "Shipping");
@@ -336,6 +340,17 @@ mod tests {
         let csv = to_csv(&[qa("General", "Sum", "=SUM(A1:A9)")]);
         assert!(csv.contains(",'=SUM(A1:A9)"), "{csv}");
         assert_eq!(from_csv(&csv).unwrap()[0].text, "=SUM(A1:A9)");
+        // A text that starts with ' keeps it through the round trip.
+        let csv = to_csv(&[qa("General", "Poem", "'Tis the season")]);
+        assert_eq!(from_csv(&csv).unwrap()[0].text, "'Tis the season");
+    }
+
+    #[test]
+    fn csv_keeps_which_answers_are_shared() {
+        let mut hi = qa("Greetings", "Hello", "Hello!");
+        hi.shared = true;
+        let back = from_csv(&to_csv(&[hi, qa("General", "Hi", "Hi")])).unwrap();
+        assert_eq!((back[0].shared, back[1].shared), (true, false));
     }
 
     #[test]

@@ -193,7 +193,16 @@ impl Store<'_> {
         &self,
         r: &RenameQuickAnswerGroup,
     ) -> Result<QuickAnswersChanged, ProtocolError> {
+        if r.to.trim().is_empty() {
+            return Err(ProtocolError::invalid_field("name", "a group needs a name"));
+        }
         let to = group_name(&r.to)?;
+        if to == r.from {
+            return Err(ProtocolError::invalid_field(
+                "name",
+                "the group already has this name",
+            ));
+        }
         let count = self.count_in(&r.from)?;
         if count == 0 {
             return Err(no_such_group());

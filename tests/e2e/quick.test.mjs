@@ -56,6 +56,15 @@ test("through the API: shortcuts, shared answers, group renames; only administra
   assert.equal((await answers("qa-api", admin)).find((a) => a.id === eu.id).group, "Delivery");
   const again = await api(edge.base, "PUT", "/api/v1/lines/qa-api/quick-answer-groups/Shipping", { token: admin.token, body: { name: "Delivery" } });
   assert.equal(again.status, 404);
+  // A blank name or the same name changes nothing and says so.
+  for (const name of ["  ", "Delivery"]) {
+    const r = await api(edge.base, "PUT", "/api/v1/lines/qa-api/quick-answer-groups/Delivery", { token: admin.token, body: { name } });
+    assert.equal(r.status, 400, name);
+    assert.equal(r.body.error.code, "invalid_field");
+  }
+  const none = await create("qa-api", admin, { items: [] });
+  assert.equal(none.status, 400);
+  assert.equal(none.body.error.code, "invalid_field");
   // The shared group is renamed only when asked for.
   const sharedRename = await api(edge.base, "PUT", "/api/v1/lines/qa-api/quick-answer-groups/Greetings", { token: admin.token, body: { name: "Hello", shared: true } });
   assert.deepEqual(sharedRename.body, { changed: 1 });
@@ -105,8 +114,8 @@ test("in the console: an answer made with a shortcut, moved to another group, ex
   // Exported: a CSV with both.
   const [download] = await Promise.all([page.waitForEvent("download"), manager.getByRole("button", { name: "Export CSV" }).click()]);
   const csv = readFileSync(await download.path(), "utf8");
-  assert.match(csv, /^group,title,shortcut,text\r\n/);
-  assert.match(csv, /Returns,Lisbon,lisbon,We ship to Lisbon in three days\./);
+  assert.match(csv, /^group,title,shortcut,text,shared\r\n/);
+  assert.match(csv, /Returns,Lisbon,lisbon,We ship to Lisbon in three days\.,\r\n/);
   assert.equal(download.suggestedFilename(), "quick-answers-qa.csv");
 
   // Imported: a bad row refuses the file by name; a good one adds its rows.

@@ -67,6 +67,9 @@ pub(super) async fn create(env: &Env, req: &mut Request, url: &Url, line: &str) 
         QuickAnswerCreate::Many { items } => items,
         QuickAnswerCreate::One(item) => vec![item],
     };
+    if items.is_empty() || items.len() > crate::quick_store::MAX_ITEMS {
+        return Err(ProtocolError::invalid_field("items", "1–500 quick answers"));
+    }
     if items.iter().any(|i| i.shared) && me.role < Role::Admin {
         return Err(ProtocolError::new(
             ErrorCode::Forbidden,

@@ -272,8 +272,19 @@ impl LineObject {
                         })
                     })
                 };
+                // Best effort: the assignment happened whether or not the
+                // visitor's side hears of it now (their next message shows
+                // the name; a reconnect reads the card again).
                 let stub = rpc::dialog_stub(&self.env, &dialog)?;
-                rpc::invoke_done(&stub, &PresentOperator(card)).await?;
+                if let Err(e) = rpc::invoke_done(&stub, &PresentOperator(card)).await {
+                    crate::logs::error(
+                        "line",
+                        "operator_card_failed",
+                        None,
+                        Some(&dialog),
+                        &e.message,
+                    );
+                }
                 self.to_every_console(&OperatorEvent::Assigned { dialog, operator });
             }
             Effect::Invited { .. } | Effect::Left { .. } => {}

@@ -67,6 +67,7 @@ impl LineObject {
             "consents",
             "ratings",
             "notifications",
+            "notification_reads",
             "dialog_previews",
             "client_visits",
         ] {

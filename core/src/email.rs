@@ -1,4 +1,4 @@
-//! F3 and K2 e-mails as data: the core composes them in the line's
+//! F3, K2 and L6 e-mails as data: the core composes them in the line's
 //! language (L6); the edge's outbox delivers them.
 
 use crate::protocol::{Author, ChatMessage};
@@ -224,9 +224,114 @@ pub fn notice(
     })
 }
 
+/// L6: the least time between two mails of operators' answers in one
+/// dialog: a conversation carried on by e-mail, not a mail per message.
+pub const OFFLINE_REPLY_EVERY_MS: i64 = 15 * 60 * 1000;
+
+/// L6: whether an operator's answer goes to the client by e-mail — the
+/// client is not on the page (no socket of theirs is open) and left an
+/// address, and no such mail of this dialog went out in the last
+/// [`OFFLINE_REPLY_EVERY_MS`]. A hidden note never does.
+pub fn offline_reply_due(
+    visitor_connected: bool,
+    hidden: bool,
+    last_mailed_at: Option<i64>,
+    now: i64,
+) -> bool {
+    !visitor_connected
+        && !hidden
+        && last_mailed_at.is_none_or(|at| now - at >= OFFLINE_REPLY_EVERY_MS)
+}
+
+/// L6: an operator's answer to a client who left the page, in the line's
+/// language, with who wrote it; plain text and an escaped HTML part.
+pub fn offline_reply(
+    to: &str,
+    line_name: &str,
+    language: &str,
+    operator: Option<&str>,
+    text: &str,
+) -> Result<OutgoingEmail, ProtocolError> {
+    let to = address(to)?;
+    let ru = language == "ru";
+    let subject = if ru {
+        format!("Ответ на ваше сообщение от «{line_name}»")
+    } else {
+        format!("{line_name} replied to your message")
+    };
+    let who = operator.unwrap_or(line_name);
+    let (intro, outro) = if ru {
+        (
+            format!("{who} ({line_name}) пишет:"),
+            "Чтобы ответить, вернитесь в чат на сайте.",
+        )
+    } else {
+        (
+            format!("{who} ({line_name}) wrote:"),
+            "To answer, come back to the chat on the website.",
+        )
+    };
+    let body = format!("{intro}\n\n{text}\n\n{outro}\n");
+    let html = format!(
+        "<p>{}</p><blockquote style=\"white-space:pre-wrap\">{}</blockquote><p>{}</p>",
+        escape(&intro),
+        escape(text),
+        escape(outro)
+    );
+    Ok(OutgoingEmail {
+        to,
+        subject,
+        body,
+        html: Some(html),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn l6_an_answer_goes_by_mail_only_to_an_absent_client_and_not_too_often() {
+        let now = 10 * OFFLINE_REPLY_EVERY_MS;
+        assert!(offline_reply_due(false, false, None, now));
+        assert!(
+            !offline_reply_due(true, false, None, now),
+            "on the page: the socket shows it"
+        );
+        assert!(
+            !offline_reply_due(false, true, None, now),
+            "a hidden note never"
+        );
+        assert!(!offline_reply_due(false, false, Some(now - 60_000), now));
+        assert!(offline_reply_due(
+            false,
+            false,
+            Some(now - OFFLINE_REPLY_EVERY_MS),
+            now
+        ));
+    }
+
+    #[test]
+    fn l6_the_mailed_answer_is_in_the_lines_language_and_escaped() {
+        let en = offline_reply(
+            "olga@example.com",
+            "Northwind Tea",
+            "en",
+            Some("Anna"),
+            "Yes <b>two</b> tins",
+        )
+        .unwrap();
+        assert_eq!(en.subject, "Northwind Tea replied to your message");
+        assert!(en
+            .body
+            .starts_with("Anna (Northwind Tea) wrote:\n\nYes <b>two</b> tins"));
+        let html = en.html.unwrap();
+        assert!(html.contains("Yes &lt;b&gt;two&lt;/b&gt; tins") && !html.contains("<b>"));
+        let ru = offline_reply("olga@example.com", "Чайная", "ru", None, "Да").unwrap();
+        assert_eq!(ru.subject, "Ответ на ваше сообщение от «Чайная»");
+        assert!(ru.body.starts_with("Чайная (Чайная) пишет:"));
+        assert!(offline_reply("not an address", "Tea", "en", None, "x").is_err());
+    }
 
     /// 2026-11-30 12:05 UTC (15:05 in Moscow).
     const NOV_30_12_05_UTC: i64 = 1_796_040_300_000;

@@ -51,6 +51,10 @@ pub struct OperatorSend {
 pub struct Stored {
     pub message: ChatMessage,
     pub created: bool,
+    /// Whether a socket of the visitor's was open to show it (L6: else an
+    /// operator's answer may go by e-mail).
+    #[serde(default)]
+    pub visitor_present: bool,
 }
 
 impl Call for OperatorSend {

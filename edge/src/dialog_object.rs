@@ -790,6 +790,7 @@ impl DialogObject {
         Ok(Stored {
             message: kept.message,
             created: kept.created,
+            visitor_present: self.visitor_present(),
         })
     }
 
@@ -833,7 +834,13 @@ impl DialogObject {
         Ok(Stored {
             message: kept.message,
             created: kept.created,
+            visitor_present: self.visitor_present(),
         })
+    }
+
+    /// Whether the visitor has the widget open anywhere (a socket of theirs).
+    fn visitor_present(&self) -> bool {
+        !self.state.get_websockets_with_tag("visitor").is_empty()
     }
 
     fn accept_visitor_socket(&self) -> ApiResult {

@@ -216,3 +216,56 @@ test("F5: each case shows the line's own form — offline asks only for a phone 
   a.close();
   await p.close();
 });
+
+test("L6: an operator's answer reaches a client who left the page by e-mail — once per quarter hour, never a hidden note, never while they are on the page", async () => {
+  await lineWith("l6mail", (s) => {
+    s.widget.contact_request_after_s = 1;
+    s.auto_close = null; // the dialog stays open while the mails are counted
+  });
+  const a = await operatorSocket(edge.base, "l6mail", anna);
+  const page = await shopPage("l6mail");
+  await page.getByRole("button", { name: "Open chat" }).click();
+  const panel = page.getByRole("dialog");
+  const block = panel.getByRole("form", { name: /Leave your contacts/ });
+  await block.getByLabel("E-mail").fill("ines@example.com");
+  await block.getByRole("button", { name: "Save contacts" }).click();
+  await panel.getByText("Thank you! We will get back to you.").waitFor();
+  await panel.getByLabel("Message").fill("Where is my order?");
+  await panel.getByRole("button", { name: "Send", exact: true }).click();
+  await panel.locator('li[data-delivery="sent"]', { hasText: "Where is my order?" }).waitFor();
+  const { dialog } = await page.evaluate(() => JSON.parse(localStorage.getItem("openline:l6mail:session")));
+  const answer = (text, hidden = false) =>
+    api(edge.base, "POST", `/api/v1/lines/l6mail/dialogs/${dialog}/messages`, {
+      token: anna.token,
+      body: { client_id: `l6-${text.length}-${hidden}`, text, hidden },
+    });
+  assert.equal((await api(edge.base, "POST", `/api/v1/lines/l6mail/dialogs/${dialog}/accept`, { token: anna.token })).status, 200);
+  const mails = async () =>
+    (await api(edge.base, "GET", "/api/v1/dev/mailbox")).body.mail.filter((m) => m.to_addr === "ines@example.com" && m.subject.includes("replied"));
+
+  assert.equal((await answer("Let me check.")).status, 201);
+  await panel.getByText("Let me check.").waitFor();
+  await pause(1500);
+  assert.deepEqual(await mails(), [], "on the page: the chat shows it, no mail");
+
+  await page.close();
+  await pause(1000);
+  assert.equal((await answer("Your order left our warehouse today.")).status, 201);
+  await until(async () => (await mails()).length === 1, "the answer in the mailbox");
+  const [mail] = await mails();
+  assert.match(mail.body, /Your order left our warehouse today\./);
+  assert.match(mail.body, /come back to the chat/);
+  assert.match(mail.html, /Your order left our warehouse today\./);
+  assert.equal((await answer("Note: courier is DHL.", true)).status, 201);
+  assert.equal((await answer("It should arrive on Friday.")).status, 201);
+  await pause(2000);
+  assert.equal((await mails()).length, 1, "a hidden note never goes; a second answer within the quarter hour waits");
+  assert.ok(!(await mails()).some((m) => m.body.includes("courier")));
+
+  // A quarter hour of core time later the next answer goes again.
+  await pause((15 * 60 * 1000) / edge.timeScale + 500);
+  assert.equal((await answer("Tracking: NW-1234.")).status, 201);
+  await until(async () => (await mails()).length === 2, "the next answer after the quarter hour");
+  assert.ok((await mails()).some((m) => m.body.includes("Tracking: NW-1234.")));
+  a.close();
+});

@@ -13,11 +13,10 @@ use crate::clock;
 use crate::rpc;
 use crate::sql::run;
 use openline_core::conversation::{Conversation, Delivery, Recipient, Sender};
-use openline_core::line::{DialogState, Effect, Event, Notice, TransferTarget};
+use openline_core::line::{DialogState, Effect, Event, TransferTarget};
 use openline_core::protocol::frames::OperatorEvent;
-use openline_core::protocol::{Account, ChatMessage};
+use openline_core::protocol::ChatMessage;
 use openline_core::replies::LineEntry;
-use openline_core::replies::Queued;
 use openline_core::{ErrorCode, ProtocolError};
 use worker::{Method, SqlStorageValue as V};
 
@@ -103,6 +102,27 @@ impl LineObject {
                 &Sender::Operator(send.operator),
                 &stored.message,
             );
+            let due = openline_core::email::offline_reply_due(
+                stored.visitor_present,
+                send.hidden,
+                self.last_offline_mail(&send.dialog),
+                now,
+            );
+            if due {
+                let name = store.shown_name.as_deref();
+                if let Err(e) = self
+                    .mail_offline_reply(&send.dialog, name, &store.text, now)
+                    .await
+                {
+                    crate::logs::error(
+                        "line",
+                        "offline_reply",
+                        None,
+                        Some(&send.dialog),
+                        e.code.as_str(),
+                    );
+                }
+            }
         }
         Ok(stored)
     }
@@ -365,43 +385,6 @@ impl LineObject {
             }
             Effect::ClientsMerged { from, into } => self.merge_records(&from, &into)?,
             Effect::BotTakes { .. } => {}
-        }
-        Ok(())
-    }
-
-    /// K2: recipients whose login is an e-mail address also get an e-mail
-    /// through the outbox.
-    pub(super) async fn mail_notice(
-        &self,
-        to: &[String],
-        notice: &Notice,
-    ) -> std::result::Result<(), ProtocolError> {
-        let accounts: Vec<Account> = rpc::call_json(
-            &rpc::stub(&self.env, "ACCOUNTS", "accounts")?,
-            Method::Get,
-            "/accounts",
-            None::<&()>,
-        )
-        .await?;
-        let (name, language) = {
-            let guard = self.line.borrow();
-            let s = guard.as_ref().map(|(_, l)| l.settings());
-            (
-                s.map(|s| s.name.clone()).unwrap_or_default(),
-                s.map(|s| s.language.clone()).unwrap_or_default(),
-            )
-        };
-        let outbox = rpc::stub(&self.env, "OUTBOX", "outbox")?;
-        for address in accounts
-            .iter()
-            .filter(|a| to.contains(&a.id) && !a.dismissed)
-            .filter_map(Account::mail_address)
-        {
-            let mail = openline_core::email::notice(address, &name, &language, notice)?;
-            rpc::parse::<Queued>(
-                rpc::call(&outbox, Method::Post, "/enqueue", Some(&mail), &[]).await?,
-            )
-            .await?;
         }
         Ok(())
     }

@@ -70,6 +70,7 @@ impl LineObject {
             "notification_reads",
             "dialog_previews",
             "client_visits",
+            "offline_mails",
         ] {
             run(&sql, &format!("DELETE FROM {table}"), vec![])?;
         }

@@ -7,6 +7,7 @@
 mod effects;
 mod figures;
 mod lifecycle;
+mod mail;
 mod notices;
 mod records;
 mod schema;
@@ -333,11 +334,13 @@ impl LineObject {
             let gone = matches!(state, Ok(None));
             put("line_dialogs", id, state.map_err(internal)?)?;
             if gone {
-                run(
-                    &sql,
-                    "DELETE FROM dialog_previews WHERE dialog = ?",
-                    vec![V::from(id.as_str())],
-                )?;
+                for table in ["dialog_previews", "offline_mails"] {
+                    run(
+                        &sql,
+                        &format!("DELETE FROM {table} WHERE dialog = ?"),
+                        vec![V::from(id.as_str())],
+                    )?;
+                }
             }
         }
         for id in &changes.operators {

@@ -54,6 +54,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "0008_quick_answer_shortcuts",
         sql: "ALTER TABLE quick_answers ADD COLUMN shortcut TEXT",
     },
+    // L6: when an operator's answer last went to the client by e-mail.
+    Migration {
+        name: "0009_offline_mails",
+        sql: "CREATE TABLE offline_mails (dialog TEXT PRIMARY KEY, at INTEGER NOT NULL)",
+    },
 ];
 
 #[derive(Serialize, Deserialize)]

@@ -217,6 +217,27 @@ test("F5: each case shows the line's own form — offline asks only for a phone 
   await p.close();
 });
 
+test("F5: the busy form differs from the offline form — its own words and only an e-mail", async () => {
+  await lineWith("f5busy", (s) => {
+    s.mode = "strict_order";
+    s.widget.forms = {
+      busy: { text: "Everyone is busy right now: leave an e-mail and we will write back.", fields: ["email"] },
+      offline: { text: "We are closed. Leave your phone and we will call you back.", fields: ["phone"] },
+    };
+  });
+  const p = await shopPage("f5busy");
+  await p.getByRole("button", { name: "Open chat" }).click();
+  const chat = p.getByRole("dialog");
+  await chat.getByLabel("Message").fill("Is anyone there?");
+  await chat.getByRole("button", { name: "Send", exact: true }).click();
+  const busy = chat.getByRole("form", { name: "Everyone is busy right now: leave an e-mail and we will write back." });
+  await busy.waitFor();
+  assert.equal(await busy.getByLabel("E-mail").isVisible(), true);
+  assert.equal(await busy.getByLabel("Phone").isVisible(), false);
+  assert.equal(await chat.getByRole("form", { name: /We are closed/ }).count(), 0, "the offline form is not the busy one");
+  await p.close();
+});
+
 test("L6: an operator's answer reaches a client who left the page by e-mail — once per quarter hour, never a hidden note, never while they are on the page", async () => {
   await lineWith("l6mail", (s) => {
     s.widget.contact_request_after_s = 1;

@@ -77,8 +77,12 @@ pub async fn read_bytes(req: &mut Request, max: usize) -> Result<Vec<u8>, Protoc
     Ok(bytes)
 }
 
+/// Through `from_str` like every other JSON the edge reads, so each type's
+/// deserialiser is compiled once (`from_slice` would be a second copy).
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProtocolError> {
-    serde_json::from_slice(bytes)
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ProtocolError::new(ErrorCode::BadRequest, "invalid JSON body: not UTF-8"))?;
+    serde_json::from_str(text)
         .map_err(|e| ProtocolError::new(ErrorCode::BadRequest, format!("invalid JSON body: {e}")))
 }
 

@@ -30,6 +30,7 @@ pub mod replies;
 pub mod requests;
 pub mod session;
 pub mod settings;
+pub mod statistics;
 pub mod text;
 pub mod timers;
 pub mod tzdb;

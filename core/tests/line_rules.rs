@@ -1525,7 +1525,7 @@ fn unknown_dialogs_and_operators_are_typed_errors_and_change_nothing() {
 }
 
 #[test]
-fn finished_dialogs_are_forgotten_after_the_retention_but_live_ones_never() {
+fn finished_dialogs_leave_the_live_state_for_the_archive_after_the_retention_but_live_ones_never() {
     let mut sim = Sim::with(Mode::StrictOrder, &["anna"]);
     sim.open("d1", "c1");
     sim.answer("d1", "anna");
@@ -1533,12 +1533,17 @@ fn finished_dialogs_are_forgotten_after_the_retention_but_live_ones_never() {
     sim.advance(11 * MINUTE);
     sim.open("d2", "c2");
     let finished_at = sim.line.dialog("d1").unwrap().finished_at.unwrap();
+    assert_eq!(sim.line.earliest_finished(), Some(finished_at));
     assert!(sim.line.prune_finished(finished_at).is_empty());
+    let d1 = sim.line.dialog("d1").unwrap().clone();
     assert_eq!(
         sim.line.prune_finished(finished_at + 1),
-        vec!["d1".to_string()]
+        vec![d1],
+        "the whole record goes to the adapter's archive"
     );
+    assert!(sim.line.dialog("d1").is_none());
     assert!(sim.line.dialog("d2").is_some());
+    assert_eq!(sim.line.earliest_finished(), None);
 }
 
 /// What the edge keeps in SQLite: the head and one row per dialog,

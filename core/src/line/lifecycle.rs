@@ -44,6 +44,7 @@ impl Line {
             if !d.tried.iter().any(|o| o == operator) {
                 d.tried.push(operator.to_owned());
             }
+            d.accepted_at.get_or_insert(now);
         }
         self.timers.set(
             TimerKey::dialog(TimerKind::PassOn, dialog),
@@ -143,7 +144,11 @@ impl Line {
             );
             let new = d.status.clone();
             d.first_answer_at.get_or_insert(now);
-            d.awaiting_answer_since = None;
+            if let Some(since) = d.awaiting_answer_since.take() {
+                if d.answer_waits.len() < MAX_ANSWER_WAITS {
+                    d.answer_waits.push((now - since).max(0));
+                }
+            }
             self.index.update(|ix| ix.status_changed(&old, &new));
             self.timers
                 .cancel(&TimerKey::dialog(TimerKind::PassOn, dialog));

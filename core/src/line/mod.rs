@@ -167,13 +167,26 @@ pub struct Dialog {
     pub awaiting_answer_since: Option<Millis>,
     pub client_rating: Option<Rating>,
     pub supervisor_rating: Option<Rating>,
-    /// When the dialog finished; finished dialogs are pruned after a while.
+    /// When the dialog finished; finished dialogs leave the line's live
+    /// state for its archive after a while (S3: never deleted).
     #[serde(default)]
     pub finished_at: Option<Millis>,
     /// K3: the indicators this dialog missed (each once), for the list.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kpi_missed: Vec<KpiKind>,
+    /// S1: when an operator first took the dialog (the queue wait ends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<Millis>,
+    /// S1: how long each of the client's waits for an answer lasted, the
+    /// first [`MAX_ANSWER_WAITS`] of them (the time-to-answer figures).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answer_waits: Vec<Millis>,
 }
+
+/// S1: a dialog keeps this many answer waits; a longer conversation's
+/// later answers are not in its time-to-answer figures, and its stored row
+/// stays small.
+pub const MAX_ANSWER_WAITS: usize = 100;
 
 impl Dialog {
     /// Whether the operator takes part in the dialog: holds it (or held it,

@@ -54,6 +54,8 @@ impl Line {
                 supervisor_rating: None,
                 finished_at: None,
                 kpi_missed: Vec::new(),
+                accepted_at: None,
+                answer_waits: Vec::new(),
             },
         );
         self.live.insert(dialog.clone());

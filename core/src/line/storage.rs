@@ -174,20 +174,27 @@ impl Line {
         Ok((line, inline))
     }
 
-    /// Forgets dialogs finished before `cutoff` (their transcripts live in
-    /// the dialogs' own storage); returns the ids forgotten. Keeps the
-    /// line's persisted state bounded.
-    pub fn prune_finished(&mut self, cutoff: Millis) -> Vec<String> {
+    /// Takes the dialogs finished before `cutoff` out of the live state and
+    /// hands them to the adapter, which archives them (S3: the transcript
+    /// and the record stay readable); keeps the line's state bounded.
+    pub fn prune_finished(&mut self, cutoff: Millis) -> Vec<Dialog> {
         let old: Vec<String> = self
             .dialogs
             .values()
             .filter(|d| d.finished_at.is_some_and(|t| t < cutoff))
             .map(|d| d.id.clone())
             .collect();
-        for id in &old {
-            self.dialogs.remove(id);
-            self.changed.dialogs.mark(id.clone());
-        }
-        old
+        old.into_iter()
+            .filter_map(|id| {
+                self.changed.dialogs.mark(id.clone());
+                self.dialogs.remove(&id)
+            })
+            .collect()
+    }
+
+    /// When the earliest finished dialog still in the live state finished:
+    /// the adapter wakes then plus its retention to archive it.
+    pub fn earliest_finished(&self) -> Option<Millis> {
+        self.dialogs.values().filter_map(|d| d.finished_at).min()
     }
 }

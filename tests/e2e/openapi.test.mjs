@@ -192,6 +192,7 @@ test("every operation succeeds once in a real conversation, and each success is 
   assert.deepEqual(departments.departments.find((d) => d.id === "oa-sales")?.members, [id.boris]);
   await call("GET", "/api/v1/figures", {}, A);
   await call("GET", "/api/v1/lines/{line}/consents", L, A);
+  await call("GET", "/api/v1/lines/{line}/statistics", L, A);
 
   // The visitor's side.
   const widget = await call("GET", "/api/v1/lines/{line}/widget", L, { want: 200 });

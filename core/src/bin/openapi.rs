@@ -81,6 +81,7 @@ fn schemas() -> Map<String, Value> {
     add::<QuickAnswersChanged>(&mut g);
     add::<ConsentLog>(&mut g);
     add::<ClientCard>(&mut g);
+    add::<openline_core::statistics::LineStatistics>(&mut g);
     // External systems (C7).
     add::<ExternalMessage>(&mut g);
     // Local development.

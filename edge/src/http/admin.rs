@@ -229,6 +229,15 @@ pub(super) async fn consents(env: &Env, req: &mut Request, url: &Url, line: &str
     line_get(env, line, "/consents").await
 }
 
+/// `GET /api/v1/lines/{line}/statistics?from=&to=` (supervisors and
+/// administrators, S1): the line's figures for a period, computed by the
+/// line from its live and archived dialogs.
+pub(super) async fn statistics(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    require_on_line(env, req.headers(), url, line, Role::Supervisor).await?;
+    let query = url.query().unwrap_or_default();
+    line_get(env, line, &format!("/statistics?{query}")).await
+}
+
 /// `GET /api/v1/figures` (administrators): every line's live state, the
 /// outbox's backlog and failures, and each object's storage schema.
 pub(super) async fn figures(env: &Env, req: &mut Request, url: &Url) -> ApiResult {

@@ -230,6 +230,9 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Post, ["visitor", "email-copy"]) => {
             visitor::email_copy(env, &mut req, &url, origin).await
         }
+        (Method::Get, ["lines", line, "statistics"]) => {
+            admin::statistics(env, &mut req, &url, line).await
+        }
         (Method::Get, ["lines", line, "consents"]) => {
             admin::consents(env, &mut req, &url, line).await
         }

@@ -71,6 +71,7 @@ impl LineObject {
             "dialog_previews",
             "client_visits",
             "offline_mails",
+            "dialog_archive",
         ] {
             run(&sql, &format!("DELETE FROM {table}"), vec![])?;
         }

@@ -4,6 +4,7 @@
 //! machine's earliest deadline. Operators' consoles hold a hibernating
 //! WebSocket here for offers, status changes and live messages.
 
+mod archive;
 mod effects;
 mod figures;
 mod lifecycle;
@@ -37,9 +38,6 @@ use worker::{
     durable_object, DurableObject, Env, Method, Request, Response, Result, SqlStorageValue as V,
     State, WebSocket, WebSocketIncomingMessage,
 };
-
-/// How long finished dialogs stay in the line's state (core time).
-const RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 /// Header through which the worker names the authenticated operator.
 pub const OPERATOR_HEADER: &str = "x-openline-operator";
@@ -130,9 +128,10 @@ impl DurableObject for LineObject {
         let effects = match self
             .step(|line| {
                 let fx = line.handle_timeout(now);
-                // Keep the line's state bounded: finished dialogs older than
-                // 30 days live on only in their own objects.
-                line.prune_finished(now - RETENTION_MS);
+                // Keep the line's state bounded: finished dialogs past the
+                // live retention move to the archive (S3), in this step.
+                let old = line.prune_finished(now - archive::live_retention_ms(&self.env));
+                self.archive(&old)?;
                 Ok(fx)
             })
             .await
@@ -288,7 +287,17 @@ impl LineObject {
             let mut guard = self.line.borrow_mut();
             let (_, line) = guard.as_mut().ok_or_else(|| internal("line not loaded"))?;
             match f(line) {
-                Ok(effects) => self.store(line).map(|()| (effects, line.next_deadline())),
+                Ok(effects) => self.store(line).map(|()| {
+                    // The next wake: the machine's next deadline, or the
+                    // time the oldest finished dialog is to be archived.
+                    let retention = archive::live_retention_ms(&self.env);
+                    let archive_at = line.earliest_finished().map(|t| t + retention + 1);
+                    let deadline = match (line.next_deadline(), archive_at) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    (effects, deadline)
+                }),
                 Err(e) => Err(e),
             }
         };
@@ -334,13 +343,12 @@ impl LineObject {
             let gone = matches!(state, Ok(None));
             put("line_dialogs", id, state.map_err(internal)?)?;
             if gone {
-                for table in ["dialog_previews", "offline_mails"] {
-                    run(
-                        &sql,
-                        &format!("DELETE FROM {table} WHERE dialog = ?"),
-                        vec![V::from(id.as_str())],
-                    )?;
-                }
+                // Archived (S3): its preview stays for the archive's lists.
+                run(
+                    &sql,
+                    "DELETE FROM offline_mails WHERE dialog = ?",
+                    vec![V::from(id.as_str())],
+                )?;
             }
         }
         for id in &changes.operators {
@@ -583,22 +591,29 @@ impl LineObject {
             (Method::Post, DialogAccess::PATH) => {
                 let ask: DialogAccess = read_json(&mut req).await?;
                 self.load()?;
-                let guard = self.line.borrow();
-                let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-                let d = line.dialog(&ask.dialog).ok_or_else(|| {
-                    ProtocolError::new(
-                        ErrorCode::NotFound,
-                        format!("no dialog '{}' on this line", ask.dialog),
-                    )
-                })?;
+                let live = {
+                    let guard = self.line.borrow();
+                    let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+                    line.dialog(&ask.dialog).cloned()
+                };
+                let d = match live {
+                    Some(d) => d,
+                    None => self.archived(&ask.dialog)?.ok_or_else(|| {
+                        ProtocolError::new(
+                            ErrorCode::NotFound,
+                            format!("no dialog '{}' on this line", ask.dialog),
+                        )
+                    })?,
+                };
                 if !d.readable_by(&ask.operator, ask.supervisor) {
                     return Err(ProtocolError::new(
                         ErrorCode::Forbidden,
                         "this dialog is not offered to you or held by you",
                     ));
                 }
-                json(200, d)
+                json(200, &d)
             }
+            (Method::Get, "/statistics") => self.statistics(&url),
             (Method::Get, "/ws") => {
                 let operator = req
                     .headers()

@@ -74,7 +74,8 @@ impl LineObject {
             &sql,
             "UPDATE consents SET client = ? WHERE client = ?",
             vec![V::from(into), V::from(from)],
-        )
+        )?;
+        self.merge_archive(from, into)
     }
 
     /// Keeps a client's page view; only the newest 50 per client stay.
@@ -128,12 +129,18 @@ impl LineObject {
             "SELECT visit FROM client_visits WHERE client = ? ORDER BY id DESC LIMIT 20",
             vec![V::from(client.as_str())],
         )?;
+        let archived = self.archived_of(&client)?;
         let guard = self.line.borrow();
         let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
         let dialogs = line
             .dialogs()
             .filter(|d| d.client == client)
             .cloned()
+            .chain(
+                archived
+                    .into_iter()
+                    .filter(|d| line.dialog(&d.id).is_none()),
+            )
             .collect();
         json(
             200,

@@ -59,6 +59,13 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "0009_offline_mails",
         sql: "CREATE TABLE offline_mails (dialog TEXT PRIMARY KEY, at INTEGER NOT NULL)",
     },
+    // S3: finished dialogs past the live retention, kept for good.
+    Migration {
+        name: "0010_dialog_archive",
+        sql: "CREATE TABLE dialog_archive (id TEXT PRIMARY KEY, client TEXT NOT NULL, opened_at INTEGER NOT NULL, state TEXT NOT NULL);
+              CREATE INDEX dialog_archive_by_client ON dialog_archive (client);
+              CREATE INDEX dialog_archive_by_opening ON dialog_archive (opened_at)",
+    },
 ];
 
 #[derive(Serialize, Deserialize)]

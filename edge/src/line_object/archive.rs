@@ -1,0 +1,123 @@
+//! S3: the line's archive of finished dialogs. A dialog finished longer
+//! ago than the live retention leaves the state the line loads on every
+//! wake and is kept here, whole and for good: its transcript stays
+//! readable, its client's card still lists it, and the statistics (S1)
+//! count it.
+
+use super::LineObject;
+use crate::api::{internal, json, ApiResult};
+use crate::clock;
+use crate::sql::{rows, run};
+use openline_core::line::Dialog;
+use openline_core::statistics::{LineStatistics, Period};
+use openline_core::ProtocolError;
+use serde::Deserialize;
+use worker::{Env, SqlStorageValue as V, Url};
+
+/// How long a finished dialog stays in the line's live state (core time):
+/// `OPENLINE_ARCHIVE_AFTER_S`, 30 days by default.
+pub(super) fn live_retention_ms(env: &Env) -> i64 {
+    env.var("OPENLINE_ARCHIVE_AFTER_S")
+        .ok()
+        .and_then(|v| v.to_string().parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(30 * 24 * 60 * 60)
+        * 1000
+}
+
+#[derive(Deserialize)]
+struct ArchivedRow {
+    state: String,
+}
+
+fn parse(found: Vec<ArchivedRow>) -> Vec<Dialog> {
+    found
+        .into_iter()
+        .filter_map(|r| serde_json::from_str(&r.state).ok())
+        .collect()
+}
+
+impl LineObject {
+    /// Keeps dialogs the line let go of; called inside the step that
+    /// removes them, so both writes commit together.
+    pub(super) fn archive(&self, dialogs: &[Dialog]) -> Result<(), ProtocolError> {
+        let sql = self.sql();
+        for d in dialogs {
+            run(
+                &sql,
+                "INSERT OR REPLACE INTO dialog_archive (id, client, opened_at, state) VALUES (?, ?, ?, ?)",
+                vec![
+                    V::from(d.id.as_str()),
+                    V::from(d.client.as_str()),
+                    V::from(d.opened_at),
+                    V::from(serde_json::to_string(d).map_err(internal)?),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// An archived dialog's record.
+    pub(super) fn archived(&self, dialog: &str) -> Result<Option<Dialog>, ProtocolError> {
+        let found = rows(
+            &self.sql(),
+            "SELECT state FROM dialog_archive WHERE id = ?",
+            vec![V::from(dialog)],
+        )?;
+        Ok(parse(found).pop())
+    }
+
+    /// A client's archived dialogs, newest first (C6: their card).
+    pub(super) fn archived_of(&self, client: &str) -> Result<Vec<Dialog>, ProtocolError> {
+        let found = rows(
+            &self.sql(),
+            "SELECT state FROM dialog_archive WHERE client = ? ORDER BY opened_at DESC LIMIT 200",
+            vec![V::from(client)],
+        )?;
+        Ok(parse(found))
+    }
+
+    /// C1: archived dialogs follow a merged client to their new id.
+    pub(super) fn merge_archive(&self, from: &str, into: &str) -> Result<(), ProtocolError> {
+        run(
+            &self.sql(),
+            "UPDATE dialog_archive SET client = ?, state = json_set(state, '$.client', ?) WHERE client = ?",
+            vec![V::from(into), V::from(into), V::from(from)],
+        )
+    }
+
+    /// S1: `GET /statistics?from=&to=` — the figures of the dialogs opened
+    /// in the period, live and archived, by the line's wall clock.
+    pub(super) fn statistics(&self, url: &Url) -> ApiResult {
+        self.load()?;
+        let query = |name: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        let zone = {
+            let guard = self.line.borrow();
+            let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+            line.settings()
+                .hours
+                .as_ref()
+                .map(|h| h.time_zone.clone())
+                .unwrap_or_else(|| "UTC".to_owned())
+        };
+        let now = clock::core_now(&self.env);
+        let period = Period::read(query("from").as_deref(), query("to").as_deref(), &zone, now)?;
+        let (from, to) = period.instants();
+        let archived = parse(rows(
+            &self.sql(),
+            "SELECT state FROM dialog_archive WHERE opened_at >= ? AND opened_at < ?",
+            vec![V::from(from), V::from(to)],
+        )?);
+        let guard = self.line.borrow();
+        let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+        // A dialog archived while its live copy was still stored (a wake
+        // cut short) is counted once: the live one.
+        let live = line.dialogs();
+        let old = archived.iter().filter(|d| line.dialog(&d.id).is_none());
+        json(200, &LineStatistics::of(&period, live.chain(old)))
+    }
+}

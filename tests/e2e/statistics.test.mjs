@@ -1,0 +1,94 @@
+// Issue 12, S1 and S3: a line's statistics for a period through the API
+// (supervisors and administrators of the line only), counted from the
+// line's live and archived dialogs; a finished dialog leaves the line's
+// live state after the retention (here 120 s of core time, 2 real seconds)
+// and stays readable — its transcript, its client's card, its figures.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startEdge } from "./harness.mjs";
+import { api, login, makeLine, until, visitor, visitorSays } from "./client.mjs";
+
+let edge, admin, anna, boris, sveta;
+before(async () => {
+  edge = await startEdge({ vars: { OPENLINE_ARCHIVE_AFTER_S: "120" } });
+  [admin, anna, boris, sveta] = await Promise.all(["admin", "anna", "boris", "sveta"].map((w) => login(edge.base, w)));
+});
+after(async () => {
+  await edge?.stop();
+});
+
+const stats = (who, query = "", line = "stats") => api(edge.base, "GET", `/api/v1/lines/${line}/statistics${query}`, { token: who?.token });
+const dialogs = async () => (await api(edge.base, "GET", "/api/v1/lines/stats/dialogs", { token: sveta.token })).body.dialogs;
+const act = (who, dialog, what, body) => api(edge.base, "POST", `/api/v1/lines/stats/dialogs/${dialog}/${what}`, { token: who.token, body });
+
+test("S1: the line's figures for a period, for its supervisors only; S3: archived dialogs stay readable and counted", async () => {
+  // Ten minutes of core time (10 real seconds) for the rating; R3 closes on it.
+  await makeLine(edge.base, admin, "stats", { mode: "all_at_once", close_on_rating: true, rating_wait_ms: 600_000 });
+
+  // Olga's dialog: Anna takes it, answers, closes; Olga rates 5, Sveta 4.
+  const olga = await visitor(edge.base, "stats");
+  assert.equal((await visitorSays(edge.base, olga, "Do you ship to Porto?")).status, 201);
+  assert.equal((await act(anna, olga.dialog, "accept")).status, 200);
+  assert.equal((await act(anna, olga.dialog, "messages", { client_id: "a1", text: "Yes, in three days." })).status, 201);
+  assert.equal((await act(sveta, olga.dialog, "rating", { score: 4 })).status, 200);
+  assert.equal((await act(anna, olga.dialog, "close")).status, 200);
+  const rated = await api(edge.base, "POST", "/api/v1/visitor/rating", { token: olga.token, body: { score: 5 } });
+  assert.equal(rated.status, 200, JSON.stringify(rated.body));
+  // Ivan's dialog: Boris takes it and closes it without a word.
+  const ivan = await visitor(edge.base, "stats");
+  assert.equal((await visitorSays(edge.base, ivan, "Hello?")).status, 201);
+  assert.equal((await act(boris, ivan.dialog, "accept")).status, 200);
+  assert.equal((await act(boris, ivan.dialog, "close")).status, 200);
+
+  const now = await stats(sveta);
+  assert.equal(now.status, 200, JSON.stringify(now.body));
+  const s = now.body;
+  assert.equal(s.time_zone, "UTC");
+  assert.equal(s.days.length, 7, "the last week by default");
+  assert.deepEqual(s.dialogs, { opened: 2, answered: 1, unanswered: 0, open: 1 }, "Ivan's still awaits a rating");
+  assert.equal(s.first_answer.count, 1);
+  assert.ok(s.first_answer.p50_ms > 0);
+  assert.equal(s.queue_wait.count, 2);
+  assert.deepEqual([s.client_ratings.count, s.client_ratings.average, s.client_ratings.scores], [1, 5, [0, 0, 0, 0, 1]]);
+  assert.deepEqual([s.supervisor_ratings.count, s.supervisor_ratings.average], [1, 4]);
+  assert.equal(s.hours.reduce((a, b) => a + b, 0), 2);
+  assert.equal(s.days.at(-1).dialogs.opened, 2, "both today");
+  const accounts = (await api(edge.base, "GET", "/api/v1/accounts", { token: admin.token })).body;
+  const id = (login) => accounts.find((a) => a.login === login).id;
+  assert.deepEqual(
+    s.operators.map((o) => [o.operator, o.dialogs.answered, o.client_ratings.count]).sort(),
+    [[id("anna"), 1, 1], [id("boris"), 0, 0]].sort(),
+  );
+
+  // Who may ask, and what a bad period says.
+  assert.equal((await stats(anna)).status, 403, "an operator of the line does not see its statistics");
+  assert.equal((await stats(null)).status, 401);
+  assert.equal((await stats(admin)).status, 200);
+  assert.equal((await stats(sveta, "", "no-such-line")).status, 404);
+  const backwards = await stats(sveta, "?from=2026-12-07&to=2026-12-01");
+  assert.equal(backwards.status, 400);
+  assert.equal(backwards.body.error.code, "bad_request");
+  assert.match(backwards.body.error.message, /ends before it begins/);
+  assert.equal((await stats(sveta, "?from=1.12.2026")).status, 400);
+  assert.equal((await stats(sveta, "?from=2024-01-01&to=2026-01-01")).status, 400, "at most 366 days");
+  const past = await stats(sveta, "?from=2026-01-01&to=2026-01-31");
+  assert.equal(past.status, 200);
+  assert.equal(past.body.dialogs.opened, 0, "nothing was opened then");
+
+  // Both finish (Ivan's when the rating time ends) and leave the live state.
+  await until(async () => (await dialogs()).length === 0, "both dialogs archived", 30_000);
+  const later = (await stats(sveta)).body;
+  assert.deepEqual(later.dialogs, { opened: 2, answered: 1, unanswered: 1, open: 0 }, "archived dialogs still count");
+  assert.equal(later.client_ratings.count, 1);
+  const transcript = await api(edge.base, "GET", `/api/v1/lines/stats/dialogs/${olga.dialog}/messages`, { token: anna.token });
+  assert.equal(transcript.status, 200, JSON.stringify(transcript.body));
+  assert.ok(transcript.body.messages.some((m) => m.text === "Yes, in three days."), "Anna still reads her archived dialog");
+  assert.equal(
+    (await api(edge.base, "GET", `/api/v1/lines/stats/dialogs/${olga.dialog}/messages`, { token: boris.token })).status,
+    403,
+    "an archived dialog is still not Boris's to read",
+  );
+  const card = await api(edge.base, "GET", `/api/v1/lines/stats/clients/${olga.client}`, { token: sveta.token });
+  assert.equal(card.status, 200);
+  assert.deepEqual(card.body.dialogs.map((d) => d.id), [olga.dialog], "the client's card lists the archived dialog");
+});

@@ -1,4 +1,5 @@
-//! Administration: the selected line's settings, its consent log, the
+//! Administration: the selected line's settings, its consent log, its
+//! statistics (S1), the
 //! accounts, and the lines themselves (create, delete, embed snippet).
 //! Administrators change things; supervisors read (L5).
 
@@ -13,6 +14,7 @@ use openline_core::protocol::Role;
 enum Page {
     Settings,
     Consents,
+    Statistics,
     Accounts,
     Lines,
     Quick,
@@ -40,6 +42,7 @@ pub fn Admin(ctx: Ctx) -> impl IntoView {
             <div role="tablist" class="tabs">
                 {tab(Page::Settings, |t| t.settings)}
                 {tab(Page::Consents, |t| t.consents)}
+                {tab(Page::Statistics, |t| t.statistics)}
                 {tab(Page::Accounts, |t| t.accounts)}
                 {tab(Page::Lines, |t| t.lines)}
                 {tab(Page::Quick, |t| t.quick_tab)}
@@ -47,6 +50,7 @@ pub fn Admin(ctx: Ctx) -> impl IntoView {
             {move || match (page.get(), ctx.line.get()) {
                 (Page::Settings, Some(line)) => view! { <crate::settings_form::SettingsForm ctx line readonly=readonly() /> }.into_any(),
                 (Page::Consents, Some(line)) => view! { <crate::consents::Consents ctx line /> }.into_any(),
+                (Page::Statistics, Some(line)) => view! { <crate::statistics::Statistics ctx line /> }.into_any(),
                 (Page::Accounts, _) => view! { <crate::accounts::Accounts ctx readonly=readonly() /> }.into_any(),
                 (Page::Lines, _) => view! { <Lines ctx readonly=readonly() /> }.into_any(),
                 (Page::Quick, Some(line)) => view! { <crate::quick_manager::QuickManager ctx line readonly=readonly() /> }.into_any(),

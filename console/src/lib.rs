@@ -31,6 +31,7 @@ mod quick_manager;
 mod session;
 mod settings_form;
 mod state;
+mod statistics;
 
 use api::ApiError;
 use leptos::prelude::*;

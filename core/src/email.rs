@@ -2,6 +2,7 @@
 //! language (L6); the edge's outbox delivers them.
 
 use crate::protocol::{Author, ChatMessage};
+use crate::text::escape_html as escape;
 use crate::{ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
 
@@ -141,22 +142,6 @@ fn day(d: chrono::NaiveDate, ru: bool) -> String {
     let month = d.month0() as usize;
     let name = if ru { RU[month] } else { EN[month] };
     format!("{} {name} {}", d.day(), d.year())
-}
-
-/// Text made safe inside HTML elements and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// K2/Q12: a notification for a supervisor or operator, in the line's

@@ -101,6 +101,23 @@ pub fn display_name(field: &str, raw: &str) -> Result<String, ProtocolError> {
     }
 }
 
+/// Text made safe inside HTML elements and attribute values (e-mails,
+/// the console's statistics report).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

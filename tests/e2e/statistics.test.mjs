@@ -5,15 +5,17 @@
 // and stays readable — its transcript, its client's card, its figures.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge } from "./harness.mjs";
-import { api, login, makeLine, until, visitor, visitorSays } from "./client.mjs";
+import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
+import { DEMO, api, login, makeLine, until, visitor, visitorSays } from "./client.mjs";
 
-let edge, admin, anna, boris, sveta;
+let edge, admin, anna, boris, sveta, browser;
 before(async () => {
   edge = await startEdge({ vars: { OPENLINE_ARCHIVE_AFTER_S: "120" } });
   [admin, anna, boris, sveta] = await Promise.all(["admin", "anna", "boris", "sveta"].map((w) => login(edge.base, w)));
+  browser = await launchBrowser();
 });
 after(async () => {
+  await browser?.close();
   await edge?.stop();
 });
 
@@ -91,4 +93,41 @@ test("S1: the line's figures for a period, for its supervisors only; S3: archive
   const card = await api(edge.base, "GET", `/api/v1/lines/stats/clients/${olga.client}`, { token: sveta.token });
   assert.equal(card.status, 200);
   assert.deepEqual(card.body.dialogs.map((d) => d.id), [olga.dialog], "the client's card lists the archived dialog");
+});
+
+test("S1 in the console: a supervisor reads the figures, the days and hours as bars and a row per operator; another period; a period backwards is explained", async () => {
+  const p = await browser.context.newPage();
+  await p.goto(`${edge.base}/console/`);
+  const [name, password] = DEMO.sveta;
+  await p.getByLabel("Login").fill(name);
+  await p.getByLabel("Password").fill(password);
+  await p.getByRole("button", { name: "Sign in" }).click();
+  await p.getByRole("button", { name: "Administration" }).click();
+  await p.getByLabel("Line", { exact: true }).selectOption("stats");
+  await p.getByRole("tab", { name: "Statistics" }).click();
+  const report = p.locator(".statistics .report");
+  const tile = (label) => report.locator(".tiles div").filter({ has: p.locator("dt", { hasText: new RegExp(`^${label}$`) }) }).locator("dd");
+  await report.waitFor();
+  assert.equal(await tile("Dialogs").textContent(), "2");
+  assert.equal(await tile("Answered").textContent(), "1");
+  assert.equal(await tile("Without an answer").textContent(), "1");
+  assert.equal(await tile("Client rating").textContent(), "5.0 (1)");
+  assert.equal(await tile("Supervisor rating").textContent(), "4.0 (1)");
+  assert.equal(await report.getByRole("img").count(), 2, "a chart by day and one by hour");
+  assert.equal(await report.locator("svg").first().locator("g").count(), 7, "a bar for each day of the week");
+  const rows = report.locator("table.operators tbody tr");
+  assert.deepEqual((await rows.locator("th").allTextContents()).sort(), ["Anna", "Boris"]);
+  await screenshot(p, "console-statistics");
+
+  // A week with no dialogs.
+  await p.getByLabel("From").fill("2026-01-01");
+  await p.getByLabel("To").fill("2026-01-07");
+  await p.getByRole("button", { name: "Show" }).click();
+  await until(async () => (await tile("Dialogs").textContent()) === "0", "the empty week");
+  assert.equal(await tile("Client rating").textContent(), "—");
+  // Backwards: a sentence, not the API's words.
+  await p.getByLabel("From").fill("2026-01-09");
+  await p.getByRole("button", { name: "Show" }).click();
+  await p.locator(".statistics").getByRole("alert").filter({ hasText: "The period must end on or after its first day." }).waitFor();
+  await p.close();
 });

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     LineInactive,
     /// Q12: the operator holds as many unclosed dialogs as the line allows.
     LimitReached,
+    /// C3: a lead needs a way to answer the client (an e-mail or a phone).
+    NoContact,
     Internal,
     /// An object's storage failed to migrate: it refuses work rather than
     /// run on a schema it does not know.
@@ -44,6 +46,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::LineInactive => "line_inactive",
             ErrorCode::LimitReached => "limit_reached",
+            ErrorCode::NoContact => "no_contact",
             ErrorCode::Internal => "internal",
             ErrorCode::StorageUnavailable => "storage_unavailable",
         }
@@ -57,6 +60,7 @@ impl ErrorCode {
             ErrorCode::Forbidden | ErrorCode::LineInactive => 403,
             ErrorCode::NotFound | ErrorCode::ClientNotFound => 404,
             ErrorCode::Conflict | ErrorCode::LimitReached => 409,
+            ErrorCode::NoContact => 422,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::RateLimited => 429,

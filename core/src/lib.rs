@@ -22,6 +22,7 @@ pub mod error;
 pub mod files;
 pub mod hours;
 pub mod identity;
+pub mod leads;
 pub mod line;
 pub mod operator;
 pub mod protocol;

@@ -359,6 +359,10 @@ pub struct LineSettings {
     /// `identity`); None accepts anonymous visitors only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_secret: Option<String>,
+    /// C2: how the line makes leads (by itself, on an operator's action,
+    /// never).
+    #[serde(default)]
+    pub leads: crate::leads::LeadMode,
 }
 
 /// A setting that failed validation, naming the field.
@@ -501,6 +505,7 @@ impl LineSettings {
             hours: None,
             allowed_origins: Vec::new(),
             identity_secret: None,
+            leads: crate::leads::LeadMode::default(),
         }
     }
 

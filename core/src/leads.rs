@@ -211,6 +211,15 @@ pub struct LeadChanged {
     pub changed: bool,
 }
 
+/// `GET …/leads/{lead}`: the lead and its transcript — the chat as the
+/// client saw it (no hidden notes), at most its first 500 messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LeadView {
+    pub lead: Lead,
+    pub transcript: crate::protocol::History,
+}
+
 /// `GET …/leads`: newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

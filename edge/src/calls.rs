@@ -326,3 +326,63 @@ impl Call for AcknowledgeNotifications {
     const PATH: &'static str = "/notifications/read";
     type Reply = openline_core::replies::Acknowledged;
 }
+
+// ----- leads (C2–C5) -------------------------------------------------------
+
+/// Who asks about leads: supervisors and administrators see every lead of
+/// the line; an operator the leads they are responsible for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LeadAsker {
+    pub operator: String,
+    pub supervisor: bool,
+}
+
+/// An operator makes a lead from a chat they may read (C2 manual).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateLead {
+    pub dialog: String,
+    pub by: LeadAsker,
+}
+
+impl Call for CreateLead {
+    const PATH: &'static str = "/leads/create";
+    type Reply = openline_core::leads::Lead;
+}
+
+/// The leads the asker may see, newest first, optionally of one status.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListLeads {
+    pub by: LeadAsker,
+    #[serde(default)]
+    pub status: Option<openline_core::leads::LeadStatus>,
+}
+
+impl Call for ListLeads {
+    const PATH: &'static str = "/leads/list";
+    type Reply = openline_core::leads::LeadList;
+}
+
+/// One lead with its transcript (what the client saw of the chat).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShowLead {
+    pub lead: String,
+    pub by: LeadAsker,
+}
+
+impl Call for ShowLead {
+    const PATH: &'static str = "/leads/show";
+    type Reply = openline_core::leads::LeadView;
+}
+
+/// A change of a lead's status or responsible person.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChangeLead {
+    pub lead: String,
+    pub by: LeadAsker,
+    pub patch: openline_core::leads::LeadPatch,
+}
+
+impl Call for ChangeLead {
+    const PATH: &'static str = "/leads/change";
+    type Reply = openline_core::leads::LeadChanged;
+}

@@ -393,6 +393,8 @@ impl DialogObject {
                 json(200, &Done {})
             }
             (Method::Get, "/operator-history") => json(200, &self.history(after, View::Operator)?),
+            // C2: a lead's transcript, as the client saw the chat.
+            (Method::Get, "/transcript") => json(200, &self.history(after, View::Visitor)?),
             (Method::Post, StoreOperatorMessage::PATH) => {
                 let body: StoreOperatorMessage = read_json(&mut req).await?;
                 let stored = self.operator_message(body)?;

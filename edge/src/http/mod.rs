@@ -8,6 +8,7 @@ mod admin;
 mod auth;
 mod dev;
 mod external;
+mod leads;
 mod lines;
 mod operator;
 mod profile;
@@ -199,6 +200,16 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Post, ["lines", line, "working-day"]) => {
             operator::working_day(env, &mut req, &url, line).await
+        }
+        (Method::Post, ["lines", line, "dialogs", dialog, "lead"]) => {
+            leads::create(env, &mut req, &url, line, dialog).await
+        }
+        (Method::Get, ["lines", line, "leads"]) => leads::list(env, &mut req, &url, line).await,
+        (Method::Get, ["lines", line, "leads", lead]) => {
+            leads::show(env, &mut req, &url, line, lead).await
+        }
+        (Method::Patch, ["lines", line, "leads", lead]) => {
+            leads::change(env, &mut req, &url, line, lead).await
         }
         (Method::Post, ["lines", line, "dialogs", dialog, action]) => {
             operator::action(env, &mut req, &url, line, dialog, action).await

@@ -77,13 +77,17 @@ impl LineObject {
         Ok(parse(found))
     }
 
-    /// C1: archived dialogs follow a merged client to their new id.
+    /// C1: archived dialogs and leads follow a merged client to their new
+    /// id.
     pub(super) fn merge_archive(&self, from: &str, into: &str) -> Result<(), ProtocolError> {
-        run(
-            &self.sql(),
-            "UPDATE dialog_archive SET client = ?, state = json_set(state, '$.client', ?) WHERE client = ?",
-            vec![V::from(into), V::from(into), V::from(from)],
-        )
+        for table in ["dialog_archive", "leads"] {
+            run(
+                &self.sql(),
+                &format!("UPDATE {table} SET client = ?1, state = json_set(state, '$.client', ?1) WHERE client = ?2"),
+                vec![V::from(into), V::from(from)],
+            )?;
+        }
+        Ok(())
     }
 
     /// S1: `GET /statistics?from=&to=` — the figures of the dialogs opened

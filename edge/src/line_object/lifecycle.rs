@@ -72,6 +72,7 @@ impl LineObject {
             "client_visits",
             "offline_mails",
             "dialog_archive",
+            "leads",
         ] {
             run(&sql, &format!("DELETE FROM {table}"), vec![])?;
         }

@@ -7,6 +7,7 @@
 mod archive;
 mod effects;
 mod figures;
+mod leads;
 mod lifecycle;
 mod mail;
 mod notices;
@@ -16,9 +17,9 @@ mod socket;
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
-    AcknowledgeNotifications, Applied, Call, ClientLastDialog, CloseSockets, DialogAccess, Done,
-    LastDialog, LineFiguresAsk, ListDialogs, ListNotifications, Member, Membership, OperatorSend,
-    RecordVisit, Relay,
+    AcknowledgeNotifications, Applied, Call, ChangeLead, ClientLastDialog, CloseSockets,
+    CreateLead, DialogAccess, Done, LastDialog, LineFiguresAsk, ListDialogs, ListLeads,
+    ListNotifications, Member, Membership, OperatorSend, RecordVisit, Relay, ShowLead,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -591,20 +592,7 @@ impl LineObject {
             (Method::Post, DialogAccess::PATH) => {
                 let ask: DialogAccess = read_json(&mut req).await?;
                 self.load()?;
-                let live = {
-                    let guard = self.line.borrow();
-                    let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-                    line.dialog(&ask.dialog).cloned()
-                };
-                let d = match live {
-                    Some(d) => d,
-                    None => self.archived(&ask.dialog)?.ok_or_else(|| {
-                        ProtocolError::new(
-                            ErrorCode::NotFound,
-                            format!("no dialog '{}' on this line", ask.dialog),
-                        )
-                    })?,
-                };
+                let d = self.dialog_record(&ask.dialog)?;
                 if !d.readable_by(&ask.operator, ask.supervisor) {
                     return Err(ProtocolError::new(
                         ErrorCode::Forbidden,
@@ -614,6 +602,22 @@ impl LineObject {
                 json(200, &d)
             }
             (Method::Get, "/statistics") => self.statistics(&url),
+            (Method::Post, CreateLead::PATH) => {
+                let ask: CreateLead = read_json(&mut req).await?;
+                json(201, &self.create_lead(&ask).await?)
+            }
+            (Method::Post, ListLeads::PATH) => {
+                let ask: ListLeads = read_json(&mut req).await?;
+                json(200, &self.list_leads(&ask)?)
+            }
+            (Method::Post, ShowLead::PATH) => {
+                let ask: ShowLead = read_json(&mut req).await?;
+                json(200, &self.show_lead(&ask).await?)
+            }
+            (Method::Post, ChangeLead::PATH) => {
+                let ask: ChangeLead = read_json(&mut req).await?;
+                json(200, &self.change_lead(&ask)?)
+            }
             (Method::Get, "/ws") => {
                 let operator = req
                     .headers()

@@ -31,6 +31,7 @@ impl LineObject {
              phone = COALESCE(excluded.phone, phone), updated_at = excluded.updated_at",
             vec![V::from(body.client.as_str()), V::from(contacts.name), V::from(contacts.email), V::from(contacts.phone), V::from(clock::real_now())],
         )?;
+        self.lead_on_contacts(&body.client);
         if let Some(c) = body.consent {
             run(
                 &sql,

@@ -66,6 +66,12 @@ pub(super) const MIGRATIONS: &[Migration] = &[
               CREATE INDEX dialog_archive_by_client ON dialog_archive (client);
               CREATE INDEX dialog_archive_by_opening ON dialog_archive (opened_at)",
     },
+    // C2–C5: leads made from the line's chats.
+    Migration {
+        name: "0011_leads",
+        sql: "CREATE TABLE leads (id TEXT PRIMARY KEY, client TEXT NOT NULL, status TEXT NOT NULL, responsible TEXT, created_at INTEGER NOT NULL, state TEXT NOT NULL);
+              CREATE INDEX leads_by_client ON leads (client)",
+    },
 ];
 
 #[derive(Serialize, Deserialize)]

@@ -217,6 +217,10 @@ test("every operation succeeds once in a real conversation, and each success is 
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/accept", D, { ...O, want: 200 });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/messages", D, { ...O, body: { client_id: "oa-op-1", text: "Hi, Olga" }, want: 201 });
   await call("GET", "/api/v1/lines/{line}/dialogs/{dialog}/messages", D, O);
+  const lead = await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/lead", D, { ...O, want: 201 });
+  await call("GET", "/api/v1/lines/{line}/leads", L, O);
+  await call("GET", "/api/v1/lines/{line}/leads/{lead}", { line, lead: lead.id }, O);
+  await call("PATCH", "/api/v1/lines/{line}/leads/{lead}", { line, lead: lead.id }, { ...O, body: { status: "in_progress" }, want: 200 });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/invite", D, { ...O, body: { operator: id.boris }, want: 200 });
   const boris = await call("POST", "/api/v1/auth/login", {}, { body: { login: "boris", password: "openline-boris" }, want: 200 });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/leave", D, { token: boris.token, want: 200 });

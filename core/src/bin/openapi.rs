@@ -82,6 +82,11 @@ fn schemas() -> Map<String, Value> {
     add::<ConsentLog>(&mut g);
     add::<ClientCard>(&mut g);
     add::<openline_core::statistics::LineStatistics>(&mut g);
+    add::<openline_core::leads::Lead>(&mut g);
+    add::<openline_core::leads::LeadList>(&mut g);
+    add::<openline_core::leads::LeadView>(&mut g);
+    add::<openline_core::leads::LeadPatch>(&mut g);
+    add::<openline_core::leads::LeadChanged>(&mut g);
     // External systems (C7).
     add::<ExternalMessage>(&mut g);
     // Local development.

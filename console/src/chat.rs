@@ -89,6 +89,24 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
                 .await;
         });
     };
+    // C2: a lead from this chat; the answer is said above the desk.
+    let make_lead = move |_| {
+        spawn_local(async move {
+            let path = desk.path(&format!("/dialogs/{}/lead", api::encode(&id.get_value())));
+            let r: Result<serde_json::Value, ApiError> =
+                api::send("POST", &path, &desk.ctx.token(), &serde_json::json!({})).await;
+            let t = desk.ctx.t_untracked();
+            let said = match r {
+                Ok(_) => t.lead_made.to_owned(),
+                Err(ApiError::Api { code, .. }) if code == "no_contact" => {
+                    t.lead_no_contact.to_owned()
+                }
+                Err(ApiError::Api { code, .. }) if code == "conflict" => t.lead_exists.to_owned(),
+                Err(e) => desk.ctx.fail(&e),
+            };
+            desk.notice.set(Some(said.into()));
+        });
+    };
     let leave = move |_| {
         spawn_local(async move {
             desk.act(&id.get_value(), "leave", serde_json::json!({}))
@@ -120,6 +138,7 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
                     {move || can.get().accept.then(|| view! { <button type="button" class="primary" on:click=accept>{move || t().accept}</button> })}
                     {move || can.get().holds.then(|| view! { <button type="button" on:click=close>{move || t().close}</button> })}
                     {move || can.get().invited.then(|| view! { <button type="button" on:click=leave>{move || t().leave}</button> })}
+                    {move || (can.get().holds || ctx.role() >= Role::Supervisor).then(|| view! { <button type="button" on:click=make_lead>{move || t().make_lead}</button> })}
                 </div>
             </header>
             {move || can.get().holds.then(|| view! { <TransferForm desk dialog=id.get_value() /><InviteForm desk dialog=id.get_value() /> })}

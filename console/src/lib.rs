@@ -20,6 +20,7 @@ mod format;
 mod forms_editor;
 mod hours_editor;
 mod i18n;
+mod leads;
 mod live;
 mod notices;
 mod notify;
@@ -159,6 +160,7 @@ pub fn start() {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Section {
     Work,
+    Leads,
     Admin,
     Profile,
 }
@@ -212,6 +214,8 @@ fn Console() -> impl IntoView {
                     <nav class="sections" aria-label="Sections">
                         <button type="button" aria-pressed=move || (section.get() == Section::Work).to_string()
                             on:click=move |_| section.set(Section::Work)>{move || ctx.t().work}</button>
+                        <button type="button" aria-pressed=move || (section.get() == Section::Leads).to_string()
+                            on:click=move |_| section.set(Section::Leads)>{move || ctx.t().leads}</button>
                         {move || (ctx.role() >= Role::Supervisor).then(|| view! {
                             <button type="button" aria-pressed=move || (section.get() == Section::Admin).to_string()
                                 on:click=move |_| section.set(Section::Admin)>{move || ctx.t().admin}</button>
@@ -239,6 +243,10 @@ fn Console() -> impl IntoView {
                             None => view! { <p class="empty">{move || ctx.t().no_lines}</p> }.into_any(),
                         }}
                     }.into_any(),
+                    Section::Leads => match ctx.line.get() {
+                        Some(line) => view! { <leads::Leads ctx line /> }.into_any(),
+                        None => view! { <p class="empty">{move || ctx.t().no_lines}</p> }.into_any(),
+                    },
                     Section::Admin => view! { <admin::Admin ctx /> }.into_any(),
                     Section::Profile => view! { <profile::Profile ctx /> }.into_any(),
                 }}

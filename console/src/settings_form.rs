@@ -33,6 +33,12 @@ const SILENCE_ACTIONS: &[(&str, Label)] = &[
     ("return_to_queue", |t| t.silence_return_to_queue),
 ];
 
+const LEAD_MODES: &[(&str, Label)] = &[
+    ("manual", |t| t.leads_manual),
+    ("auto", |t| t.leads_auto),
+    ("never", |t| t.leads_never),
+];
+
 const PRESENTATIONS: &[(&str, Label)] = &[
     ("own", |t| t.pres_own),
     ("replacement", |t| t.pres_replacement),
@@ -228,6 +234,8 @@ fn routing(form: Form) -> impl IntoView {
     view! {
         {select(form, |t| t.mode, "mode", MODES, |s| wire(&s.mode),
             |s, v| if let Some(m) = parse_wire::<DistributionMode>(v) { s.mode = m })}
+        {select(form, |t| t.leads_setting, "leads", LEAD_MODES, |s| wire(&s.leads),
+            |s, v| if let Some(m) = parse_wire(v) { s.leads = m })}
         {number(form, |t| t.pass_after, "pass_after_ms", |s| s.pass_after_ms / MINUTE, |s, v| s.pass_after_ms = v.saturating_mul(MINUTE))}
         {check(form, |t| t.check_availability, "check_availability", |s| s.check_availability, |s, v| s.check_availability = v)}
         {check(form, |t| t.work_time_tracking, "work_time_tracking", |s| s.work_time_tracking, |s, v| s.work_time_tracking = v)}

@@ -168,3 +168,14 @@ export async function shopPage(context, base, line) {
   await page.goto(`${base}/shop-${line}.html`);
   return page;
 }
+
+/** A new page of `context` with the console signed in as a demo account `who`. */
+export async function consolePage(context, base, who) {
+  const page = await context.newPage();
+  await page.goto(`${base}/console/`);
+  const [name, password] = DEMO[who];
+  await page.getByLabel("Login").fill(name);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  return page;
+}

@@ -7,8 +7,8 @@
 // to never makes none.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge } from "./harness.mjs";
-import { api, login, makeLine, visitor, visitorSays } from "./client.mjs";
+import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
+import { api, consolePage, login, makeLine, operatorSays, until, visitor, visitorSays } from "./client.mjs";
 
 let edge, admin, anna, boris, sveta, ids;
 before(async () => {
@@ -116,4 +116,48 @@ test("C2 automatic: a client who leaves a contact becomes a lead once; a line th
   const bad = await api(edge.base, "GET", "/api/v1/lines/leadsn/settings", { token: admin.token });
   bad.body.leads = "sometimes";
   assert.equal((await api(edge.base, "PUT", "/api/v1/lines/leadsn/settings", { token: admin.token, body: bad.body })).status, 400);
+});
+
+test("C2 in the console: Anna makes a lead from her chat once the client left an e-mail, marks it won in Leads and reads its transcript", async () => {
+  const browser = await launchBrowser();
+  try {
+    await makeLine(edge.base, admin, "leadsc", { mode: "all_at_once" });
+    const v = await visitor(edge.base, "leadsc");
+    await visitorSays(edge.base, v, "Can I order 5 kg of genmaicha?");
+    assert.equal((await api(edge.base, "POST", `/api/v1/lines/leadsc/dialogs/${v.dialog}/accept`, { token: anna.token })).status, 200);
+    assert.equal((await operatorSays(edge.base, anna, "leadsc", v.dialog, "Sure! Where should we send the offer?")).status, 201);
+
+    const p = await consolePage(browser.context, edge.base, "anna");
+    await p.getByLabel("Line", { exact: true }).selectOption("leadsc");
+    await p.getByRole("tab", { name: /^Mine/ }).click();
+    await p.locator(`tr[data-dialog="${v.dialog}"]`).getByRole("button", { name: /^Open dialog/ }).click();
+    await p.getByRole("button", { name: "Create lead" }).click();
+    await p.getByText("A lead needs a way to reach the client: ask for an e-mail or a phone first.").waitFor();
+    assert.deepEqual(await leadsOf("leadsc", anna), []);
+
+    assert.equal((await contacts(v, { name: "Marta", email: "marta@example.com" })).status, 200);
+    await p.getByRole("button", { name: "Create lead" }).click();
+    await p.getByText("Lead created.").waitFor();
+    await p.getByRole("button", { name: "Create lead" }).click();
+    await p.getByText("This client already has an open lead.").waitFor();
+
+    await p.getByRole("button", { name: "Leads", exact: true }).click();
+    const row = p.locator("section.leads tbody tr");
+    await row.first().waitFor();
+    assert.equal(await row.count(), 1);
+    assert.equal(await row.locator("th").textContent(), "Marta");
+    assert.match(await row.textContent(), /marta@example\.com/);
+    await row.getByLabel("Status").selectOption("won");
+    await p.locator("section.leads").getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    await until(async () => (await leadsOf("leadsc", anna))[0]?.status === "won", "the lead won");
+    await p.locator("section.leads tbody tr").getByText("Show").click();
+    await p.locator("section.leads .transcript").getByText("Can I order 5 kg of genmaicha?").waitFor();
+    assert.match(await p.locator("section.leads .transcript").textContent(), /Sure! Where should we send the offer\?/);
+    await screenshot(p, "console-leads");
+    // Won leads are not among the new ones.
+    await p.locator("section.leads > label select").selectOption("new");
+    await p.getByText("No leads yet.").waitFor();
+  } finally {
+    await browser.close();
+  }
 });

@@ -6,7 +6,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
-import { DEMO, api, login, makeLine, until, visitor, visitorSays } from "./client.mjs";
+import { api, consolePage, login, makeLine, until, visitor, visitorSays } from "./client.mjs";
 
 let edge, admin, anna, boris, sveta, browser;
 before(async () => {
@@ -96,12 +96,7 @@ test("S1: the line's figures for a period, for its supervisors only; S3: archive
 });
 
 test("S1 in the console: a supervisor reads the figures, the days and hours as bars and a row per operator; another period; a period backwards is explained", async () => {
-  const p = await browser.context.newPage();
-  await p.goto(`${edge.base}/console/`);
-  const [name, password] = DEMO.sveta;
-  await p.getByLabel("Login").fill(name);
-  await p.getByLabel("Password").fill(password);
-  await p.getByRole("button", { name: "Sign in" }).click();
+  const p = await consolePage(browser.context, edge.base, "sveta");
   await p.getByRole("button", { name: "Administration" }).click();
   await p.getByLabel("Line", { exact: true }).selectOption("stats");
   await p.getByRole("tab", { name: "Statistics" }).click();

@@ -190,3 +190,21 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(
 pub fn encode(segment: &str) -> String {
     js_sys::encode_uri_component(segment).into()
 }
+
+/// The operators of a line (its id, encoded) as (account id, name), to
+/// name them in lists; empty when they cannot be read.
+pub async fn operator_names(line: &str, token: &str) -> Vec<(String, String)> {
+    let path = format!("/api/v1/lines/{line}/operators");
+    get::<openline_core::replies::OperatorList>(&path, token)
+        .await
+        .map(|l| l.operators.into_iter().map(|o| (o.id, o.name)).collect())
+        .unwrap_or_default()
+}
+
+/// An account's name from such a list, or a short id when unknown.
+pub fn name_in(names: &[(String, String)], id: &str) -> String {
+    names
+        .iter()
+        .find(|(i, _)| i == id)
+        .map_or_else(|| crate::format::short(id), |(_, n)| n.clone())
+}

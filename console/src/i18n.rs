@@ -320,6 +320,19 @@ pub struct Texts {
     pub lead_responsible: &'static str,
     pub lead_page: &'static str,
     pub lead_saved: &'static str,
+    // History (S2/S3).
+    pub history_title: &'static str,
+    pub history_words: &'static str,
+    pub history_any_state: &'static str,
+    pub history_queued: &'static str,
+    pub history_active: &'static str,
+    pub history_finished: &'static str,
+    pub history_kpi: &'static str,
+    pub history_find: &'static str,
+    pub history_csv: &'static str,
+    pub history_none: &'static str,
+    pub history_more: &'static str,
+    pub history_transcript_csv: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -638,6 +651,18 @@ const EN: Texts = Texts {
     lead_responsible: "Responsible",
     lead_page: "Page",
     lead_saved: "Saved.",
+    history_title: "History",
+    history_words: "Words in the conversation",
+    history_any_state: "Any state",
+    history_queued: "Waiting",
+    history_active: "In progress",
+    history_finished: "Finished",
+    history_kpi: "Missed a KPI",
+    history_find: "Find",
+    history_csv: "Download CSV",
+    history_none: "No dialogs found.",
+    history_more: "More",
+    history_transcript_csv: "Download the conversation (CSV)",
 };
 
 const RU: Texts = Texts {
@@ -955,6 +980,18 @@ const RU: Texts = Texts {
     lead_responsible: "Ответственный",
     lead_page: "Страница",
     lead_saved: "Сохранено.",
+    history_title: "История",
+    history_words: "Слова из переписки",
+    history_any_state: "Любой статус",
+    history_queued: "Ожидают",
+    history_active: "В работе",
+    history_finished: "Завершены",
+    history_kpi: "Нарушен KPI",
+    history_find: "Найти",
+    history_csv: "Скачать CSV",
+    history_none: "Диалоги не найдены.",
+    history_more: "Ещё",
+    history_transcript_csv: "Скачать переписку (CSV)",
 };
 
 /// The catalogue for a language code (`ru`, `ru-RU`, `en`…); English otherwise.

@@ -9,7 +9,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::leads::{Lead, LeadList, LeadView};
 use openline_core::protocol::Author;
-use openline_core::replies::OperatorList;
 use openline_core::text::escape_html;
 
 type Label = fn(&Texts) -> &'static str;
@@ -44,21 +43,12 @@ pub fn Leads(ctx: Ctx, line: String) -> impl IntoView {
     };
     load();
     {
-        let token = ctx.token();
-        let path = format!("{}/operators", base.get_value());
-        spawn_local(async move {
-            if let Ok(l) = api::get::<OperatorList>(&path, &token).await {
-                names.set(l.operators.into_iter().map(|o| (o.id, o.name)).collect());
-            }
-        });
+        let (token, line) = (ctx.token(), api::encode(&line));
+        spawn_local(async move { names.set(api::operator_names(&line, &token).await) });
     }
     let name_of = move |id: &Option<String>| match id {
         None => "—".to_owned(),
-        Some(id) => names.with(|n| {
-            n.iter()
-                .find(|(i, _)| i == id)
-                .map_or_else(|| format::short(id), |(_, n)| n.clone())
-        }),
+        Some(id) => names.with(|n| api::name_in(n, id)),
     };
     let set_status = move |lead: String, status: String| {
         let token = ctx.token();
@@ -173,7 +163,7 @@ pub fn Leads(ctx: Ctx, line: String) -> impl IntoView {
 }
 
 /// The value of an attribute of the element an event came from.
-fn target_data(ev: &leptos::ev::Event, name: &str) -> Option<String> {
+pub(crate) fn target_data(ev: &leptos::ev::Event, name: &str) -> Option<String> {
     use wasm_bindgen::JsCast;
     ev.target()?
         .dyn_into::<web_sys::Element>()

@@ -18,6 +18,7 @@ mod dialogs;
 mod fields;
 mod format;
 mod forms_editor;
+mod history;
 mod hours_editor;
 mod i18n;
 mod leads;
@@ -160,6 +161,7 @@ pub fn start() {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Section {
     Work,
+    History,
     Leads,
     Admin,
     Profile,
@@ -214,6 +216,8 @@ fn Console() -> impl IntoView {
                     <nav class="sections" aria-label="Sections">
                         <button type="button" aria-pressed=move || (section.get() == Section::Work).to_string()
                             on:click=move |_| section.set(Section::Work)>{move || ctx.t().work}</button>
+                        <button type="button" aria-pressed=move || (section.get() == Section::History).to_string()
+                            on:click=move |_| section.set(Section::History)>{move || ctx.t().history_title}</button>
                         <button type="button" aria-pressed=move || (section.get() == Section::Leads).to_string()
                             on:click=move |_| section.set(Section::Leads)>{move || ctx.t().leads}</button>
                         {move || (ctx.role() >= Role::Supervisor).then(|| view! {
@@ -243,6 +247,10 @@ fn Console() -> impl IntoView {
                             None => view! { <p class="empty">{move || ctx.t().no_lines}</p> }.into_any(),
                         }}
                     }.into_any(),
+                    Section::History => match ctx.line.get() {
+                        Some(line) => view! { <history::DialogHistory ctx line /> }.into_any(),
+                        None => view! { <p class="empty">{move || ctx.t().no_lines}</p> }.into_any(),
+                    },
                     Section::Leads => match ctx.line.get() {
                         Some(line) => view! { <leads::Leads ctx line /> }.into_any(),
                         None => view! { <p class="empty">{move || ctx.t().no_lines}</p> }.into_any(),

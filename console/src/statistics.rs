@@ -8,7 +8,6 @@ use crate::i18n::Texts;
 use crate::{format, Ctx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use openline_core::replies::OperatorList;
 use openline_core::statistics::{Durations, LineStatistics, Ratings};
 use openline_core::text::escape_html;
 
@@ -36,10 +35,7 @@ pub fn Statistics(ctx: Ctx, line: String) -> impl IntoView {
         let query = format!("/statistics?from={f}&to={t}");
         spawn_local(async move {
             let got = api::get::<LineStatistics>(&format!("{base}{query}"), &token).await;
-            let names = api::get::<OperatorList>(&format!("{base}/operators"), &token)
-                .await
-                .map(|l| l.operators.into_iter().map(|o| (o.id, o.name)).collect())
-                .unwrap_or_default();
+            let names = api::operator_names(&line.get_value(), &token).await;
             data.set(Some(match got {
                 Ok(s) => {
                     from.set(s.from.to_string());
@@ -133,10 +129,7 @@ fn report(t: &Texts, s: &LineStatistics, names: &[(String, String)]) -> String {
     }
     h += "</tr></thead><tbody>";
     for o in &s.operators {
-        let name = names
-            .iter()
-            .find(|(id, _)| *id == o.operator)
-            .map_or_else(|| format::short(&o.operator), |(_, n)| n.clone());
+        let name = api::name_in(names, &o.operator);
         h += &format!(
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape_html(&name),

@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod consent;
 pub mod conversation;
 pub mod deployment;
+pub mod dialog_search;
 pub mod email;
 pub mod error;
 pub mod files;

@@ -153,7 +153,7 @@ pub fn to_csv(answers: &[QuickAnswer]) -> String {
 /// carriage return is prefixed with `'` so a spreadsheet shows the text
 /// rather than running it as a formula, and so is a leading `'` (the
 /// import removes exactly one).
-fn csv_cell(f: &str) -> String {
+pub(crate) fn csv_cell(f: &str) -> String {
     let f = if f.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
         format!("'{f}")
     } else {

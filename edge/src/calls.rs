@@ -386,3 +386,24 @@ impl Call for ChangeLead {
     const PATH: &'static str = "/leads/change";
     type Reply = openline_core::leads::LeadChanged;
 }
+
+// ----- finding dialogs (S2/S3) --------------------------------------------
+
+/// The line's dialogs, live and archived, that answer a search (the
+/// API's query string, read by the core) and the caller may read; as a
+/// page of JSON, or every match as CSV.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchDialogs {
+    pub operator: String,
+    /// Supervisors and administrators read every dialog of the line.
+    pub supervisor: bool,
+    /// `state=finished&q=green+tea&…`, as the caller sent it.
+    pub query: String,
+    #[serde(default)]
+    pub csv: bool,
+}
+
+impl Call for SearchDialogs {
+    const PATH: &'static str = "/dialogs/search";
+    type Reply = openline_core::dialog_search::DialogPage;
+}

@@ -9,6 +9,8 @@ import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
 import { api, consolePage, login, makeLine, until, visitor, visitorSays } from "./client.mjs";
 
 let edge, admin, anna, boris, sveta, browser;
+// Olga's and Ivan's sessions, from the first test (archived by the later ones).
+let olga, ivan;
 before(async () => {
   edge = await startEdge({ vars: { OPENLINE_ARCHIVE_AFTER_S: "120" } });
   [admin, anna, boris, sveta] = await Promise.all(["admin", "anna", "boris", "sveta"].map((w) => login(edge.base, w)));
@@ -28,7 +30,7 @@ test("S1: the line's figures for a period, for its supervisors only; S3: archive
   await makeLine(edge.base, admin, "stats", { mode: "all_at_once", close_on_rating: true, rating_wait_ms: 600_000 });
 
   // Olga's dialog: Anna takes it, answers, closes; Olga rates 5, Sveta 4.
-  const olga = await visitor(edge.base, "stats");
+  olga = await visitor(edge.base, "stats");
   assert.equal((await visitorSays(edge.base, olga, "Do you ship to Porto?")).status, 201);
   assert.equal((await act(anna, olga.dialog, "accept")).status, 200);
   assert.equal((await act(anna, olga.dialog, "messages", { client_id: "a1", text: "Yes, in three days." })).status, 201);
@@ -37,7 +39,7 @@ test("S1: the line's figures for a period, for its supervisors only; S3: archive
   const rated = await api(edge.base, "POST", "/api/v1/visitor/rating", { token: olga.token, body: { score: 5 } });
   assert.equal(rated.status, 200, JSON.stringify(rated.body));
   // Ivan's dialog: Boris takes it and closes it without a word.
-  const ivan = await visitor(edge.base, "stats");
+  ivan = await visitor(edge.base, "stats");
   assert.equal((await visitorSays(edge.base, ivan, "Hello?")).status, 201);
   assert.equal((await act(boris, ivan.dialog, "accept")).status, 200);
   assert.equal((await act(boris, ivan.dialog, "close")).status, 200);
@@ -124,5 +126,79 @@ test("S1 in the console: a supervisor reads the figures, the days and hours as b
   await p.getByLabel("From").fill("2026-01-09");
   await p.getByRole("button", { name: "Show" }).click();
   await p.locator(".statistics").getByRole("alert").filter({ hasText: "The period must end on or after its first day." }).waitFor();
+  await p.close();
+});
+
+test("S2/S3: dialogs found, live and archived, by their words and filters — each caller only what they may read; the list and a transcript as CSV", async () => {
+  const search = (who, q = "") => api(edge.base, "GET", `/api/v1/lines/stats/dialogs/search${q}`, { token: who.token });
+  const found = async (who, q) => {
+    const r = await search(who, q);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.dialogs.map((d) => d.id);
+  };
+  const lena = await visitor(edge.base, "stats");
+  assert.equal((await visitorSays(edge.base, lena, "Is your green tea organic?")).status, 201);
+  assert.deepEqual(await found(sveta, "?q=organic"), [lena.dialog], "a live dialog by a word of its client");
+  assert.deepEqual(await found(sveta, "?q=porto"), [olga.dialog], "an archived one by its client's word");
+  assert.deepEqual(await found(sveta, "?q=three%20DAYS"), [olga.dialog], "by the operator's words, any case");
+  assert.deepEqual(await found(sveta, "?q=gree"), [lena.dialog], "the start of a word");
+  assert.deepEqual(await found(sveta, "?q=porto%20organic"), [], "every word must be there");
+  assert.deepEqual(await found(sveta, "?state=finished"), [ivan.dialog, olga.dialog], "newest first");
+  const accounts = (await api(edge.base, "GET", "/api/v1/accounts", { token: admin.token })).body;
+  const anna_ = accounts.find((a) => a.login === "anna").id;
+  assert.deepEqual(await found(sveta, `?operator=${anna_}`), [olga.dialog]);
+  assert.deepEqual(await found(sveta, "?rating=5"), [olga.dialog]);
+  const all = (await search(sveta)).body;
+  assert.deepEqual([all.dialogs.length, all.more], [3, false]);
+  assert.deepEqual(await found(anna, ""), [olga.dialog], "Anna reads only the dialog she held");
+  assert.deepEqual(await found(boris, "?q=porto"), []);
+  assert.deepEqual(await found(boris, ""), [ivan.dialog]);
+  const bad = await search(sveta, "?state=closed");
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.code, "invalid_field");
+  assert.match(bad.body.error.message, /^state/);
+
+  const csv = await api(edge.base, "GET", "/api/v1/lines/stats/dialogs/search.csv?state=finished", { token: sveta.token });
+  assert.equal(csv.status, 200);
+  const rows = csv.body.trim().split("\r\n");
+  assert.equal(rows[0], "dialog,client,opened_at,state,operator,first_answer_s,finished_at,client_rating,supervisor_rating,kpi_missed,comment");
+  assert.equal(rows.length, 3);
+  assert.ok(rows.some((r) => r.startsWith(`${olga.dialog},${olga.client},`) && r.includes(",finished,") && r.includes(`,${anna_},`)));
+  const transcript = await api(edge.base, "GET", `/api/v1/lines/stats/dialogs/${olga.dialog}/transcript.csv`, { token: anna.token });
+  assert.equal(transcript.status, 200);
+  assert.match(transcript.body, /^seq,at,author,name,hidden,text\r\n/);
+  assert.match(transcript.body, /client,,,Do you ship to Porto\?/);
+  assert.match(transcript.body, /operator,Anna,,"Yes, in three days\."/);
+  assert.equal((await api(edge.base, "GET", `/api/v1/lines/stats/dialogs/${olga.dialog}/transcript.csv`, { token: boris.token })).status, 403);
+});
+
+test("S2/S3 in the console: History finds a dialog by a word, shows its conversation and offers the list and the conversation as CSV downloads", async () => {
+  const p = await consolePage(browser.context, edge.base, "sveta");
+  await p.getByLabel("Line", { exact: true }).selectOption("stats");
+  await p.getByRole("button", { name: "History" }).click();
+  const history = p.locator("section.history");
+  await history.locator("tbody tr").first().waitFor();
+  assert.equal(await history.locator("tbody tr").count(), 3, "every dialog of the line at first");
+  await history.getByLabel("Words in the conversation").fill("porto");
+  await history.getByRole("button", { name: "Find" }).click();
+  await until(async () => (await history.locator("tbody tr").count()) === 1, "one dialog found");
+  assert.match(await history.locator("tbody tr").textContent(), /Anna/, "its operator by name");
+  await history.locator("tbody tr").getByRole("button", { name: "Show" }).click();
+  await history.locator(".transcript").getByText("Do you ship to Porto?").waitFor();
+  await screenshot(p, "console-history");
+  for (const [link, head, holds] of [
+    ["Download CSV", /^dialog,client,opened_at/, olga.dialog],
+    ["Download the conversation (CSV)", /^seq,at,author/, "Do you ship to Porto?"],
+  ]) {
+    const href = await history.getByRole("link", { name: link }).getAttribute("href");
+    const r = await fetch(new URL(href, edge.base));
+    assert.equal(r.status, 200, link);
+    const body = await r.text();
+    assert.match(body, head);
+    assert.ok(body.includes(holds), `${link}: ${body.slice(0, 300)}`);
+  }
+  await history.getByLabel("Words in the conversation").fill("nothing-like-this");
+  await history.getByRole("button", { name: "Find" }).click();
+  await history.getByText("No dialogs found.").waitFor();
   await p.close();
 });

@@ -87,6 +87,7 @@ fn schemas() -> Map<String, Value> {
     add::<openline_core::leads::LeadView>(&mut g);
     add::<openline_core::leads::LeadPatch>(&mut g);
     add::<openline_core::leads::LeadChanged>(&mut g);
+    add::<openline_core::dialog_search::DialogPage>(&mut g);
     // External systems (C7).
     add::<ExternalMessage>(&mut g);
     // Local development.

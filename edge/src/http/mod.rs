@@ -214,6 +214,15 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Post, ["lines", line, "dialogs", dialog, action]) => {
             operator::action(env, &mut req, &url, line, dialog, action).await
         }
+        (Method::Get, ["lines", line, "dialogs", "search"]) => {
+            operator::search(env, &mut req, &url, line, false).await
+        }
+        (Method::Get, ["lines", line, "dialogs", "search.csv"]) => {
+            operator::search(env, &mut req, &url, line, true).await
+        }
+        (Method::Get, ["lines", line, "dialogs", dialog, "transcript.csv"]) => {
+            operator::transcript_csv(env, &mut req, &url, line, dialog).await
+        }
         (Method::Get, ["lines", line, "dialogs", dialog, "messages"]) => {
             operator::history(env, &mut req, &url, line, dialog).await
         }

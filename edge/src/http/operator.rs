@@ -5,6 +5,7 @@
 use crate::api::{bearer, internal, json, read_body, ApiResult};
 use crate::calls::{
     AcknowledgeNotifications, DialogAccess, ListDialogs, ListNotifications, OperatorSend,
+    SearchDialogs,
 };
 use crate::ids;
 use crate::line_object::{OPERATOR_HEADER, SESSION_HEADER, WATCHER_HEADER};
@@ -239,4 +240,72 @@ pub(super) async fn client_card(
     require_on_line(env, req.headers(), url, line, Role::Operator).await?;
     let client = text::identifier("client", client)?;
     line_get(env, line, &format!("/card/{client}")).await
+}
+
+/// The caller's query string without the session token (which may travel
+/// there for downloads), for the line to read.
+fn search_query(url: &Url) -> String {
+    let mut out = url.clone();
+    out.set_query(None);
+    out.query_pairs_mut()
+        .extend_pairs(url.query_pairs().filter(|(k, _)| k != "token"));
+    out.query().unwrap_or_default().to_owned()
+}
+
+/// `GET /api/v1/lines/{line}/dialogs/search` (JSON) and `…/search.csv`:
+/// S2/S3, the line's dialogs the caller may read that answer the query.
+pub(super) async fn search(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+    csv: bool,
+) -> ApiResult {
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
+    let ask = SearchDialogs {
+        operator: me.id.clone(),
+        supervisor: me.role >= Role::Supervisor,
+        query: search_query(url),
+        csv,
+    };
+    forward(&stub(env, "LINES", line)?, &ask).await
+}
+
+/// `GET /api/v1/lines/{line}/dialogs/{dialog}/transcript.csv`: S3, a
+/// dialog's messages as CSV for whoever may read it.
+pub(super) async fn transcript_csv(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+    dialog: &str,
+) -> ApiResult {
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
+    let ask = DialogAccess {
+        dialog: (*dialog).to_owned(),
+        operator: me.id.clone(),
+        supervisor: me.role >= Role::Supervisor,
+    };
+    invoke(&stub(env, "LINES", line)?, &ask).await?;
+    let history: openline_core::protocol::History = crate::rpc::call_json(
+        &dialog_stub(env, dialog)?,
+        Method::Get,
+        "/operator-history?after=0",
+        None::<&()>,
+    )
+    .await?;
+    let csv = openline_core::dialog_search::transcript_csv(&history.messages);
+    let mut resp = worker::Response::ok(csv).map_err(internal)?;
+    let h = resp.headers_mut();
+    h.set("Content-Type", "text/csv; charset=utf-8")
+        .map_err(internal)?;
+    h.set(
+        "Content-Disposition",
+        &format!(
+            "attachment; filename=\"{}.csv\"",
+            text::identifier("dialog", dialog)?
+        ),
+    )
+    .map_err(internal)?;
+    Ok(resp)
 }

@@ -99,15 +99,7 @@ impl LineObject {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.into_owned())
         };
-        let zone = {
-            let guard = self.line.borrow();
-            let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-            line.settings()
-                .hours
-                .as_ref()
-                .map(|h| h.time_zone.clone())
-                .unwrap_or_else(|| "UTC".to_owned())
-        };
+        let zone = self.time_zone()?;
         let now = clock::core_now(&self.env);
         let period = Period::read(query("from").as_deref(), query("to").as_deref(), &zone, now)?;
         let (from, to) = period.instants();

@@ -199,6 +199,9 @@ impl LineObject {
             return;
         }
         self.remember_preview(dialog, message);
+        if !matches!(sender, Sender::System) {
+            self.index_message(dialog, message);
+        }
         let Ok((conv, _)) = self.conversation(dialog) else {
             return;
         };

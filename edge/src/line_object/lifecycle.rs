@@ -73,6 +73,7 @@ impl LineObject {
             "offline_mails",
             "dialog_archive",
             "leads",
+            "message_index",
         ] {
             run(&sql, &format!("DELETE FROM {table}"), vec![])?;
         }

@@ -13,13 +13,15 @@ mod mail;
 mod notices;
 mod records;
 mod schema;
+mod search;
 mod socket;
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
     AcknowledgeNotifications, Applied, Call, ChangeLead, ClientLastDialog, CloseSockets,
     CreateLead, DialogAccess, Done, LastDialog, LineFiguresAsk, ListDialogs, ListLeads,
-    ListNotifications, Member, Membership, OperatorSend, RecordVisit, Relay, ShowLead,
+    ListNotifications, Member, Membership, OperatorSend, RecordVisit, Relay, SearchDialogs,
+    ShowLead,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -602,6 +604,10 @@ impl LineObject {
                 json(200, &d)
             }
             (Method::Get, "/statistics") => self.statistics(&url),
+            (Method::Post, SearchDialogs::PATH) => {
+                let ask: SearchDialogs = read_json(&mut req).await?;
+                self.search(&ask)
+            }
             (Method::Post, CreateLead::PATH) => {
                 let ask: CreateLead = read_json(&mut req).await?;
                 json(201, &self.create_lead(&ask).await?)

@@ -72,6 +72,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         sql: "CREATE TABLE leads (id TEXT PRIMARY KEY, client TEXT NOT NULL, status TEXT NOT NULL, responsible TEXT, created_at INTEGER NOT NULL, state TEXT NOT NULL);
               CREATE INDEX leads_by_client ON leads (client)",
     },
+    // S2: the words of every message, for finding dialogs.
+    Migration {
+        name: "0012_message_index",
+        sql: "CREATE VIRTUAL TABLE message_index USING fts5(dialog UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2')",
+    },
 ];
 
 #[derive(Serialize, Deserialize)]

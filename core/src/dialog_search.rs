@@ -51,7 +51,7 @@ impl DialogQuery {
         let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
         let state = get("state")
             .map(|s| {
-                serde_json::from_value::<DialogState>(serde_json::Value::String(s)).map_err(|_| {
+                DialogState::named(&s).ok_or_else(|| {
                     bad(
                         "state",
                         "one of queued, offered, active, awaiting_rating, finished, with_bot",
@@ -198,7 +198,7 @@ pub const CSV_COLUMNS: [&str; 11] = [
 pub fn to_csv(dialogs: &[Dialog]) -> String {
     let iso = |ms: Millis| {
         chrono::DateTime::from_timestamp_millis(ms)
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .map(|t| iso(&t))
             .unwrap_or_default()
     };
     let mut out = CSV_COLUMNS.join(",") + "\r\n";
@@ -242,6 +242,21 @@ pub fn to_csv(dialogs: &[Dialog]) -> String {
     out
 }
 
+/// An instant as `2026-12-07T09:30:00Z`, written out (chrono's
+/// `format` would bring its whole strftime machinery into the edge).
+fn iso(t: &chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// The columns of a transcript's CSV, in order.
 pub const TRANSCRIPT_COLUMNS: [&str; 6] = ["seq", "at", "author", "name", "hidden", "text"];
 
@@ -257,7 +272,7 @@ pub fn transcript_csv(messages: &[crate::protocol::ChatMessage]) -> String {
             Author::System => ("system", String::new()),
         };
         let at = chrono::DateTime::from_timestamp_millis(m.at)
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .map(|t| iso(&t))
             .unwrap_or_default();
         let cells = [
             m.seq.to_string(),

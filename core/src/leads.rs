@@ -38,6 +38,19 @@ pub enum LeadStatus {
 }
 
 impl LeadStatus {
+    /// Every status, in the order of the sales process.
+    pub const ALL: [LeadStatus; 4] = [
+        LeadStatus::New,
+        LeadStatus::InProgress,
+        LeadStatus::Won,
+        LeadStatus::Lost,
+    ];
+
+    /// The status a wire name stands for.
+    pub fn named(name: &str) -> Option<LeadStatus> {
+        LeadStatus::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     /// Still being worked on: a client has at most one such lead per line.
     pub fn open(self) -> bool {
         matches!(self, LeadStatus::New | LeadStatus::InProgress)

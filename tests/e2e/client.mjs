@@ -173,6 +173,11 @@ export async function shopPage(context, base, line) {
 export async function consolePage(context, base, who) {
   const page = await context.newPage();
   await page.goto(`${base}/console/`);
+  // Whoever this browser signed in before signs out first.
+  const signIn = page.getByRole("button", { name: "Sign in" });
+  const signOut = page.getByRole("button", { name: "Sign out" });
+  await Promise.race([signIn.waitFor(), signOut.waitFor()]);
+  if (await signOut.isVisible()) await signOut.click();
   const [name, password] = DEMO[who];
   await page.getByLabel("Login").fill(name);
   await page.getByLabel("Password").fill(password);

@@ -96,6 +96,21 @@ pub enum DialogState {
 }
 
 impl DialogState {
+    /// Every state, in lifecycle order.
+    pub const ALL: [DialogState; 6] = [
+        DialogState::WithBot,
+        DialogState::Queued,
+        DialogState::Offered,
+        DialogState::Active,
+        DialogState::AwaitingRating,
+        DialogState::Finished,
+    ];
+
+    /// The state a wire name stands for.
+    pub fn named(name: &str) -> Option<DialogState> {
+        DialogState::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     /// The wire name.
     pub fn name(self) -> &'static str {
         match self {

@@ -45,11 +45,9 @@ pub(super) async fn list(env: &Env, req: &mut Request, url: &Url, line: &str) ->
     let by = asker(env, req, url, line).await?;
     let status = match query(url, "status").filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(
-            serde_json::from_value::<LeadStatus>(serde_json::Value::String(s)).map_err(|_| {
-                ProtocolError::invalid_field("status", "one of new, in_progress, won, lost")
-            })?,
-        ),
+        Some(s) => Some(LeadStatus::named(&s).ok_or_else(|| {
+            ProtocolError::invalid_field("status", "one of new, in_progress, won, lost")
+        })?),
     };
     forward(&stub(env, "LINES", line)?, &ListLeads { by, status }).await
 }

@@ -82,18 +82,18 @@ impl LineObject {
         let guard = self.line.borrow();
         let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
         let old = archived.iter().filter(|d| line.dialog(&d.id).is_none());
-        let all = line.dialogs().chain(old);
+        let all: Vec<&Dialog> = line.dialogs().chain(old).collect();
         let readable = |d: &Dialog| d.readable_by(&ask.operator, ask.supervisor);
         if !ask.csv {
             return json(
                 200,
-                &dialog_search::page(&query, all, with_words.as_ref(), readable),
+                &dialog_search::page(&query, all.iter().copied(), with_words.as_ref(), readable),
             );
         }
         let mut everything = Vec::new();
         let mut q = query;
         loop {
-            let page = dialog_search::page(&q, all.clone(), with_words.as_ref(), readable);
+            let page = dialog_search::page(&q, all.iter().copied(), with_words.as_ref(), readable);
             q.before = page.dialogs.last().map(|d| d.opened_at);
             everything.extend(page.dialogs);
             if !page.more || everything.len() >= CSV_ROWS {

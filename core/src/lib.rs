@@ -21,6 +21,7 @@ pub mod dialog_search;
 pub mod email;
 pub mod error;
 pub mod files;
+pub mod frame_reader;
 pub mod hours;
 pub mod identity;
 pub mod leads;

@@ -279,7 +279,7 @@ impl DurableObject for DialogObject {
             let _ = ws.send(&VisitorEvent::Error { error });
             return Ok(());
         }
-        let result = match serde_json::from_str::<VisitorFrame>(&raw) {
+        let result = match VisitorFrame::parse(&raw) {
             Ok(frame) => self.visitor_frame(&ws, frame).await,
             Err(e) => Err(ProtocolError::new(
                 ErrorCode::BadRequest,

@@ -165,7 +165,7 @@ impl DurableObject for LineObject {
         let WebSocketIncomingMessage::String(raw) = message else {
             return Ok(());
         };
-        let frame = match serde_json::from_str::<OperatorFrame>(&raw) {
+        let frame = match OperatorFrame::parse(&raw) {
             Ok(f) => f,
             Err(e) => {
                 let error =

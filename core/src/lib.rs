@@ -27,6 +27,7 @@ pub mod identity;
 pub mod leads;
 pub mod line;
 pub mod operator;
+pub mod privacy;
 pub mod protocol;
 pub mod quick_answers;
 pub mod replies;

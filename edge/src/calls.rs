@@ -407,3 +407,45 @@ impl Call for SearchDialogs {
     const PATH: &'static str = "/dialogs/search";
     type Reply = openline_core::dialog_search::DialogPage;
 }
+
+// ----- one client's data (GDPR) ------------------------------------------
+
+/// Everything the line keeps of one client, with their dialogs' messages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportClient {
+    pub client: String,
+}
+
+impl Call for ExportClient {
+    const PATH: &'static str = "/client-export";
+    type Reply = openline_core::privacy::ClientExport;
+}
+
+/// Erases one client's personal data on the line (see `core::privacy`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EraseClient {
+    pub client: String,
+    /// The administrator who asked, for the erasure's note.
+    pub by: String,
+}
+
+impl Call for EraseClient {
+    const PATH: &'static str = "/client-erase";
+    type Reply = openline_core::privacy::ClientErased;
+}
+
+/// A dialog's object blanks the words of every message and forgets the
+/// visitor's tokens; the answer is how many messages it blanked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EraseWords {}
+
+/// [`EraseWords`]' answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WordsErased {
+    pub messages: u32,
+}
+
+impl Call for EraseWords {
+    const PATH: &'static str = "/erase";
+    type Reply = WordsErased;
+}

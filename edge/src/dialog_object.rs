@@ -6,8 +6,8 @@
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::TokenSession;
 use crate::calls::{
-    Call, Done, Ended, LineEvent, MoveToLine, OperatorTyping, PresentOperator, Relay, StoreNotice,
-    StoreOperatorMessage, Stored,
+    Call, Done, Ended, EraseWords, LineEvent, MoveToLine, OperatorTyping, PresentOperator, Relay,
+    StoreNotice, StoreOperatorMessage, Stored, WordsErased,
 };
 use crate::clock;
 use crate::ids::constant_time_eq;
@@ -393,6 +393,33 @@ impl DialogObject {
                 json(200, &Done {})
             }
             (Method::Get, "/operator-history") => json(200, &self.history(after, View::Operator)?),
+            (Method::Post, EraseWords::PATH) => {
+                // GDPR: the words go; the messages' places and times stay,
+                // and the visitor's tokens no longer open the dialog.
+                let sql = self.sql();
+                let blanked = written(
+                    &sql,
+                    "UPDATE messages SET text = '' WHERE text != ''",
+                    vec![],
+                )?;
+                run(&sql, "DELETE FROM device_tokens", vec![])?;
+                run(
+                    &sql,
+                    "UPDATE dialog SET token_hash = '' WHERE id = 1",
+                    vec![],
+                )?;
+                *self.row.borrow_mut() = None;
+                *self.tail.borrow_mut() = None;
+                for ws in self.state.get_websockets_with_tag("visitor") {
+                    let _ = ws.close(Some(1000), Some("erased"));
+                }
+                json(
+                    200,
+                    &WordsErased {
+                        messages: blanked as u32,
+                    },
+                )
+            }
             // C2: a lead's transcript, as the client saw the chat.
             (Method::Get, "/transcript") => json(200, &self.history(after, View::Visitor)?),
             (Method::Post, StoreOperatorMessage::PATH) => {

@@ -229,6 +229,8 @@ test("every operation succeeds once in a real conversation, and each success is 
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/leave", D, { token: boris.token, want: 200 });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/transfer", D, { ...O, body: { to: { kind: "operator", id: id.boris } }, want: 200 });
   await call("GET", "/api/v1/lines/{line}/clients/{client}", { line, client: session.client }, O);
+  await call("GET", "/api/v1/lines/{line}/clients/{client}/export", { line, client: session.client }, { ...A, want: 200 });
+  await call("DELETE", "/api/v1/lines/{line}/clients/{client}", { line, client: "v-nobody-here" }, { ...A, want: 200 });
   await call("POST", "/api/v1/lines/{line}/clients/{client}/messages", { line, client: session.client }, { headers: { "X-Api-Key": "test-api-key" }, body: { client_id: "oa-ext-1", text: "From the CRM" } });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/accept", D, { token: boris.token, want: 200 });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/close", D, { token: boris.token, want: 200 });

@@ -197,4 +197,18 @@ impl Line {
     pub fn earliest_finished(&self) -> Option<Millis> {
         self.dialogs.values().filter_map(|d| d.finished_at).min()
     }
+
+    /// GDPR: forgets what the client wrote in their ratings' comments (the
+    /// scores stay, for the statistics); how many comments went.
+    pub fn erase_rating_comments(&mut self, client: &str) -> u32 {
+        let mut erased = 0;
+        for d in self.dialogs.values_mut().filter(|d| d.client == client) {
+            if let Some(r) = d.client_rating.as_mut().filter(|r| r.comment.is_some()) {
+                r.comment = None;
+                erased += 1;
+                self.changed.dialogs.mark(d.id.clone());
+            }
+        }
+        erased
+    }
 }

@@ -256,6 +256,12 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Get, ["lines", line, "consents"]) => {
             admin::consents(env, &mut req, &url, line).await
         }
+        (Method::Get, ["lines", line, "clients", client, "export"]) => {
+            operator::export_client(env, &mut req, &url, line, client).await
+        }
+        (Method::Delete, ["lines", line, "clients", client]) => {
+            operator::erase_client(env, &mut req, &url, line, client).await
+        }
         (Method::Get, ["lines", line, "clients", client]) => {
             operator::client_card(env, &mut req, &url, line, client).await
         }

@@ -4,8 +4,8 @@
 
 use crate::api::{bearer, internal, json, read_body, ApiResult};
 use crate::calls::{
-    AcknowledgeNotifications, DialogAccess, ListDialogs, ListNotifications, OperatorSend,
-    SearchDialogs,
+    AcknowledgeNotifications, DialogAccess, EraseClient, ExportClient, ListDialogs,
+    ListNotifications, OperatorSend, SearchDialogs,
 };
 use crate::ids;
 use crate::line_object::{OPERATOR_HEADER, SESSION_HEADER, WATCHER_HEADER};
@@ -308,4 +308,36 @@ pub(super) async fn transcript_csv(
     )
     .map_err(internal)?;
     Ok(resp)
+}
+
+/// `GET /api/v1/lines/{line}/clients/{client}/export` (administrators):
+/// everything the line keeps of one client (GDPR access).
+pub(super) async fn export_client(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+    client: &str,
+) -> ApiResult {
+    require_on_line(env, req.headers(), url, line, Role::Admin).await?;
+    let client = text::identifier("client", client)?;
+    forward(&stub(env, "LINES", line)?, &ExportClient { client }).await
+}
+
+/// `DELETE /api/v1/lines/{line}/clients/{client}` (administrators): one
+/// client's personal data erased (GDPR).
+pub(super) async fn erase_client(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+    client: &str,
+) -> ApiResult {
+    let me = require_on_line(env, req.headers(), url, line, Role::Admin).await?;
+    let client = text::identifier("client", client)?;
+    forward(
+        &stub(env, "LINES", line)?,
+        &EraseClient { client, by: me.id },
+    )
+    .await
 }

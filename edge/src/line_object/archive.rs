@@ -77,6 +77,25 @@ impl LineObject {
         Ok(parse(found))
     }
 
+    /// The client's dialogs, live and archived, oldest first.
+    pub(super) fn dialogs_of(&self, client: &str) -> Result<Vec<Dialog>, ProtocolError> {
+        let archived = self.archived_of(client)?;
+        let guard = self.line.borrow();
+        let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+        let mut all: Vec<Dialog> = line
+            .dialogs()
+            .filter(|d| d.client == client)
+            .cloned()
+            .chain(
+                archived
+                    .into_iter()
+                    .filter(|d| line.dialog(&d.id).is_none()),
+            )
+            .collect();
+        all.sort_by_key(|d| d.opened_at);
+        Ok(all)
+    }
+
     /// C1: archived dialogs and leads follow a merged client to their new
     /// id.
     pub(super) fn merge_archive(&self, from: &str, into: &str) -> Result<(), ProtocolError> {

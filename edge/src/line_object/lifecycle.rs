@@ -74,6 +74,7 @@ impl LineObject {
             "dialog_archive",
             "leads",
             "message_index",
+            "erasures",
         ] {
             run(&sql, &format!("DELETE FROM {table}"), vec![])?;
         }

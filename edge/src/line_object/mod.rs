@@ -11,6 +11,7 @@ mod leads;
 mod lifecycle;
 mod mail;
 mod notices;
+mod privacy;
 mod records;
 mod schema;
 mod search;
@@ -19,9 +20,9 @@ mod socket;
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
     AcknowledgeNotifications, Applied, Call, ChangeLead, ClientLastDialog, CloseSockets,
-    CreateLead, DialogAccess, Done, LastDialog, LineFiguresAsk, ListDialogs, ListLeads,
-    ListNotifications, Member, Membership, OperatorSend, RecordVisit, Relay, SearchDialogs,
-    ShowLead,
+    CreateLead, DialogAccess, Done, EraseClient, ExportClient, LastDialog, LineFiguresAsk,
+    ListDialogs, ListLeads, ListNotifications, Member, Membership, OperatorSend, RecordVisit,
+    Relay, SearchDialogs, ShowLead,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -604,6 +605,14 @@ impl LineObject {
                 json(200, &d)
             }
             (Method::Get, "/statistics") => self.statistics(&url),
+            (Method::Post, ExportClient::PATH) => {
+                let ask: ExportClient = read_json(&mut req).await?;
+                json(200, &self.export_client(&ask).await?)
+            }
+            (Method::Post, EraseClient::PATH) => {
+                let ask: EraseClient = read_json(&mut req).await?;
+                json(200, &self.erase_client(&ask).await?)
+            }
             (Method::Post, SearchDialogs::PATH) => {
                 let ask: SearchDialogs = read_json(&mut req).await?;
                 self.search(&ask)

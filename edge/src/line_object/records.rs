@@ -130,19 +130,7 @@ impl LineObject {
             "SELECT visit FROM client_visits WHERE client = ? ORDER BY id DESC LIMIT 20",
             vec![V::from(client.as_str())],
         )?;
-        let archived = self.archived_of(&client)?;
-        let guard = self.line.borrow();
-        let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-        let dialogs = line
-            .dialogs()
-            .filter(|d| d.client == client)
-            .cloned()
-            .chain(
-                archived
-                    .into_iter()
-                    .filter(|d| line.dialog(&d.id).is_none()),
-            )
-            .collect();
+        let dialogs = self.dialogs_of(&client)?;
         json(
             200,
             &ClientCard {

@@ -77,6 +77,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "0012_message_index",
         sql: "CREATE VIRTUAL TABLE message_index USING fts5(dialog UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2')",
     },
+    // GDPR: who erased which client's data, and when.
+    Migration {
+        name: "0013_erasures",
+        sql: "CREATE TABLE erasures (client TEXT NOT NULL, by TEXT NOT NULL, at INTEGER NOT NULL)",
+    },
 ];
 
 #[derive(Serialize, Deserialize)]

@@ -1,11 +1,14 @@
 //! The client card (C1, C6, A1): the contacts the client left, the consents
-//! they gave, and all their dialogs on this line.
+//! they gave, and all their dialogs on this line; for administrators, the
+//! client's data downloaded or erased (GDPR).
 
-use crate::api;
+use crate::api::{self, ApiError};
 use crate::format;
 use crate::state::{state_label, DeskState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use openline_core::privacy::ClientErased;
+use openline_core::protocol::Role;
 use openline_core::replies::ClientCard as Card;
 use openline_core::visits::{PageView, Visit};
 
@@ -15,14 +18,17 @@ pub fn ClientCard(desk: DeskState, client: String) -> impl IntoView {
     let ctx = desk.ctx;
     let t = move || ctx.t();
     let card = RwSignal::new(None::<Card>);
-    let token = ctx.token();
-    let path = desk.path(&format!("/clients/{}", api::encode(&client)));
-    spawn_local(async move {
-        match api::get::<Card>(&path, &token).await {
-            Ok(c) => card.set(Some(c)),
-            Err(e) => desk.show_error(&e),
-        }
-    });
+    let path = StoredValue::new(desk.path(&format!("/clients/{}", api::encode(&client))));
+    let read = move || {
+        let token = ctx.token();
+        spawn_local(async move {
+            match api::get::<Card>(&path.get_value(), &token).await {
+                Ok(c) => card.set(Some(c)),
+                Err(e) => desk.show_error(&e),
+            }
+        });
+    };
+    read();
     // A page the client opens while the card is shown comes in live.
     let who = StoredValue::new(client);
     Effect::new(move |_| {
@@ -80,7 +86,56 @@ pub fn ClientCard(desk: DeskState, client: String) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
+            {move || (ctx.role() >= Role::Admin).then(|| view! {
+                <PersonalData desk client=who.get_value() on_erased=Callback::new(move |()| {
+                    // What is shown of the client is read again: gone now.
+                    read();
+                    desk.messages.set(Vec::new());
+                    desk.catch_up();
+                    desk.refresh();
+                }) />
+            })}
         </details>
+    }
+}
+
+/// GDPR, for administrators: the client's data as one JSON download, and
+/// its erasure (asked first; the answer said in a sentence).
+#[component]
+fn PersonalData(desk: DeskState, client: String, on_erased: Callback<()>) -> impl IntoView {
+    let ctx = desk.ctx;
+    let t = move || ctx.t();
+    let path = StoredValue::new(desk.path(&format!("/clients/{}", api::encode(&client))));
+    let said = RwSignal::new(None::<String>);
+    let erase = move |_| {
+        let t = ctx.t_untracked();
+        if !crate::browser::confirmed(t.erase_question) {
+            return;
+        }
+        let token = ctx.token();
+        spawn_local(async move {
+            let r: Result<ClientErased, ApiError> =
+                api::call::<(), _>("DELETE", &path.get_value(), Some(&token), None).await;
+            if r.is_ok() {
+                on_erased.run(());
+            }
+            said.set(Some(match r {
+                Ok(e) if e.anything() => t.erased.to_owned(),
+                Ok(_) => t.nothing_to_erase.to_owned(),
+                Err(ApiError::Api { code, .. }) if code == "conflict" => t.erase_wait.to_owned(),
+                Err(e) => ctx.fail(&e),
+            }));
+        });
+    };
+    view! {
+        <h4>{move || t().personal_data}</h4>
+        <p class="gdpr">
+            <a href=move || format!("{}/export?token={}", path.get_value(), api::encode(&ctx.token()))
+                download="client.json">{move || t().export_data}</a>
+            " "
+            <button type="button" class="danger" on:click=erase>{move || t().erase_data}</button>
+        </p>
+        {move || said.get().map(|s| view! { <p role="status">{s}</p> })}
     }
 }
 

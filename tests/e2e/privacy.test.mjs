@@ -6,8 +6,8 @@
 // statistics. Nobody else may do either.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { startEdge } from "./harness.mjs";
-import { api, login, makeLine, operatorSays, visitor, visitorSays } from "./client.mjs";
+import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
+import { api, consolePage, login, makeLine, operatorSays, visitor, visitorSays } from "./client.mjs";
 
 let edge, admin, anna, sveta;
 before(async () => {
@@ -71,4 +71,47 @@ test("GDPR: an administrator exports one client's data and erases it once the co
   const again = await api(edge.base, "DELETE", path, { token: admin.token });
   assert.equal(again.status, 200);
   assert.deepEqual(again.body, { contacts: false, consents: 0, visits: 0, leads: 0, messages: 0 }, "nothing left to erase, and it says so");
+});
+
+test("GDPR in the console: on the client card an administrator downloads the client's data and, once asked, erases it; an open conversation is explained", async () => {
+  const browser = await launchBrowser();
+  try {
+    await makeLine(edge.base, admin, "gdprc", { mode: "all_at_once" });
+    const ivan = await visitor(edge.base, "gdprc");
+    await visitorSays(edge.base, ivan, "My phone is +351 900 000 000");
+    await api(edge.base, "POST", "/api/v1/visitor/contacts", { token: ivan.token, body: { name: "Ivan", phone: "+351 900 000 000" } });
+    const p = await consolePage(browser.context, edge.base, "admin");
+    await p.getByLabel("Line", { exact: true }).selectOption("gdprc");
+    await p.getByRole("tab", { name: /^All/ }).click();
+    await p.locator(`tr[data-dialog="${ivan.dialog}"]`).getByRole("button", { name: /^Open dialog/ }).click();
+    const card = p.locator("details.client-card");
+    const link = card.getByRole("link", { name: "Download everything about this client (JSON)" });
+    const r = await fetch(new URL(await link.getAttribute("href"), edge.base));
+    assert.equal(r.status, 200);
+    const data = await r.json();
+    assert.equal(data.contacts.phone, "+351 900 000 000");
+    assert.ok(data.dialogs[0].messages.some((m) => m.text === "My phone is +351 900 000 000"));
+
+    p.on("dialog", (d) => d.accept());
+    await card.getByRole("button", { name: "Erase this client's data" }).click();
+    await card.getByText("The client's conversation is still going on: close it first, then erase.").waitFor();
+    // Anna takes and closes it; with no rating wait it finishes at once.
+    const settings = (await api(edge.base, "GET", "/api/v1/lines/gdprc/settings", { token: admin.token })).body;
+    settings.rating_wait_ms = 0;
+    assert.equal((await api(edge.base, "PUT", "/api/v1/lines/gdprc/settings", { token: admin.token, body: settings })).status, 200);
+    assert.equal((await api(edge.base, "POST", `/api/v1/lines/gdprc/dialogs/${ivan.dialog}/accept`, { token: anna.token })).status, 200);
+    assert.equal((await api(edge.base, "POST", `/api/v1/lines/gdprc/dialogs/${ivan.dialog}/close`, { token: anna.token })).status, 200);
+    await card.getByRole("button", { name: "Erase this client's data" }).click();
+    await card.getByText("The client's data is erased.").waitFor();
+    await card.getByText("The client left no contacts.").waitFor();
+    await p.locator("section.chat").getByText("My phone is +351 900 000 000").waitFor({ state: "detached" });
+    await screenshot(p, "console-gdpr");
+    const after = (await api(edge.base, "GET", `/api/v1/lines/gdprc/clients/${ivan.client}/export`, { token: admin.token })).body;
+    assert.equal(after.contacts, null);
+    assert.ok(after.dialogs[0].messages.every((m) => m.text === ""));
+    await card.getByRole("button", { name: "Erase this client's data" }).click();
+    await card.getByText("Nothing of this client was left to erase.").waitFor();
+  } finally {
+    await browser.close();
+  }
 });

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::dialog_search::DialogPage;
 use openline_core::line::Dialog;
-use openline_core::protocol::{Author, History};
+use openline_core::protocol::{Author, ChatMessage, History};
 use openline_core::text::escape_html;
 
 /// The history of `line`.
@@ -83,7 +83,7 @@ pub fn DialogHistory(ctx: Ctx, line: String) -> impl IntoView {
             let t = ctx.t_untracked();
             let r: Result<History, ApiError> = api::get(&path, &token).await;
             let html = match r {
-                Ok(h) => transcript(t, &h),
+                Ok(h) => transcript(t, &h.messages),
                 Err(e) => format!("<p class=\"error\">{}</p>", escape_html(&ctx.fail(&e))),
             };
             shown.set(Some((dialog, html)));
@@ -178,10 +178,11 @@ fn rows(t: &Texts, found: &[Dialog], names: &[(String, String)]) -> String {
     h
 }
 
-/// A transcript as escaped HTML lines (hidden notes marked).
-fn transcript(t: &Texts, h: &History) -> String {
+/// A transcript as escaped HTML lines: who, when, what (hidden notes
+/// marked; system lines left out). Also a lead's.
+pub(crate) fn transcript(t: &Texts, messages: &[ChatMessage]) -> String {
     let mut out = String::from("<ol>");
-    for m in &h.messages {
+    for m in messages {
         let who = match &m.author {
             Author::Visitor => t.client.to_owned(),
             Author::Operator { name } => name.clone().unwrap_or_else(|| t.operator.to_owned()),

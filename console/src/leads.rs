@@ -8,7 +8,6 @@ use crate::{format, Ctx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::leads::{Lead, LeadList, LeadView};
-use openline_core::protocol::Author;
 use openline_core::text::escape_html;
 
 type Label = fn(&Texts) -> &'static str;
@@ -83,7 +82,7 @@ pub fn Leads(ctx: Ctx, line: String) -> impl IntoView {
         spawn_local(async move {
             let t = ctx.t_untracked();
             shown.set(Some(match api::get::<LeadView>(&path, &token).await {
-                Ok(v) => transcript(t, &v),
+                Ok(v) => crate::history::transcript(t, &v.transcript.messages),
                 Err(e) => format!("<p class=\"error\">{}</p>", escape_html(&ctx.fail(&e))),
             }));
         });
@@ -169,23 +168,4 @@ pub(crate) fn target_data(ev: &leptos::ev::Event, name: &str) -> Option<String> 
         .dyn_into::<web_sys::Element>()
         .ok()?
         .get_attribute(name)
-}
-
-/// The messages as escaped HTML lines: who, when, what.
-fn transcript(t: &Texts, v: &LeadView) -> String {
-    let mut h = String::from("<ol>");
-    for m in &v.transcript.messages {
-        let who = match &m.author {
-            Author::Visitor => t.client.to_owned(),
-            Author::Operator { name } => name.clone().unwrap_or_else(|| t.operator.to_owned()),
-            Author::System => continue,
-        };
-        h += &format!(
-            "<li><b>{}</b> <time>{}</time><p>{}</p></li>",
-            escape_html(&who),
-            format::message_time(m.at),
-            escape_html(&m.text)
-        );
-    }
-    h + "</ol>"
 }

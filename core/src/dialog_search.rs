@@ -123,11 +123,7 @@ impl DialogQuery {
             && (!self.kpi_missed || !d.kpi_missed.is_empty())
             && self.before.is_none_or(|b| d.opened_at < b)
             && self.period.as_ref().is_none_or(|p| {
-                clock
-                    .and_then(|c| c.at(d.opened_at))
-                    .or_else(|| {
-                        chrono::DateTime::from_timestamp_millis(d.opened_at).map(|t| t.naive_utc())
-                    })
+                crate::statistics::local(clock, d.opened_at)
                     .is_some_and(|t| (p.from..=p.to).contains(&t.date()))
             })
     }
@@ -196,11 +192,6 @@ pub const CSV_COLUMNS: [&str; 11] = [
 /// The dialogs as CSV (RFC 4180, a header row, `\r\n`; instants in UTC,
 /// ISO 8601; spreadsheet formulas defused as in QA1's export).
 pub fn to_csv(dialogs: &[Dialog]) -> String {
-    let iso = |ms: Millis| {
-        chrono::DateTime::from_timestamp_millis(ms)
-            .map(|t| iso(&t))
-            .unwrap_or_default()
-    };
     let mut out = CSV_COLUMNS.join(",") + "\r\n";
     for d in dialogs {
         let kpi: Vec<&str> = d
@@ -235,17 +226,18 @@ pub fn to_csv(dialogs: &[Dialog]) -> String {
                 .and_then(|r| r.comment.clone())
                 .unwrap_or_default(),
         ];
-        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out += &row.join(",");
-        out += "\r\n";
+        csv_row(&mut out, &cells);
     }
     out
 }
 
 /// An instant as `2026-12-07T09:30:00Z`, written out (chrono's
 /// `format` would bring its whole strftime machinery into the edge).
-fn iso(t: &chrono::DateTime<chrono::Utc>) -> String {
+fn iso(ms: Millis) -> String {
     use chrono::{Datelike, Timelike};
+    let Some(t) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return String::new();
+    };
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         t.year(),
@@ -255,6 +247,13 @@ fn iso(t: &chrono::DateTime<chrono::Utc>) -> String {
         t.minute(),
         t.second()
     )
+}
+
+/// One CSV row of cells, each quoted and defused as needed.
+fn csv_row(out: &mut String, cells: &[String]) {
+    let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+    *out += &row.join(",");
+    *out += "\r\n";
 }
 
 /// The columns of a transcript's CSV, in order.
@@ -271,20 +270,15 @@ pub fn transcript_csv(messages: &[crate::protocol::ChatMessage]) -> String {
             Author::Operator { name } => ("operator", name.clone().unwrap_or_default()),
             Author::System => ("system", String::new()),
         };
-        let at = chrono::DateTime::from_timestamp_millis(m.at)
-            .map(|t| iso(&t))
-            .unwrap_or_default();
         let cells = [
             m.seq.to_string(),
-            at,
+            iso(m.at),
             author.to_owned(),
             name,
             if m.hidden { "yes" } else { "" }.to_owned(),
             m.text.clone(),
         ];
-        let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out += &row.join(",");
-        out += "\r\n";
+        csv_row(&mut out, &cells);
     }
     out
 }

@@ -318,7 +318,7 @@ impl LineStatistics {
 }
 
 /// The wall time in the zone, or in UTC when the zone is unknown.
-fn local(clock: Option<&WallClock>, at: Millis) -> Option<chrono::NaiveDateTime> {
+pub(crate) fn local(clock: Option<&WallClock>, at: Millis) -> Option<chrono::NaiveDateTime> {
     clock
         .and_then(|c| c.at(at))
         .or_else(|| chrono::DateTime::from_timestamp_millis(at).map(|t| t.naive_utc()))

@@ -5,7 +5,6 @@ mod sim;
 
 use openline_core::dialog_search::{page, to_csv, DialogQuery, CSV_COLUMNS, PAGE};
 use openline_core::line::Event;
-use openline_core::settings::{DistributionMode as Mode, Kpi};
 use openline_core::{ErrorCode, MINUTE};
 use sim::{Sim, T0};
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,13 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// missed the first-answer KPI and closed (awaiting a rating); d3 is
 /// offered to both.
 fn three() -> Vec<openline_core::line::Dialog> {
-    let mut s = sim::settings(Mode::AllAtOnce, &["anna", "boris"]);
-    s.pass_after_ms = 10 * MINUTE;
-    s.first_answer_kpi = Some(Kpi {
-        within_ms: 3 * MINUTE,
-        notify: vec![],
-    });
-    let mut sim = Sim::new(s);
+    let mut sim = Sim::both_offered_with_kpi();
     sim.open("d1", "c1");
     sim.client_says("d1");
     sim.accept("d1", "anna");

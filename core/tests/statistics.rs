@@ -5,7 +5,6 @@ mod sim;
 
 use chrono::NaiveDate;
 use openline_core::line::{Dialog, Event};
-use openline_core::settings::{DistributionMode as Mode, Kpi};
 use openline_core::statistics::{Durations, LineStatistics, Period, MAX_DAYS};
 use openline_core::{ErrorCode, MINUTE};
 use sim::{Sim, T0};
@@ -24,13 +23,7 @@ fn period(from: &str, to: &str, zone: &str) -> Period {
 /// 120 s, rated 5), d2 taken by Boris and closed without an answer after
 /// missing the first-answer KPI, d3 the next day, still waiting.
 fn day_of_dialogs() -> Vec<Dialog> {
-    let mut s = sim::settings(Mode::AllAtOnce, &["anna", "boris"]);
-    s.pass_after_ms = 10 * MINUTE;
-    s.first_answer_kpi = Some(Kpi {
-        within_ms: 3 * MINUTE,
-        notify: vec![],
-    });
-    let mut sim = Sim::new(s);
+    let mut sim = Sim::both_offered_with_kpi();
     sim.open("d1", "c1");
     sim.client_says("d1");
     sim.advance(30 * SECOND);

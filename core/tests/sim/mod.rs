@@ -52,6 +52,19 @@ impl Sim {
         Sim::new(settings(mode, ops))
     }
 
+    /// Anna and Boris, each new dialog offered to both for 10 minutes, a
+    /// first answer expected within 3 (K1): the statistics' and the
+    /// search's day of dialogs.
+    pub fn both_offered_with_kpi() -> Self {
+        let mut s = settings(DistributionMode::AllAtOnce, &["anna", "boris"]);
+        s.pass_after_ms = 10 * MINUTE;
+        s.first_answer_kpi = Some(openline_core::settings::Kpi {
+            within_ms: 3 * MINUTE,
+            notify: vec![],
+        });
+        Sim::new(s)
+    }
+
     /// Adds (or resets) an online operator.
     pub fn online(&mut self, id: &str) {
         let mut op = Operator::new(id, &id.to_uppercase());

@@ -234,7 +234,7 @@ pub(super) async fn consents(env: &Env, req: &mut Request, url: &Url, line: &str
 /// line from its live and archived dialogs.
 pub(super) async fn statistics(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
     require_on_line(env, req.headers(), url, line, Role::Supervisor).await?;
-    let query = url.query().unwrap_or_default();
+    let query = super::query_without_token(url);
     line_get(env, line, &format!("/statistics?{query}")).await
 }
 

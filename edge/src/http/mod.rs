@@ -119,6 +119,16 @@ pub(crate) fn query(url: &Url, key: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// The caller's query string without the session token (which may travel
+/// there for downloads), for the line to read.
+pub(crate) fn query_without_token(url: &Url) -> String {
+    let mut out = url.clone();
+    out.set_query(None);
+    out.query_pairs_mut()
+        .extend_pairs(url.query_pairs().filter(|(k, _)| k != "token"));
+    out.query().unwrap_or_default().to_owned()
+}
+
 pub(crate) fn after(url: &Url) -> R<u64> {
     query(url, "after")
         .map(|v| v.parse::<u64>())

@@ -21,7 +21,7 @@ use worker::{Env, Headers, Method, Request, RequestInit, Url};
 
 use super::auth::*;
 use super::lines::*;
-use super::{after, not_found, ok, query};
+use super::{after, not_found, ok, query, query_without_token};
 
 pub(super) async fn operator_action(
     env: &Env,
@@ -203,6 +203,25 @@ pub(super) async fn action(
     operator_action(env, req, &me, line, dialog, action).await
 }
 
+/// A console user of the line whom the line lets read the dialog (one
+/// rule, in the core); only then is the dialog itself read.
+async fn may_read(
+    env: &Env,
+    req: &Request,
+    url: &Url,
+    line: &str,
+    dialog: &str,
+) -> Result<(), ProtocolError> {
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
+    let ask = DialogAccess {
+        dialog: dialog.to_owned(),
+        operator: me.id,
+        supervisor: me.role >= Role::Supervisor,
+    };
+    invoke(&stub(env, "LINES", line)?, &ask).await?;
+    Ok(())
+}
+
 pub(super) async fn history(
     env: &Env,
     req: &mut Request,
@@ -210,15 +229,7 @@ pub(super) async fn history(
     line: &str,
     dialog: &str,
 ) -> ApiResult {
-    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
-    // The line says whether this person may read the dialog (one
-    // rule, in the core); then only that dialog is read.
-    let ask = DialogAccess {
-        dialog: (*dialog).to_owned(),
-        operator: me.id.clone(),
-        supervisor: me.role >= Role::Supervisor,
-    };
-    invoke(&stub(env, "LINES", line)?, &ask).await?;
+    may_read(env, req, url, line, dialog).await?;
     let s = dialog_stub(env, dialog)?;
     call(
         &s,
@@ -242,16 +253,6 @@ pub(super) async fn client_card(
     line_get(env, line, &format!("/card/{client}")).await
 }
 
-/// The caller's query string without the session token (which may travel
-/// there for downloads), for the line to read.
-fn search_query(url: &Url) -> String {
-    let mut out = url.clone();
-    out.set_query(None);
-    out.query_pairs_mut()
-        .extend_pairs(url.query_pairs().filter(|(k, _)| k != "token"));
-    out.query().unwrap_or_default().to_owned()
-}
-
 /// `GET /api/v1/lines/{line}/dialogs/search` (JSON) and `…/search.csv`:
 /// S2/S3, the line's dialogs the caller may read that answer the query.
 pub(super) async fn search(
@@ -265,7 +266,7 @@ pub(super) async fn search(
     let ask = SearchDialogs {
         operator: me.id.clone(),
         supervisor: me.role >= Role::Supervisor,
-        query: search_query(url),
+        query: query_without_token(url),
         csv,
     };
     forward(&stub(env, "LINES", line)?, &ask).await
@@ -280,13 +281,7 @@ pub(super) async fn transcript_csv(
     line: &str,
     dialog: &str,
 ) -> ApiResult {
-    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
-    let ask = DialogAccess {
-        dialog: (*dialog).to_owned(),
-        operator: me.id.clone(),
-        supervisor: me.role >= Role::Supervisor,
-    };
-    invoke(&stub(env, "LINES", line)?, &ask).await?;
+    may_read(env, req, url, line, dialog).await?;
     let history: openline_core::protocol::History = crate::rpc::call_json(
         &dialog_stub(env, dialog)?,
         Method::Get,

@@ -30,14 +30,47 @@ struct ArchivedRow {
     state: String,
 }
 
-fn parse(found: Vec<ArchivedRow>) -> Vec<Dialog> {
-    found
-        .into_iter()
-        .filter_map(|r| serde_json::from_str(&r.state).ok())
-        .collect()
-}
-
 impl LineObject {
+    /// The archived dialogs `rest` picks (what follows `SELECT state FROM
+    /// dialog_archive`).
+    pub(super) fn archived_where(
+        &self,
+        rest: &str,
+        params: Vec<V>,
+    ) -> Result<Vec<Dialog>, ProtocolError> {
+        let found: Vec<ArchivedRow> = rows(
+            &self.sql(),
+            &format!("SELECT state FROM dialog_archive {rest}"),
+            params,
+        )?;
+        Ok(found
+            .into_iter()
+            .filter_map(|r| serde_json::from_str(&r.state).ok())
+            .collect())
+    }
+
+    /// The live dialogs `keep` picks, then each of `archived` that is not
+    /// also live (a wake cut short between the archive's write and the live
+    /// row's removal leaves both: the live one counts).
+    pub(super) fn live_and_archived(
+        &self,
+        archived: Vec<Dialog>,
+        keep: impl Fn(&Dialog) -> bool,
+    ) -> Result<Vec<Dialog>, ProtocolError> {
+        let guard = self.line.borrow();
+        let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+        Ok(line
+            .dialogs()
+            .filter(|d| keep(d))
+            .cloned()
+            .chain(
+                archived
+                    .into_iter()
+                    .filter(|d| line.dialog(&d.id).is_none()),
+            )
+            .collect())
+    }
+
     /// Keeps dialogs the line let go of; called inside the step that
     /// removes them, so both writes commit together.
     pub(super) fn archive(&self, dialogs: &[Dialog]) -> Result<(), ProtocolError> {
@@ -59,39 +92,19 @@ impl LineObject {
 
     /// An archived dialog's record.
     pub(super) fn archived(&self, dialog: &str) -> Result<Option<Dialog>, ProtocolError> {
-        let found = rows(
-            &self.sql(),
-            "SELECT state FROM dialog_archive WHERE id = ?",
-            vec![V::from(dialog)],
-        )?;
-        Ok(parse(found).pop())
+        Ok(self
+            .archived_where("WHERE id = ?", vec![V::from(dialog)])?
+            .pop())
     }
 
-    /// A client's archived dialogs, newest first (C6: their card).
-    pub(super) fn archived_of(&self, client: &str) -> Result<Vec<Dialog>, ProtocolError> {
-        let found = rows(
-            &self.sql(),
-            "SELECT state FROM dialog_archive WHERE client = ? ORDER BY opened_at DESC LIMIT 200",
+    /// The client's dialogs, live and archived (their newest 200), oldest
+    /// first (C6: their card; GDPR).
+    pub(super) fn dialogs_of(&self, client: &str) -> Result<Vec<Dialog>, ProtocolError> {
+        let archived = self.archived_where(
+            "WHERE client = ? ORDER BY opened_at DESC LIMIT 200",
             vec![V::from(client)],
         )?;
-        Ok(parse(found))
-    }
-
-    /// The client's dialogs, live and archived, oldest first.
-    pub(super) fn dialogs_of(&self, client: &str) -> Result<Vec<Dialog>, ProtocolError> {
-        let archived = self.archived_of(client)?;
-        let guard = self.line.borrow();
-        let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-        let mut all: Vec<Dialog> = line
-            .dialogs()
-            .filter(|d| d.client == client)
-            .cloned()
-            .chain(
-                archived
-                    .into_iter()
-                    .filter(|d| line.dialog(&d.id).is_none()),
-            )
-            .collect();
+        let mut all = self.live_and_archived(archived, |d| d.client == client)?;
         all.sort_by_key(|d| d.opened_at);
         Ok(all)
     }
@@ -122,17 +135,11 @@ impl LineObject {
         let now = clock::core_now(&self.env);
         let period = Period::read(query("from").as_deref(), query("to").as_deref(), &zone, now)?;
         let (from, to) = period.instants();
-        let archived = parse(rows(
-            &self.sql(),
-            "SELECT state FROM dialog_archive WHERE opened_at >= ? AND opened_at < ?",
+        let archived = self.archived_where(
+            "WHERE opened_at >= ? AND opened_at < ?",
             vec![V::from(from), V::from(to)],
-        )?);
-        let guard = self.line.borrow();
-        let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-        // A dialog archived while its live copy was still stored (a wake
-        // cut short) is counted once: the live one.
-        let live = line.dialogs();
-        let old = archived.iter().filter(|d| line.dialog(&d.id).is_none());
-        json(200, &LineStatistics::of(&period, live.chain(old)))
+        )?;
+        let all = self.live_and_archived(archived, |_| true)?;
+        json(200, &LineStatistics::of(&period, &all))
     }
 }

@@ -105,7 +105,7 @@ impl LineObject {
             let due = openline_core::email::offline_reply_due(
                 stored.visitor_present,
                 send.hidden,
-                self.last_offline_mail(&send.dialog),
+                || self.last_offline_mail(&send.dialog),
                 now,
             );
             if due {

@@ -25,11 +25,6 @@ struct DialogRow {
     dialog: String,
 }
 
-#[derive(Deserialize)]
-struct StateRow {
-    state: String,
-}
-
 impl LineObject {
     /// Adds a client's or operator's message to the word index.
     pub(super) fn index_message(&self, dialog: &str, message: &ChatMessage) {
@@ -71,29 +66,22 @@ impl LineObject {
                 .collect::<BTreeSet<_>>(),
             ),
         };
-        let archived: Vec<Dialog> = rows::<StateRow>(
-            &self.sql(),
-            "SELECT state FROM dialog_archive ORDER BY opened_at DESC LIMIT ?",
+        let archived = self.archived_where(
+            "ORDER BY opened_at DESC LIMIT ?",
             vec![V::from(ARCHIVE_SCAN)],
-        )?
-        .into_iter()
-        .filter_map(|r| serde_json::from_str(&r.state).ok())
-        .collect();
-        let guard = self.line.borrow();
-        let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-        let old = archived.iter().filter(|d| line.dialog(&d.id).is_none());
-        let all: Vec<&Dialog> = line.dialogs().chain(old).collect();
+        )?;
+        let all = self.live_and_archived(archived, |_| true)?;
         let readable = |d: &Dialog| d.readable_by(&ask.operator, ask.supervisor);
         if !ask.csv {
             return json(
                 200,
-                &dialog_search::page(&query, all.iter().copied(), with_words.as_ref(), readable),
+                &dialog_search::page(&query, &all, with_words.as_ref(), readable),
             );
         }
         let mut everything = Vec::new();
         let mut q = query;
         loop {
-            let page = dialog_search::page(&q, all.iter().copied(), with_words.as_ref(), readable);
+            let page = dialog_search::page(&q, &all, with_words.as_ref(), readable);
             q.before = page.dialogs.last().map(|d| d.opened_at);
             everything.extend(page.dialogs);
             if !page.more || everything.len() >= CSV_ROWS {

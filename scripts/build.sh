@@ -25,9 +25,10 @@ wants() { [[ " $parts " == *" $1 "* ]]; }
 # manifests, this script, and the toolchain's versions; it is kept in
 # .openline/built-PART after a successful build. Without a git checkout
 # every part is built.
-declare -A inputs=([widget]="core widget" [console]="core console" [edge]="core edge")
+declare -A inputs=([widget]="core widget" [console]="core console" [simulator]="core simulator" [edge]="core edge")
 declare -A output=([widget]="$OUT/widget/openline_widget_bg.wasm"
-  [console]="$OUT/console/openline_console_bg.wasm" [edge]="edge/build/worker/shim.mjs")
+  [console]="$OUT/console/openline_console_bg.wasm"
+  [simulator]="$OUT/console/what-if/openline_simulator_bg.wasm" [edge]="edge/build/worker/shim.mjs")
 fingerprint() {
   {
     rustc -V; "$WASM_BINDGEN_BIN" --version 2>/dev/null || true
@@ -47,23 +48,28 @@ built() {
   mkdir -p .openline && fingerprint "$1" > ".openline/built-$1"
 }
 
-# Leptos apps: one target folder for release wasm builds.
-# What each page imports from the app's JS glue (the rest is dropped).
-declare -A uses=([widget]="default, start, seen" [console]="default")
-for app in widget console; do
+# Browser modules (the Leptos apps, and the console's what-if replay, which
+# it loads only when used): one target folder for release wasm builds.
+# What each page imports from the module's JS glue (the rest is dropped),
+# and where it is served.
+declare -A uses=([widget]="default, start, seen" [console]="default" [simulator]="default, replay")
+declare -A dir=([widget]=widget [console]=console [simulator]=console/what-if)
+# The console's part builds its what-if module too.
+if wants console; then parts="$parts simulator"; fi
+for app in widget console simulator; do
   wants "$app" || continue
   if unchanged "$app"; then echo "[build] $app: unchanged since its last build"; continue; fi
   echo "[build] $app"
   cargo build --release --target "$TARGET" -p "openline-$app" --quiet
-  wasm-bindgen --target web --no-typescript --out-dir "$OUT/$app" \
+  wasm-bindgen --target web --no-typescript --out-dir "$OUT/${dir[$app]}" \
     "target/$TARGET/release/openline_$app.wasm"
-  wasm="$OUT/$app/openline_${app}_bg.wasm"
+  wasm="$OUT/${dir[$app]}/openline_${app}_bg.wasm"
   node scripts/wasm-dce.mjs "$wasm"
   # --flatten --rereloop before -Oz: ~1 KB less brotli on the widget.
   wasm-opt --flatten --rereloop -Oz -Oz --strip-debug --strip-producers "$wasm" -o "$wasm"
-  (cd "$OUT/$app" && echo "export { ${uses[$app]} } from \"./openline_$app.js\";" \
+  (cd "$OUT/${dir[$app]}" && echo "export { ${uses[$app]} } from \"./openline_$app.js\";" \
     | esbuild --bundle --minify --format=esm --log-level=warning --outfile="openline_$app.min.js")
-  mv "$OUT/$app/openline_$app.min.js" "$OUT/$app/openline_$app.js"
+  mv "$OUT/${dir[$app]}/openline_$app.min.js" "$OUT/${dir[$app]}/openline_$app.js"
   built "$app"
 done
 

@@ -35,6 +35,7 @@ row "widget JS glue" "$W/widget/openline_widget.js"
 row "widget CSS" "$W/widget/widget.css"
 row "widget after opening (total)" "$W/widget/openline_widget_bg.wasm" "$W/widget/openline_widget.js" "$W/widget/widget.css"; widget_br=$LAST_BR
 row "console (wasm + JS + CSS + HTML)" "$W/console/openline_console_bg.wasm" "$W/console/openline_console.js" "$W/console/console.css" "$W/console/index.html" "$W/console/boot.js"; console_br=$LAST_BR
+row "console what-if module (on demand)" "$W/console/what-if/openline_simulator_bg.wasm" "$W/console/what-if/openline_simulator.js"; what_if_br=$LAST_BR
 row "edge wasm" edge/build/worker/index_bg.wasm 2>/dev/null || row "edge wasm" edge/build/index_bg.wasm
 edge_raw=$LAST_RAW
 
@@ -42,7 +43,8 @@ edge_raw=$LAST_RAW
 # for the loader on every view and for the widget when the chat opens.
 budget "loader (brotli)" "$loader_br" 2048 B
 budget "widget after opening (brotli)" "$widget_br" 92160 B
-budget "console (brotli)" "$console_br" 450560 B
+budget "console (brotli)" "$console_br" 471040 B
+budget "console what-if (brotli)" "$what_if_br" 204800 B
 budget "edge wasm (raw)" "$edge_raw" 1677722 B
 if [ "$over" = 1 ]; then
   echo "size-report: a piece is over its budget (above)" >&2

@@ -14,9 +14,9 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "clippy (native core and widget tests, wasm crates)"
-cargo clippy -p openline-core -p openline-loadgen -p openline-widget --all-targets --quiet -- -D warnings
+cargo clippy -p openline-core -p openline-loadgen -p openline-widget -p openline-simulator --all-targets --quiet -- -D warnings
 cargo clippy -p openline-core --features schema --bin openapi --quiet -- -D warnings
-cargo clippy --target wasm32-unknown-unknown -p openline-core -p openline-edge -p openline-widget -p openline-console --quiet -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p openline-core -p openline-edge -p openline-widget -p openline-console -p openline-simulator --quiet -- -D warnings
 
 # The workspace's default member is the core only; the widget's
 # conversation logic (widget/src/conversation.rs) is tested natively too.
@@ -27,7 +27,7 @@ step "API description matches the Rust types"
 cargo run -q -p openline-core --features schema --bin openapi -- --check docs/openapi.json
 
 step "core and widget tests (native)"
-cargo test -p openline-core -p openline-widget --quiet 2>&1
+cargo test -p openline-core -p openline-widget -p openline-simulator --quiet 2>&1
 
 step "build (edge, widget, console, site)"
 bash scripts/build.sh

@@ -34,6 +34,7 @@ mod session;
 mod settings_form;
 mod state;
 mod statistics;
+mod what_if;
 
 use api::ApiError;
 use leptos::prelude::*;

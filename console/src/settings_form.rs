@@ -70,7 +70,7 @@ fn presentation_mode(s: &LineSettings) -> String {
 /// The settings as the edge shows them, read as `LineSettings` plus the
 /// one flag beside it: `SettingsView`'s `flatten` would link serde's
 /// buffering deserialiser (~8 KB) for this one answer.
-fn view_of(text: &str) -> Result<SettingsView, ApiError> {
+pub(crate) fn view_of(text: &str) -> Result<SettingsView, ApiError> {
     #[derive(serde::Deserialize)]
     struct SecretSet {
         #[serde(default)]

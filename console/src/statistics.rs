@@ -22,6 +22,7 @@ pub fn Statistics(ctx: Ctx, line: String) -> impl IntoView {
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     let data = RwSignal::new(None::<Result<Loaded, String>>);
+    let raw = StoredValue::new(line.clone());
     let line = StoredValue::new(api::encode(&line));
     let load = move || {
         let (f, t) = (from.get_untracked(), to.get_untracked());
@@ -66,7 +67,16 @@ pub fn Statistics(ctx: Ctx, line: String) -> impl IntoView {
             {move || match data.get() {
                 None => view! { <p>{move || t().loading}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
-                Some(Ok((s, names))) => view! { <div class="report" inner_html=report(t(), &s, &names)></div> }.into_any(),
+                Some(Ok((s, names))) => {
+                    let html = report(t(), &s, &names);
+                    let what_if = if s.from == s.to {
+                        let (day_start, arrivals) = (s.day_start, s.arrivals);
+                        view! { <crate::what_if::WhatIf ctx line=raw.get_value() day_start arrivals names /> }.into_any()
+                    } else {
+                        view! { <p class="hint">{move || t().what_if_one_day}</p> }.into_any()
+                    };
+                    view! { <div class="report" inner_html=html></div>{what_if} }.into_any()
+                }
             }}
         </section>
     }

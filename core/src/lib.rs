@@ -34,6 +34,7 @@ pub mod replies;
 pub mod requests;
 pub mod session;
 pub mod settings;
+pub mod simulator;
 pub mod statistics;
 pub mod text;
 pub mod timers;

@@ -8,6 +8,7 @@
 use crate::error::{ErrorCode, ProtocolError};
 use crate::hours::WallClock;
 use crate::line::{Dialog, KpiKind, Rating};
+use crate::simulator::Arrival;
 use crate::Millis;
 use chrono::{NaiveDate, Timelike};
 use serde::{Deserialize, Serialize};
@@ -108,7 +109,7 @@ pub struct Durations {
 }
 
 impl Durations {
-    fn of(mut all: Vec<Millis>) -> Durations {
+    pub(crate) fn of(mut all: Vec<Millis>) -> Durations {
         all.sort_unstable();
         let rank = |p: usize| {
             let n = all.len();
@@ -163,7 +164,7 @@ pub struct DialogCounts {
 }
 
 impl DialogCounts {
-    fn add(&mut self, d: &Dialog) {
+    pub(crate) fn add(&mut self, d: &Dialog) {
         self.opened += 1;
         if d.first_answer_at.is_some() {
             self.answered += 1;
@@ -223,6 +224,14 @@ pub struct LineStatistics {
     pub days: Vec<DayStatistics>,
     /// Dialogs opened in each hour of the day (0–23), over the period.
     pub hours: Vec<u32>,
+    /// X7: the instant the period's first day starts on the line's wall
+    /// clock (its local midnight).
+    pub day_start: Millis,
+    /// X7: a one-day period's dialogs as the what-if replay takes them
+    /// (when each opened, how long it was worked on, which client);
+    /// empty for longer periods.
+    #[serde(default)]
+    pub arrivals: Vec<Arrival>,
 }
 
 #[derive(Default)]
@@ -256,6 +265,7 @@ impl LineStatistics {
         let mut operators: BTreeMap<String, Tally> = BTreeMap::new();
         let mut days: BTreeMap<NaiveDate, DialogCounts> = BTreeMap::new();
         let mut hours = vec![0u32; 24];
+        let mut arrivals = Arrivals::default();
         for d in dialogs {
             let at = local(clock.as_ref(), d.opened_at);
             let Some(at) = at.filter(|t| (period.from..=period.to).contains(&t.date())) else {
@@ -274,6 +284,9 @@ impl LineStatistics {
             }
             days.entry(at.date()).or_default().add(d);
             hours[at.hour() as usize] += 1;
+            if period.from == period.to {
+                arrivals.add(d);
+            }
         }
         line.ratings.finish();
         supervisor.finish();
@@ -313,7 +326,56 @@ impl LineStatistics {
                 .collect(),
             days,
             hours,
+            day_start: day_start(clock.as_ref(), period.from),
+            arrivals: arrivals.finish(),
         }
+    }
+}
+
+/// The instant local midnight of `date` is (by the zone's offset at that
+/// day's noon: a day that changes its offset starts an hour off).
+fn day_start(clock: Option<&WallClock>, date: NaiveDate) -> Millis {
+    let utc = date
+        .and_hms_opt(12, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis())
+        .unwrap_or_default();
+    let offset = local(clock, utc)
+        .map(|l| l.and_utc().timestamp_millis() - utc)
+        .unwrap_or_default();
+    utc - 12 * 60 * 60 * 1000 - offset
+}
+
+/// X7: the day's dialogs in order of opening; a dialog not taken (or not
+/// finished) is given the median handling time of the others.
+#[derive(Default)]
+struct Arrivals {
+    all: Vec<(Millis, Option<Millis>, String)>,
+}
+
+impl Arrivals {
+    fn add(&mut self, d: &Dialog) {
+        let handled = d
+            .accepted_at
+            .zip(d.finished_at)
+            .map(|(a, f)| (f - a).max(0));
+        self.all.push((d.opened_at, handled, d.client.clone()));
+    }
+
+    fn finish(mut self) -> Vec<Arrival> {
+        self.all.sort_by_key(|a| a.0);
+        let known: Vec<Millis> = self.all.iter().filter_map(|a| a.1).collect();
+        let typical = Durations::of(known).p50_ms.unwrap_or(5 * 60 * 1000);
+        let mut clients: BTreeMap<String, u32> = BTreeMap::new();
+        let mut out = Vec::with_capacity(self.all.len());
+        for (i, (at, handled, client)) in self.all.into_iter().enumerate() {
+            let client = *clients.entry(client).or_insert(i as u32);
+            out.push(Arrival {
+                at,
+                handling_ms: handled.unwrap_or(typical),
+                client,
+            });
+        }
+        out
     }
 }
 

@@ -144,6 +144,23 @@ fn s1_the_line_figures_count_each_dialog_by_how_it_went() {
     );
     assert_eq!(first_day.dialogs.opened, 2, "d3 is outside the period");
     assert_eq!(first_day.days.len(), 1);
+
+    // X7: a one-day period gives the what-if replay its arrivals.
+    assert!(st.arrivals.is_empty(), "two days: no arrivals");
+    let handled = |d: &Dialog| d.finished_at.unwrap() - d.accepted_at.unwrap();
+    let got: Vec<(i64, i64, u32)> = first_day
+        .arrivals
+        .iter()
+        .map(|a| (a.at, a.handling_ms, a.client))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (dialogs[0].opened_at, handled(&dialogs[0]), 0),
+            (dialogs[1].opened_at, handled(&dialogs[1]), 1)
+        ]
+    );
+    assert_eq!(first_day.day_start % (24 * 60 * MINUTE), 0, "UTC midnight");
 }
 
 #[test]
@@ -161,6 +178,16 @@ fn s1_days_and_hours_are_the_lines_wall_clock() {
     assert_eq!(tokyo.dialogs.opened, 0, "in Tokyo it opened the next day");
     let tokyo = LineStatistics::of(&period("2026-12-02", "2026-12-02", "Asia/Tokyo"), [&d]);
     assert_eq!((tokyo.dialogs.opened, tokyo.hours[5]), (1, 1));
+    assert_eq!(
+        tokyo.day_start,
+        date("2026-12-01")
+            .and_hms_opt(15, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis(),
+        "Tokyo's 2 December starts at 15:00 UTC the day before"
+    );
+    assert_eq!(tokyo.arrivals.len(), 1);
     let (from, to) = period("2026-12-02", "2026-12-02", "Asia/Tokyo").instants();
     assert!(
         from <= d.opened_at && d.opened_at < to,

@@ -7,6 +7,7 @@ use crate::format;
 use crate::state::{state_label, DeskState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use openline_core::client_merge::{Likeness, MergeRequest, Merged, SimilarClient};
 use openline_core::privacy::ClientErased;
 use openline_core::protocol::Role;
 use openline_core::replies::ClientCard as Card;
@@ -66,6 +67,7 @@ pub fn ClientCard(desk: DeskState, client: String) -> impl IntoView {
                     }.into_any(),
                     None => view! { <p class="empty">{move || t().no_contacts}</p> }.into_any(),
                 }}
+                {(!c.similar.is_empty()).then(|| view! { <Similar desk path similar=c.similar.clone() on_merged=Callback::new(move |()| read()) /> })}
                 <h4>{move || t().consents}</h4>
                 {if c.consents.is_empty() {
                     view! { <p class="empty">{move || t().no_consents}</p> }.into_any()
@@ -96,6 +98,55 @@ pub fn ClientCard(desk: DeskState, client: String) -> impl IntoView {
                 }) />
             })}
         </details>
+    }
+}
+
+/// C1: clients of the line who left the same e-mail or phone, each with
+/// "Merge"; the card then shows the merged client (the verified user's id
+/// stays when one of them is).
+#[component]
+fn Similar(
+    desk: DeskState,
+    path: StoredValue<String>,
+    similar: Vec<SimilarClient>,
+    on_merged: Callback<()>,
+) -> impl IntoView {
+    let ctx = desk.ctx;
+    let t = move || ctx.t();
+    let merge = move |with: String| {
+        let token = ctx.token();
+        spawn_local(async move {
+            let body = MergeRequest { with };
+            let to = format!("{}/merge", path.get_value());
+            let r = api::send::<_, Merged>("POST", &to, &token, &body);
+            match r.await {
+                Ok(m) => {
+                    path.set_value(desk.path(&format!("/clients/{}", api::encode(&m.client))));
+                    on_merged.run(());
+                    desk.refresh();
+                }
+                Err(e) => desk.show_error(&e),
+            }
+        });
+    };
+    view! {
+        <h4>{move || t().similar_clients}</h4>
+        <ul class="similar">
+            {similar.into_iter().map(|s| {
+                let k = &s.contacts;
+                let name = [k.name.clone(), k.email.clone(), k.phone.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+                let why = move || match s.by {
+                    Likeness::Email => t().same_email,
+                    Likeness::Phone => t().same_phone,
+                };
+                let with = s.client.clone();
+                view! {
+                    <li>{name}" — "{why}" "
+                        <button type="button" on:click=move |_| merge(with.clone())>{move || t().merge_clients}</button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
 }
 

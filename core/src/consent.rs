@@ -6,7 +6,7 @@ use crate::Millis;
 use serde::{Deserialize, Serialize};
 
 /// Contact data a client leaves (F2, F4, H4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Contacts {
     #[serde(default)]

@@ -127,6 +127,10 @@ pub struct ClientCard {
     pub client: String,
     #[serde(default)]
     pub contacts: Option<Contacts>,
+    /// C1: other clients of the line who left the same e-mail or phone,
+    /// proposed as the same person (`POST …/merge` confirms).
+    #[serde(default)]
+    pub similar: Vec<crate::client_merge::SimilarClient>,
     #[serde(default)]
     pub consents: Vec<ConsentRecord>,
     #[serde(default)]

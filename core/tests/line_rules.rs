@@ -698,6 +698,11 @@ fn c1_q8_an_anonymous_visitor_who_logs_in_keeps_their_previous_operator() {
     assert!(sim.line.client("v-anon").is_none());
     let c = sim.line.client("u-user").unwrap();
     assert_eq!((c.dialogs, c.last_operator.as_deref()), (1, Some("boris")));
+    assert_eq!(
+        sim.line.dialog("d1").unwrap().client,
+        "u-user",
+        "the dialog is theirs now"
+    );
     sim.open("d2", "u-user");
     assert_eq!(sim.offered("d2"), vec!["boris"]);
     // Merging again, or an unknown client, changes nothing.
@@ -1764,5 +1769,76 @@ fn the_figures_count_live_dialogs_by_state_and_operators_online() {
         (f.queued, f.offered, f.active),
         (2, 0, 0),
         "nobody online: both wait in the queue (Q7 took the unanswered one back)"
+    );
+}
+
+#[test]
+fn c1_clients_who_left_the_same_email_or_phone_are_proposed_and_merged_by_the_rules() {
+    use openline_core::client_merge::{likeness, merge_order, Likeness};
+    use openline_core::consent::Contacts;
+    let c = |email: Option<&str>, phone: Option<&str>| Contacts {
+        name: None,
+        email: email.map(str::to_owned),
+        phone: phone.map(str::to_owned),
+    };
+    let olga = c(Some("Olga@Example.com "), Some("+351 912 345 678"));
+    assert_eq!(
+        likeness(&olga, &c(Some("olga@example.com"), None)),
+        Some(Likeness::Email)
+    );
+    assert_eq!(
+        likeness(&olga, &c(None, Some("351-912-345-678"))),
+        Some(Likeness::Phone)
+    );
+    assert_eq!(
+        likeness(
+            &olga,
+            &c(Some("ivan@example.com"), Some("+351 912 000 000"))
+        ),
+        None
+    );
+    assert_eq!(
+        likeness(&c(None, Some("112")), &c(None, Some("1-1-2"))),
+        None,
+        "too short to be a phone"
+    );
+    assert_eq!(likeness(&c(None, None), &c(None, None)), None);
+
+    // An operator merges a proposed pair; a supervisor any pair.
+    let mail = Some(Likeness::Email);
+    assert_eq!(
+        merge_order("v1", "v2", mail, false).unwrap(),
+        ("v2".into(), "v1".into())
+    );
+    assert_eq!(
+        merge_order("v1", "v2", None, false)
+            .unwrap_err()
+            .code
+            .http_status(),
+        403
+    );
+    assert!(merge_order("v1", "v2", None, true).is_ok());
+    // The verified user keeps their id, whichever card it was asked from.
+    assert_eq!(
+        merge_order("v1", "u1", mail, false).unwrap(),
+        ("v1".into(), "u1".into())
+    );
+    assert_eq!(
+        merge_order("u1", "v1", mail, false).unwrap(),
+        ("v1".into(), "u1".into())
+    );
+    assert_eq!(
+        merge_order("u1", "u2", mail, true)
+            .unwrap_err()
+            .code
+            .http_status(),
+        409
+    );
+    assert_eq!(
+        merge_order("v1", "v1", mail, true)
+            .unwrap_err()
+            .code
+            .http_status(),
+        400
     );
 }

@@ -408,7 +408,21 @@ impl Call for SearchDialogs {
     type Reply = openline_core::dialog_search::DialogPage;
 }
 
-// ----- one client's data (GDPR) ------------------------------------------
+// ----- clients (C1) and one client's data (GDPR) -------------------------
+
+/// C1: two clients of the line made one (see `core::client_merge`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MergeClients {
+    pub client: String,
+    pub with: String,
+    /// Supervisors merge any two clients, operators proposed ones.
+    pub supervisor: bool,
+}
+
+impl Call for MergeClients {
+    const PATH: &'static str = "/client-merge";
+    type Reply = openline_core::client_merge::Merged;
+}
 
 /// Everything the line keeps of one client, with their dialogs' messages.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -291,9 +291,10 @@ pub enum Event {
         department: String,
         members: Vec<String>,
     },
-    /// C1: an anonymous visitor logged in on the site: what the line knew
-    /// of their anonymous self (dialogs, previous operator for Q8) joins
-    /// the verified client, and the anonymous record goes.
+    /// C1: an anonymous visitor logged in on the site, or an operator
+    /// confirmed two clients are one person (`client_merge`): what the
+    /// line knew of `from` (its dialogs, previous operator for Q8) joins
+    /// `into`, and `from`'s record goes.
     MergeClient { from: String, into: String },
     /// A client wrote (or left a form): a new dialog enters the bot (B1) or routing.
     DialogOpened { dialog: String, client: String },
@@ -835,6 +836,19 @@ impl Line {
         let Some(anonymous) = self.clients.remove(&from) else {
             return;
         };
+        // Its dialogs still in the line's state are the merged client's
+        // (the archive's follow in the adapter).
+        let moved: Vec<String> = self
+            .dialogs
+            .values()
+            .filter(|d| d.client == from)
+            .map(|d| d.id.clone())
+            .collect();
+        for id in moved {
+            if let Some(d) = self.touch(&id) {
+                d.client = into.clone();
+            }
+        }
         self.changed.clients.mark(from.clone());
         self.changed.clients.mark(into.clone());
         let known = self.clients.entry(into.clone()).or_default();

@@ -148,147 +148,170 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
     let Some(rest) = seg.strip_prefix(&["api", "v1"]) else {
         return Err(not_found("not found"));
     };
-    match (method, rest) {
-        (Method::Get, ["health"]) => health().await,
-        (Method::Get, ["figures"]) => admin::figures(env, &mut req, &url).await,
-        (Method::Get, ["lines", line, "widget"]) => visitor::widget(env, origin, line).await,
-        (Method::Post, ["visitor", "sessions"]) => visitor::start(env, &mut req, origin).await,
+    // Each route's future is boxed: one small dispatch instead of one
+    // state machine holding every handler's (172 KB of wasm, issue 9).
+    let handler: Handler<'_> = match (method, rest) {
+        (Method::Get, ["health"]) => Box::pin(health()),
+        (Method::Get, ["figures"]) => Box::pin(admin::figures(env, &mut req, &url)),
+        (Method::Get, ["lines", line, "widget"]) => Box::pin(visitor::widget(env, origin, line)),
+        (Method::Post, ["visitor", "sessions"]) => Box::pin(visitor::start(env, &mut req, origin)),
         (Method::Get, ["visitor", "messages"]) => {
-            visitor::messages(env, &mut req, &url, origin).await
+            Box::pin(visitor::messages(env, &mut req, &url, origin))
         }
-        (Method::Post, ["visitor", "messages"]) => visitor::send(env, &mut req, &url, origin).await,
-        (Method::Get, ["visitor", "ws"]) => visitor::socket(env, &mut req, &url, origin).await,
-        (Method::Post, ["visitor", "rating"]) => visitor::rating(env, &mut req, &url, origin).await,
-        (Method::Get, ["visitor", "queue"]) => visitor::queue(env, &mut req, &url, origin).await,
-        (Method::Post, ["auth", "login"]) => admin::login(env, &mut req).await,
-        (Method::Post, ["auth", "logout"]) => admin::logout(env, &mut req).await,
-        (Method::Get, ["me"]) => admin::me(env, &mut req, &url).await,
-        (Method::Patch, ["me"]) => profile::me_patch(env, &mut req, &url).await,
-        (Method::Put, ["me", "avatar"]) => profile::avatar_put(env, &mut req, &url).await,
-        (Method::Delete, ["me", "avatar"]) => profile::avatar_delete(env, &mut req, &url).await,
+        (Method::Post, ["visitor", "messages"]) => {
+            Box::pin(visitor::send(env, &mut req, &url, origin))
+        }
+        (Method::Get, ["visitor", "ws"]) => Box::pin(visitor::socket(env, &mut req, &url, origin)),
+        (Method::Post, ["visitor", "rating"]) => {
+            Box::pin(visitor::rating(env, &mut req, &url, origin))
+        }
+        (Method::Get, ["visitor", "queue"]) => {
+            Box::pin(visitor::queue(env, &mut req, &url, origin))
+        }
+        (Method::Post, ["auth", "login"]) => Box::pin(admin::login(env, &mut req)),
+        (Method::Post, ["auth", "logout"]) => Box::pin(admin::logout(env, &mut req)),
+        (Method::Get, ["me"]) => Box::pin(admin::me(env, &mut req, &url)),
+        (Method::Patch, ["me"]) => Box::pin(profile::me_patch(env, &mut req, &url)),
+        (Method::Put, ["me", "avatar"]) => Box::pin(profile::avatar_put(env, &mut req, &url)),
+        (Method::Delete, ["me", "avatar"]) => Box::pin(profile::avatar_delete(env, &mut req, &url)),
         (Method::Get, ["files", "avatars", account, name]) => {
-            profile::avatar_get(env, account, name).await
+            Box::pin(profile::avatar_get(env, account, name))
         }
-        (Method::Get, ["accounts"]) => admin::accounts_list(env, &mut req, &url).await,
-        (Method::Post, ["accounts"]) => admin::account_create(env, &mut req, &url).await,
-        (Method::Patch, ["accounts", id]) => admin::account_patch(env, &mut req, &url, id).await,
-        (Method::Get, ["lines"]) => admin::lines_list(env, &mut req, &url).await,
-        (Method::Get, ["deployment"]) => admin::deployment_get(env, &mut req, &url).await,
-        (Method::Put, ["deployment"]) => admin::deployment_put(env, &mut req, &url).await,
-        (Method::Post, ["lines"]) => admin::line_create(env, &mut req, &url).await,
+        (Method::Get, ["accounts"]) => Box::pin(admin::accounts_list(env, &mut req, &url)),
+        (Method::Post, ["accounts"]) => Box::pin(admin::account_create(env, &mut req, &url)),
+        (Method::Patch, ["accounts", id]) => {
+            Box::pin(admin::account_patch(env, &mut req, &url, id))
+        }
+        (Method::Get, ["lines"]) => Box::pin(admin::lines_list(env, &mut req, &url)),
+        (Method::Get, ["deployment"]) => Box::pin(admin::deployment_get(env, &mut req, &url)),
+        (Method::Put, ["deployment"]) => Box::pin(admin::deployment_put(env, &mut req, &url)),
+        (Method::Post, ["lines"]) => Box::pin(admin::line_create(env, &mut req, &url)),
         (Method::Get, ["lines", line, "settings"]) => {
-            admin::settings_get(env, &mut req, &url, line).await
+            Box::pin(admin::settings_get(env, &mut req, &url, line))
         }
         (Method::Put, ["lines", line, "settings"]) => {
-            admin::settings_put(env, &mut req, &url, line).await
+            Box::pin(admin::settings_put(env, &mut req, &url, line))
         }
-        (Method::Delete, ["lines", line]) => admin::line_delete(env, &mut req, &url, line).await,
+        (Method::Delete, ["lines", line]) => {
+            Box::pin(admin::line_delete(env, &mut req, &url, line))
+        }
         (Method::Get, ["lines", line, "departments"]) => {
-            admin::departments(env, &mut req, &url, line).await
+            Box::pin(admin::departments(env, &mut req, &url, line))
         }
         (Method::Put, ["lines", line, "departments", dep]) => {
-            admin::department_put(env, &mut req, &url, line, dep).await
+            Box::pin(admin::department_put(env, &mut req, &url, line, dep))
         }
-        (Method::Get, ["lines", line, "ws"]) => operator::socket(env, &mut req, &url, line).await,
+        (Method::Get, ["lines", line, "ws"]) => {
+            Box::pin(operator::socket(env, &mut req, &url, line))
+        }
         (Method::Get, ["lines", line, "dialogs"]) => {
-            operator::dialogs(env, &mut req, &url, line).await
+            Box::pin(operator::dialogs(env, &mut req, &url, line))
         }
         (Method::Get, ["lines", line, "notifications"]) => {
-            operator::notifications(env, &mut req, &url, line).await
+            Box::pin(operator::notifications(env, &mut req, &url, line))
         }
-        (Method::Post, ["lines", line, "notifications", "read"]) => {
-            operator::notifications_read(env, &mut req, &url, line, None).await
-        }
-        (Method::Post, ["lines", line, "notifications", id, "read"]) => {
-            operator::notifications_read(env, &mut req, &url, line, Some(id)).await
-        }
+        (Method::Post, ["lines", line, "notifications", "read"]) => Box::pin(
+            operator::notifications_read(env, &mut req, &url, line, None),
+        ),
+        (Method::Post, ["lines", line, "notifications", id, "read"]) => Box::pin(
+            operator::notifications_read(env, &mut req, &url, line, Some(id)),
+        ),
         (Method::Get, ["lines", line, "operators"]) => {
-            operator::operators(env, &mut req, &url, line).await
+            Box::pin(operator::operators(env, &mut req, &url, line))
         }
         (Method::Post, ["lines", line, "presence"]) => {
-            operator::presence(env, &mut req, &url, line).await
+            Box::pin(operator::presence(env, &mut req, &url, line))
         }
         (Method::Post, ["lines", line, "working-day"]) => {
-            operator::working_day(env, &mut req, &url, line).await
+            Box::pin(operator::working_day(env, &mut req, &url, line))
         }
         (Method::Post, ["lines", line, "dialogs", dialog, "lead"]) => {
-            leads::create(env, &mut req, &url, line, dialog).await
+            Box::pin(leads::create(env, &mut req, &url, line, dialog))
         }
-        (Method::Get, ["lines", line, "leads"]) => leads::list(env, &mut req, &url, line).await,
+        (Method::Get, ["lines", line, "leads"]) => Box::pin(leads::list(env, &mut req, &url, line)),
         (Method::Get, ["lines", line, "leads", lead]) => {
-            leads::show(env, &mut req, &url, line, lead).await
+            Box::pin(leads::show(env, &mut req, &url, line, lead))
         }
         (Method::Patch, ["lines", line, "leads", lead]) => {
-            leads::change(env, &mut req, &url, line, lead).await
+            Box::pin(leads::change(env, &mut req, &url, line, lead))
         }
         (Method::Post, ["lines", line, "dialogs", dialog, action]) => {
-            operator::action(env, &mut req, &url, line, dialog, action).await
+            Box::pin(operator::action(env, &mut req, &url, line, dialog, action))
         }
         (Method::Get, ["lines", line, "dialogs", "search"]) => {
-            operator::search(env, &mut req, &url, line, false).await
+            Box::pin(operator::search(env, &mut req, &url, line, false))
         }
         (Method::Get, ["lines", line, "dialogs", "search.csv"]) => {
-            operator::search(env, &mut req, &url, line, true).await
+            Box::pin(operator::search(env, &mut req, &url, line, true))
         }
         (Method::Get, ["lines", line, "dialogs", dialog, "transcript.csv"]) => {
-            operator::transcript_csv(env, &mut req, &url, line, dialog).await
+            Box::pin(operator::transcript_csv(env, &mut req, &url, line, dialog))
         }
         (Method::Get, ["lines", line, "dialogs", dialog, "messages"]) => {
-            operator::history(env, &mut req, &url, line, dialog).await
+            Box::pin(operator::history(env, &mut req, &url, line, dialog))
         }
         (Method::Get, ["lines", line, "quick-answers"]) => {
-            quick_answers::list(env, &mut req, &url, line).await
+            Box::pin(quick_answers::list(env, &mut req, &url, line))
         }
         (Method::Post, ["lines", line, "quick-answers"]) => {
-            quick_answers::create(env, &mut req, &url, line).await
+            Box::pin(quick_answers::create(env, &mut req, &url, line))
         }
         (Method::Put, ["lines", line, "quick-answers", id]) => {
-            quick_answers::replace(env, &mut req, &url, line, id).await
+            Box::pin(quick_answers::replace(env, &mut req, &url, line, id))
         }
         (Method::Delete, ["lines", line, "quick-answers", id]) => {
-            quick_answers::delete(env, &mut req, &url, line, id).await
+            Box::pin(quick_answers::delete(env, &mut req, &url, line, id))
         }
-        (Method::Put, ["lines", line, "quick-answer-groups", group]) => {
-            quick_answers::rename_group(env, &mut req, &url, line, group).await
-        }
-        (Method::Delete, ["lines", line, "quick-answer-groups", group]) => {
-            quick_answers::delete_group(env, &mut req, &url, line, group).await
-        }
+        (Method::Put, ["lines", line, "quick-answer-groups", group]) => Box::pin(
+            quick_answers::rename_group(env, &mut req, &url, line, group),
+        ),
+        (Method::Delete, ["lines", line, "quick-answer-groups", group]) => Box::pin(
+            quick_answers::delete_group(env, &mut req, &url, line, group),
+        ),
         (Method::Post, ["visitor", "contacts"]) => {
-            visitor::contacts(env, &mut req, &url, origin).await
+            Box::pin(visitor::contacts(env, &mut req, &url, origin))
         }
         (Method::Post, ["visitor", "email-copy"]) => {
-            visitor::email_copy(env, &mut req, &url, origin).await
+            Box::pin(visitor::email_copy(env, &mut req, &url, origin))
         }
         (Method::Get, ["lines", line, "statistics"]) => {
-            admin::statistics(env, &mut req, &url, line).await
+            Box::pin(admin::statistics(env, &mut req, &url, line))
         }
         (Method::Get, ["lines", line, "consents"]) => {
-            admin::consents(env, &mut req, &url, line).await
+            Box::pin(admin::consents(env, &mut req, &url, line))
         }
         (Method::Get, ["lines", line, "clients", client, "export"]) => {
-            operator::export_client(env, &mut req, &url, line, client).await
+            Box::pin(operator::export_client(env, &mut req, &url, line, client))
         }
         (Method::Delete, ["lines", line, "clients", client]) => {
-            operator::erase_client(env, &mut req, &url, line, client).await
+            Box::pin(operator::erase_client(env, &mut req, &url, line, client))
         }
         (Method::Get, ["lines", line, "clients", client]) => {
-            operator::client_card(env, &mut req, &url, line, client).await
+            Box::pin(operator::client_card(env, &mut req, &url, line, client))
+        }
+        (Method::Post, ["lines", line, "clients", client, "merge"]) => {
+            Box::pin(operator::merge_clients(env, &mut req, &url, line, client))
         }
         (Method::Post, ["lines", line, "clients", client, "messages"]) => {
-            external::client_message(env, &mut req, line, client).await
+            Box::pin(external::client_message(env, &mut req, line, client))
         }
-        (Method::Post, ["dev", "seed"]) if clock::dev(env) => dev::seed(env).await,
-        (Method::Get, ["dev", "mailbox"]) if clock::dev(env) => dev::mailbox(env).await,
+        (Method::Post, ["dev", "seed"]) if clock::dev(env) => Box::pin(dev::seed(env)),
+        (Method::Get, ["dev", "mailbox"]) if clock::dev(env) => Box::pin(dev::mailbox(env)),
         (Method::Get | Method::Put, ["dev", "password-cost"]) if clock::dev(env) => {
-            dev::password_cost(env, &mut req, &url).await
+            Box::pin(dev::password_cost(env, &mut req, &url))
         }
-        _ => Err(not_found(&format!(
-            "no such API route: {} {path}",
-            req.method().as_ref()
-        ))),
-    }
+        _ => {
+            return Err(not_found(&format!(
+                "no such API route: {} {path}",
+                req.method().as_ref()
+            )))
+        }
+    };
+    handler.await
 }
+
+/// A route's handler, started.
+type Handler<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult> + 'a>>;
 
 /// This release (the workspace's version).
 pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");

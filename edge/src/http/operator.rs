@@ -2,10 +2,10 @@
 //! list, presence and the working day, dialog actions and messages, a
 //! dialog's history, quick answers and client cards.
 
-use crate::api::{bearer, internal, json, read_body, ApiResult};
+use crate::api::{bearer, internal, json, read_body, read_json, ApiResult};
 use crate::calls::{
     AcknowledgeNotifications, DialogAccess, EraseClient, ExportClient, ListDialogs,
-    ListNotifications, OperatorSend, SearchDialogs,
+    ListNotifications, MergeClients, OperatorSend, SearchDialogs,
 };
 use crate::ids;
 use crate::line_object::{OPERATOR_HEADER, SESSION_HEADER, WATCHER_HEADER};
@@ -251,6 +251,27 @@ pub(super) async fn client_card(
     require_on_line(env, req.headers(), url, line, Role::Operator).await?;
     let client = text::identifier("client", client)?;
     line_get(env, line, &format!("/card/{client}")).await
+}
+
+/// `POST /api/v1/lines/{line}/clients/{client}/merge` `{"with"}`: C1, two
+/// clients of the line confirmed as one person (operators: those proposed
+/// on the card; supervisors: any two).
+pub(super) async fn merge_clients(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+    client: &str,
+) -> ApiResult {
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
+    let client = text::identifier("client", client)?;
+    let body: openline_core::client_merge::MergeRequest = read_json(req).await?;
+    let ask = MergeClients {
+        client,
+        with: text::identifier("with", &body.with)?,
+        supervisor: me.role >= Role::Supervisor,
+    };
+    forward(&stub(env, "LINES", line)?, &ask).await
 }
 
 /// `GET /api/v1/lines/{line}/dialogs/search` (JSON) and `…/search.csv`:

@@ -6,13 +6,15 @@
 use super::schema::{ClientContactRow, ConsentRow, ContactRow, PreviewRow, VisitRow};
 use super::{ContactsLeft, LineObject};
 use crate::api::{internal, json, read_json, ApiResult};
-use crate::calls::{ListDialogs, RecordVisit};
+use crate::calls::{ListDialogs, MergeClients, RecordVisit};
 use crate::clock;
 use crate::sql::{rows, run};
+use openline_core::client_merge::{likeness, merge_order, phone_digits, Merged, SimilarClient};
 use openline_core::consent::Contacts;
+use openline_core::line::Event;
 use openline_core::protocol::{Author, ChatMessage};
 use openline_core::replies::{Ack, ClientCard, ConsentLog, DialogList, DialogPreview};
-use openline_core::ProtocolError;
+use openline_core::{ErrorCode, ProtocolError};
 use worker::{Request, SqlStorageValue as V};
 
 impl LineObject {
@@ -79,6 +81,83 @@ impl LineObject {
         self.merge_archive(from, into)
     }
 
+    /// C1 by hand: the two clients are one person (`core::client_merge`
+    /// says who may say so and which id stays); the line's machine moves
+    /// the record and dialogs, `merge_records` the rest.
+    pub(super) async fn merge_clients(&self, ask: &MergeClients) -> Result<Merged, ProtocolError> {
+        self.load()?;
+        let known = {
+            let guard = self.line.borrow();
+            let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+            line.client(&ask.client).is_some() && line.client(&ask.with).is_some()
+        };
+        if !known {
+            return Err(ProtocolError::new(
+                ErrorCode::ClientNotFound,
+                "no such client on this line",
+            ));
+        }
+        let (a, b) = (self.contacts_of(&ask.client)?, self.contacts_of(&ask.with)?);
+        let (from, into) = merge_order(&ask.client, &ask.with, likeness(&a, &b), ask.supervisor)?;
+        let now = clock::core_now(&self.env);
+        let event = Event::MergeClient {
+            from: from.clone(),
+            into: into.clone(),
+        };
+        let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
+        self.apply(fx).await;
+        Ok(Merged {
+            client: into,
+            merged: from,
+        })
+    }
+
+    fn contacts_of(&self, client: &str) -> Result<Contacts, ProtocolError> {
+        let found: Vec<ContactRow> = rows(
+            &self.sql(),
+            "SELECT name, email, phone FROM client_contacts WHERE client = ?",
+            vec![V::from(client)],
+        )?;
+        Ok(found
+            .into_iter()
+            .next()
+            .map(ContactRow::contacts)
+            .unwrap_or_default())
+    }
+
+    /// C1: the line's other clients who left the same e-mail or phone (a
+    /// coarse match in SQL, the exact rule in the core), at most 20.
+    fn similar(&self, client: &str, mine: &Contacts) -> Result<Vec<SimilarClient>, ProtocolError> {
+        let email = mine.email.as_deref().map(|e| e.trim().to_lowercase());
+        let phone = mine.phone.as_deref().map(phone_digits).unwrap_or_default();
+        if email.is_none() && phone.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found: Vec<ClientContactRow> = rows(
+            &self.sql(),
+            "SELECT client, name, email, phone FROM client_contacts WHERE client != ?1 AND
+               (lower(trim(email)) = ?2 OR (?3 != '' AND replace(replace(replace(replace(replace(replace(
+                 phone, ' ', ''), '-', ''), '(', ''), ')', ''), '+', ''), '.', '') = ?3)) LIMIT 20",
+            vec![V::from(client), V::from(email), V::from(phone)],
+        )?;
+        Ok(found
+            .into_iter()
+            .filter_map(|r| {
+                let contacts = Contacts {
+                    name: r.name,
+                    email: r.email,
+                    phone: r.phone,
+                };
+                let by = likeness(mine, &contacts)?;
+                Some(SimilarClient {
+                    client: r.client,
+                    contacts,
+                    by,
+                })
+            })
+            .collect())
+    }
+
     /// Keeps a client's page view; only the newest 50 per client stay.
     pub(super) fn record_visit(&self, ask: &RecordVisit) -> Result<(), ProtocolError> {
         let sql = self.sql();
@@ -131,11 +210,17 @@ impl LineObject {
             vec![V::from(client.as_str())],
         )?;
         let dialogs = self.dialogs_of(&client)?;
+        let contacts = contacts.into_iter().next().map(ContactRow::contacts);
+        let similar = match &contacts {
+            Some(c) => self.similar(&client, c)?,
+            None => Vec::new(),
+        };
         json(
             200,
             &ClientCard {
                 client,
-                contacts: contacts.into_iter().next().map(ContactRow::contacts),
+                contacts,
+                similar,
                 consents: consents.into_iter().map(ConsentRow::record).collect(),
                 dialogs,
                 visits: visits

@@ -81,6 +81,8 @@ fn schemas() -> Map<String, Value> {
     add::<QuickAnswersChanged>(&mut g);
     add::<ConsentLog>(&mut g);
     add::<ClientCard>(&mut g);
+    add::<openline_core::client_merge::MergeRequest>(&mut g);
+    add::<openline_core::client_merge::Merged>(&mut g);
     add::<openline_core::statistics::LineStatistics>(&mut g);
     add::<openline_core::leads::Lead>(&mut g);
     add::<openline_core::leads::LeadList>(&mut g);

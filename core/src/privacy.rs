@@ -3,7 +3,8 @@
 //! on request (the right to erasure) — contacts, consents, page views,
 //! leads, the words of their conversations and their index. What stays is
 //! what holds no personal data: each dialog's record (times, states,
-//! operators, scores) for the line's statistics, and a note of the erasure.
+//! operators, scores) for the line's statistics, and the audit log's entry
+//! (who exported, erased or merged which client, and when).
 
 use crate::consent::{ConsentRecord, Contacts};
 use crate::leads::Lead;
@@ -71,4 +72,53 @@ pub fn may_erase<'a>(dialogs: impl IntoIterator<Item = &'a Dialog>) -> Result<()
         )),
         None => Ok(()),
     }
+}
+
+/// What an audited action was (X9: who did what to a client's data, and
+/// when, kept by the line for good).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// The client's data was downloaded (the right of access).
+    Export,
+    /// The client's data was erased (the right to erasure).
+    Erase,
+    /// Another client was merged into this one (C1); `detail` names it.
+    Merge,
+}
+
+impl AuditAction {
+    /// The name stored and shown.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuditAction::Export => "export",
+            AuditAction::Erase => "erase",
+            AuditAction::Merge => "merge",
+        }
+    }
+}
+
+/// One entry of the line's audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AuditEntry {
+    pub at: Millis,
+    /// The account that did it.
+    pub by: String,
+    pub action: AuditAction,
+    pub client: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// `GET /api/v1/lines/{line}/audit`: newest first, at most [`AuditLog::MAX`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AuditLog {
+    pub entries: Vec<AuditEntry>,
+}
+
+impl AuditLog {
+    pub const MAX: u32 = 500;
 }

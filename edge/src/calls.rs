@@ -417,6 +417,8 @@ pub struct MergeClients {
     pub with: String,
     /// Supervisors merge any two clients, operators proposed ones.
     pub supervisor: bool,
+    /// Who asked, for the audit log.
+    pub by: String,
 }
 
 impl Call for MergeClients {
@@ -428,11 +430,22 @@ impl Call for MergeClients {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExportClient {
     pub client: String,
+    /// The administrator who asked, for the audit log.
+    pub by: String,
 }
 
 impl Call for ExportClient {
     const PATH: &'static str = "/client-export";
     type Reply = openline_core::privacy::ClientExport;
+}
+
+/// The line's audit log (X9), newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ListAudit {}
+
+impl Call for ListAudit {
+    const PATH: &'static str = "/audit";
+    type Reply = openline_core::privacy::AuditLog;
 }
 
 /// Erases one client's personal data on the line (see `core::privacy`).

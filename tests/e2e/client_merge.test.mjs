@@ -79,6 +79,16 @@ test("C1: clients with the same e-mail or phone are proposed and merged by who m
   const any = await merge("merges", pavel.client, { with: ivan.client }, sveta);
   assert.equal(any.status, 200, JSON.stringify(any.body));
   assert.equal((await card("merges", pavel.client, sveta)).body.dialogs.length, 2);
+
+  // X9: both merges are in the audit log, who and which client went where.
+  const log = (await api(edge.base, "GET", "/api/v1/lines/merges/audit", { token: admin.token })).body;
+  assert.deepEqual(
+    log.entries.map((e) => [e.action, e.client, e.detail, e.by]),
+    [
+      ["merge", pavel.client, ivan.client, sveta.id],
+      ["merge", olga.client, olga2.client, anna.id],
+    ],
+  );
 });
 
 test("C1: two verified users are two people; an anonymous visitor merged with a verified one becomes the verified one", async () => {

@@ -234,6 +234,7 @@ test("every operation succeeds once in a real conversation, and each success is 
   const again = (await api(edge.base, "POST", "/api/v1/visitor/sessions", { body: { line } })).body;
   await api(edge.base, "POST", "/api/v1/visitor/messages", { token: again.token, body: { client_id: "oa-m2", text: "Me again" } });
   await call("POST", "/api/v1/lines/{line}/clients/{client}/merge", { line, client: session.client }, { ...A, body: { with: again.client }, want: 200 });
+  await call("GET", "/api/v1/lines/{line}/audit", L, { ...A, want: 200 });
   await call("DELETE", "/api/v1/lines/{line}/clients/{client}", { line, client: "v-nobody-here" }, { ...A, want: 200 });
   await call("POST", "/api/v1/lines/{line}/clients/{client}/messages", { line, client: session.client }, { headers: { "X-Api-Key": "test-api-key" }, body: { client_id: "oa-ext-1", text: "From the CRM" } });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/accept", D, { token: boris.token, want: 200 });

@@ -71,6 +71,23 @@ test("GDPR: an administrator exports one client's data and erases it once the co
   const again = await api(edge.base, "DELETE", path, { token: admin.token });
   assert.equal(again.status, 200);
   assert.deepEqual(again.body, { contacts: false, consents: 0, visits: 0, leads: 0, messages: 0 }, "nothing left to erase, and it says so");
+
+  // X9: each export and the erasure are in the line's audit log (an erasure
+  // that erased nothing, a refused or failed request are not).
+  const audit = (who) => api(edge.base, "GET", "/api/v1/lines/gdpr/audit", { token: who.token });
+  for (const who of [anna, sveta]) assert.equal((await audit(who)).status, 403, "administrators only");
+  const log = await audit(admin);
+  assert.equal(log.status, 200, JSON.stringify(log.body));
+  assert.deepEqual(
+    log.body.entries.map((e) => [e.action, e.client, e.by]),
+    [
+      ["export", olga.client, admin.id],
+      ["erase", olga.client, admin.id],
+      ["export", olga.client, admin.id],
+    ],
+    "newest first",
+  );
+  assert.ok(log.body.entries.every((e) => e.at > 0));
 });
 
 test("GDPR in the console: on the client card an administrator downloads the client's data and, once asked, erases it; an open conversation is explained", async () => {
@@ -111,6 +128,17 @@ test("GDPR in the console: on the client card an administrator downloads the cli
     assert.ok(after.dialogs[0].messages.every((m) => m.text === ""));
     await card.getByRole("button", { name: "Erase this client's data" }).click();
     await card.getByText("Nothing of this client was left to erase.").waitFor();
+    // X9: the administrator reads it back in the audit log.
+    await p.getByRole("button", { name: "Administration" }).click();
+    await p.getByRole("tab", { name: "Consents" }).click();
+    const audit = p.locator("section.audit");
+    await audit.getByText("Data erased (GDPR)").waitFor();
+    assert.deepEqual(
+      (await audit.locator("tbody tr td:nth-child(3)").allInnerTexts()).map((s) => s.trim()),
+      ["Data downloaded (GDPR)", "Data erased (GDPR)", "Data downloaded (GDPR)"],
+      "newest first; the erasure that found nothing is not there",
+    );
+    assert.match(await audit.locator("tbody tr").first().innerText(), /Admin/, "who, by name");
   } finally {
     await browser.close();
   }

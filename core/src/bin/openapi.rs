@@ -92,6 +92,7 @@ fn schemas() -> Map<String, Value> {
     add::<openline_core::dialog_search::DialogPage>(&mut g);
     add::<openline_core::privacy::ClientExport>(&mut g);
     add::<openline_core::privacy::ClientErased>(&mut g);
+    add::<openline_core::privacy::AuditLog>(&mut g);
     // External systems (C7).
     add::<ExternalMessage>(&mut g);
     // Local development.

@@ -277,6 +277,9 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Get, ["lines", line, "statistics"]) => {
             Box::pin(admin::statistics(env, &mut req, &url, line))
         }
+        (Method::Get, ["lines", line, "audit"]) => {
+            Box::pin(operator::audit(env, &mut req, &url, line))
+        }
         (Method::Get, ["lines", line, "consents"]) => {
             Box::pin(admin::consents(env, &mut req, &url, line))
         }

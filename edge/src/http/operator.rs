@@ -4,7 +4,7 @@
 
 use crate::api::{bearer, internal, json, read_body, read_json, ApiResult};
 use crate::calls::{
-    AcknowledgeNotifications, DialogAccess, EraseClient, ExportClient, ListDialogs,
+    AcknowledgeNotifications, DialogAccess, EraseClient, ExportClient, ListAudit, ListDialogs,
     ListNotifications, MergeClients, OperatorSend, SearchDialogs,
 };
 use crate::ids;
@@ -270,6 +270,7 @@ pub(super) async fn merge_clients(
         client,
         with: text::identifier("with", &body.with)?,
         supervisor: me.role >= Role::Supervisor,
+        by: me.id,
     };
     forward(&stub(env, "LINES", line)?, &ask).await
 }
@@ -335,9 +336,20 @@ pub(super) async fn export_client(
     line: &str,
     client: &str,
 ) -> ApiResult {
-    require_on_line(env, req.headers(), url, line, Role::Admin).await?;
+    let me = require_on_line(env, req.headers(), url, line, Role::Admin).await?;
     let client = text::identifier("client", client)?;
-    forward(&stub(env, "LINES", line)?, &ExportClient { client }).await
+    forward(
+        &stub(env, "LINES", line)?,
+        &ExportClient { client, by: me.id },
+    )
+    .await
+}
+
+/// `GET /api/v1/lines/{line}/audit` (administrators): who exported,
+/// erased or merged which client's data, and when (X9).
+pub(super) async fn audit(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    require_on_line(env, req.headers(), url, line, Role::Admin).await?;
+    forward(&stub(env, "LINES", line)?, &ListAudit {}).await
 }
 
 /// `DELETE /api/v1/lines/{line}/clients/{client}` (administrators): one

@@ -74,7 +74,7 @@ impl LineObject {
             "dialog_archive",
             "leads",
             "message_index",
-            "erasures",
+            "audit",
         ] {
             run(&sql, &format!("DELETE FROM {table}"), vec![])?;
         }

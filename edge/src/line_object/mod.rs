@@ -21,8 +21,8 @@ use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
     AcknowledgeNotifications, Applied, Call, ChangeLead, ClientLastDialog, CloseSockets,
     CreateLead, DialogAccess, Done, EraseClient, ExportClient, LastDialog, LineFiguresAsk,
-    ListDialogs, ListLeads, ListNotifications, Member, Membership, MergeClients, OperatorSend,
-    RecordVisit, Relay, SearchDialogs, ShowLead,
+    ListAudit, ListDialogs, ListLeads, ListNotifications, Member, Membership, MergeClients,
+    OperatorSend, RecordVisit, Relay, SearchDialogs, ShowLead,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -605,6 +605,7 @@ impl LineObject {
                 json(200, &d)
             }
             (Method::Get, "/statistics") => self.statistics(&url),
+            (Method::Post, ListAudit::PATH) => json(200, &self.audit_log()?),
             (Method::Post, MergeClients::PATH) => {
                 let ask: MergeClients = read_json(&mut req).await?;
                 json(200, &self.merge_clients(&ask).await?)

@@ -8,7 +8,9 @@ use crate::calls::{EraseClient, EraseWords, ExportClient};
 use crate::clock;
 use crate::rpc;
 use crate::sql::{rows, run, written};
-use openline_core::privacy::{self, ClientErased, ClientExport, DialogExport};
+use openline_core::privacy::{
+    self, AuditAction, AuditEntry, AuditLog, ClientErased, ClientExport, DialogExport,
+};
 use openline_core::protocol::History;
 use openline_core::{ErrorCode, ProtocolError};
 use serde::Deserialize;
@@ -76,6 +78,7 @@ impl LineObject {
                 "this line keeps nothing of that client",
             ));
         }
+        self.audit(AuditAction::Export, &ask.by, &ask.client, None)?;
         Ok(ClientExport {
             client: ask.client.clone(),
             line: self.line_id(),
@@ -146,12 +149,67 @@ impl LineObject {
             )?;
         }
         if erased.anything() {
-            run(
-                &sql,
-                "INSERT INTO erasures (client, by, at) VALUES (?, ?, ?)",
-                vec![c(), V::from(ask.by.as_str()), V::from(clock::real_now())],
-            )?;
+            self.audit(AuditAction::Erase, &ask.by, &ask.client, None)?;
         }
         Ok(erased)
     }
+
+    /// X9: notes who did what to a client's data.
+    pub(super) fn audit(
+        &self,
+        action: AuditAction,
+        by: &str,
+        client: &str,
+        detail: Option<&str>,
+    ) -> Result<(), ProtocolError> {
+        run(
+            &self.sql(),
+            "INSERT INTO audit (at, by, action, client, detail) VALUES (?, ?, ?, ?, ?)",
+            vec![
+                V::from(clock::real_now()),
+                V::from(by),
+                V::from(action.name()),
+                V::from(client),
+                V::from(detail),
+            ],
+        )
+    }
+
+    /// X9: the audit log, newest first.
+    pub(super) fn audit_log(&self) -> Result<AuditLog, ProtocolError> {
+        self.load()?;
+        let found: Vec<AuditRow> = rows(
+            &self.sql(),
+            &format!(
+                "SELECT at, by, action, client, detail FROM audit ORDER BY id DESC LIMIT {}",
+                AuditLog::MAX
+            ),
+            vec![],
+        )?;
+        let entries = found
+            .into_iter()
+            .filter_map(|r| {
+                let action = [AuditAction::Export, AuditAction::Erase, AuditAction::Merge]
+                    .into_iter()
+                    .find(|a| a.name() == r.action)?;
+                Some(AuditEntry {
+                    at: r.at,
+                    by: r.by,
+                    action,
+                    client: r.client,
+                    detail: r.detail,
+                })
+            })
+            .collect();
+        Ok(AuditLog { entries })
+    }
+}
+
+#[derive(Deserialize)]
+struct AuditRow {
+    at: i64,
+    by: String,
+    action: String,
+    client: String,
+    detail: Option<String>,
 }

@@ -12,6 +12,7 @@ use crate::sql::{rows, run};
 use openline_core::client_merge::{likeness, merge_order, phone_digits, Merged, SimilarClient};
 use openline_core::consent::Contacts;
 use openline_core::line::Event;
+use openline_core::privacy::AuditAction;
 use openline_core::protocol::{Author, ChatMessage};
 use openline_core::replies::{Ack, ClientCard, ConsentLog, DialogList, DialogPreview};
 use openline_core::{ErrorCode, ProtocolError};
@@ -106,6 +107,7 @@ impl LineObject {
         };
         let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
         self.apply(fx).await;
+        self.audit(AuditAction::Merge, &ask.by, &into, Some(&from))?;
         Ok(Merged {
             client: into,
             merged: from,

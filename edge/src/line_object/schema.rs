@@ -82,6 +82,15 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "0013_erasures",
         sql: "CREATE TABLE erasures (client TEXT NOT NULL, by TEXT NOT NULL, at INTEGER NOT NULL)",
     },
+    // X9: the audit log — exports, erasures (those noted before kept) and
+    // merges of clients' data.
+    Migration {
+        name: "0014_audit",
+        sql: "CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, by TEXT NOT NULL,
+                action TEXT NOT NULL, client TEXT NOT NULL, detail TEXT);
+              INSERT INTO audit (at, by, action, client) SELECT at, by, 'erase', client FROM erasures ORDER BY at;
+              DROP TABLE erasures",
+    },
 ];
 
 #[derive(Serialize, Deserialize)]

@@ -376,6 +376,9 @@ pub struct Texts {
     pub history_none: &'static str,
     pub history_more: &'static str,
     pub history_transcript_csv: &'static str,
+    pub history_all_lines: &'static str,
+    pub history_columns: &'static str,
+    pub history_first: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -745,6 +748,9 @@ const EN: Texts = Texts {
     history_none: "No dialogs found.",
     history_more: "More",
     history_transcript_csv: "Download the conversation (CSV)",
+    history_all_lines: "All my lines",
+    history_columns: "Columns",
+    history_first: "First answer after",
 };
 
 const RU: Texts = Texts {
@@ -1113,6 +1119,9 @@ const RU: Texts = Texts {
     history_none: "Диалоги не найдены.",
     history_more: "Ещё",
     history_transcript_csv: "Скачать переписку (CSV)",
+    history_all_lines: "Все мои линии",
+    history_columns: "Столбцы",
+    history_first: "Первый ответ через",
 };
 
 /// The catalogue for a language code (`ru`, `ru-RU`, `en`…); English otherwise.

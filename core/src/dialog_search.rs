@@ -194,41 +194,104 @@ pub const CSV_COLUMNS: [&str; 11] = [
 pub fn to_csv(dialogs: &[Dialog]) -> String {
     let mut out = CSV_COLUMNS.join(",") + "\r\n";
     for d in dialogs {
-        let kpi: Vec<&str> = d
-            .kpi_missed
-            .iter()
-            .map(|k| match k {
-                crate::line::KpiKind::FirstAnswer => "first_answer",
-                crate::line::KpiKind::Answer => "answer",
-            })
-            .collect();
-        let cells = [
-            d.id.clone(),
-            d.client.clone(),
-            iso(d.opened_at),
-            d.status.name().to_owned(),
-            d.status.owner().unwrap_or_default().to_owned(),
-            d.first_answer_at
-                .map(|t| ((t - d.opened_at).max(0) / 1000).to_string())
-                .unwrap_or_default(),
-            d.finished_at.map(iso).unwrap_or_default(),
-            d.client_rating
-                .as_ref()
-                .map(|r| r.score.to_string())
-                .unwrap_or_default(),
-            d.supervisor_rating
-                .as_ref()
-                .map(|r| r.score.to_string())
-                .unwrap_or_default(),
-            kpi.join(" "),
-            d.client_rating
-                .as_ref()
-                .and_then(|r| r.comment.clone())
-                .unwrap_or_default(),
-        ];
-        csv_row(&mut out, &cells);
+        csv_row(&mut out, &cells(d));
     }
     out
+}
+
+/// A list across lines as CSV: [`to_csv`]'s columns after a `line` column.
+pub fn lines_csv(rows: &[LineDialog]) -> String {
+    let mut out = format!("line,{}\r\n", CSV_COLUMNS.join(","));
+    for r in rows {
+        let mut row = vec![r.line.clone()];
+        row.extend(cells(&r.dialog));
+        csv_row(&mut out, &row);
+    }
+    out
+}
+
+/// One dialog's cells, in [`CSV_COLUMNS`]' order.
+fn cells(d: &Dialog) -> [String; 11] {
+    let kpi: Vec<&str> = d
+        .kpi_missed
+        .iter()
+        .map(|k| match k {
+            crate::line::KpiKind::FirstAnswer => "first_answer",
+            crate::line::KpiKind::Answer => "answer",
+        })
+        .collect();
+    [
+        d.id.clone(),
+        d.client.clone(),
+        iso(d.opened_at),
+        d.status.name().to_owned(),
+        d.status.owner().unwrap_or_default().to_owned(),
+        d.first_answer_at
+            .map(|t| ((t - d.opened_at).max(0) / 1000).to_string())
+            .unwrap_or_default(),
+        d.finished_at.map(iso).unwrap_or_default(),
+        d.client_rating
+            .as_ref()
+            .map(|r| r.score.to_string())
+            .unwrap_or_default(),
+        d.supervisor_rating
+            .as_ref()
+            .map(|r| r.score.to_string())
+            .unwrap_or_default(),
+        kpi.join(" "),
+        d.client_rating
+            .as_ref()
+            .and_then(|r| r.comment.clone())
+            .unwrap_or_default(),
+    ]
+}
+
+/// A dialog of a list across lines, with its line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LineDialog {
+    pub line: String,
+    pub dialog: Dialog,
+}
+
+/// `GET /api/v1/dialogs/search`: a page across the caller's lines, newest
+/// first; with `more`, ask again with `before` = the last one's
+/// `opened_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LinesPage {
+    pub dialogs: Vec<LineDialog>,
+    pub more: bool,
+}
+
+/// The lines' pages (each newest first, as [`page`] makes them) as one
+/// page of at most [`PAGE`], newest first; `more` when any line had more
+/// or some were left over. Dialogs opened in the same millisecond on two
+/// lines at a page's edge may both fall on either side of `before`; each
+/// line's own order is kept.
+pub fn merge_pages(pages: Vec<(String, DialogPage)>) -> LinesPage {
+    let mut more = pages.iter().any(|(_, p)| p.more);
+    let mut all: Vec<LineDialog> = pages
+        .into_iter()
+        .flat_map(|(line, p)| {
+            p.dialogs.into_iter().map(move |dialog| LineDialog {
+                line: line.clone(),
+                dialog,
+            })
+        })
+        .collect();
+    all.sort_by(|a, b| {
+        (b.dialog.opened_at, &a.line, &a.dialog.id).cmp(&(
+            a.dialog.opened_at,
+            &b.line,
+            &b.dialog.id,
+        ))
+    });
+    if all.len() > PAGE {
+        all.truncate(PAGE);
+        more = true;
+    }
+    LinesPage { dialogs: all, more }
 }
 
 /// An instant as `2026-12-07T09:30:00Z`, written out (chrono's

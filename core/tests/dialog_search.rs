@@ -176,3 +176,69 @@ fn s3_the_list_as_csv_with_formulas_defused() {
     assert!(lines[3].contains(",offered,,"), "{}", lines[3]);
     assert_eq!(lines.len(), 5, "a header, three rows, the last line break");
 }
+
+#[test]
+fn s2_pages_of_several_lines_merge_newest_first_and_say_when_more_follow() {
+    use openline_core::dialog_search::{lines_csv, merge_pages, DialogPage};
+    let d = three(); // opened in order d1, d2, d3
+    let page = |ds: &[&openline_core::line::Dialog], more| DialogPage {
+        dialogs: ds.iter().map(|d| (*d).clone()).collect(),
+        more,
+    };
+    let merged = merge_pages(vec![
+        ("shop".into(), page(&[&d[2], &d[0]], false)),
+        ("support".into(), page(&[&d[1]], false)),
+    ]);
+    let got: Vec<(&str, &str)> = merged
+        .dialogs
+        .iter()
+        .map(|r| (r.line.as_str(), r.dialog.id.as_str()))
+        .collect();
+    assert_eq!(got, [("shop", "d3"), ("support", "d2"), ("shop", "d1")]);
+    assert!(!merged.more);
+    assert!(merge_pages(vec![("shop".into(), page(&[&d[0]], true))]).more);
+
+    // Two full lines: the newest PAGE of both, and more.
+    let many = |line: &str, start: i64| {
+        let ds: Vec<_> = (0..PAGE as i64)
+            .map(|i| {
+                let mut x = d[0].clone();
+                x.id = format!("{line}{i}");
+                x.opened_at = start - i * 2;
+                x
+            })
+            .collect();
+        (
+            line.to_owned(),
+            DialogPage {
+                dialogs: ds,
+                more: false,
+            },
+        )
+    };
+    let both = merge_pages(vec![many("a", 1_000_000), many("b", 999_999)]);
+    assert_eq!(both.dialogs.len(), PAGE);
+    assert!(both.more, "the rest of both is on the next page");
+    assert_eq!(both.dialogs[0].dialog.id, "a0");
+    assert_eq!(both.dialogs[1].dialog.id, "b0");
+    assert!(both
+        .dialogs
+        .windows(2)
+        .all(|w| w[0].dialog.opened_at >= w[1].dialog.opened_at));
+
+    let csv = lines_csv(&merged.dialogs);
+    let mut lines = csv.split("\r\n");
+    assert_eq!(
+        lines.next().unwrap(),
+        format!("line,{}", CSV_COLUMNS.join(","))
+    );
+    assert!(lines.next().unwrap().starts_with("shop,d3,"));
+    assert_eq!(
+        to_csv(&[d[0].clone()]).lines().nth(1),
+        lines_csv(&merged.dialogs[2..])
+            .lines()
+            .nth(1)
+            .map(|l| &l[5..]),
+        "the same cells after the line"
+    );
+}

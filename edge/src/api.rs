@@ -18,6 +18,20 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> ApiResult {
     Ok(resp.with_status(status))
 }
 
+/// A CSV download (S3): the text, its type, and the file name offered.
+pub fn csv(body: String, file: &str) -> ApiResult {
+    let mut resp = Response::ok(body).map_err(internal)?;
+    let h = resp.headers_mut();
+    h.set("Content-Type", "text/csv; charset=utf-8")
+        .map_err(internal)?;
+    h.set(
+        "Content-Disposition",
+        &format!("attachment; filename=\"{file}.csv\""),
+    )
+    .map_err(internal)?;
+    Ok(resp)
+}
+
 /// Turns a typed error into its HTTP response.
 pub fn error_response(err: &ProtocolError) -> Response {
     match Response::from_json(&err.to_body()) {

@@ -219,6 +219,8 @@ test("every operation succeeds once in a real conversation, and each success is 
   await call("GET", "/api/v1/lines/{line}/dialogs/{dialog}/messages", D, O);
   await call("GET", "/api/v1/lines/{line}/dialogs/search", L, { ...O, query: { q: "hello", state: "active" }, want: 200 });
   await call("GET", "/api/v1/lines/{line}/dialogs/search.csv", L, { ...O, want: 200 });
+  await call("GET", "/api/v1/dialogs/search", {}, { ...O, query: { q: "hello" }, want: 200 });
+  await call("GET", "/api/v1/dialogs/search.csv", {}, { ...O, query: { line }, want: 200 });
   await call("GET", "/api/v1/lines/{line}/dialogs/{dialog}/transcript.csv", D, { ...O, want: 200 });
   const lead = await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/lead", D, { ...O, want: 201 });
   await call("GET", "/api/v1/lines/{line}/leads", L, O);

@@ -187,7 +187,7 @@ test("S2/S3 in the console: History finds a dialog by a word, shows its conversa
   await history.locator(".transcript").getByText("Do you ship to Porto?").waitFor();
   await screenshot(p, "console-history");
   for (const [link, head, holds] of [
-    ["Download CSV", /^dialog,client,opened_at/, olga.dialog],
+    ["Download CSV", /^line,dialog,client,opened_at/, `stats,${olga.dialog}`],
     ["Download the conversation (CSV)", /^seq,at,author/, "Do you ship to Porto?"],
   ]) {
     const href = await history.getByRole("link", { name: link }).getAttribute("href");
@@ -200,5 +200,66 @@ test("S2/S3 in the console: History finds a dialog by a word, shows its conversa
   await history.getByLabel("Words in the conversation").fill("nothing-like-this");
   await history.getByRole("button", { name: "Find" }).click();
   await history.getByText("No dialogs found.").waitFor();
+  await p.close();
+});
+
+test("S2 across lines: one list of every line the caller works on, each dialog with its line, filtered and paged the same; a line named narrows it; CSV with a line column", async () => {
+  await makeLine(edge.base, admin, "stats2", { mode: "all_at_once", queueLogins: ["boris"] });
+  const pavel = await visitor(edge.base, "stats2");
+  assert.equal((await visitorSays(edge.base, pavel, "Organic matcha, please")).status, 201);
+  const across = (who, q = "") => api(edge.base, "GET", `/api/v1/dialogs/search${q}`, { token: who.token });
+  const rows = async (who, q) => {
+    const r = await across(who, q);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.dialogs.map((x) => [x.line, x.dialog.id]);
+  };
+  const all = await rows(sveta, "");
+  assert.deepEqual(all[0], ["stats2", pavel.dialog], "the newest first, whatever its line");
+  assert.equal(all.length, 4, "three on stats, one on stats2");
+  assert.deepEqual(await rows(sveta, "?q=organic"), [["stats2", pavel.dialog], ["stats", (await rows(sveta, "?line=stats&q=organic"))[0][1]]]);
+  assert.deepEqual(await rows(sveta, "?line=stats2"), [["stats2", pavel.dialog]]);
+  assert.deepEqual(await rows(anna, ""), [["stats", olga.dialog]], "Anna: not on stats2, and on stats only what she held");
+  assert.deepEqual(await rows(boris, ""), [["stats", ivan.dialog]], "Boris: his dialog; nothing on stats2 is his to read yet");
+  assert.deepEqual(await rows(boris, "?line=stats2"), [], "his line, nothing of it his");
+  assert.equal((await across(anna, "?line=stats2")).status, 403, "not her line");
+  assert.equal((await across(sveta, "?line=nope")).status, 404);
+  assert.equal((await api(edge.base, "GET", "/api/v1/dialogs/search")).status, 401);
+  const bad = await across(sveta, "?rating=9");
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error.message, /^rating/);
+  const csv = await api(edge.base, "GET", "/api/v1/dialogs/search.csv?state=finished", { token: sveta.token });
+  assert.equal(csv.status, 200);
+  const lines = csv.body.trim().split("\r\n");
+  assert.match(lines[0], /^line,dialog,client,opened_at,state/);
+  assert.deepEqual(lines.slice(1).map((l) => l.split(",").slice(0, 2).join(",")).sort(), [`stats,${ivan.dialog}`, `stats,${olga.dialog}`].sort());
+});
+
+test("S2 in the console: History across all lines with a line column; columns chosen and kept; a click on a heading orders the list", async () => {
+  const p = await consolePage(browser.context, edge.base, "sveta");
+  await p.getByLabel("Line", { exact: true }).selectOption("stats");
+  await p.getByRole("button", { name: "History" }).click();
+  const history = p.locator("section.history");
+  await history.locator("tbody tr").first().waitFor();
+  await history.locator("form").getByLabel("Line", { exact: true }).selectOption("");
+  await until(async () => (await history.locator("tbody tr").count()) === 4, "every line's dialogs");
+  const column = async (n) => (await history.locator(`tbody tr td:nth-child(${n})`).allInnerTexts()).map((s) => s.trim());
+  assert.deepEqual((await column(1)).sort(), ["stats", "stats", "stats", "stats2"]);
+  // Ordered by line, then the other way.
+  await history.locator("thead th", { hasText: /^Line$/ }).click();
+  assert.deepEqual(await column(1), ["stats2", "stats", "stats", "stats"], "the first click: from the top down");
+  await history.locator("thead th", { hasText: /^Line$/ }).click();
+  assert.deepEqual(await column(1), ["stats", "stats", "stats", "stats2"]);
+  // The line column hidden, and still hidden after a reload.
+  await history.locator("details.columns summary").click();
+  await history.locator("details.columns").getByLabel("Line").uncheck();
+  await until(async () => (await history.locator("thead th", { hasText: /^Line$/ }).count()) === 0, "the column gone");
+  await screenshot(p, "console-history-columns");
+  await p.reload();
+  await p.getByLabel("Line", { exact: true }).selectOption("stats");
+  await p.getByRole("button", { name: "History" }).click();
+  await history.locator("tbody tr").first().waitFor();
+  assert.equal(await history.locator("thead th", { hasText: /^Line$/ }).count(), 0, "kept in the browser");
+  await history.locator("details.columns summary").click();
+  await history.locator("details.columns").getByLabel("Line").check();
   await p.close();
 });

@@ -90,6 +90,7 @@ fn schemas() -> Map<String, Value> {
     add::<openline_core::leads::LeadPatch>(&mut g);
     add::<openline_core::leads::LeadChanged>(&mut g);
     add::<openline_core::dialog_search::DialogPage>(&mut g);
+    add::<openline_core::dialog_search::LinesPage>(&mut g);
     add::<openline_core::privacy::ClientExport>(&mut g);
     add::<openline_core::privacy::ClientErased>(&mut g);
     add::<openline_core::privacy::AuditLog>(&mut g);

@@ -183,6 +183,12 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
             Box::pin(admin::account_patch(env, &mut req, &url, id))
         }
         (Method::Get, ["lines"]) => Box::pin(admin::lines_list(env, &mut req, &url)),
+        (Method::Get, ["dialogs", "search"]) => {
+            Box::pin(operator::search_lines(env, &mut req, &url, false))
+        }
+        (Method::Get, ["dialogs", "search.csv"]) => {
+            Box::pin(operator::search_lines(env, &mut req, &url, true))
+        }
         (Method::Get, ["deployment"]) => Box::pin(admin::deployment_get(env, &mut req, &url)),
         (Method::Put, ["deployment"]) => Box::pin(admin::deployment_put(env, &mut req, &url)),
         (Method::Post, ["lines"]) => Box::pin(admin::line_create(env, &mut req, &url)),

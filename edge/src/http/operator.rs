@@ -2,6 +2,7 @@
 //! list, presence and the working day, dialog actions and messages, a
 //! dialog's history, quick answers and client cards.
 
+use crate::accounts_object::LineEntry;
 use crate::api::{bearer, internal, json, read_body, read_json, ApiResult};
 use crate::calls::{
     AcknowledgeNotifications, DialogAccess, EraseClient, ExportClient, ListAudit, ListDialogs,
@@ -10,6 +11,7 @@ use crate::calls::{
 use crate::ids;
 use crate::line_object::{OPERATOR_HEADER, SESSION_HEADER, WATCHER_HEADER};
 use crate::rpc::{call, dialog_stub, forward, invoke, stub};
+use openline_core::dialog_search::{lines_csv, merge_pages};
 use openline_core::line::Event;
 use openline_core::protocol::{Account, Role};
 use openline_core::requests::{
@@ -294,6 +296,76 @@ pub(super) async fn search(
     forward(&stub(env, "LINES", line)?, &ask).await
 }
 
+/// The most rows of a CSV across lines, as of one line's.
+const CSV_ROWS: usize = 5000;
+
+/// `GET /api/v1/dialogs/search` (JSON) and `…/search.csv`: S2/S3 across
+/// the caller's lines (or the one `line=` names): each line's page of the
+/// dialogs the caller may read, merged newest first.
+pub(super) async fn search_lines(env: &Env, req: &mut Request, url: &Url, csv: bool) -> ApiResult {
+    let me = require(env, req.headers(), url, Role::Operator).await?;
+    let lines = match query(url, "line").filter(|l| !l.is_empty()) {
+        Some(line) => {
+            require_on_line(env, req.headers(), url, &line, Role::Operator).await?;
+            vec![line]
+        }
+        None => {
+            let all: Vec<LineEntry> =
+                crate::rpc::call_json(&accounts(env)?, Method::Get, "/lines", None::<&()>).await?;
+            let mut mine = Vec::new();
+            for l in all {
+                if works_on(env, &l.id, &me).await? {
+                    mine.push(l.id);
+                }
+            }
+            mine
+        }
+    };
+    // The filters as given, for each line to read; `before` is this
+    // handler's (a CSV goes on page after page).
+    let filters: Vec<&str> = url
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| {
+            !["token=", "line=", "before="]
+                .iter()
+                .any(|k| p.starts_with(k))
+        })
+        .collect();
+    let mut before = query(url, "before");
+    let mut rows = Vec::new();
+    loop {
+        let mut q = filters.join("&");
+        if let Some(b) = &before {
+            q += &format!("&before={b}");
+        }
+        let ask = SearchDialogs {
+            operator: me.id.clone(),
+            supervisor: me.role >= Role::Supervisor,
+            query: q,
+            csv: false,
+        };
+        let mut pages = Vec::new();
+        for line in &lines {
+            pages.push((
+                line.clone(),
+                invoke(&stub(env, "LINES", line)?, &ask).await?,
+            ));
+        }
+        let page = merge_pages(pages);
+        if !csv {
+            return json(200, &page);
+        }
+        before = page.dialogs.last().map(|r| r.dialog.opened_at.to_string());
+        rows.extend(page.dialogs);
+        if !page.more || rows.len() >= CSV_ROWS {
+            break;
+        }
+    }
+    crate::api::csv(lines_csv(&rows), "dialogs")
+}
+
 /// `GET /api/v1/lines/{line}/dialogs/{dialog}/transcript.csv`: S3, a
 /// dialog's messages as CSV for whoever may read it.
 pub(super) async fn transcript_csv(
@@ -312,19 +384,7 @@ pub(super) async fn transcript_csv(
     )
     .await?;
     let csv = openline_core::dialog_search::transcript_csv(&history.messages);
-    let mut resp = worker::Response::ok(csv).map_err(internal)?;
-    let h = resp.headers_mut();
-    h.set("Content-Type", "text/csv; charset=utf-8")
-        .map_err(internal)?;
-    h.set(
-        "Content-Disposition",
-        &format!(
-            "attachment; filename=\"{}.csv\"",
-            text::identifier("dialog", dialog)?
-        ),
-    )
-    .map_err(internal)?;
-    Ok(resp)
+    crate::api::csv(csv, &text::identifier("dialog", dialog)?)
 }
 
 /// `GET /api/v1/lines/{line}/clients/{client}/export` (administrators):

@@ -13,7 +13,7 @@ use openline_core::protocol::{Author, ChatMessage};
 use openline_core::ProtocolError;
 use serde::Deserialize;
 use std::collections::BTreeSet;
-use worker::{Response, SqlStorageValue as V, Url};
+use worker::{SqlStorageValue as V, Url};
 
 /// The newest archived dialogs a search looks through.
 const ARCHIVE_SCAN: i64 = 5000;
@@ -88,16 +88,7 @@ impl LineObject {
                 break;
             }
         }
-        let mut resp = Response::ok(dialog_search::to_csv(&everything)).map_err(internal)?;
-        let h = resp.headers_mut();
-        h.set("Content-Type", "text/csv; charset=utf-8")
-            .map_err(internal)?;
-        h.set(
-            "Content-Disposition",
-            "attachment; filename=\"dialogs.csv\"",
-        )
-        .map_err(internal)?;
-        Ok(resp)
+        crate::api::csv(dialog_search::to_csv(&everything), "dialogs")
     }
 
     /// The line's wall-clock zone: its working hours', else UTC.

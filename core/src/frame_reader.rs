@@ -5,11 +5,19 @@
 //! serde's internally tagged enums first buffer the whole frame in a
 //! generic tree and compile every variant a second time for it — 39 KB of
 //! the edge's wasm for these two enums.
+//!
+//! The line machine's `Event`, which the worker and the dialogs' objects
+//! send the line externally tagged (`{"accept": {"dialog": …}}`), is read
+//! the same way: the one key, its fields in one flat record — serde's
+//! derive compiled a map and a sequence reader for each of its 20
+//! variants (32 KB of the edge).
 
-use crate::line::TransferTarget;
-use crate::operator::Presence;
+use crate::line::{Event, TransferTarget};
+use crate::operator::{Operator, Presence};
 use crate::protocol::frames::{OperatorFrame, VisitorFrame};
+use crate::Millis;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// Every field any frame has; which are needed depends on `type`.
 #[derive(Deserialize)]
@@ -114,6 +122,170 @@ impl OperatorFrame {
             }
         })
     }
+}
+
+/// Every field of any `Event` variant; which are needed depends on the
+/// variant's name (the one key of the event's object).
+#[derive(Deserialize)]
+struct EventFields {
+    operator: Option<OperatorField>,
+    presence: Option<Presence>,
+    until: Option<Millis>,
+    started: Option<bool>,
+    dismissed: Option<bool>,
+    vacations: Option<Vec<(Millis, Millis)>>,
+    department: Option<String>,
+    members: Option<Vec<String>>,
+    from: Option<String>,
+    into: Option<String>,
+    dialog: Option<String>,
+    client: Option<String>,
+    hidden: Option<bool>,
+    score: Option<u8>,
+    comment: Option<String>,
+    supervisor: Option<String>,
+    by: Option<String>,
+    to: Option<TransferTarget>,
+}
+
+/// `operator` is an account id in every variant but `upsert_operator`,
+/// where it is the whole operator.
+enum OperatorField {
+    Id(String),
+    Account(Box<Operator>),
+}
+
+impl<'de> Deserialize<'de> for OperatorField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = OperatorField;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an account id or an operator")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OperatorField, E> {
+                Ok(OperatorField::Id(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<OperatorField, A::Error> {
+                let d = serde::de::value::MapAccessDeserializer::new(map);
+                Operator::deserialize(d).map(|o| OperatorField::Account(Box::new(o)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Event, D::Error> {
+        use serde::de::Error;
+        let mut all = BTreeMap::<String, EventFields>::deserialize(d)?;
+        let (Some((kind, f)), true) = (all.pop_first(), all.is_empty()) else {
+            return Err(D::Error::custom(
+                "an event is an object with exactly one key, its kind",
+            ));
+        };
+        event(&kind, f).map_err(D::Error::custom)
+    }
+}
+
+/// The variant `kind` names, from its fields.
+fn event(kind: &str, f: EventFields) -> Result<Event, String> {
+    let id = |o: Option<OperatorField>| match o {
+        Some(OperatorField::Id(id)) => Ok(id),
+        Some(OperatorField::Account(_)) => Err("invalid type: map, expected a string".to_owned()),
+        None => Err("missing field `operator`".to_owned()),
+    };
+    let dialog = || need(f.dialog.clone(), "dialog");
+    Ok(match kind {
+        "upsert_operator" => match f.operator {
+            Some(OperatorField::Account(operator)) => Event::UpsertOperator {
+                operator: *operator,
+            },
+            Some(OperatorField::Id(_)) => {
+                return Err("invalid type: string, expected struct Operator".into())
+            }
+            None => return Err("missing field `operator`".into()),
+        },
+        "set_presence" => Event::SetPresence {
+            presence: need(f.presence, "presence")?,
+            operator: id(f.operator)?,
+        },
+        "console_alive" => Event::ConsoleAlive {
+            until: need(f.until, "until")?,
+            operator: id(f.operator)?,
+        },
+        "console_closed" => Event::ConsoleClosed {
+            operator: id(f.operator)?,
+        },
+        "set_working_day" => Event::SetWorkingDay {
+            started: need(f.started, "started")?,
+            operator: id(f.operator)?,
+        },
+        "set_dismissed" => Event::SetDismissed {
+            dismissed: need(f.dismissed, "dismissed")?,
+            operator: id(f.operator)?,
+        },
+        "set_vacations" => Event::SetVacations {
+            vacations: need(f.vacations, "vacations")?,
+            operator: id(f.operator)?,
+        },
+        "set_department" => Event::SetDepartment {
+            department: need(f.department, "department")?,
+            members: need(f.members, "members")?,
+        },
+        "merge_client" => Event::MergeClient {
+            from: need(f.from, "from")?,
+            into: need(f.into, "into")?,
+        },
+        "dialog_opened" => Event::DialogOpened {
+            dialog: dialog()?,
+            client: need(f.client, "client")?,
+        },
+        "client_message" => Event::ClientMessage { dialog: dialog()? },
+        "bot_handoff" => Event::BotHandoff { dialog: dialog()? },
+        "accept" => Event::Accept {
+            dialog: dialog()?,
+            operator: id(f.operator)?,
+        },
+        "operator_message" => Event::OperatorMessage {
+            dialog: dialog()?,
+            hidden: need(f.hidden, "hidden")?,
+            operator: id(f.operator)?,
+        },
+        "close" => Event::Close {
+            dialog: dialog()?,
+            operator: id(f.operator)?,
+        },
+        "client_rating" => Event::ClientRating {
+            dialog: dialog()?,
+            score: need(f.score, "score")?,
+            comment: f.comment,
+        },
+        "supervisor_rating" => Event::SupervisorRating {
+            dialog: dialog()?,
+            supervisor: need(f.supervisor, "supervisor")?,
+            score: need(f.score, "score")?,
+            comment: f.comment,
+        },
+        "transfer" => Event::Transfer {
+            dialog: dialog()?,
+            by: need(f.by, "by")?,
+            to: need(f.to, "to")?,
+        },
+        "invite" => Event::Invite {
+            dialog: dialog()?,
+            by: need(f.by, "by")?,
+            operator: id(f.operator)?,
+        },
+        "leave" => Event::Leave {
+            dialog: dialog()?,
+            operator: id(f.operator)?,
+        },
+        other => return Err(format!("unknown variant `{other}`")),
+    })
 }
 
 #[cfg(test)]
@@ -234,5 +406,142 @@ mod tests {
             assert!(serde_json::from_str::<VisitorFrame>(raw).is_err(), "{raw}");
             assert!(VisitorFrame::parse(raw).is_err(), "{raw}");
         }
+    }
+
+    fn events() -> Vec<Event> {
+        let d = || "d-1".to_owned();
+        let o = || "u-anna".to_owned();
+        let mut op = Operator::new("u-anna", "Anna \"A\"");
+        op.vacations = vec![(1, 2)];
+        op.presence = Presence::Online;
+        vec![
+            Event::UpsertOperator { operator: op },
+            Event::SetPresence {
+                operator: o(),
+                presence: Presence::Away,
+            },
+            Event::ConsoleAlive {
+                operator: o(),
+                until: 1_795_000_000_000,
+            },
+            Event::ConsoleClosed { operator: o() },
+            Event::SetWorkingDay {
+                operator: o(),
+                started: false,
+            },
+            Event::SetDismissed {
+                operator: o(),
+                dismissed: true,
+            },
+            Event::SetVacations {
+                operator: o(),
+                vacations: vec![(1, 5), (9, 12)],
+            },
+            Event::SetDepartment {
+                department: "sales".into(),
+                members: vec![o(), "u-b".into()],
+            },
+            Event::MergeClient {
+                from: "v1".into(),
+                into: "u1".into(),
+            },
+            Event::DialogOpened {
+                dialog: d(),
+                client: "v1".into(),
+            },
+            Event::ClientMessage { dialog: d() },
+            Event::BotHandoff { dialog: d() },
+            Event::Accept {
+                dialog: d(),
+                operator: o(),
+            },
+            Event::OperatorMessage {
+                dialog: d(),
+                operator: o(),
+                hidden: true,
+            },
+            Event::Close {
+                dialog: d(),
+                operator: o(),
+            },
+            Event::ClientRating {
+                dialog: d(),
+                score: 5,
+                comment: Some("Спасибо".into()),
+            },
+            Event::ClientRating {
+                dialog: d(),
+                score: 1,
+                comment: None,
+            },
+            Event::SupervisorRating {
+                dialog: d(),
+                supervisor: "u-s".into(),
+                score: 4,
+                comment: None,
+            },
+            Event::Transfer {
+                dialog: d(),
+                by: o(),
+                to: TransferTarget::Line("sales".into()),
+            },
+            Event::Invite {
+                dialog: d(),
+                by: o(),
+                operator: "u-b".into(),
+            },
+            Event::Leave {
+                dialog: d(),
+                operator: o(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_event_reads_back_as_written() {
+        for e in events() {
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e, "{json}");
+            // Spacing and key order are JSON's business, not the reader's.
+            let spaced = serde_json::to_string_pretty(
+                &serde_json::from_str::<serde_json::Value>(&json).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(
+                serde_json::from_str::<Event>(&spaced).unwrap(),
+                e,
+                "{spaced}"
+            );
+        }
+        // A comment may be absent or null, as the derive allowed.
+        let e: Event = serde_json::from_str(
+            r#"{"client_rating": {"dialog": "d", "score": 3, "comment": null}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            e,
+            Event::ClientRating {
+                dialog: "d".into(),
+                score: 3,
+                comment: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_bad_event_is_an_error_that_says_why() {
+        let err = |raw: &str| serde_json::from_str::<Event>(raw).unwrap_err().to_string();
+        assert!(err(r#"{"accept": {"dialog": "d"}}"#).contains("missing field `operator`"));
+        assert!(err(r#"{"accept": {"operator": "o"}}"#).contains("missing field `dialog`"));
+        assert!(err(r#"{"fly": {"dialog": "d"}}"#).contains("unknown variant `fly`"));
+        assert!(err(r#"{}"#).contains("exactly one key"));
+        assert!(err(r#"{"close": {"dialog": "d", "operator": "o"}, "leave": {"dialog": "d", "operator": "o"}}"#).contains("exactly one key"));
+        assert!(err(r#"{"upsert_operator": {"operator": "u-anna"}}"#)
+            .contains("expected struct Operator"));
+        let whole = serde_json::to_string(&Operator::new("x", "X")).unwrap();
+        let accept = format!(r#"{{"accept": {{"dialog": "d", "operator": {whole}}}}}"#);
+        assert!(err(&accept).contains("expected a string"));
+        assert!(err(r#"{"client_rating": {"dialog": "d", "score": 300}}"#).contains("300"));
+        assert!(err(r#""accept""#).contains("invalid type: string"));
     }
 }

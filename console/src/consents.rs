@@ -97,9 +97,13 @@ fn table(t: &crate::i18n::Texts, log: &AuditLog, names: &[(String, String)]) -> 
         let what = match e.action {
             AuditAction::Export => t.audit_export.to_owned(),
             AuditAction::Erase => t.audit_erase.to_owned(),
-            AuditAction::Merge => format!(
+            AuditAction::Merge | AuditAction::Expire => format!(
                 "{} {}",
-                t.audit_merge,
+                if e.action == AuditAction::Merge {
+                    t.audit_merge
+                } else {
+                    t.audit_expire
+                },
                 escape_html(e.detail.as_deref().unwrap_or(""))
             ),
         };

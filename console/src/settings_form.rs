@@ -236,6 +236,8 @@ fn routing(form: Form) -> impl IntoView {
             |s, v| if let Some(m) = parse_wire::<DistributionMode>(v) { s.mode = m })}
         {select(form, |t| t.leads_setting, "leads", LEAD_MODES, |s| wire(&s.leads),
             |s, v| if let Some(m) = parse_wire(v) { s.leads = m })}
+        {number(form, |t| t.retention_days, "retention_days", |s| s.retention_days.map_or(0, i64::from),
+            |s, v| s.retention_days = (v > 0).then(|| v.clamp(1, u32::MAX as i64) as u32))}
         {number(form, |t| t.pass_after, "pass_after_ms", |s| s.pass_after_ms / MINUTE, |s, v| s.pass_after_ms = v.saturating_mul(MINUTE))}
         {check(form, |t| t.check_availability, "check_availability", |s| s.check_availability, |s, v| s.check_availability = v)}
         {check(form, |t| t.work_time_tracking, "work_time_tracking", |s| s.work_time_tracking, |s, v| s.work_time_tracking = v)}

@@ -86,6 +86,9 @@ pub enum AuditAction {
     Erase,
     /// Another client was merged into this one (C1); `detail` names it.
     Merge,
+    /// A dialog's words were erased for their age (S3's retention);
+    /// `detail` names the dialog, `by` is `retention`.
+    Expire,
 }
 
 impl AuditAction {
@@ -95,6 +98,7 @@ impl AuditAction {
             AuditAction::Export => "export",
             AuditAction::Erase => "erase",
             AuditAction::Merge => "merge",
+            AuditAction::Expire => "expire",
         }
     }
 }

@@ -363,7 +363,15 @@ pub struct LineSettings {
     /// never).
     #[serde(default)]
     pub leads: crate::leads::LeadMode,
+    /// S3: how many days a finished dialog's transcript is kept; after
+    /// that its words are erased (the dialog's record stays for the
+    /// statistics, and the audit log says so). None keeps them for good.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
 }
+
+/// S3: the longest retention a line may set (ten years).
+pub const MAX_RETENTION_DAYS: u32 = 3650;
 
 /// A setting that failed validation, naming the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -506,6 +514,7 @@ impl LineSettings {
             allowed_origins: Vec::new(),
             identity_secret: None,
             leads: crate::leads::LeadMode::default(),
+            retention_days: None,
         }
     }
 
@@ -530,6 +539,15 @@ impl LineSettings {
         }
         if !(MIN_PASS_AFTER_MS..=MAX_PASS_AFTER_MS).contains(&self.pass_after_ms) {
             return Err(bad("pass_after_ms", "from 1 minute to 12 hours"));
+        }
+        if self
+            .retention_days
+            .is_some_and(|d| !(1..=MAX_RETENTION_DAYS).contains(&d))
+        {
+            return Err(bad(
+                "retention_days",
+                "from 1 to 3650 days, or null to keep transcripts for good",
+            ));
         }
         if let Some(limit) = self.concurrency_limit {
             if limit.max < 1 {

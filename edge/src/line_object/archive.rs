@@ -8,7 +8,8 @@ use super::LineObject;
 use crate::api::{internal, json, ApiResult};
 use crate::clock;
 use crate::sql::{rows, run};
-use openline_core::line::Dialog;
+use openline_core::line::{Dialog, Line};
+use openline_core::privacy::AuditAction;
 use openline_core::statistics::{LineStatistics, Period};
 use openline_core::ProtocolError;
 use serde::Deserialize;
@@ -25,9 +26,33 @@ pub(super) fn live_retention_ms(env: &Env) -> i64 {
         * 1000
 }
 
+/// S3: the line's transcript retention in core milliseconds; a "day" is
+/// `OPENLINE_DAY_S` seconds (86 400 unless a test shortens it).
+fn retention_ms(env: &Env, line: &Line) -> Option<i64> {
+    let days = i64::from(line.settings().retention_days?);
+    let day_s = env
+        .var("OPENLINE_DAY_S")
+        .ok()
+        .and_then(|v| v.to_string().parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(24 * 60 * 60);
+    Some(days * day_s * 1000)
+}
+
 #[derive(Deserialize)]
 struct ArchivedRow {
     state: String,
+}
+
+#[derive(Deserialize)]
+struct Oldest {
+    at: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Due {
+    id: String,
+    client: String,
 }
 
 impl LineObject {
@@ -78,14 +103,87 @@ impl LineObject {
         for d in dialogs {
             run(
                 &sql,
-                "INSERT OR REPLACE INTO dialog_archive (id, client, opened_at, state) VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO dialog_archive (id, client, opened_at, state, finished_at) VALUES (?, ?, ?, ?, ?)",
                 vec![
                     V::from(d.id.as_str()),
                     V::from(d.client.as_str()),
                     V::from(d.opened_at),
                     V::from(serde_json::to_string(d).map_err(internal)?),
+                    V::from(d.finished_at),
                 ],
             )?;
+        }
+        if !dialogs.is_empty() {
+            self.expiry.set(None);
+        }
+        Ok(())
+    }
+
+    /// How long finished dialogs stay live: the live retention, or the
+    /// transcripts' retention when shorter (they are archived, then erased).
+    pub(super) fn live_ms(&self, line: &Line) -> i64 {
+        let live = live_retention_ms(&self.env);
+        retention_ms(&self.env, line).map_or(live, |r| r.min(live))
+    }
+
+    /// S3: when the next archived transcript is due to be erased (core
+    /// time); the oldest one's end is read once after each change.
+    pub(super) fn next_expiry(&self, line: &Line) -> Option<i64> {
+        let retention = retention_ms(&self.env, line)?;
+        let oldest = match self.expiry.get() {
+            Some(known) => known,
+            None => {
+                let found: Vec<Oldest> = rows(
+                    &self.sql(),
+                    "SELECT MIN(finished_at) AS at FROM dialog_archive WHERE expired_at IS NULL",
+                    vec![],
+                )
+                .unwrap_or_default();
+                let oldest = found.first().and_then(|o| o.at);
+                self.expiry.set(Some(oldest));
+                oldest
+            }
+        };
+        oldest.map(|t| t + retention + 1)
+    }
+
+    /// S3: erases the words of archived dialogs finished longer ago than
+    /// the line's retention (50 a wake; the next wake takes the rest), each
+    /// noted in the audit log; their records stay for the statistics.
+    pub(super) async fn expire(&self, now: i64) -> Result<(), ProtocolError> {
+        let retention = {
+            let guard = self.line.borrow();
+            let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+            retention_ms(&self.env, line)
+        };
+        let Some(retention) = retention else {
+            return Ok(());
+        };
+        let due: Vec<Due> = rows(
+            &self.sql(),
+            "SELECT id, client FROM dialog_archive WHERE expired_at IS NULL AND finished_at <= ? ORDER BY finished_at LIMIT 50",
+            vec![V::from(now - retention)],
+        )?;
+        for d in &due {
+            let stub = crate::rpc::dialog_stub(&self.env, &d.id)?;
+            crate::rpc::invoke(&stub, &crate::calls::EraseWords {}).await?;
+            let sql = self.sql();
+            for table in ["message_index", "dialog_previews"] {
+                run(
+                    &sql,
+                    &format!("DELETE FROM {table} WHERE dialog = ?"),
+                    vec![V::from(d.id.as_str())],
+                )?;
+            }
+            run(
+                &sql,
+                "UPDATE dialog_archive SET expired_at = ? WHERE id = ?",
+                vec![V::from(now), V::from(d.id.as_str())],
+            )?;
+            self.audit(AuditAction::Expire, "retention", &d.client, Some(&d.id))?;
+        }
+        if !due.is_empty() {
+            self.expiry.set(None);
         }
         Ok(())
     }

@@ -95,6 +95,9 @@ pub struct LineObject {
     armed: Cell<Option<Option<i64>>>,
     /// Whether this instance has matched presence to live sockets yet.
     presence_checked: Cell<bool>,
+    /// S3: when the oldest archived transcript not yet erased finished
+    /// (None: not known since the archive last changed; `Some(None)`: none).
+    expiry: Cell<Option<Option<i64>>>,
 }
 
 impl DurableObject for LineObject {
@@ -107,6 +110,7 @@ impl DurableObject for LineObject {
             line: RefCell::new(None),
             armed: Cell::new(None),
             presence_checked: Cell::new(false),
+            expiry: Cell::new(None),
         }
     }
 
@@ -134,7 +138,7 @@ impl DurableObject for LineObject {
                 let fx = line.handle_timeout(now);
                 // Keep the line's state bounded: finished dialogs past the
                 // live retention move to the archive (S3), in this step.
-                let old = line.prune_finished(now - archive::live_retention_ms(&self.env));
+                let old = line.prune_finished(now - self.live_ms(line));
                 self.archive(&old)?;
                 Ok(fx)
             })
@@ -147,6 +151,9 @@ impl DurableObject for LineObject {
             }
         };
         self.apply(effects).await;
+        if let Err(e) = self.expire(now).await {
+            crate::logs::error("line", "retention_failed", None, None, &e.to_string());
+        }
         Response::ok("ok")
     }
 
@@ -292,14 +299,14 @@ impl LineObject {
             let (_, line) = guard.as_mut().ok_or_else(|| internal("line not loaded"))?;
             match f(line) {
                 Ok(effects) => self.store(line).map(|()| {
-                    // The next wake: the machine's next deadline, or the
-                    // time the oldest finished dialog is to be archived.
-                    let retention = archive::live_retention_ms(&self.env);
-                    let archive_at = line.earliest_finished().map(|t| t + retention + 1);
-                    let deadline = match (line.next_deadline(), archive_at) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
+                    // The next wake: the machine's next deadline, the
+                    // time the oldest finished dialog is to be archived,
+                    // or an archived transcript's end (S3).
+                    let archive_at = line.earliest_finished().map(|t| t + self.live_ms(line) + 1);
+                    let deadline = [line.next_deadline(), archive_at, self.next_expiry(line)]
+                        .into_iter()
+                        .flatten()
+                        .min();
                     (effects, deadline)
                 }),
                 Err(e) => Err(e),

@@ -189,9 +189,14 @@ impl LineObject {
         let entries = found
             .into_iter()
             .filter_map(|r| {
-                let action = [AuditAction::Export, AuditAction::Erase, AuditAction::Merge]
-                    .into_iter()
-                    .find(|a| a.name() == r.action)?;
+                let action = [
+                    AuditAction::Export,
+                    AuditAction::Erase,
+                    AuditAction::Merge,
+                    AuditAction::Expire,
+                ]
+                .into_iter()
+                .find(|a| a.name() == r.action)?;
                 Some(AuditEntry {
                     at: r.at,
                     by: r.by,

@@ -91,6 +91,15 @@ pub(super) const MIGRATIONS: &[Migration] = &[
               INSERT INTO audit (at, by, action, client) SELECT at, by, 'erase', client FROM erasures ORDER BY at;
               DROP TABLE erasures",
     },
+    // S3: the retention setting — when each archived dialog finished, and
+    // when its transcript was erased for its age.
+    Migration {
+        name: "0015_retention",
+        sql: "ALTER TABLE dialog_archive ADD COLUMN finished_at INTEGER;
+              ALTER TABLE dialog_archive ADD COLUMN expired_at INTEGER;
+              UPDATE dialog_archive SET finished_at = json_extract(state, '$.finished_at');
+              CREATE INDEX dialog_archive_to_expire ON dialog_archive (finished_at) WHERE expired_at IS NULL",
+    },
 ];
 
 #[derive(Serialize, Deserialize)]

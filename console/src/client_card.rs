@@ -8,6 +8,7 @@ use crate::state::{state_label, DeskState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::client_merge::{Likeness, MergeRequest, Merged, SimilarClient};
+use openline_core::leads::Lead;
 use openline_core::privacy::ClientErased;
 use openline_core::protocol::Role;
 use openline_core::replies::ClientCard as Card;
@@ -76,6 +77,10 @@ pub fn ClientCard(desk: DeskState, client: String) -> impl IntoView {
                         <li>{format!("v{} · {}", k.version, format::time(k.at))}<br/><small>{k.text}</small></li>
                     }).collect_view()}</ul> }.into_any()
                 }}
+                {(!c.leads.is_empty()).then(|| view! {
+                    <h4>{move || t().leads}</h4>
+                    <ul class="card-leads" inner_html=leads_html(ctx.t_untracked(), &c.leads, desk)></ul>
+                })}
                 <h4>{move || t().earlier_dialogs}</h4>
                 <ul class="earlier">
                     {c.dialogs.into_iter().map(|d| {
@@ -188,6 +193,27 @@ fn PersonalData(desk: DeskState, client: String, on_erased: Callback<()>) -> imp
         </p>
         {move || said.get().map(|s| view! { <p role="status">{s}</p> })}
     }
+}
+
+/// C1: the client's leads as escaped list items — status, who is
+/// responsible, when it was made.
+fn leads_html(t: &crate::i18n::Texts, leads: &[Lead], desk: DeskState) -> String {
+    leads
+        .iter()
+        .map(|l| {
+            let who = l
+                .responsible
+                .as_deref()
+                .map(|r| desk.name_of(r))
+                .unwrap_or_else(|| "—".to_owned());
+            format!(
+                "<li>{} · {} · {}</li>",
+                crate::leads::status_label(t, l.status),
+                openline_core::text::escape_html(&who),
+                format::time(l.created_at)
+            )
+        })
+        .collect()
 }
 
 /// A page as a link text: its title, else its address.

@@ -19,6 +19,14 @@ const STATUSES: &[(&str, Label)] = &[
     ("lost", |t| t.lead_lost),
 ];
 
+/// A status as people read it.
+pub(crate) fn status_label(t: &Texts, status: openline_core::leads::LeadStatus) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|(v, _)| *v == status.name())
+        .map_or("", |(_, l)| l(t))
+}
+
 /// The leads of `line`.
 #[component]
 pub fn Leads(ctx: Ctx, line: String) -> impl IntoView {

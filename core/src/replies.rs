@@ -139,6 +139,10 @@ pub struct ClientCard {
     /// 20): where they are now and where they have been.
     #[serde(default)]
     pub visits: Vec<crate::visits::Visit>,
+    /// C1/C2: the client's leads the caller may see (their own; all for
+    /// supervisors), oldest first, each with who is responsible.
+    #[serde(default)]
+    pub leads: Vec<crate::leads::Lead>,
 }
 
 /// A line in the deployment's directory (L1).

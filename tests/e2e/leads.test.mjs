@@ -62,6 +62,11 @@ test("C2–C5 by hand: a lead from the chat once the client can be answered, the
   assert.deepEqual(await leadsOf("leadsm", boris), [], "not Boris's lead");
   assert.deepEqual((await leadsOf("leadsm", sveta)).map((l) => l.id), [lead.id]);
   assert.deepEqual(await leadsOf("leadsm", sveta, "?status=won"), []);
+  // C1: the client's card lists the leads its reader may see, with who is responsible.
+  const cardOf = async (who) => (await api(edge.base, "GET", `/api/v1/lines/leadsm/clients/${olga.client}`, { token: who.token })).body;
+  assert.deepEqual((await cardOf(anna)).leads.map((l) => [l.id, l.status, l.responsible]), [[lead.id, "new", ids.anna]]);
+  assert.deepEqual((await cardOf(sveta)).leads.map((l) => l.id), [lead.id]);
+  assert.deepEqual((await cardOf(boris)).leads, [], "not Boris's lead, not on his card either");
   const bogus = await api(edge.base, "GET", "/api/v1/lines/leadsm/leads?status=maybe", { token: sveta.token });
   assert.equal(bogus.status, 400);
   assert.equal(bogus.body.error.code, "invalid_field");
@@ -157,6 +162,11 @@ test("C2 in the console: Anna makes a lead from her chat once the client left an
     // Won leads are not among the new ones.
     await p.locator("section.leads > label select").selectOption("new");
     await p.getByText("No leads yet.").waitFor();
+    // C1: the client's card lists the lead, its status and who is responsible.
+    await p.getByRole("button", { name: "Dialogs", exact: true }).click();
+    await p.getByRole("tab", { name: /^Mine/ }).click();
+    await p.locator(`tr[data-dialog="${v.dialog}"]`).getByRole("button", { name: /^Open dialog/ }).click();
+    await p.locator("details.client-card ul.card-leads li").filter({ hasText: /^Won · Anna/ }).waitFor();
   } finally {
     await browser.close();
   }

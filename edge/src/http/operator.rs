@@ -250,9 +250,10 @@ pub(super) async fn client_card(
     line: &str,
     client: &str,
 ) -> ApiResult {
-    require_on_line(env, req.headers(), url, line, Role::Operator).await?;
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
     let client = text::identifier("client", client)?;
-    line_get(env, line, &format!("/card/{client}")).await
+    let all = u8::from(me.role >= Role::Supervisor);
+    line_get(env, line, &format!("/card/{client}?by={}&all={all}", me.id)).await
 }
 
 /// `POST /api/v1/lines/{line}/clients/{client}/merge` `{"with"}`: C1, two

@@ -588,7 +588,7 @@ impl LineObject {
             }
             (Method::Post, ContactsLeft::PATH) => self.contacts_left(&mut req).await,
             (Method::Get, "/consents") => self.consents(),
-            (Method::Get, p) if p.starts_with("/card/") => self.card(p),
+            (Method::Get, p) if p.starts_with("/card/") => self.card(p, &url),
             (Method::Post, Relay::PATH) => {
                 let relay: Relay = read_json(&mut req).await?;
                 self.relay(relay).await?;

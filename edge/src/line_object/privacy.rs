@@ -8,6 +8,7 @@ use crate::calls::{EraseClient, EraseWords, ExportClient};
 use crate::clock;
 use crate::rpc;
 use crate::sql::{rows, run, written};
+use openline_core::leads::Lead;
 use openline_core::privacy::{
     self, AuditAction, AuditEntry, AuditLog, ClientErased, ClientExport, DialogExport,
 };
@@ -22,6 +23,19 @@ struct LeadState {
 }
 
 impl LineObject {
+    /// The client's leads, oldest first.
+    pub(super) fn leads_of(&self, client: &str) -> Result<Vec<Lead>, ProtocolError> {
+        let leads: Vec<LeadState> = rows(
+            &self.sql(),
+            "SELECT state FROM leads WHERE client = ? ORDER BY created_at",
+            vec![V::from(client)],
+        )?;
+        Ok(leads
+            .into_iter()
+            .filter_map(|r| serde_json::from_str(&r.state).ok())
+            .collect())
+    }
+
     /// The right of access: one document of everything kept of the client.
     pub(super) async fn export_client(
         &self,
@@ -45,11 +59,7 @@ impl LineObject {
             "SELECT visit FROM client_visits WHERE client = ? ORDER BY id DESC",
             vec![c.clone()],
         )?;
-        let leads: Vec<LeadState> = rows(
-            &sql,
-            "SELECT state FROM leads WHERE client = ? ORDER BY created_at",
-            vec![c],
-        )?;
+        let leads = self.leads_of(&ask.client)?;
         let mut dialogs = Vec::new();
         for dialog in self.dialogs_of(&ask.client)? {
             let stub = rpc::dialog_stub(&self.env, &dialog.id)?;
@@ -89,10 +99,7 @@ impl LineObject {
                 .into_iter()
                 .filter_map(|r| serde_json::from_str(&r.visit).ok())
                 .collect(),
-            leads: leads
-                .into_iter()
-                .filter_map(|r| serde_json::from_str(&r.state).ok())
-                .collect(),
+            leads,
             dialogs,
         })
     }

@@ -192,9 +192,19 @@ impl LineObject {
         json(200, &ConsentLog { consents })
     }
 
-    /// C1/C6: what the line knows of one client.
-    pub(super) fn card(&self, p: &str) -> ApiResult {
+    /// C1/C6: what the line knows of one client; `by` (the caller) sees
+    /// their own leads of the client, all of them with `all=1`.
+    pub(super) fn card(&self, p: &str, url: &worker::Url) -> ApiResult {
         let client = p.trim_start_matches("/card/").to_owned();
+        let asked = |k: &str| {
+            url.query_pairs()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.into_owned())
+        };
+        let (by, all) = (
+            asked("by").unwrap_or_default(),
+            asked("all").as_deref() == Some("1"),
+        );
         self.load()?;
         let contacts: Vec<ContactRow> = rows(
             &self.sql(),
@@ -217,12 +227,15 @@ impl LineObject {
             Some(c) => self.similar(&client, c)?,
             None => Vec::new(),
         };
+        let mut leads = self.leads_of(&client)?;
+        leads.retain(|l| all || l.responsible.as_deref() == Some(by.as_str()));
         json(
             200,
             &ClientCard {
                 client,
                 contacts,
                 similar,
+                leads,
                 consents: consents.into_iter().map(ConsentRow::record).collect(),
                 dialogs,
                 visits: visits

@@ -94,18 +94,15 @@ fn table(t: &crate::i18n::Texts, log: &AuditLog, names: &[(String, String)]) -> 
         t.when, t.audit_by, t.audit_what, t.client
     );
     for e in &log.entries {
-        let what = match e.action {
-            AuditAction::Export => t.audit_export.to_owned(),
-            AuditAction::Erase => t.audit_erase.to_owned(),
-            AuditAction::Merge | AuditAction::Expire => format!(
-                "{} {}",
-                if e.action == AuditAction::Merge {
-                    t.audit_merge
-                } else {
-                    t.audit_expire
-                },
-                escape_html(e.detail.as_deref().unwrap_or(""))
-            ),
+        let (label, named) = match e.action {
+            AuditAction::Export => (t.audit_export, false),
+            AuditAction::Erase => (t.audit_erase, false),
+            AuditAction::Merge => (t.audit_merge, true),
+            AuditAction::Expire => (t.audit_expire, true),
+        };
+        let what = match (named, &e.detail) {
+            (true, Some(d)) => format!("{label} {}", escape_html(d)),
+            _ => label.to_owned(),
         };
         h += &format!(
             "<tr><td>{}</td><td>{}</td><td>{what}</td><td>{}</td></tr>",

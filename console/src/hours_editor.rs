@@ -39,7 +39,7 @@ fn hhmm(min: u16) -> String {
 }
 
 /// `HH:MM` as minutes; for an end time `00:00` means the end of the day.
-fn minutes(v: &str, end: bool) -> Option<u16> {
+pub(crate) fn minutes(v: &str, end: bool) -> Option<u16> {
     let (h, m) = v.split_once(':')?;
     let (h, m) = (h.parse::<u16>().ok()?, m.get(..2)?.parse::<u16>().ok()?);
     (h < 24 && m < 60).then(|| match h * 60 + m {

@@ -181,7 +181,7 @@ fn bars(t: &Texts, data: Vec<Bar>) -> String {
 }
 
 /// `p50 · p90`, or a dash without values.
-fn spread(d: &Durations) -> String {
+pub(crate) fn spread(d: &Durations) -> String {
     match (d.p50_ms, d.p90_ms) {
         (Some(a), Some(b)) => format!("{} · {}", format::duration(a), format::duration(b)),
         _ => "—".to_owned(),

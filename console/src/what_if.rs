@@ -162,9 +162,11 @@ pub fn WhatIf(
                 };
                 now_shifts.push(shift(0, 0));
                 if !f.get(&format!("works-{i}")).is_empty() {
-                    let time =
-                        |k: &str| minutes(&f.get(&format!("{k}-{i}"))).ok_or(t.what_if_bad_time);
-                    new_shifts.push(shift(time("from")?, time("to")?));
+                    let time = |k: &str, end| {
+                        let v = f.get(&format!("{k}-{i}"));
+                        crate::hours_editor::minutes(&v, end).ok_or(t.what_if_bad_time)
+                    };
+                    new_shifts.push(shift(time("from", false)?, time("to", true)?));
                 }
             }
             let day = match f.get("synthetic").trim() {
@@ -306,19 +308,9 @@ fn mode_name(m: DistributionMode) -> &'static str {
     }
 }
 
-/// `HH:MM` as minutes after midnight.
-fn minutes(hhmm: &str) -> Option<u16> {
-    let (h, m) = hhmm.trim().split_once(':')?;
-    let (h, m) = (h.parse::<u16>().ok()?, m.parse::<u16>().ok()?);
-    (h < 24 && m < 60).then_some(h * 60 + m)
-}
-
 /// Both outcomes side by side, as HTML (every name escaped).
 fn table(t: &Texts, now: &Outcome, new: &Outcome, names: &[(String, String)]) -> String {
-    let spread = |o: &Outcome| match (o.wait.p50_ms, o.wait.p90_ms) {
-        (Some(a), Some(b)) => format!("{} · {}", format::duration(a), format::duration(b)),
-        _ => "—".to_owned(),
-    };
+    let spread = |o: &Outcome| crate::statistics::spread(&o.wait);
     let mut h = format!(
         "<table class=\"compare\"><thead><tr><th></th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
         t.what_if_now, t.what_if_edited

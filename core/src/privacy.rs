@@ -92,6 +92,19 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    /// Every action, as stored.
+    pub const ALL: [AuditAction; 4] = [
+        AuditAction::Export,
+        AuditAction::Erase,
+        AuditAction::Merge,
+        AuditAction::Expire,
+    ];
+
+    /// The action a stored name stands for.
+    pub fn named(name: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.name() == name)
+    }
+
     /// The name stored and shown.
     pub fn name(self) -> &'static str {
         match self {

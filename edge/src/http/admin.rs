@@ -100,15 +100,7 @@ pub(super) async fn account_patch(env: &Env, req: &mut Request, url: &Url, id: &
 /// administrators, those whose queue holds them for operators.
 pub(super) async fn lines_list(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
     let me = require(env, req.headers(), url, Role::Operator).await?;
-    let all: Vec<LineEntry> =
-        call_json(&accounts(env)?, Method::Get, "/lines", None::<&()>).await?;
-    let mut mine = Vec::new();
-    for entry in all {
-        if works_on(env, &entry.id, &me).await? {
-            mine.push(entry);
-        }
-    }
-    json(200, &mine)
+    json(200, &my_lines(env, &me).await?)
 }
 
 pub(super) async fn line_create(env: &Env, req: &mut Request, url: &Url) -> ApiResult {

@@ -1,7 +1,7 @@
 //! Who is calling: console sessions (through the isolate's cache, see
 //! `crate::caches`), roles, and the first administrator.
 
-use crate::accounts_object::{Seed, TokenHash};
+use crate::accounts_object::{LineEntry, Seed, TokenHash};
 use crate::api::bearer;
 use crate::caches;
 use crate::calls::Membership;
@@ -69,6 +69,19 @@ pub(super) async fn require_on_line(
         ));
     }
     Ok(me)
+}
+
+/// The lines `me` works on, in the directory's order (L1, S2).
+pub(super) async fn my_lines(env: &Env, me: &Account) -> R<Vec<LineEntry>> {
+    let all: Vec<LineEntry> =
+        call_json(&accounts(env)?, Method::Get, "/lines", None::<&()>).await?;
+    let mut mine = Vec::new();
+    for entry in all {
+        if works_on(env, &entry.id, me).await? {
+            mine.push(entry);
+        }
+    }
+    Ok(mine)
 }
 
 /// Whether `me` may work on `line` (an existing one): supervisors and

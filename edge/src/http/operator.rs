@@ -2,7 +2,6 @@
 //! list, presence and the working day, dialog actions and messages, a
 //! dialog's history, quick answers and client cards.
 
-use crate::accounts_object::LineEntry;
 use crate::api::{bearer, internal, json, read_body, read_json, ApiResult};
 use crate::calls::{
     AcknowledgeNotifications, DialogAccess, EraseClient, ExportClient, ListAudit, ListDialogs,
@@ -310,17 +309,11 @@ pub(super) async fn search_lines(env: &Env, req: &mut Request, url: &Url, csv: b
             require_on_line(env, req.headers(), url, &line, Role::Operator).await?;
             vec![line]
         }
-        None => {
-            let all: Vec<LineEntry> =
-                crate::rpc::call_json(&accounts(env)?, Method::Get, "/lines", None::<&()>).await?;
-            let mut mine = Vec::new();
-            for l in all {
-                if works_on(env, &l.id, &me).await? {
-                    mine.push(l.id);
-                }
-            }
-            mine
-        }
+        None => my_lines(env, &me)
+            .await?
+            .into_iter()
+            .map(|l| l.id)
+            .collect(),
     };
     // The filters as given, for each line to read; `before` is this
     // handler's (a CSV goes on page after page).

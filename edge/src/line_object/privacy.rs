@@ -196,14 +196,7 @@ impl LineObject {
         let entries = found
             .into_iter()
             .filter_map(|r| {
-                let action = [
-                    AuditAction::Export,
-                    AuditAction::Erase,
-                    AuditAction::Merge,
-                    AuditAction::Expire,
-                ]
-                .into_iter()
-                .find(|a| a.name() == r.action)?;
+                let action = AuditAction::named(&r.action)?;
                 Some(AuditEntry {
                     at: r.at,
                     by: r.by,

@@ -78,7 +78,12 @@ fn Lines(ctx: Ctx, readonly: bool) -> impl IntoView {
         let token = ctx.token();
         spawn_local(async move {
             if let Ok(d) = api::get::<Deployment>("/api/v1/deployment", &token).await {
-                company.set(d.company_name);
+                // What the administrator typed meanwhile stays.
+                company.update(|c| {
+                    if c.is_empty() {
+                        *c = d.company_name;
+                    }
+                });
             }
         });
     }

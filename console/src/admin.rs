@@ -1,6 +1,7 @@
 //! Administration: the selected line's settings, its consent log, its
 //! statistics (S1), the
-//! accounts, and the lines themselves (create, delete, embed snippet).
+//! accounts, the lines themselves (create, delete, embed snippet) and, for
+//! administrators, the integrations (webhooks).
 //! Administrators change things; supervisors read (L5).
 
 use crate::api::{self, ApiError};
@@ -18,6 +19,7 @@ enum Page {
     Accounts,
     Lines,
     Quick,
+    Integrations,
 }
 
 /// The one snippet a site owner pastes for a line.
@@ -46,6 +48,7 @@ pub fn Admin(ctx: Ctx) -> impl IntoView {
                 {tab(Page::Accounts, |t| t.accounts)}
                 {tab(Page::Lines, |t| t.lines)}
                 {tab(Page::Quick, |t| t.quick_tab)}
+                {move || (ctx.role() >= Role::Admin).then(|| tab(Page::Integrations, |t| t.integrations))}
             </div>
             {move || match (page.get(), ctx.line.get()) {
                 (Page::Settings, Some(line)) => view! { <crate::settings_form::SettingsForm ctx line readonly=readonly() /> }.into_any(),
@@ -53,6 +56,7 @@ pub fn Admin(ctx: Ctx) -> impl IntoView {
                 (Page::Statistics, Some(line)) => view! { <crate::statistics::Statistics ctx line /> }.into_any(),
                 (Page::Accounts, _) => view! { <crate::accounts::Accounts ctx readonly=readonly() /> }.into_any(),
                 (Page::Lines, _) => view! { <Lines ctx readonly=readonly() /> }.into_any(),
+                (Page::Integrations, _) => view! { <crate::integrations::Integrations ctx /> }.into_any(),
                 (Page::Quick, Some(line)) => view! { <crate::quick_manager::QuickManager ctx line readonly=readonly() /> }.into_any(),
                 (_, None) => view! { <p class="empty">{move || t().no_lines}</p> }.into_any(),
             }}

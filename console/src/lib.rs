@@ -21,6 +21,7 @@ mod forms_editor;
 mod history;
 mod hours_editor;
 mod i18n;
+mod integrations;
 mod leads;
 mod live;
 mod notices;

@@ -18,6 +18,11 @@ pub struct Contacts {
 }
 
 impl Contacts {
+    /// Nothing left at all.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.email.is_none() && self.phone.is_none()
+    }
+
     /// Trimmed fields, blanks as absent: what is stored.
     pub fn normalized(&self) -> Contacts {
         let clean = |v: &Option<String>| {

@@ -166,7 +166,9 @@ pub fn page<'a>(
         .filter(|d| with_words.is_none_or(|w| w.contains(&d.id)))
         .filter(|d| query.matches(d, clock.as_ref()) && readable(d))
         .collect();
-    found.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id)));
+    crate::order::sort_by(&mut found, |a, b| {
+        b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id))
+    });
     let more = found.len() > PAGE;
     DialogPage {
         dialogs: found.into_iter().take(PAGE).cloned().collect(),
@@ -280,7 +282,7 @@ pub fn merge_pages(pages: Vec<(String, DialogPage)>) -> LinesPage {
             })
         })
         .collect();
-    all.sort_by(|a, b| {
+    crate::order::sort_by(&mut all, |a, b| {
         (b.dialog.opened_at, &a.line, &a.dialog.id).cmp(&(
             a.dialog.opened_at,
             &b.line,

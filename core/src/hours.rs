@@ -33,7 +33,7 @@ pub struct WorkingHours {
     /// Monday first.
     pub week: [Vec<Interval>; 7],
     /// Closed all day on these local dates.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::de_dates")]
     pub holidays: Vec<NaiveDate>,
 }
 

@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod client_merge;
 pub mod consent;
 pub mod conversation;
+pub mod dates;
 pub mod deployment;
 pub mod dialog_search;
 pub mod email;
@@ -28,6 +29,7 @@ pub mod identity;
 pub mod leads;
 pub mod line;
 pub mod operator;
+pub mod order;
 pub mod privacy;
 pub mod protocol;
 pub mod quick_answers;
@@ -41,6 +43,7 @@ pub mod text;
 pub mod timers;
 pub mod tzdb;
 pub mod visits;
+pub mod webhooks;
 
 pub use error::{ErrorBody, ErrorCode, ProtocolError};
 

@@ -117,7 +117,7 @@ pub fn search<'a>(all: &'a [QuickAnswer], query: &str) -> Vec<&'a QuickAnswer> {
                 || a.text.to_lowercase().contains(&q)
         })
         .collect();
-    hits.sort_by(|a, b| {
+    crate::order::sort_by(&mut hits, |a, b| {
         let exact = |x: &QuickAnswer| x.shortcut.as_deref() != Some(q.as_str());
         (exact(a), &a.group, &a.title).cmp(&(exact(b), &b.group, &b.title))
     });

@@ -245,7 +245,7 @@ impl FormCases {
                 return Err(bad(field, "its text is at most 500 characters"));
             }
             let mut seen = c.fields.clone();
-            seen.sort_by_key(|f| *f as u8);
+            crate::order::sort_by_key(&mut seen, |f| *f as u8);
             seen.dedup();
             if c.fields.is_empty() || seen.len() != c.fields.len() {
                 return Err(bad(field, "1–3 fields (name, email, phone), each once"));

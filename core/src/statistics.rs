@@ -44,7 +44,7 @@ impl Period {
         let date = |raw: Option<&str>, field: &str| {
             raw.filter(|s| !s.is_empty())
                 .map(|s| {
-                    s.parse::<NaiveDate>().map_err(|_| {
+                    crate::dates::parse(s).ok_or_else(|| {
                         ProtocolError::new(
                             ErrorCode::BadRequest,
                             format!("{field}: a date is written YYYY-MM-DD, e.g. 2026-12-01"),
@@ -110,7 +110,7 @@ pub struct Durations {
 
 impl Durations {
     pub(crate) fn of(mut all: Vec<Millis>) -> Durations {
-        all.sort_unstable();
+        crate::order::sort(&mut all);
         let rank = |p: usize| {
             let n = all.len();
             (n > 0).then(|| all[(n * p).div_ceil(100).clamp(1, n) - 1])
@@ -192,6 +192,7 @@ pub struct OperatorStatistics {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DayStatistics {
+    #[serde(deserialize_with = "crate::dates::de_date")]
     pub date: NaiveDate,
     pub dialogs: DialogCounts,
 }
@@ -200,7 +201,9 @@ pub struct DayStatistics {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineStatistics {
+    #[serde(deserialize_with = "crate::dates::de_date")]
     pub from: NaiveDate,
+    #[serde(deserialize_with = "crate::dates::de_date")]
     pub to: NaiveDate,
     /// The zone the days and hours are in.
     pub time_zone: String,
@@ -362,7 +365,7 @@ impl Arrivals {
     }
 
     fn finish(mut self) -> Vec<Arrival> {
-        self.all.sort_by_key(|a| a.0);
+        crate::order::sort_by_key(&mut self.all, |a| a.0);
         let known: Vec<Millis> = self.all.iter().filter_map(|a| a.1).collect();
         let typical = Durations::of(known).p50_ms.unwrap_or(5 * 60 * 1000);
         let mut clients: BTreeMap<String, u32> = BTreeMap::new();

@@ -1341,14 +1341,22 @@ fn k1_k2_a_missed_first_answer_notifies_the_chosen_people_once() {
     let fx = sim.advance(2 * MINUTE);
     assert_eq!(
         fx,
-        vec![Effect::Notify {
-            to: vec!["sveta".into()],
-            notice: Notice::KpiMissed {
+        vec![
+            // K3's mark (integrations hear of it), then K2's notice.
+            Effect::KpiMissed {
                 dialog: "d1".into(),
                 kpi: KpiKind::FirstAnswer,
                 operator: Some("anna".into())
             },
-        }]
+            Effect::Notify {
+                to: vec!["sveta".into()],
+                notice: Notice::KpiMissed {
+                    dialog: "d1".into(),
+                    kpi: KpiKind::FirstAnswer,
+                    operator: Some("anna".into())
+                },
+            }
+        ]
     );
     assert!(sim.advance(2 * MINUTE).is_empty());
 }

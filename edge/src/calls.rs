@@ -476,3 +476,144 @@ impl Call for EraseWords {
     const PATH: &'static str = "/erase";
     type Reply = WordsErased;
 }
+
+// ----- webhooks (issue 13): the outbox keeps them, the line publishes -----
+
+use openline_core::webhooks::{
+    Delivery, DeliveryLog, HookKind, WebhookChange, WebhookDraft, WebhookList, WebhookSaved,
+};
+
+/// A new subscription, checked by the worker; `by` is the administrator.
+#[derive(Serialize, Deserialize)]
+pub struct CreateWebhook {
+    pub draft: WebhookDraft,
+    pub by: String,
+}
+
+impl Call for CreateWebhook {
+    const PATH: &'static str = "/webhooks/create";
+    type Reply = WebhookSaved;
+}
+
+/// A change to a subscription (404 when there is none).
+#[derive(Serialize, Deserialize)]
+pub struct ChangeWebhook {
+    pub id: String,
+    pub change: WebhookChange,
+}
+
+impl Call for ChangeWebhook {
+    const PATH: &'static str = "/webhooks/change";
+    type Reply = WebhookSaved;
+}
+
+/// A subscription, and the deliveries it still had, removed.
+#[derive(Serialize, Deserialize)]
+pub struct DeleteWebhook {
+    pub id: String,
+}
+
+impl Call for DeleteWebhook {
+    const PATH: &'static str = "/webhooks/delete";
+    type Reply = Done;
+}
+
+/// One subscription (for the worker to check its line before a change).
+#[derive(Serialize, Deserialize)]
+pub struct ShowWebhook {
+    pub id: String,
+}
+
+/// Where a subscription listens (the answer to [`ShowWebhook`]).
+#[derive(Serialize, Deserialize)]
+pub struct WebhookLine {
+    pub id: String,
+    pub line: Option<String>,
+}
+
+impl Call for ShowWebhook {
+    const PATH: &'static str = "/webhooks/show";
+    type Reply = WebhookLine;
+}
+
+/// Every subscription, deployment-wide ones first.
+#[derive(Serialize, Deserialize)]
+pub struct ListWebhooks {}
+
+impl Call for ListWebhooks {
+    const PATH: &'static str = "/webhooks/list";
+    type Reply = WebhookList;
+}
+
+/// A subscription's delivery log, newest first.
+#[derive(Serialize, Deserialize)]
+pub struct ListDeliveries {
+    pub id: String,
+}
+
+impl Call for ListDeliveries {
+    const PATH: &'static str = "/webhooks/deliveries";
+    type Reply = DeliveryLog;
+}
+
+/// "Send test event": a `test` event queued for this subscription alone.
+#[derive(Serialize, Deserialize)]
+pub struct TestWebhook {
+    pub id: String,
+}
+
+impl Call for TestWebhook {
+    const PATH: &'static str = "/webhooks/test";
+    type Reply = Delivery;
+}
+
+/// The kinds some active subscription hears on `line`, so the line calls
+/// [`Publish`] only when someone listens.
+#[derive(Serialize, Deserialize)]
+pub struct HookKindsOf {
+    pub line: String,
+}
+
+/// The answer to [`HookKindsOf`].
+#[derive(Serialize, Deserialize)]
+pub struct HookKinds {
+    pub kinds: Vec<HookKind>,
+}
+
+impl Call for HookKindsOf {
+    const PATH: &'static str = "/webhooks/kinds";
+    type Reply = HookKinds;
+}
+
+/// What happened on a line during one request: the outbox queues a
+/// delivery for every active subscription that hears it.
+#[derive(Serialize, Deserialize)]
+pub struct Publish {
+    pub line: String,
+    /// Epoch milliseconds.
+    pub at: i64,
+    pub events: Vec<Published>,
+}
+
+/// One event of a [`Publish`]: its data already JSON (a `HookData`
+/// written by the line), which the outbox puts in the body as it is, so
+/// the edge never reads a `HookData` back.
+#[derive(Serialize, Deserialize)]
+pub struct Published {
+    pub kind: HookKind,
+    pub data: String,
+}
+
+impl Call for Publish {
+    const PATH: &'static str = "/webhooks/publish";
+    type Reply = Done;
+}
+
+/// To a line: the subscriptions changed, ask the outbox again.
+#[derive(Serialize, Deserialize)]
+pub struct HooksChanged {}
+
+impl Call for HooksChanged {
+    const PATH: &'static str = "/hooks-changed";
+    type Reply = Done;
+}

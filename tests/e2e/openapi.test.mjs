@@ -237,6 +237,15 @@ test("every operation succeeds once in a real conversation, and each success is 
   await api(edge.base, "POST", "/api/v1/visitor/messages", { token: again.token, body: { client_id: "oa-m2", text: "Me again" } });
   await call("POST", "/api/v1/lines/{line}/clients/{client}/merge", { line, client: session.client }, { ...A, body: { with: again.client }, want: 200 });
   await call("GET", "/api/v1/lines/{line}/audit", L, { ...A, want: 200 });
+  // Webhooks (issue 13): a receiver that is not there; the test event is
+  // logged as queued for a retry.
+  const hook = await call("POST", "/api/v1/webhooks", {}, { ...A, body: { url: "http://127.0.0.1:9/hook", events: ["dialog.closed"], line }, want: 201 });
+  const W = { id: hook.webhook.id };
+  await call("GET", "/api/v1/webhooks", {}, { ...A, want: 200 });
+  await call("PATCH", "/api/v1/webhooks/{id}", W, { ...A, body: { description: "CRM" }, want: 200 });
+  await call("POST", "/api/v1/webhooks/{id}/test", W, { ...A, want: 200 });
+  await call("GET", "/api/v1/webhooks/{id}/deliveries", W, { ...A, want: 200 });
+  await call("DELETE", "/api/v1/webhooks/{id}", W, { ...A, want: 200 });
   await call("DELETE", "/api/v1/lines/{line}/clients/{client}", { line, client: "v-nobody-here" }, { ...A, want: 200 });
   await call("POST", "/api/v1/lines/{line}/clients/{client}/messages", { line, client: session.client }, { headers: { "X-Api-Key": "test-api-key" }, body: { client_id: "oa-ext-1", text: "From the CRM" } });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/accept", D, { token: boris.token, want: 200 });

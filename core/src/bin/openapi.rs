@@ -94,6 +94,14 @@ fn schemas() -> Map<String, Value> {
     add::<openline_core::privacy::ClientExport>(&mut g);
     add::<openline_core::privacy::ClientErased>(&mut g);
     add::<openline_core::privacy::AuditLog>(&mut g);
+    // Webhooks (issue 13): subscriptions, deliveries and the event itself.
+    add::<openline_core::webhooks::WebhookDraft>(&mut g);
+    add::<openline_core::webhooks::WebhookChange>(&mut g);
+    add::<openline_core::webhooks::WebhookSaved>(&mut g);
+    add::<openline_core::webhooks::WebhookList>(&mut g);
+    add::<openline_core::webhooks::Delivery>(&mut g);
+    add::<openline_core::webhooks::DeliveryLog>(&mut g);
+    add::<openline_core::webhooks::HookEvent>(&mut g);
     // External systems (C7).
     add::<ExternalMessage>(&mut g);
     // Local development.

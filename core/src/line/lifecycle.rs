@@ -348,19 +348,24 @@ impl Line {
         };
         let Some(setting) = setting else { return };
         let notify = setting.notify.clone();
+        let operator = self.dialogs.get(dialog).and_then(|d| match &d.status {
+            Status::Offered { to } => to.first().cloned(),
+            s => s.owner().map(str::to_owned),
+        });
         // K3: the list marks the miss whether or not anyone is notified.
         if let Some(d) = self.touch(dialog) {
             if !d.kpi_missed.contains(&kpi) {
                 d.kpi_missed.push(kpi);
+                fx.push(Effect::KpiMissed {
+                    dialog: dialog.to_owned(),
+                    kpi,
+                    operator: operator.clone(),
+                });
             }
         }
         if notify.is_empty() {
             return;
         }
-        let operator = self.dialogs.get(dialog).and_then(|d| match &d.status {
-            Status::Offered { to } => to.first().cloned(),
-            s => s.owner().map(str::to_owned),
-        });
         fx.push(Effect::Notify {
             to: notify,
             notice: Notice::KpiMissed {

@@ -406,6 +406,12 @@ pub enum KpiKind {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "effect", rename_all = "snake_case")]
 pub enum Effect {
+    /// A new dialog on the line (a client wrote, or another line handed it
+    /// over): integrations hear of it.
+    Opened {
+        dialog: String,
+        client: String,
+    },
     /// Show the dialog to the operator as offered to them.
     Offer {
         dialog: String,
@@ -449,6 +455,13 @@ pub enum Effect {
     Left {
         dialog: String,
         operator: String,
+    },
+    /// K1/K3: a deadline passed, marked on the dialog once (whether or not
+    /// anyone is notified; integrations hear of it).
+    KpiMissed {
+        dialog: String,
+        kpi: KpiKind,
+        operator: Option<String>,
     },
     /// A rating to store (R1, R2).
     Rated {

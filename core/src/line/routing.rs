@@ -59,6 +59,12 @@ impl Line {
             },
         );
         self.live.insert(dialog.clone());
+        if let Some(d) = self.dialogs.get(&dialog) {
+            fx.push(Effect::Opened {
+                dialog: dialog.clone(),
+                client: d.client.clone(),
+            });
+        }
         fx.push(Effect::StatusChanged {
             dialog: dialog.clone(),
             status: DialogState::Queued,
@@ -140,10 +146,9 @@ impl Line {
         let Some(d) = self.touch(dialog) else {
             return false;
         };
-        let tried: BTreeSet<&String> = d.tried.iter().collect();
         let new: Vec<String> = targets
             .iter()
-            .filter(|t| !tried.contains(t))
+            .filter(|t| !d.tried.contains(t))
             .cloned()
             .collect();
         d.tried.extend(new);
@@ -262,7 +267,7 @@ impl Line {
             .filter(|d| d.status == Status::Queued)
             .map(|d| (&d.waiting_since, &d.id))
             .collect();
-        q.sort();
+        crate::order::sort(&mut q);
         q.into_iter().map(|(_, id)| id.clone()).collect()
     }
 

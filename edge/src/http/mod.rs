@@ -14,6 +14,7 @@ mod operator;
 mod profile;
 mod quick_answers;
 mod visitor;
+mod webhooks;
 
 use crate::api::{error_response, internal, json, ApiResult};
 use crate::clock;
@@ -188,6 +189,16 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Get, ["dialogs", "search.csv"]) => {
             Box::pin(operator::search_lines(env, &mut req, &url, true))
+        }
+        (Method::Get, ["webhooks"]) => Box::pin(webhooks::list(env, &mut req, &url)),
+        (Method::Post, ["webhooks"]) => Box::pin(webhooks::create(env, &mut req, &url)),
+        (Method::Patch, ["webhooks", id]) => Box::pin(webhooks::change(env, &mut req, &url, id)),
+        (Method::Delete, ["webhooks", id]) => Box::pin(webhooks::delete(env, &mut req, &url, id)),
+        (Method::Get, ["webhooks", id, "deliveries"]) => {
+            Box::pin(webhooks::deliveries(env, &mut req, &url, id))
+        }
+        (Method::Post, ["webhooks", id, "test"]) => {
+            Box::pin(webhooks::test(env, &mut req, &url, id))
         }
         (Method::Get, ["deployment"]) => Box::pin(admin::deployment_get(env, &mut req, &url)),
         (Method::Put, ["deployment"]) => Box::pin(admin::deployment_put(env, &mut req, &url)),

@@ -203,7 +203,7 @@ impl LineObject {
             vec![V::from(client)],
         )?;
         let mut all = self.live_and_archived(archived, |d| d.client == client)?;
-        all.sort_by_key(|d| d.opened_at);
+        openline_core::order::sort_by_key(&mut all, |d| d.opened_at);
         Ok(all)
     }
 

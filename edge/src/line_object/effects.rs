@@ -97,6 +97,11 @@ impl LineObject {
         self.apply(fx).await;
         let stored = stored?;
         if stored.created {
+            self.hook(openline_core::webhooks::message(
+                &send.dialog,
+                self.client_of(&send.dialog),
+                &stored.message,
+            ));
             self.to_consoles(
                 &send.dialog,
                 &Sender::Operator(send.operator),
@@ -145,6 +150,11 @@ impl LineObject {
             }
         }
         if let Some(message) = &relay.message {
+            self.hook(openline_core::webhooks::message(
+                &relay.dialog,
+                self.client_of(&relay.dialog),
+                message,
+            ));
             let sender = if message.author == openline_core::protocol::Author::Visitor {
                 Sender::Client
             } else {
@@ -265,6 +275,7 @@ impl LineObject {
 
     /// Applies the machine's effects: consoles, dialogs, other lines, records.
     pub(super) async fn apply(&self, effects: Vec<Effect>) {
+        self.hooks_of(&effects);
         for effect in effects {
             if let Err(e) = self.apply_one(effect).await {
                 crate::logs::error("line", "effect_failed", None, None, &e.to_string());
@@ -387,7 +398,7 @@ impl LineObject {
                 rpc::invoke(&stub, &MoveToLine { line }).await?;
             }
             Effect::ClientsMerged { from, into } => self.merge_records(&from, &into)?,
-            Effect::BotTakes { .. } => {}
+            Effect::BotTakes { .. } | Effect::Opened { .. } | Effect::KpiMissed { .. } => {}
         }
         Ok(())
     }

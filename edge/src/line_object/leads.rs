@@ -115,6 +115,15 @@ impl LineObject {
         let now = clock::core_now(&self.env);
         let lead = Lead::from_chat(mode, source, open.first(), id, now)?;
         self.put_lead(&lead)?;
+        self.hook(Some((
+            openline_core::webhooks::HookKind::LeadCreated,
+            openline_core::webhooks::HookData {
+                dialog: Some(lead.dialog.clone()),
+                client: Some(lead.client.clone()),
+                lead: Some(lead.clone()),
+                ..Default::default()
+            },
+        )));
         Ok(lead)
     }
 

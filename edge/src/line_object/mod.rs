@@ -7,6 +7,7 @@
 mod archive;
 mod effects;
 mod figures;
+mod hooks;
 mod leads;
 mod lifecycle;
 mod mail;
@@ -20,9 +21,9 @@ mod socket;
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
     AcknowledgeNotifications, Applied, Call, ChangeLead, ClientLastDialog, CloseSockets,
-    CreateLead, DialogAccess, Done, EraseClient, ExportClient, LastDialog, LineFiguresAsk,
-    ListAudit, ListDialogs, ListLeads, ListNotifications, Member, Membership, MergeClients,
-    OperatorSend, RecordVisit, Relay, SearchDialogs, ShowLead,
+    CreateLead, DialogAccess, Done, EraseClient, ExportClient, HooksChanged, LastDialog,
+    LineFiguresAsk, ListAudit, ListDialogs, ListLeads, ListNotifications, Member, Membership,
+    MergeClients, OperatorSend, RecordVisit, Relay, SearchDialogs, ShowLead,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -34,6 +35,7 @@ use openline_core::protocol::Account;
 use openline_core::replies::{Ack, Department, DepartmentList, OpenNow, OperatorList, QueuePlace};
 use openline_core::settings::LineSettings;
 use openline_core::timers::TimerKey;
+use openline_core::webhooks::{HookData, HookKind};
 use openline_core::{ErrorCode, ProtocolError};
 use schema::{StateRow, MIGRATIONS};
 use serde::{Deserialize, Serialize};
@@ -98,6 +100,10 @@ pub struct LineObject {
     /// S3: when the oldest archived transcript not yet erased finished
     /// (None: not known since the archive last changed; `Some(None)`: none).
     expiry: Cell<Option<Option<i64>>>,
+    /// Issue 13: what this request did that webhooks may hear of.
+    hooks: RefCell<Vec<(HookKind, HookData)>>,
+    /// The kinds some subscription hears on this line (None: ask the outbox).
+    hook_kinds: RefCell<Option<Vec<HookKind>>>,
 }
 
 impl DurableObject for LineObject {
@@ -111,6 +117,8 @@ impl DurableObject for LineObject {
             armed: Cell::new(None),
             presence_checked: Cell::new(false),
             expiry: Cell::new(None),
+            hooks: RefCell::new(Vec::new()),
+            hook_kinds: RefCell::new(None),
         }
     }
 
@@ -119,10 +127,12 @@ impl DurableObject for LineObject {
             return Ok(error_response(&e));
         }
         self.reconcile_presence().await;
-        Ok(match self.handle(req).await {
+        let answer = match self.handle(req).await {
             Ok(r) => r,
             Err(e) => error_response(&e),
-        })
+        };
+        self.publish_hooks().await;
+        Ok(answer)
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -154,6 +164,7 @@ impl DurableObject for LineObject {
         if let Err(e) = self.expire(now).await {
             crate::logs::error("line", "retention_failed", None, None, &e.to_string());
         }
+        self.publish_hooks().await;
         Response::ok("ok")
     }
 
@@ -192,6 +203,7 @@ impl DurableObject for LineObject {
         if let Err(error) = self.operator_frame(&ws, frame).await {
             let _ = ws.send(&OperatorEvent::Error { error, client_id });
         }
+        self.publish_hooks().await;
         Ok(())
     }
 
@@ -487,7 +499,7 @@ impl LineObject {
                         .filter(|d| d.client == ask.client && d.finished_at.is_none())
                         .flat_map(|d| d.participants())
                         .collect();
-                    all.sort();
+                    openline_core::order::sort(&mut all);
                     all.dedup();
                     all
                 };
@@ -545,6 +557,10 @@ impl LineObject {
                 json(200, &Done {})
             }
             (Method::Post, LineFiguresAsk::PATH) => json(200, &self.figures()?),
+            (Method::Post, HooksChanged::PATH) => {
+                self.forget_hook_kinds();
+                json(200, &Done {})
+            }
             (Method::Post, Membership::PATH) => {
                 let ask: Membership = read_json(&mut req).await?;
                 self.load()?;

@@ -32,8 +32,19 @@ impl LineObject {
             "INSERT INTO client_contacts (client, name, email, phone, updated_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT(client) DO UPDATE SET name = COALESCE(excluded.name, name), email = COALESCE(excluded.email, email),
              phone = COALESCE(excluded.phone, phone), updated_at = excluded.updated_at",
-            vec![V::from(body.client.as_str()), V::from(contacts.name), V::from(contacts.email), V::from(contacts.phone), V::from(clock::real_now())],
+            vec![V::from(body.client.as_str()), V::from(contacts.name.clone()), V::from(contacts.email.clone()), V::from(contacts.phone.clone()), V::from(clock::real_now())],
         )?;
+        if !contacts.is_empty() {
+            self.hook(Some((
+                openline_core::webhooks::HookKind::ContactsLeft,
+                openline_core::webhooks::HookData {
+                    client: Some(body.client.clone()),
+                    dialog: self.last_dialog_of(&body.client),
+                    contacts: Some(contacts.clone()),
+                    ..Default::default()
+                },
+            )));
+        }
         self.lead_on_contacts(&body.client);
         if let Some(c) = body.consent {
             run(

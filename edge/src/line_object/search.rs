@@ -55,16 +55,17 @@ impl LineObject {
         let query = DialogQuery::read(get, &zone, clock::core_now(&self.env))?;
         let with_words = match query.fts() {
             None => None,
-            Some(fts) => Some(
-                rows::<DialogRow>(
+            Some(fts) => {
+                let found = rows::<DialogRow>(
                     &self.sql(),
                     "SELECT DISTINCT dialog FROM message_index WHERE message_index MATCH ? LIMIT 20000",
                     vec![V::from(fts)],
-                )?
-                .into_iter()
-                .map(|r| r.dialog)
-                .collect::<BTreeSet<_>>(),
-            ),
+                )?;
+                // `extend`, not `collect`, which would sort first.
+                let mut dialogs = BTreeSet::new();
+                dialogs.extend(found.into_iter().map(|r| r.dialog));
+                Some(dialogs)
+            }
         };
         let archived = self.archived_where(
             "ORDER BY opened_at DESC LIMIT ?",

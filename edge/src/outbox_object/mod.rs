@@ -1,10 +1,18 @@
-//! The outbox: e-mails (F3 transcript copies, and later notifications) wait
-//! here and are delivered through a configurable HTTP mail API with retries
-//! and exponential back-off. Without a mail API (local development) they are
-//! captured for the dev mailbox page instead. One object named "outbox": it
-//! is never on the chat's message path.
+//! The outbox: e-mails (F3 transcript copies, K2 notices) wait here and are
+//! delivered through a configurable HTTP mail API with retries and
+//! exponential back-off. Without a mail API (local development) they are
+//! captured for the dev mailbox page instead. Webhook deliveries (issue 13,
+//! [`webhooks`]) share its queue and alarm. One object named "outbox": a
+//! line calls it only when something it publishes has a subscriber.
+
+mod webhooks;
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::calls::Call;
+use crate::calls::{
+    ChangeWebhook, CreateWebhook, DeleteWebhook, HookKindsOf, ListDeliveries, ListWebhooks,
+    Publish, ShowWebhook, TestWebhook,
+};
 use crate::clock;
 use crate::migrations::{self, Migration, Schema};
 use crate::sql::{rows, run};
@@ -34,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_mail_html",
         sql: "ALTER TABLE mail ADD COLUMN html TEXT",
     },
+    webhooks::MIGRATION,
 ];
 
 /// The body an e-mail API takes (`POST {to, from, subject, text, html?}`).
@@ -77,6 +86,12 @@ impl DurableObject for OutboxObject {
         }
         if let Err(e) = self.deliver_due().await {
             crate::logs::error("outbox", "delivery_failed", None, None, &e.to_string());
+        }
+        if let Err(e) = self.deliver_hooks_due().await {
+            crate::logs::error("outbox", "webhook_failed", None, None, &e.to_string());
+        }
+        if let Err(e) = self.arm().await {
+            crate::logs::error("outbox", "alarm_failed", None, None, &e.to_string());
         }
         Response::ok("ok")
     }
@@ -136,6 +151,32 @@ impl OutboxObject {
                 )?;
                 json(200, &Mailbox { mail: r })
             }
+            (Method::Post, CreateWebhook::PATH) => {
+                json(201, &self.create_hook(read_json(&mut req).await?)?)
+            }
+            (Method::Post, ChangeWebhook::PATH) => {
+                json(200, &self.change_hook(read_json(&mut req).await?)?)
+            }
+            (Method::Post, DeleteWebhook::PATH) => {
+                let ask: DeleteWebhook = read_json(&mut req).await?;
+                json(200, &self.delete_hook(&ask.id)?)
+            }
+            (Method::Post, ShowWebhook::PATH) => {
+                json(200, &self.show_hook(&read_json(&mut req).await?)?)
+            }
+            (Method::Post, ListWebhooks::PATH) => json(200, &self.list_hooks()?),
+            (Method::Post, ListDeliveries::PATH) => {
+                json(200, &self.deliveries(&read_json(&mut req).await?)?)
+            }
+            (Method::Post, TestWebhook::PATH) => {
+                json(200, &self.test_hook(&read_json(&mut req).await?).await?)
+            }
+            (Method::Post, HookKindsOf::PATH) => {
+                json(200, &self.kinds(&read_json(&mut req).await?)?)
+            }
+            (Method::Post, Publish::PATH) => {
+                json(200, &self.publish(read_json(&mut req).await?).await?)
+            }
             _ => Err(ProtocolError::new(
                 ErrorCode::NotFound,
                 "no such outbox route",
@@ -143,7 +184,7 @@ impl OutboxObject {
         }
     }
 
-    /// Sets the alarm to the earliest queued mail (idempotent).
+    /// Sets the alarm to the earliest queued mail or delivery (idempotent).
     async fn arm(&self) -> std::result::Result<(), ProtocolError> {
         #[derive(Deserialize)]
         struct Next {
@@ -151,7 +192,9 @@ impl OutboxObject {
         }
         let next: Vec<Next> = rows(
             &self.sql(),
-            "SELECT MIN(next_attempt_at) AS at FROM mail WHERE status = 'queued'",
+            "SELECT MIN(at) AS at FROM (
+               SELECT MIN(next_attempt_at) AS at FROM mail WHERE status = 'queued'
+               UNION ALL SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'queued')",
             vec![],
         )?;
         let storage = self.state.storage();
@@ -203,7 +246,7 @@ impl OutboxObject {
                 }
             }
         }
-        self.arm().await
+        Ok(())
     }
 
     /// One delivery attempt: `POST {to, from, subject, text, html?}` as JSON.

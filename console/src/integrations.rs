@@ -1,4 +1,5 @@
-//! Administration → Integrations (issue 13): webhook subscriptions — add
+//! Administration → Integrations (issue 13): the selected line's channels
+//! (a Telegram bot) and webhook subscriptions — add
 //! one for the deployment or a line, see its secret once, pause, resume,
 //! remove, send a test event and read the delivery log. The list and forms
 //! are written as HTML with one click handler reading `data-act`, not as
@@ -9,6 +10,7 @@ use crate::i18n::Texts;
 use crate::{format, Ctx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use openline_core::channels::{ChannelInfo, ChannelList, ConnectTelegram};
 use openline_core::text::escape_html;
 use openline_core::webhooks::{
     Delivery, DeliveryLog, DeliveryStatus, HookKind, Webhook, WebhookChange, WebhookDraft,
@@ -155,6 +157,76 @@ pub fn Integrations(ctx: Ctx) -> impl IntoView {
             })}
             <h4>{move || t().webhook_add}</h4>
             <form class="webhook-form" on:submit=add inner_html=move || form(t(), &ctx.lines.get())></form>
+        </section>
+        {move || ctx.line.get().map(|line| view! { <Channels ctx line /> })}
+    }
+}
+
+/// L4/N2: the selected line's channels — a Telegram bot connected with its
+/// BotFather token (never shown again), or disconnected.
+#[component]
+fn Channels(ctx: Ctx, line: String) -> impl IntoView {
+    let t = move || ctx.t();
+    let list = RwSignal::new(None::<Result<Vec<ChannelInfo>, String>>);
+    let error = RwSignal::new(None::<String>);
+    let token = RwSignal::new(String::new());
+    let path = StoredValue::new(format!("/api/v1/lines/{}/channels", api::encode(&line)));
+    let reload = move || {
+        let auth = ctx.token();
+        spawn_local(async move {
+            let r = api::get::<ChannelList>(&path.get_value(), &auth).await;
+            list.set(Some(r.map(|l| l.channels).map_err(|e| ctx.fail(&e))));
+        });
+    };
+    reload();
+    let act = move |connect: bool| {
+        let auth = ctx.token();
+        let body = ConnectTelegram {
+            token: token.get_untracked().trim().to_owned(),
+        };
+        let p = format!("{}/telegram", path.get_value());
+        spawn_local(async move {
+            let r: Result<serde_json::Value, ApiError> = if connect {
+                api::send("PUT", &p, &auth, &body).await
+            } else {
+                api::call::<(), _>("DELETE", &p, Some(&auth), None).await
+            };
+            match r {
+                Ok(_) => {
+                    error.set(None);
+                    token.set(String::new());
+                    reload();
+                }
+                Err(e) => error.set(Some(ctx.fail(&e))),
+            }
+        });
+    };
+    view! {
+        <section class="channels">
+            <h3>{move || t().channels}</h3>
+            <p class="hint">{move || t().channels_intro}</p>
+            {move || match list.get() {
+                None => view! { <p>{move || t().loading}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                Some(Ok(l)) if l.is_empty() => view! {
+                    <form on:submit=move |ev| { ev.prevent_default(); act(true); }>
+                        <label>{move || t().telegram_token}" "
+                            <input type="password" autocomplete="off" required prop:value=move || token.get()
+                                on:input=move |ev| token.set(event_target_value(&ev)) />
+                        </label>
+                        <button type="submit">{move || t().telegram_connect}</button>
+                    </form>
+                }.into_any(),
+                Some(Ok(l)) => view! {
+                    <ul>{l.into_iter().map(|c| view! {
+                        <li>"Telegram " {c.name.unwrap_or_default()}
+                            {c.last_error.map(|e| view! { " · " <span class="error">{e}</span> })}
+                            " " <button type="button" on:click=move |_| act(false)>{move || t().channel_disconnect}</button>
+                        </li>
+                    }).collect_view()}</ul>
+                }.into_any(),
+            }}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
     }
 }

@@ -28,6 +28,9 @@ pub enum ErrorCode {
     /// An object's storage failed to migrate: it refuses work rather than
     /// run on a schema it does not know.
     StorageUnavailable,
+    /// A service the edge calls for this request (Telegram's Bot API)
+    /// refused or did not answer.
+    UpstreamFailed,
 }
 
 impl ErrorCode {
@@ -49,6 +52,7 @@ impl ErrorCode {
             ErrorCode::NoContact => "no_contact",
             ErrorCode::Internal => "internal",
             ErrorCode::StorageUnavailable => "storage_unavailable",
+            ErrorCode::UpstreamFailed => "upstream_failed",
         }
     }
 
@@ -66,6 +70,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::StorageUnavailable => 503,
+            ErrorCode::UpstreamFailed => 502,
         }
     }
 }

@@ -55,6 +55,10 @@ pub struct Stored {
     /// operator's answer may go by e-mail).
     #[serde(default)]
     pub visitor_present: bool,
+    /// L4: the messenger chat the dialog talks to (none: the widget), for
+    /// the line to send the answer there.
+    #[serde(default)]
+    pub channel: Option<openline_core::channels::TelegramChat>,
 }
 
 impl Call for OperatorSend {
@@ -616,4 +620,128 @@ pub struct HooksChanged {}
 impl Call for HooksChanged {
     const PATH: &'static str = "/hooks-changed";
     type Reply = Done;
+}
+
+// ----- channels (L4, N2): the line keeps them, the outbox sends -----------
+
+use openline_core::channels::{ChannelInfo, ChannelKind, ChannelList};
+
+/// Connects (or replaces) a line's channel, once the worker has checked the
+/// token with Telegram and set the webhook with `secret`.
+#[derive(Serialize, Deserialize)]
+pub struct ConnectChannel {
+    pub kind: ChannelKind,
+    pub token: String,
+    pub secret: String,
+    pub name: Option<String>,
+}
+
+impl Call for ConnectChannel {
+    const PATH: &'static str = "/channels/connect";
+    type Reply = ChannelInfo;
+}
+
+/// The line's channels, without their credentials.
+#[derive(Serialize, Deserialize)]
+pub struct ListChannels {}
+
+impl Call for ListChannels {
+    const PATH: &'static str = "/channels/list";
+    type Reply = ChannelList;
+}
+
+/// Removes a channel; the answer is its token, for the worker to delete
+/// the webhook with (404 when there was none).
+#[derive(Serialize, Deserialize)]
+pub struct DisconnectChannel {
+    pub kind: ChannelKind,
+}
+
+/// The answer to [`DisconnectChannel`].
+#[derive(Serialize, Deserialize)]
+pub struct BotToken {
+    pub token: String,
+}
+
+impl Call for DisconnectChannel {
+    const PATH: &'static str = "/channels/disconnect";
+    type Reply = BotToken;
+}
+
+/// One Telegram update as the worker read it: the line checks the secret
+/// (401, nothing stored), takes each update once, greets on `/start`, and
+/// names the client's open dialog.
+#[derive(Serialize, Deserialize)]
+pub struct ChannelInbound {
+    pub secret: String,
+    pub update_id: i64,
+    pub chat_id: i64,
+    pub start: bool,
+    /// The client who wrote (None: nothing to store, e.g. a group chat).
+    pub client: Option<String>,
+    /// Their Telegram name and @username, for the card.
+    pub name: Option<String>,
+}
+
+/// The answer to [`ChannelInbound`].
+#[derive(Serialize, Deserialize)]
+pub struct InboundTaken {
+    /// Taken before: nothing more to do.
+    pub duplicate: bool,
+    /// The client's dialog that is not finished, if any.
+    pub dialog: Option<String>,
+}
+
+impl Call for ChannelInbound {
+    const PATH: &'static str = "/channels/inbound";
+    type Reply = InboundTaken;
+}
+
+/// From the outbox: an answer will never reach the client in the channel.
+#[derive(Serialize, Deserialize)]
+pub struct ChannelFailed {
+    pub dialog: Option<String>,
+    pub why: String,
+}
+
+impl Call for ChannelFailed {
+    const PATH: &'static str = "/channels/failed";
+    type Reply = Done;
+}
+
+/// To the outbox: a text for a Telegram chat, with the bot's token.
+#[derive(Serialize, Deserialize)]
+pub struct ChannelSend {
+    pub line: String,
+    pub dialog: Option<String>,
+    pub chat_id: i64,
+    pub token: String,
+    pub text: String,
+}
+
+impl Call for ChannelSend {
+    const PATH: &'static str = "/channels/send";
+    type Reply = Done;
+}
+
+/// To a dialog: the client wrote through its channel (stored as the
+/// client's message, relayed to the line like the widget's).
+#[derive(Serialize, Deserialize)]
+pub struct ChannelMessage(pub openline_core::protocol::SendMessage);
+
+impl Call for ChannelMessage {
+    const PATH: &'static str = "/channel-message";
+    type Reply = Done;
+}
+
+/// To a dialog: a note for the operators only (what the channel could not
+/// deliver).
+#[derive(Serialize, Deserialize)]
+pub struct StoreChannelNote {
+    pub text: String,
+}
+
+impl Call for StoreChannelNote {
+    const PATH: &'static str = "/channel-note";
+    type Reply = Stored;
 }

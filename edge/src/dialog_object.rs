@@ -6,8 +6,9 @@
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::TokenSession;
 use crate::calls::{
-    Call, Done, Ended, EraseWords, LineEvent, MoveToLine, OperatorTyping, PresentOperator, Relay,
-    StoreNotice, StoreOperatorMessage, Stored, WordsErased,
+    Call, ChannelMessage, Done, Ended, EraseWords, LineEvent, MoveToLine, OperatorTyping,
+    PresentOperator, Relay, StoreChannelNote, StoreNotice, StoreOperatorMessage, Stored,
+    WordsErased,
 };
 use crate::clock;
 use crate::ids::constant_time_eq;
@@ -15,6 +16,7 @@ use crate::limits::{self, VisitorAction};
 use crate::migrations::{self, Migration, Schema};
 use crate::rpc;
 use crate::sql::{rows, run, written};
+use openline_core::channels::TelegramChat;
 use openline_core::conversation::client_turn_starts;
 use openline_core::line::{ClientNotice, Event};
 use openline_core::protocol::frames::{VisitorEvent, VisitorFrame};
@@ -104,6 +106,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0010_operator_card",
         sql: "ALTER TABLE dialog ADD COLUMN operator_card TEXT",
     },
+    // L4: the messenger chat the client writes from (JSON; none: the widget).
+    Migration {
+        name: "0011_channel",
+        sql: "ALTER TABLE dialog ADD COLUMN channel TEXT",
+    },
 ];
 
 /// F3: e-mail copies one dialog may send, at most (the copy goes to any
@@ -140,6 +147,9 @@ pub struct Init {
     pub dialog: String,
     pub client: String,
     pub typing_preview: bool,
+    /// L4: the messenger chat the dialog talks to (none: the widget).
+    #[serde(default)]
+    pub channel: Option<TelegramChat>,
 }
 
 #[durable_object]
@@ -202,6 +212,14 @@ struct DialogRow {
     client: String,
     dialog_id: String,
     allowed_origins: String,
+    channel: Option<String>,
+}
+
+impl DialogRow {
+    /// The messenger chat, if the client writes from one.
+    fn chat(&self) -> Option<TelegramChat> {
+        serde_json::from_str(self.channel.as_deref()?).ok()
+    }
 }
 
 #[derive(Deserialize)]
@@ -314,7 +332,7 @@ impl DialogObject {
         }
         let r: Vec<DialogRow> = rows(
             &self.sql(),
-            "SELECT line, first_line, ended, token_hash, client, dialog_id, allowed_origins FROM dialog WHERE id = 1",
+            "SELECT line, first_line, ended, token_hash, client, dialog_id, allowed_origins, channel FROM dialog WHERE id = 1",
             vec![],
         )?;
         let row = r
@@ -427,6 +445,34 @@ impl DialogObject {
                 let stored = self.operator_message(body)?;
                 json(if stored.created { 201 } else { 200 }, &stored)
             }
+            (Method::Post, ChannelMessage::PATH) => {
+                // L4: the client wrote from their messenger; the worker
+                // checked the channel's secret with the line.
+                let ChannelMessage(body) = read_json(&mut req).await?;
+                self.visitor_send(body).await?;
+                json(200, &Done {})
+            }
+            (Method::Post, StoreChannelNote::PATH) => {
+                let note: StoreChannelNote = read_json(&mut req).await?;
+                let client_id = format!("sys-channel-{}", clock::real_now());
+                let kept = self.append(
+                    &AuthorKey::System,
+                    &client_id,
+                    &Author::System,
+                    &note.text,
+                    true,
+                    Some("channel_failed"),
+                )?;
+                json(
+                    200,
+                    &Stored {
+                        message: kept.message,
+                        created: kept.created,
+                        visitor_present: false,
+                        channel: None,
+                    },
+                )
+            }
             (Method::Post, "/external-message") => {
                 // C7: an external system writes to the client in the line's name.
                 let body: SendMessage = read_json(&mut req).await?;
@@ -529,7 +575,7 @@ impl DialogObject {
         }
         run(
             &self.sql(),
-            "INSERT INTO dialog (id, line, first_line, token_hash, created_at, client, dialog_id, typing_preview, allowed_origins) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO dialog (id, line, first_line, token_hash, created_at, client, dialog_id, typing_preview, allowed_origins, channel) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 V::from(body.line.as_str()),
                 V::from(body.line.as_str()),
@@ -539,6 +585,7 @@ impl DialogObject {
                 V::from(body.dialog.as_str()),
                 V::from(i64::from(body.typing_preview)),
                 V::from(serde_json::to_string(&body.allowed_origins).map_err(internal)?),
+                V::from(body.channel.as_ref().map(serde_json::to_string).transpose().map_err(internal)?),
             ],
         )?;
         json(200, &Ack::DONE)
@@ -820,6 +867,7 @@ impl DialogObject {
             message: kept.message,
             created: kept.created,
             visitor_present: self.visitor_present(),
+            channel: self.dialog()?.chat(),
         })
     }
 
@@ -864,6 +912,7 @@ impl DialogObject {
             message: kept.message,
             created: kept.created,
             visitor_present: self.visitor_present(),
+            channel: self.dialog()?.chat(),
         })
     }
 

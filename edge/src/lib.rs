@@ -22,6 +22,7 @@ mod passwords;
 mod quick_store;
 mod rpc;
 mod sql;
+mod telegram;
 
 pub use accounts_object::AccountsObject;
 pub use dialog_object::DialogObject;

@@ -9,13 +9,18 @@ import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { ROOT, startEdge } from "./harness.mjs";
 import { api, login, until, visitor } from "./client.mjs";
+import { startTelegram, textUpdate, TOKEN } from "../fakes/telegram_api.mjs";
 
 const spec = JSON.parse(readFileSync(join(ROOT, "docs", "openapi.json"), "utf8"));
-let edge;
+let edge, tg;
 before(async () => {
-  edge = await startEdge();
+  tg = await startTelegram();
+  edge = await startEdge({ vars: { OPENLINE_TELEGRAM_API: tg.base } });
 });
-after(async () => edge?.stop());
+after(async () => {
+  await edge?.stop();
+  await tg?.close();
+});
 
 test("every operation of docs/openapi.json exists on the edge", async () => {
   const ops = [];
@@ -246,6 +251,12 @@ test("every operation succeeds once in a real conversation, and each success is 
   await call("POST", "/api/v1/webhooks/{id}/test", W, { ...A, want: 200 });
   await call("GET", "/api/v1/webhooks/{id}/deliveries", W, { ...A, want: 200 });
   await call("DELETE", "/api/v1/webhooks/{id}", W, { ...A, want: 200 });
+  // Channels (N2), Telegram being the local fake.
+  await call("PUT", "/api/v1/lines/{line}/channels/telegram", L, { ...A, body: { token: TOKEN }, want: 200 });
+  await call("GET", "/api/v1/lines/{line}/channels", L, { ...A, want: 200 });
+  const tgSecret = { "X-Telegram-Bot-Api-Secret-Token": tg.webhook.secret_token };
+  await call("POST", "/api/v1/lines/{line}/channels/telegram/updates", L, { headers: tgSecret, body: textUpdate(1, 7, "Hello from Telegram"), want: 200 });
+  await call("DELETE", "/api/v1/lines/{line}/channels/telegram", L, { ...A, want: 200 });
   await call("DELETE", "/api/v1/lines/{line}/clients/{client}", { line, client: "v-nobody-here" }, { ...A, want: 200 });
   await call("POST", "/api/v1/lines/{line}/clients/{client}/messages", { line, client: session.client }, { headers: { "X-Api-Key": "test-api-key" }, body: { client_id: "oa-ext-1", text: "From the CRM" } });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/accept", D, { token: boris.token, want: 200 });

@@ -94,6 +94,10 @@ fn schemas() -> Map<String, Value> {
     add::<openline_core::privacy::ClientExport>(&mut g);
     add::<openline_core::privacy::ClientErased>(&mut g);
     add::<openline_core::privacy::AuditLog>(&mut g);
+    // Channels (L4, N2).
+    add::<openline_core::channels::ConnectTelegram>(&mut g);
+    add::<openline_core::channels::ChannelInfo>(&mut g);
+    add::<openline_core::channels::ChannelList>(&mut g);
     // Webhooks (issue 13): subscriptions, deliveries and the event itself.
     add::<openline_core::webhooks::WebhookDraft>(&mut g);
     add::<openline_core::webhooks::WebhookChange>(&mut g);

@@ -54,7 +54,7 @@ pub(super) async fn client_message(
     // dialog for them, routed like any other, with this message first.
     let (dialog, opened) = if matches!(last.status, Status::Finished { .. }) {
         let settings = line_settings(env, line).await?;
-        let (dialog, _token) = open_dialog(env, line, &settings, client).await?;
+        let (dialog, _token) = open_dialog(env, line, &settings, client, None).await?;
         // A visitor still looking at the finished conversation moves on.
         let moved = Ended {
             line: line.to_owned(),

@@ -6,6 +6,7 @@
 
 mod admin;
 mod auth;
+mod channels;
 mod dev;
 mod external;
 mod leads;
@@ -189,6 +190,18 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
         (Method::Get, ["dialogs", "search.csv"]) => {
             Box::pin(operator::search_lines(env, &mut req, &url, true))
+        }
+        (Method::Get, ["lines", line, "channels"]) => {
+            Box::pin(channels::list(env, &mut req, &url, line))
+        }
+        (Method::Put, ["lines", line, "channels", "telegram"]) => {
+            Box::pin(channels::connect(env, &mut req, &url, line))
+        }
+        (Method::Delete, ["lines", line, "channels", "telegram"]) => {
+            Box::pin(channels::disconnect(env, &mut req, &url, line))
+        }
+        (Method::Post, ["lines", line, "channels", "telegram", "updates"]) => {
+            Box::pin(channels::updates(env, &mut req, line))
         }
         (Method::Get, ["webhooks"]) => Box::pin(webhooks::list(env, &mut req, &url)),
         (Method::Post, ["webhooks"]) => Box::pin(webhooks::create(env, &mut req, &url)),

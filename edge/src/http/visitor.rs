@@ -210,7 +210,7 @@ pub(super) async fn start_session(
             client
         }
     };
-    let (dialog, token) = open_dialog(env, &line, &settings, &client).await?;
+    let (dialog, token) = open_dialog(env, &line, &settings, &client, None).await?;
     json(
         201,
         &Session {
@@ -267,6 +267,7 @@ pub(super) async fn open_dialog(
     line: &str,
     settings: &LineSettings,
     client: &str,
+    channel: Option<openline_core::channels::TelegramChat>,
 ) -> R<(String, String)> {
     limits::check(
         env,
@@ -283,6 +284,7 @@ pub(super) async fn open_dialog(
         dialog: dialog.clone(),
         client: client.to_owned(),
         typing_preview: settings.widget.typing_preview,
+        channel,
     };
     parse::<Ack>(
         call(

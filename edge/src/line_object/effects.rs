@@ -97,6 +97,13 @@ impl LineObject {
         self.apply(fx).await;
         let stored = stored?;
         if stored.created {
+            if let (Some(chat), false) = (&stored.channel, send.hidden) {
+                let text = openline_core::channels::outgoing_text(
+                    store.shown_name.as_deref(),
+                    &store.text,
+                );
+                self.to_channel(Some(&send.dialog), chat, text).await;
+            }
             self.hook(openline_core::webhooks::message(
                 &send.dialog,
                 self.client_of(&send.dialog),
@@ -338,6 +345,13 @@ impl LineObject {
                 let stored = rpc::invoke(&stub, &StoreNotice(notice)).await?;
                 if stored.created {
                     self.to_consoles(&dialog, &Sender::System, &stored.message);
+                    // L4: the line's words (a closing text) reach the chat too.
+                    if let Some(chat) = &stored.channel {
+                        if !stored.message.text.is_empty() {
+                            let text = stored.message.text.clone();
+                            self.to_channel(Some(&dialog), chat, text).await;
+                        }
+                    }
                 }
             }
             Effect::Notify { to, notice } => {

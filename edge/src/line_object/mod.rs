@@ -5,6 +5,7 @@
 //! WebSocket here for offers, status changes and live messages.
 
 mod archive;
+mod channels;
 mod effects;
 mod figures;
 mod hooks;
@@ -20,10 +21,11 @@ mod socket;
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
-    AcknowledgeNotifications, Applied, Call, ChangeLead, ClientLastDialog, CloseSockets,
-    CreateLead, DialogAccess, Done, EraseClient, ExportClient, HooksChanged, LastDialog,
-    LineFiguresAsk, ListAudit, ListDialogs, ListLeads, ListNotifications, Member, Membership,
-    MergeClients, OperatorSend, RecordVisit, Relay, SearchDialogs, ShowLead,
+    AcknowledgeNotifications, Applied, Call, ChangeLead, ChannelFailed, ChannelInbound,
+    ClientLastDialog, CloseSockets, ConnectChannel, CreateLead, DialogAccess, DisconnectChannel,
+    Done, EraseClient, ExportClient, HooksChanged, LastDialog, LineFiguresAsk, ListAudit,
+    ListChannels, ListDialogs, ListLeads, ListNotifications, Member, Membership, MergeClients,
+    OperatorSend, RecordVisit, Relay, SearchDialogs, ShowLead,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -557,6 +559,21 @@ impl LineObject {
                 json(200, &Done {})
             }
             (Method::Post, LineFiguresAsk::PATH) => json(200, &self.figures()?),
+            (Method::Post, ConnectChannel::PATH) => {
+                json(200, &self.connect_channel(read_json(&mut req).await?)?)
+            }
+            (Method::Post, ListChannels::PATH) => json(200, &self.list_channels()?),
+            (Method::Post, DisconnectChannel::PATH) => {
+                let ask: DisconnectChannel = read_json(&mut req).await?;
+                json(200, &self.disconnect_channel(ask.kind)?)
+            }
+            (Method::Post, ChannelInbound::PATH) => json(
+                200,
+                &self.channel_inbound(read_json(&mut req).await?).await?,
+            ),
+            (Method::Post, ChannelFailed::PATH) => {
+                json(200, &self.channel_failed(read_json(&mut req).await?).await?)
+            }
             (Method::Post, HooksChanged::PATH) => {
                 self.forget_hook_kinds();
                 json(200, &Done {})

@@ -100,6 +100,15 @@ pub(super) const MIGRATIONS: &[Migration] = &[
               UPDATE dialog_archive SET finished_at = json_extract(state, '$.finished_at');
               CREATE INDEX dialog_archive_to_expire ON dialog_archive (finished_at) WHERE expired_at IS NULL",
     },
+    // L4/N2: the line's channels (a Telegram bot: its token and the
+    // webhook's secret, write-only) and the updates already taken (Telegram
+    // retries an update until it is answered).
+    Migration {
+        name: "0016_channels",
+        sql: "CREATE TABLE channels (kind TEXT PRIMARY KEY, token TEXT NOT NULL, secret TEXT NOT NULL, name TEXT,
+                connected_at INTEGER NOT NULL, last_error TEXT);
+              CREATE TABLE channel_updates (update_id INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
+    },
 ];
 
 #[derive(Serialize, Deserialize)]

@@ -2,16 +2,18 @@
 //! delivered through a configurable HTTP mail API with retries and
 //! exponential back-off. Without a mail API (local development) they are
 //! captured for the dev mailbox page instead. Webhook deliveries (issue 13,
-//! [`webhooks`]) share its queue and alarm. One object named "outbox": a
+//! [`webhooks`]) and answers to messenger chats ([`channels`]) share its
+//! queue and alarm. One object named "outbox": a
 //! line calls it only when something it publishes has a subscriber.
 
+mod channels;
 mod webhooks;
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::Call;
 use crate::calls::{
-    ChangeWebhook, CreateWebhook, DeleteWebhook, HookKindsOf, ListDeliveries, ListWebhooks,
-    Publish, ShowWebhook, TestWebhook,
+    ChangeWebhook, ChannelSend, CreateWebhook, DeleteWebhook, HookKindsOf, ListDeliveries,
+    ListWebhooks, Publish, ShowWebhook, TestWebhook,
 };
 use crate::clock;
 use crate::migrations::{self, Migration, Schema};
@@ -43,6 +45,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: "ALTER TABLE mail ADD COLUMN html TEXT",
     },
     webhooks::MIGRATION,
+    channels::MIGRATION,
 ];
 
 /// The body an e-mail API takes (`POST {to, from, subject, text, html?}`).
@@ -89,6 +92,9 @@ impl DurableObject for OutboxObject {
         }
         if let Err(e) = self.deliver_hooks_due().await {
             crate::logs::error("outbox", "webhook_failed", None, None, &e.to_string());
+        }
+        if let Err(e) = self.deliver_channel_due().await {
+            crate::logs::error("outbox", "channel_failed", None, None, &e.to_string());
         }
         if let Err(e) = self.arm().await {
             crate::logs::error("outbox", "alarm_failed", None, None, &e.to_string());
@@ -174,6 +180,9 @@ impl OutboxObject {
             (Method::Post, HookKindsOf::PATH) => {
                 json(200, &self.kinds(&read_json(&mut req).await?)?)
             }
+            (Method::Post, ChannelSend::PATH) => {
+                json(200, &self.queue_channel(read_json(&mut req).await?).await?)
+            }
             (Method::Post, Publish::PATH) => {
                 json(200, &self.publish(read_json(&mut req).await?).await?)
             }
@@ -194,7 +203,8 @@ impl OutboxObject {
             &self.sql(),
             "SELECT MIN(at) AS at FROM (
                SELECT MIN(next_attempt_at) AS at FROM mail WHERE status = 'queued'
-               UNION ALL SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'queued')",
+               UNION ALL SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'queued'
+               UNION ALL SELECT MIN(next_attempt_at) FROM channel_sends WHERE status = 'queued')",
             vec![],
         )?;
         let storage = self.state.storage();

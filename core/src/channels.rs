@@ -1,0 +1,422 @@
+//! Channels (L4): where a dialog's client writes from. The site widget is
+//! one; Telegram (N2) is the first messenger. A channel instance belongs to
+//! exactly one line; the dialog remembers its channel, so routing, the
+//! console and the statistics treat every channel alike, and only the
+//! adapters that carry words in and out differ. This module holds what the
+//! Telegram adapter decides: which updates become messages, whose they are,
+//! what an operator's answer looks like there, and what Telegram's answers
+//! to a send mean (retry, give up, tell the operator).
+
+use crate::{ErrorCode, ProtocolError};
+use serde::{Deserialize, Serialize};
+
+/// What a channel can carry, for the console to say what it cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    Widget,
+    Telegram,
+}
+
+/// The Telegram chat a dialog talks to (kept by the dialog).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TelegramChat {
+    pub chat_id: i64,
+}
+
+/// `PUT /api/v1/lines/{line}/channels/telegram`: connect a bot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ConnectTelegram {
+    /// The token BotFather gave (`123456:ABC…`); write-only.
+    pub token: String,
+}
+
+/// A line's channel as the console shows it: never its credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ChannelInfo {
+    pub kind: ChannelKind,
+    /// The bot's `@username`.
+    #[serde(default)]
+    pub name: Option<String>,
+    pub connected_at: i64,
+    /// What went wrong last with it (a refused send, a webhook error).
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+/// `GET /api/v1/lines/{line}/channels`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ChannelList {
+    pub channels: Vec<ChannelInfo>,
+}
+
+/// Checks a bot token's shape (`<digits>:<35 characters>`), before any
+/// call to Telegram with it.
+pub fn check_bot_token(token: &str) -> Result<(), ProtocolError> {
+    let ok = token.split_once(':').is_some_and(|(id, rest)| {
+        !id.is_empty()
+            && id.len() <= 20
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && (20..=100).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ProtocolError::invalid_field(
+            "token",
+            "a bot token from BotFather, like 123456789:AAH…",
+        ))
+    }
+}
+
+// ----- Telegram's updates (only the fields used) ---------------------------
+
+/// One webhook update.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Update {
+    pub update_id: i64,
+    #[serde(default)]
+    pub message: Option<Message>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Message {
+    pub chat: Chat,
+    #[serde(default)]
+    pub from: Option<User>,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub caption: Option<String>,
+    #[serde(default)]
+    pub photo: Option<Vec<serde::de::IgnoredAny>>,
+    #[serde(default)]
+    pub document: Option<Document>,
+    #[serde(default)]
+    pub sticker: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub voice: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Chat {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Document {
+    #[serde(default)]
+    pub file_name: Option<String>,
+}
+
+/// What an update comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    /// The client wrote: a message for their dialog.
+    Says(Said),
+    /// `/start`: the client opened the bot; they get the line's greeting,
+    /// and a dialog begins only when they write.
+    Start { chat_id: i64 },
+    /// Nothing for a line (a group chat, an edited message, a service update).
+    Ignored,
+}
+
+/// A client's message from Telegram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub chat_id: i64,
+    /// The line's client id for this chat.
+    pub client: String,
+    /// The Telegram name (first and last), for the client's card.
+    pub name: Option<String>,
+    pub username: Option<String>,
+    /// The words, or what was sent in their place.
+    pub text: String,
+    /// What the channel carried that the console cannot show yet
+    /// (a photo, a file, a sticker, a voice message).
+    pub unsupported: Option<&'static str>,
+}
+
+/// The line's client id of a Telegram chat.
+pub fn client_of(chat_id: i64) -> String {
+    format!("tg-{}", chat_id.unsigned_abs())
+}
+
+/// Reads an update: private chats only; text, or a caption, or a note of
+/// what came instead.
+pub fn inbound(update: &Update) -> Inbound {
+    let Some(m) = &update.message else {
+        return Inbound::Ignored;
+    };
+    if m.chat.kind != "private" {
+        return Inbound::Ignored;
+    }
+    let words = m
+        .text
+        .as_deref()
+        .or(m.caption.as_deref())
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if words.is_some_and(|t| t == "/start" || t.starts_with("/start ")) {
+        return Inbound::Start { chat_id: m.chat.id };
+    }
+    let unsupported = if m.photo.is_some() {
+        Some("photo")
+    } else if m.document.is_some() {
+        Some("file")
+    } else if m.sticker.is_some() {
+        Some("sticker")
+    } else if m.voice.is_some() {
+        Some("voice message")
+    } else {
+        None
+    };
+    let text = match (words, unsupported) {
+        (Some(w), None) => w.to_owned(),
+        (Some(w), Some(what)) => format!("[{what}] {w}"),
+        (None, Some(what)) => {
+            let name = m.document.as_ref().and_then(|d| d.file_name.as_deref());
+            match name {
+                Some(n) => format!("[{what}: {n}]"),
+                None => format!("[{what}]"),
+            }
+        }
+        (None, None) => return Inbound::Ignored,
+    };
+    let text: String = text.chars().take(crate::text::MAX_MESSAGE_CHARS).collect();
+    let from = m.from.as_ref();
+    let name = from
+        .map(|u| match &u.last_name {
+            Some(l) => format!("{} {l}", u.first_name),
+            None => u.first_name.clone(),
+        })
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    Inbound::Says(Said {
+        chat_id: m.chat.id,
+        client: client_of(m.chat.id),
+        name,
+        username: from.and_then(|u| u.username.clone()),
+        text,
+        unsupported,
+    })
+}
+
+/// An operator's answer as the client reads it in Telegram: the bot
+/// speaks, so the operator's shown name leads (none when the line hides
+/// names).
+pub fn outgoing_text(shown_name: Option<&str>, text: &str) -> String {
+    match shown_name {
+        Some(n) if !n.is_empty() => format!("{n}: {text}"),
+        _ => text.to_owned(),
+    }
+}
+
+// ----- Telegram's answers to a send ---------------------------------------
+
+/// The Bot API's answer (`{"ok": false, "error_code", "description",
+/// "parameters": {"retry_after"}}` on failure).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ApiAnswer {
+    #[serde(default)]
+    pub ok: bool,
+    #[serde(default)]
+    pub error_code: Option<u16>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub parameters: Option<ApiParameters>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ApiParameters {
+    #[serde(default)]
+    pub retry_after: Option<i64>,
+}
+
+/// What to do after one attempt to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    Sent,
+    /// Too many requests: try again after this many seconds (Telegram's).
+    RetryAfter(i64),
+    /// A passing fault (5xx, no answer): retry with back-off.
+    Retry(String),
+    /// It will never go (the client blocked the bot, the chat is gone, the
+    /// token was revoked): the operator is told.
+    Undeliverable(String),
+}
+
+/// Reads the Bot API's answer to a send (`status` its HTTP status, `body`
+/// its JSON; None when there was no answer).
+pub fn send_outcome(status: Option<u16>, body: Option<&str>) -> SendOutcome {
+    let Some(status) = status else {
+        return SendOutcome::Retry("Telegram did not answer".into());
+    };
+    let answer: ApiAnswer = body
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or_default();
+    if (200..300).contains(&status) && answer.ok {
+        return SendOutcome::Sent;
+    }
+    let code = answer.error_code.unwrap_or(status);
+    let why = answer
+        .description
+        .unwrap_or_else(|| format!("Telegram answered {code}"));
+    match code {
+        429 => SendOutcome::RetryAfter(
+            answer
+                .parameters
+                .and_then(|p| p.retry_after)
+                .unwrap_or(5)
+                .clamp(1, 3600),
+        ),
+        c if c >= 500 => SendOutcome::Retry(why),
+        _ => SendOutcome::Undeliverable(why),
+    }
+}
+
+/// The sentence an operator reads when an answer could not reach the
+/// client in Telegram.
+pub fn undeliverable_note(why: &str) -> String {
+    format!("Telegram did not deliver the last answer: {why}")
+}
+
+/// A refusal of the channel's webhook: wrong or missing secret.
+pub fn unauthorized() -> ProtocolError {
+    ProtocolError::new(ErrorCode::Unauthorized, "unknown or missing secret token")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(json: &str) -> Update {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn private_text_is_a_message_with_the_clients_name() {
+        let u = update(
+            r#"{"update_id":7,"message":{"message_id":1,"date":1,"chat":{"id":42,"type":"private"},
+                "from":{"id":42,"is_bot":false,"first_name":"Olga","last_name":"Petrova","username":"olgap"},"text":"  Hello  "}}"#,
+        );
+        assert_eq!(
+            inbound(&u),
+            Inbound::Says(Said {
+                chat_id: 42,
+                client: "tg-42".into(),
+                name: Some("Olga Petrova".into()),
+                username: Some("olgap".into()),
+                text: "Hello".into(),
+                unsupported: None,
+            })
+        );
+    }
+
+    #[test]
+    fn start_groups_edits_and_empty_updates_are_not_messages() {
+        let start = update(
+            r#"{"update_id":1,"message":{"chat":{"id":5,"type":"private"},"text":"/start promo"}}"#,
+        );
+        assert_eq!(inbound(&start), Inbound::Start { chat_id: 5 });
+        let group =
+            update(r#"{"update_id":2,"message":{"chat":{"id":-9,"type":"group"},"text":"hi"}}"#);
+        assert_eq!(inbound(&group), Inbound::Ignored);
+        let edit = update(
+            r#"{"update_id":3,"edited_message":{"chat":{"id":5,"type":"private"},"text":"x"}}"#,
+        );
+        assert_eq!(inbound(&edit), Inbound::Ignored);
+        let nothing = update(r#"{"update_id":4,"message":{"chat":{"id":5,"type":"private"}}}"#);
+        assert_eq!(inbound(&nothing), Inbound::Ignored);
+    }
+
+    #[test]
+    fn what_the_console_cannot_show_is_said_not_dropped() {
+        let photo = update(
+            r#"{"update_id":1,"message":{"chat":{"id":5,"type":"private"},"photo":[{"file_id":"a"}],"caption":"my receipt"}}"#,
+        );
+        let Inbound::Says(s) = inbound(&photo) else {
+            panic!()
+        };
+        assert_eq!(
+            (s.text.as_str(), s.unsupported),
+            ("[photo] my receipt", Some("photo"))
+        );
+        let file = update(
+            r#"{"update_id":1,"message":{"chat":{"id":5,"type":"private"},"document":{"file_id":"b","file_name":"invoice.pdf"}}}"#,
+        );
+        let Inbound::Says(s) = inbound(&file) else {
+            panic!()
+        };
+        assert_eq!(s.text, "[file: invoice.pdf]");
+    }
+
+    #[test]
+    fn answers_of_the_bot_api_decide_retries() {
+        assert_eq!(
+            send_outcome(Some(200), Some(r#"{"ok":true,"result":{}}"#)),
+            SendOutcome::Sent
+        );
+        assert_eq!(
+            send_outcome(
+                Some(429),
+                Some(
+                    r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}"#
+                )
+            ),
+            SendOutcome::RetryAfter(3)
+        );
+        assert_eq!(
+            send_outcome(
+                Some(403),
+                Some(
+                    r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#
+                )
+            ),
+            SendOutcome::Undeliverable("Forbidden: bot was blocked by the user".into())
+        );
+        assert!(matches!(
+            send_outcome(Some(502), None),
+            SendOutcome::Retry(_)
+        ));
+        assert!(matches!(send_outcome(None, None), SendOutcome::Retry(_)));
+    }
+
+    #[test]
+    fn bot_tokens_are_checked_before_use() {
+        assert!(check_bot_token("123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw").is_ok());
+        for bad in [
+            "",
+            "123456789",
+            ":AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+            "12a:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+            "1:short",
+            "1:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDs/w",
+        ] {
+            assert!(check_bot_token(bad).is_err(), "{bad}");
+        }
+        assert_eq!(outgoing_text(Some("Anna"), "Hi"), "Anna: Hi");
+        assert_eq!(outgoing_text(None, "Hi"), "Hi");
+    }
+}

@@ -1,0 +1,185 @@
+//! A line's channels (L4) and Telegram's webhook (N2). Administrators
+//! connect a bot with its BotFather token: the worker checks it with
+//! `getMe`, registers this edge's webhook with `setWebhook` and a fresh
+//! `secret_token`, and the line keeps both (write-only). Telegram then
+//! posts every update here; the line refuses any without the secret (401,
+//! nothing stored), takes each update once, and the words go to the
+//! client's dialog like the widget's.
+
+use crate::api::{read_body, read_bytes, ApiResult};
+use crate::calls::{
+    ChannelInbound, ChannelMessage, ConnectChannel, DisconnectChannel, ListChannels,
+};
+use crate::ids;
+use crate::limits;
+use crate::rpc::{dialog_stub, forward, invoke, invoke_done, stub};
+use crate::telegram;
+use openline_core::channels::{
+    self, check_bot_token, ChannelKind, ConnectTelegram, Inbound, TelegramChat, Update,
+};
+use openline_core::protocol::{Role, SendMessage};
+use openline_core::{ErrorCode, ProtocolError};
+use serde::{Deserialize, Serialize};
+use worker::{Env, Request, Url};
+
+use super::auth::require_on_line;
+use super::lines::{known_line, line_settings};
+use super::visitor::open_dialog;
+
+/// The header Telegram sends the webhook's secret in.
+const SECRET_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";
+/// Largest update taken (Telegram's are a few KB).
+const MAX_UPDATE_BYTES: usize = 256 * 1024;
+
+#[derive(Serialize)]
+struct NoArgs {}
+
+#[derive(Deserialize)]
+struct Me {
+    #[serde(default)]
+    result: Option<MeResult>,
+}
+
+#[derive(Deserialize)]
+struct MeResult {
+    #[serde(default)]
+    username: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SetWebhook<'a> {
+    url: &'a str,
+    secret_token: &'a str,
+    allowed_updates: [&'a str; 1],
+    max_connections: u8,
+}
+
+/// `GET /api/v1/lines/{line}/channels` (supervisor): the line's channels,
+/// never their credentials.
+pub(super) async fn list(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    require_on_line(env, req.headers(), url, line, Role::Supervisor).await?;
+    forward(&stub(env, "LINES", line)?, &ListChannels {}).await
+}
+
+/// `PUT /api/v1/lines/{line}/channels/telegram` (administrator).
+pub(super) async fn connect(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    require_on_line(env, req.headers(), url, line, Role::Admin).await?;
+    let body: ConnectTelegram = read_body(req).await?;
+    let token = body.token.trim().to_owned();
+    check_bot_token(&token)?;
+    let (status, answer) = telegram::call(env, &token, "getMe", &NoArgs {}).await;
+    if channels::send_outcome(status, answer.as_deref()) != channels::SendOutcome::Sent {
+        return Err(ProtocolError::invalid_field(
+            "token",
+            "Telegram does not know this token: copy it again from BotFather",
+        ));
+    }
+    let name = answer
+        .and_then(|a| serde_json::from_str::<Me>(&a).ok())
+        .and_then(|m| m.result)
+        .and_then(|r| r.username)
+        .map(|u| format!("@{u}"));
+    let secret = ids::random_hex(32).map_err(crate::api::internal)?;
+    let hook = format!(
+        "{}/api/v1/lines/{line}/channels/telegram/updates",
+        url.origin().ascii_serialization()
+    );
+    let set = SetWebhook {
+        url: &hook,
+        secret_token: &secret,
+        allowed_updates: ["message"],
+        max_connections: 1,
+    };
+    let (status, answer) = telegram::call(env, &token, "setWebhook", &set).await;
+    if let channels::SendOutcome::Undeliverable(why) | channels::SendOutcome::Retry(why) =
+        channels::send_outcome(status, answer.as_deref())
+    {
+        return Err(ProtocolError::new(
+            ErrorCode::UpstreamFailed,
+            format!("Telegram did not take the webhook: {why}"),
+        ));
+    }
+    let ask = ConnectChannel {
+        kind: ChannelKind::Telegram,
+        token,
+        secret,
+        name,
+    };
+    forward(&stub(env, "LINES", line)?, &ask).await
+}
+
+/// `DELETE /api/v1/lines/{line}/channels/telegram` (administrator): the
+/// bot's webhook is removed at Telegram, then the line forgets the bot.
+pub(super) async fn disconnect(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    require_on_line(env, req.headers(), url, line, Role::Admin).await?;
+    let ask = DisconnectChannel {
+        kind: ChannelKind::Telegram,
+    };
+    let gone = invoke(&stub(env, "LINES", line)?, &ask).await?;
+    // Best effort: the line no longer takes its updates either way.
+    let _ = telegram::call(env, &gone.token, "deleteWebhook", &NoArgs {}).await;
+    super::ok()
+}
+
+/// `POST /api/v1/lines/{line}/channels/telegram/updates` (Telegram).
+pub(super) async fn updates(env: &Env, req: &mut Request, line: &str) -> ApiResult {
+    limits::check(
+        env,
+        "CHANNEL_LIMITER",
+        format!("telegram:{line}"),
+        "updates from this channel",
+    )
+    .await?;
+    let secret = req
+        .headers()
+        .get(SECRET_HEADER)
+        .ok()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(channels::unauthorized)?;
+    known_line(env, line).await?;
+    let raw = read_bytes(req, MAX_UPDATE_BYTES).await?;
+    let update: Update = serde_json::from_slice(&raw)
+        .map_err(|e| ProtocolError::new(ErrorCode::BadRequest, format!("not an update: {e}")))?;
+    let inbound = channels::inbound(&update);
+    let (chat_id, start, said) = match inbound {
+        Inbound::Says(s) => (s.chat_id, false, Some(s)),
+        Inbound::Start { chat_id } => (chat_id, true, None),
+        Inbound::Ignored => (0, false, None),
+    };
+    let ask = ChannelInbound {
+        secret,
+        update_id: update.update_id,
+        chat_id,
+        start,
+        client: said.as_ref().map(|s| s.client.clone()),
+        name: said.as_ref().and_then(|s| match (&s.name, &s.username) {
+            (Some(n), Some(u)) => Some(format!("{n} (@{u})")),
+            (Some(n), None) => Some(n.clone()),
+            (None, Some(u)) => Some(format!("@{u}")),
+            (None, None) => None,
+        }),
+    };
+    let taken = invoke(&stub(env, "LINES", line)?, &ask).await?;
+    let Some(said) = said.filter(|_| !taken.duplicate) else {
+        return super::ok();
+    };
+    let dialog = match taken.dialog {
+        Some(d) => d,
+        None => {
+            let settings = line_settings(env, line).await?;
+            let chat = TelegramChat {
+                chat_id: said.chat_id,
+            };
+            open_dialog(env, line, &settings, &said.client, Some(chat))
+                .await?
+                .0
+        }
+    };
+    let message = ChannelMessage(SendMessage {
+        client_id: format!("tg{}", update.update_id.unsigned_abs()),
+        text: said.text,
+    });
+    invoke_done(&dialog_stub(env, &dialog)?, &message).await?;
+    super::ok()
+}

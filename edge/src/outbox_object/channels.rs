@@ -1,0 +1,144 @@
+//! Messages to messenger chats (N2): a line's answers wait here and go to
+//! Telegram's `sendMessage`, in order per chat, retried when Telegram asks
+//! to wait (429 `retry_after`, honoured) or fails for a while; what Telegram
+//! refuses for good (a blocked bot, a deleted chat) is given up at once and
+//! the line tells the dialog's operators.
+
+use super::OutboxObject;
+use crate::calls::{ChannelFailed, ChannelSend, Done};
+use crate::clock;
+use crate::migrations::Migration;
+use crate::rpc;
+use crate::sql::{rows, run};
+use crate::telegram;
+use openline_core::channels::{send_outcome, SendOutcome};
+use openline_core::ProtocolError;
+use serde::{Deserialize, Serialize};
+use worker::SqlStorageValue as V;
+
+type R<T> = Result<T, ProtocolError>;
+
+pub(super) const MIGRATION: Migration = Migration {
+    name: "0004_channel_sends",
+    sql: "CREATE TABLE channel_sends (id INTEGER PRIMARY KEY AUTOINCREMENT, line TEXT NOT NULL, dialog TEXT,
+            chat_id INTEGER NOT NULL, token TEXT NOT NULL, text TEXT NOT NULL, created_at INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, status TEXT NOT NULL, last_error TEXT);
+          CREATE INDEX channel_sends_due ON channel_sends (status, next_attempt_at)",
+};
+
+/// Attempts of a passing fault before a message is given up.
+const MAX_ATTEMPTS: i64 = 8;
+
+#[derive(Deserialize)]
+struct Due {
+    id: i64,
+    line: String,
+    dialog: Option<String>,
+    chat_id: i64,
+    token: String,
+    text: String,
+    attempts: i64,
+}
+
+#[derive(Serialize)]
+struct SendMessage<'a> {
+    chat_id: i64,
+    text: &'a str,
+}
+
+impl OutboxObject {
+    pub(super) async fn queue_channel(&self, ask: ChannelSend) -> R<Done> {
+        let now = clock::real_now();
+        run(
+            &self.sql(),
+            "INSERT INTO channel_sends (line, dialog, chat_id, token, text, created_at, next_attempt_at, status)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued')",
+            vec![
+                V::from(ask.line),
+                V::from(ask.dialog),
+                V::from(ask.chat_id),
+                V::from(ask.token),
+                V::from(ask.text),
+                V::from(now),
+                V::from(now),
+            ],
+        )?;
+        self.arm().await?;
+        Ok(Done {})
+    }
+
+    /// Sends what is due, oldest first; a chat whose message must wait holds
+    /// back its later ones, so a client reads answers in order.
+    pub(super) async fn deliver_channel_due(&self) -> R<()> {
+        let sql = self.sql();
+        let now = clock::real_now();
+        run(
+            &sql,
+            "DELETE FROM channel_sends WHERE status != 'queued' AND created_at < ?",
+            vec![V::from(now - 7 * 24 * 60 * 60 * 1000)],
+        )?;
+        let due: Vec<Due> = rows(
+            &sql,
+            "SELECT id, line, dialog, chat_id, token, text, attempts FROM channel_sends s
+             WHERE status = 'queued' AND next_attempt_at <= ?
+               AND NOT EXISTS (SELECT 1 FROM channel_sends e WHERE e.status = 'queued' AND e.chat_id = s.chat_id
+                               AND e.token = s.token AND e.id < s.id AND e.next_attempt_at > ?)
+             ORDER BY id LIMIT 20",
+            vec![V::from(now), V::from(now)],
+        )?;
+        let scale = clock::scale(&self.env);
+        let mut held: Vec<i64> = Vec::new();
+        for d in due {
+            if held.contains(&d.chat_id) {
+                continue;
+            }
+            let body = SendMessage {
+                chat_id: d.chat_id,
+                text: &d.text,
+            };
+            let (status, answer) = telegram::call(&self.env, &d.token, "sendMessage", &body).await;
+            let attempts = d.attempts + 1;
+            let now = clock::real_now();
+            let (state, next, error) = match send_outcome(status, answer.as_deref()) {
+                SendOutcome::Sent => ("sent", now, None),
+                SendOutcome::RetryAfter(s) => (
+                    "queued",
+                    now + s * 1000 / scale,
+                    Some(format!("Telegram asked to wait {s} s")),
+                ),
+                SendOutcome::Retry(why) if attempts < MAX_ATTEMPTS => {
+                    let wait = (30_000_i64 << (attempts - 1).min(7)).min(3_600_000) / scale;
+                    ("queued", now + wait, Some(why))
+                }
+                SendOutcome::Retry(why) | SendOutcome::Undeliverable(why) => {
+                    ("failed", now, Some(why))
+                }
+            };
+            if state == "queued" {
+                held.push(d.chat_id);
+            }
+            run(
+                &sql,
+                "UPDATE channel_sends SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                vec![V::from(state), V::from(attempts), V::from(next), V::from(error.clone()), V::from(d.id)],
+            )?;
+            if state == "failed" {
+                let told = ChannelFailed {
+                    dialog: d.dialog.clone(),
+                    why: error.unwrap_or_default(),
+                };
+                let stub = rpc::stub(&self.env, "LINES", &d.line)?;
+                if let Err(e) = rpc::invoke_done(&stub, &told).await {
+                    crate::logs::error(
+                        "outbox",
+                        "channel_failure_untold",
+                        Some(&d.line),
+                        d.dialog.as_deref(),
+                        &e.message,
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,153 @@
+// Issue 13, N2 through the channel layer (L4): an administrator connects a
+// Telegram bot to a line; Telegram's updates come to the edge's webhook
+// with the secret it registered (anything else 401, nothing stored), each
+// taken once; the client's words reach the operators like the widget's,
+// and their answers reach the chat through the Bot API, retried when
+// Telegram asks to wait; what cannot be delivered is shown to the
+// operators. Telegram is tests/fakes/telegram_api.mjs.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startEdge } from "./harness.mjs";
+import { api, login, makeLine, operatorSays, until } from "./client.mjs";
+import { startTelegram, textUpdate, TOKEN } from "../fakes/telegram_api.mjs";
+
+let edge, tg, admin, sveta, anna, settings;
+before(async () => {
+  tg = await startTelegram();
+  edge = await startEdge({ vars: { OPENLINE_TELEGRAM_API: tg.base } });
+  [admin, sveta, anna] = await Promise.all(["admin", "sveta", "anna"].map((w) => login(edge.base, w)));
+  settings = await makeLine(edge.base, admin, "tg", { mode: "all_at_once", queueLogins: ["anna"] });
+});
+after(async () => {
+  await edge?.stop();
+  await tg?.close();
+});
+
+const call = (method, path, who, body) => api(edge.base, method, path, { token: who?.token, body });
+const post = (update, secret) =>
+  api(edge.base, "POST", "/api/v1/lines/tg/channels/telegram/updates", {
+    body: update,
+    headers: secret === undefined ? {} : { "X-Telegram-Bot-Api-Secret-Token": secret },
+  });
+const dialogs = async () => (await call("GET", "/api/v1/lines/tg/dialogs", admin)).body.dialogs;
+const dialogOf = async (client) => (await dialogs()).find((d) => d.client === client);
+const messages = async (dialog) => (await call("GET", `/api/v1/lines/tg/dialogs/${dialog}/messages`, admin)).body.messages;
+
+test("N2: an administrator connects a bot with its token; Telegram checks it and gets the webhook; credentials are never shown", async () => {
+  const good = { token: TOKEN };
+  assert.equal((await call("PUT", "/api/v1/lines/tg/channels/telegram", anna, good)).status, 403);
+  assert.equal((await call("PUT", "/api/v1/lines/tg/channels/telegram", sveta, good)).status, 403);
+  assert.deepEqual((await call("GET", "/api/v1/lines/tg/channels", sveta)).body, { channels: [] });
+  const shape = await call("PUT", "/api/v1/lines/tg/channels/telegram", admin, { token: "not a token" });
+  assert.equal(shape.status, 400);
+  assert.match(shape.body.error.message, /^token/);
+  assert.equal(tg.calls.length, 0, "a token of the wrong shape is not sent anywhere");
+  const unknown = await call("PUT", "/api/v1/lines/tg/channels/telegram", admin, { token: "987654321:WRONG-token_0123456789abcdefghijklmn" });
+  assert.equal(unknown.status, 400);
+  assert.match(unknown.body.error.message, /^token: Telegram does not know this token/);
+  assert.equal(tg.webhook, null);
+
+  const made = await call("PUT", "/api/v1/lines/tg/channels/telegram", admin, good);
+  assert.equal(made.status, 200, JSON.stringify(made.body));
+  assert.deepEqual([made.body.kind, made.body.name], ["telegram", "@northwind_tea_bot"]);
+  assert.equal(tg.webhook.url, `${edge.base}/api/v1/lines/tg/channels/telegram/updates`);
+  assert.match(tg.webhook.secret_token, /^[0-9a-f]{64}$/);
+  assert.deepEqual(tg.webhook.allowed_updates, ["message"]);
+  const listed = await call("GET", "/api/v1/lines/tg/channels", sveta);
+  assert.deepEqual(listed.body.channels.map((c) => [c.kind, c.name]), [["telegram", "@northwind_tea_bot"]]);
+  const text = JSON.stringify(listed.body);
+  assert.ok(!text.includes(TOKEN) && !text.includes(tg.webhook.secret_token), "write-only");
+});
+
+test("N2: updates without the secret are refused and store nothing; /start greets; the client's words reach the operators once; answers reach the chat after Telegram's 429", async () => {
+  const secret = tg.webhook.secret_token;
+  for (const wrong of [undefined, "", "0".repeat(64)]) {
+    const r = await post(textUpdate(1, 42, "Hello from Telegram"), wrong);
+    assert.equal(r.status, 401, `secret ${wrong}`);
+    assert.equal(r.body.error.code, "unauthorized");
+  }
+  assert.deepEqual(await dialogs(), [], "nothing was stored");
+
+  assert.equal((await post(textUpdate(2, 42, "/start"), secret)).status, 200);
+  await until(() => tg.sent(42).includes(settings.widget.greeting), "the greeting in the chat");
+  assert.deepEqual(await dialogs(), [], "/start alone opens no dialog");
+
+  assert.equal((await post(textUpdate(3, 42, "Hello from Telegram"), secret)).status, 200);
+  assert.equal((await post(textUpdate(3, 42, "Hello from Telegram"), secret)).status, 200, "Telegram's retry is answered");
+  await until(async () => await dialogOf("tg-42"), "the dialog");
+  const d = (await dialogOf("tg-42")).id;
+  assert.deepEqual((await messages(d)).map((m) => [m.author.kind, m.text]), [["visitor", "Hello from Telegram"]], "taken once");
+  const card = await call("GET", "/api/v1/lines/tg/clients/tg-42", anna);
+  assert.equal(card.body.contacts.name, "Olga Petrova (@olgap)");
+
+  tg.tooMany = 1;
+  assert.equal((await call("POST", `/api/v1/lines/tg/dialogs/${d}/accept`, anna)).status, 200);
+  assert.equal((await operatorSays(edge.base, anna, "tg", d, "internal: check the stock", true)).status, 201);
+  assert.equal((await operatorSays(edge.base, anna, "tg", d, "We have forty tins.")).status, 201);
+  await until(() => tg.calls.filter((c) => c.method === "sendMessage" && c.body.text.endsWith("We have forty tins.")).length === 2, "refused with 429, then sent");
+  assert.match(tg.sent(42).at(-1), /^Anna.*: We have forty tins\.$/, "the operator's name leads");
+  assert.ok(!tg.sent(42).some((t) => t.includes("internal")), "a hidden note never reaches the chat");
+
+  // A photo is said, not dropped; the next words join the same dialog.
+  const photo = textUpdate(4, 42, undefined);
+  delete photo.message.text;
+  photo.message.photo = [{ file_id: "AgAD", file_unique_id: "u1", width: 90, height: 90 }];
+  photo.message.caption = "my receipt";
+  assert.equal((await post(photo, secret)).status, 200);
+  assert.equal((await post(textUpdate(5, 42, "Thank you!"), secret)).status, 200);
+  await until(async () => (await messages(d)).length >= 4, "the photo note and the thanks");
+  const visitor = (await messages(d)).filter((m) => m.author.kind === "visitor").map((m) => m.text);
+  assert.deepEqual(visitor, ["Hello from Telegram", "[photo] my receipt", "Thank you!"]);
+  assert.equal((await dialogs()).length, 1);
+});
+
+test("N2: an answer to a client who blocked the bot is given up and the operators read why", async () => {
+  const secret = tg.webhook.secret_token;
+  assert.equal((await post(textUpdate(10, 666, "Please call me", { first_name: "Ivan" }), secret)).status, 200);
+  await until(async () => await dialogOf("tg-666"), "Ivan's dialog");
+  const d = (await dialogOf("tg-666")).id;
+  assert.equal((await call("POST", `/api/v1/lines/tg/dialogs/${d}/accept`, anna)).status, 200);
+  assert.equal((await operatorSays(edge.base, anna, "tg", d, "Calling you now")).status, 201);
+  await until(async () => (await messages(d)).some((m) => m.author.kind === "system" && /did not deliver/.test(m.text)), "the note");
+  const note = (await messages(d)).find((m) => /did not deliver/.test(m.text));
+  assert.equal(note.text, "Telegram did not deliver the last answer: Forbidden: bot was blocked by the user");
+  assert.equal(note.hidden, true, "for the operators only");
+  const channel = (await call("GET", "/api/v1/lines/tg/channels", admin)).body.channels[0];
+  assert.match(channel.last_error, /blocked/);
+});
+
+test("N2: disconnecting removes the webhook at Telegram; updates are refused after", async () => {
+  const secret = tg.webhook.secret_token;
+  assert.equal((await call("DELETE", "/api/v1/lines/tg/channels/telegram", sveta)).status, 403);
+  assert.equal((await call("DELETE", "/api/v1/lines/tg/channels/telegram", admin)).status, 200);
+  assert.equal(tg.webhook, null);
+  assert.equal(tg.calls.at(-1).method, "deleteWebhook");
+  assert.equal((await call("DELETE", "/api/v1/lines/tg/channels/telegram", admin)).status, 404);
+  assert.equal((await post(textUpdate(20, 42, "Still there?"), secret)).status, 401);
+  assert.deepEqual((await call("GET", "/api/v1/lines/tg/channels", admin)).body.channels, []);
+});
+
+test("N2 in the console: an administrator connects the line's bot from Integrations", async () => {
+  const { launchBrowser } = await import("./harness.mjs");
+  const { consolePage } = await import("./client.mjs");
+  const browser = await launchBrowser();
+  try {
+    const p = await consolePage(browser.context, edge.base, "admin");
+    await p.getByRole("button", { name: "Administration" }).click();
+    await p.getByLabel("Line", { exact: true }).selectOption("tg");
+    await p.getByRole("tab", { name: "Integrations" }).click();
+    const channels = p.locator("section.channels");
+    await channels.getByLabel(/Telegram bot token/).fill("bad");
+    await channels.getByRole("button", { name: "Connect Telegram" }).click();
+    await channels.getByRole("alert").getByText(/^token/).waitFor();
+    await channels.getByLabel(/Telegram bot token/).fill(TOKEN);
+    await channels.getByRole("button", { name: "Connect Telegram" }).click();
+    await channels.getByText("Telegram @northwind_tea_bot").waitFor();
+    assert.equal(tg.webhook.url, `${edge.base}/api/v1/lines/tg/channels/telegram/updates`);
+    await channels.getByRole("button", { name: "Disconnect" }).click();
+    await channels.getByRole("button", { name: "Connect Telegram" }).waitFor();
+    assert.equal(tg.webhook, null);
+  } finally {
+    await browser.close();
+  }
+});

@@ -17,3 +17,14 @@ pub fn chosen_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
         .and_then(|i| i.files())
         .and_then(|f| f.get(0))
 }
+
+/// The form a submit event came from and its fields, for forms written as
+/// HTML and read once on submit (the default submission prevented).
+pub fn submitted(
+    ev: &leptos::ev::SubmitEvent,
+) -> Option<(web_sys::HtmlFormElement, web_sys::FormData)> {
+    ev.prevent_default();
+    let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;
+    let data = web_sys::FormData::new_with_form(&form).ok()?;
+    Some((form, data))
+}

@@ -1,5 +1,5 @@
 //! Administration → Integrations (issue 13): the selected line's channels
-//! (a Telegram bot) and webhook subscriptions — add
+//! (a Telegram bot), the chat bots (`bots.rs`) and webhook subscriptions — add
 //! one for the deployment or a line, see its secret once, pause, resume,
 //! remove, send a test event and read the delivery log. The list and forms
 //! are written as HTML with one click handler reading `data-act`, not as
@@ -38,14 +38,7 @@ pub fn Integrations(ctx: Ctx) -> impl IntoView {
     reload();
     let failed = move |e: ApiError| error.set(Some(ctx.fail(&e)));
     let add = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(form) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-        else {
-            return;
-        };
-        let Ok(data) = web_sys::FormData::new_with_form(&form) else {
+        let Some((form, data)) = crate::browser::submitted(&ev) else {
             return;
         };
         let get = |n: &str| data.get(n).as_string().unwrap_or_default();
@@ -159,6 +152,7 @@ pub fn Integrations(ctx: Ctx) -> impl IntoView {
             <form class="webhook-form" on:submit=add inner_html=move || form(t(), &ctx.lines.get())></form>
         </section>
         {move || ctx.line.get().map(|line| view! { <Channels ctx line /> })}
+        <crate::bots::Bots ctx />
     }
 }
 

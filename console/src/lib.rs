@@ -9,6 +9,7 @@
 mod accounts;
 mod admin;
 mod api;
+mod bots;
 mod browser;
 mod chat;
 mod client_card;

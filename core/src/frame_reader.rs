@@ -246,6 +246,10 @@ fn event(kind: &str, f: EventFields) -> Result<Event, String> {
         },
         "client_message" => Event::ClientMessage { dialog: dialog()? },
         "bot_handoff" => Event::BotHandoff { dialog: dialog()? },
+        "bot_close" => Event::BotClose {
+            dialog: dialog()?,
+            by: need(f.by, "by")?,
+        },
         "accept" => Event::Accept {
             dialog: dialog()?,
             operator: id(f.operator)?,
@@ -451,6 +455,10 @@ mod tests {
             },
             Event::ClientMessage { dialog: d() },
             Event::BotHandoff { dialog: d() },
+            Event::BotClose {
+                dialog: d(),
+                by: "bot_1".into(),
+            },
             Event::Accept {
                 dialog: d(),
                 operator: o(),

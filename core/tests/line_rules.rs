@@ -1450,6 +1450,27 @@ fn b1_a_first_dialog_only_bot_leaves_returning_clients_to_the_operators() {
     assert_eq!(sim.offered("d2"), vec!["anna"]);
 }
 
+#[test]
+fn b3_only_the_bot_holding_a_dialog_closes_it_and_then_nothing_more() {
+    let mut sim = with_bot(false);
+    sim.open("d1", "c1");
+    let other = Event::BotClose {
+        dialog: "d1".into(),
+        by: "another-bot".into(),
+    };
+    assert!(sim.line.handle(sim.now, other).is_err());
+    assert!(sim.line.bot_holds("d1", "faq-bot").is_ok());
+    sim.ok(Event::BotClose {
+        dialog: "d1".into(),
+        by: "faq-bot".into(),
+    });
+    assert!(matches!(sim.status("d1"), Status::Finished { .. }));
+    assert!(sim.line.bot_holds("d1", "faq-bot").is_err());
+    // Its time running out later offers nobody a finished dialog.
+    let fx = sim.advance(3 * MINUTE);
+    assert!(offers(&fx).is_empty());
+}
+
 // ----- H working hours ---------------------------------------------------------------
 
 #[test]

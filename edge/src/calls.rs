@@ -606,6 +606,10 @@ pub struct Publish {
 pub struct Published {
     pub kind: HookKind,
     pub data: String,
+    /// B3: for this bot alone (the one holding the dialog), not for the
+    /// subscriptions.
+    #[serde(default)]
+    pub bot: Option<String>,
 }
 
 impl Call for Publish {
@@ -744,4 +748,81 @@ pub struct StoreChannelNote {
 impl Call for StoreChannelNote {
     const PATH: &'static str = "/channel-note";
     type Reply = Stored;
+}
+
+// ----- chat bots (B1–B3): the outbox keeps them beside the webhooks -------
+
+use openline_core::bots::{BotActed, BotDraft, BotList, BotSaved};
+
+/// A new bot, checked by the worker.
+#[derive(Serialize, Deserialize)]
+pub struct CreateBot {
+    pub draft: BotDraft,
+    pub by: String,
+}
+
+impl Call for CreateBot {
+    const PATH: &'static str = "/bots/create";
+    type Reply = BotSaved;
+}
+
+/// Every bot.
+#[derive(Serialize, Deserialize)]
+pub struct ListBots {}
+
+impl Call for ListBots {
+    const PATH: &'static str = "/bots/list";
+    type Reply = BotList;
+}
+
+/// A bot removed, with what was still queued for it (404 when none).
+#[derive(Serialize, Deserialize)]
+pub struct DeleteBot {
+    pub id: String,
+}
+
+impl Call for DeleteBot {
+    const PATH: &'static str = "/bots/delete";
+    type Reply = Done;
+}
+
+/// A bot's token checked (401 unless it is the bot's); the answer names it.
+#[derive(Serialize, Deserialize)]
+pub struct CheckBot {
+    pub id: String,
+    pub secret: String,
+}
+
+/// The answer to [`CheckBot`].
+#[derive(Serialize, Deserialize)]
+pub struct BotName {
+    pub name: String,
+}
+
+impl Call for CheckBot {
+    const PATH: &'static str = "/bots/check";
+    type Reply = BotName;
+}
+
+/// What a bot does in a dialog it holds.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BotAction {
+    Say(openline_core::bots::BotMessage),
+    Handoff,
+    Close,
+}
+
+/// To the line: a bot acts in `dialog` (refused unless it holds it).
+#[derive(Serialize, Deserialize)]
+pub struct BotAct {
+    pub dialog: String,
+    pub bot: String,
+    pub name: String,
+    pub action: BotAction,
+}
+
+impl Call for BotAct {
+    const PATH: &'static str = "/bot-act";
+    type Reply = BotActed;
 }

@@ -257,6 +257,23 @@ test("every operation succeeds once in a real conversation, and each success is 
   const tgSecret = { "X-Telegram-Bot-Api-Secret-Token": tg.webhook.secret_token };
   await call("POST", "/api/v1/lines/{line}/channels/telegram/updates", L, { headers: tgSecret, body: textUpdate(1, 7, "Hello from Telegram"), want: 200 });
   await call("DELETE", "/api/v1/lines/{line}/channels/telegram", L, { ...A, want: 200 });
+  // Chat bots (B1–B3): a bot that is not listening; a line that hands it
+  // every new dialog; it writes, closes one, hands another over.
+  const robot = await call("POST", "/api/v1/bots", {}, { ...A, body: { name: "OA bot", url: "http://127.0.0.1:9/bot" }, want: 201 });
+  await call("GET", "/api/v1/bots", {}, { ...A, want: 200 });
+  const botLine = await call("POST", "/api/v1/lines", {}, { ...A, body: { id: "oa-bot", name: "OA bot line" }, want: 201 });
+  botLine.bot = { bot: robot.bot.id, first_dialog_only: false, handoff_after_ms: 3_600_000 };
+  await call("PUT", "/api/v1/lines/{line}/settings", { line: "oa-bot" }, { ...A, body: botLine, want: 200 });
+  const B = { headers: { Authorization: `Bearer ${robot.token}` } };
+  const [b1, b2] = [await visitor(edge.base, "oa-bot"), await visitor(edge.base, "oa-bot")];
+  for (const v of [b1, b2]) await api(edge.base, "POST", "/api/v1/visitor/messages", { token: v.token, body: { client_id: "oa-b1", text: "Hi bot" } });
+  const BD = (v) => ({ line: "oa-bot", dialog: v.dialog });
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/bot/messages", BD(b1), { ...B, body: { client_id: "oa-bot-1", text: "Hello from the bot" }, want: 201 });
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/bot/messages", BD(b1), { ...B, body: { client_id: "oa-bot-1", text: "Hello from the bot" }, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/bot/close", BD(b1), { ...B, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/bot/close", BD(b1), { ...B, want: 409 });
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/bot/handoff", BD(b2), { ...B, want: 200 });
+  await call("DELETE", "/api/v1/bots/{id}", { id: robot.bot.id }, { ...A, want: 200 });
   await call("DELETE", "/api/v1/lines/{line}/clients/{client}", { line, client: "v-nobody-here" }, { ...A, want: 200 });
   await call("POST", "/api/v1/lines/{line}/clients/{client}/messages", { line, client: session.client }, { headers: { "X-Api-Key": "test-api-key" }, body: { client_id: "oa-ext-1", text: "From the CRM" } });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/accept", D, { token: boris.token, want: 200 });

@@ -96,7 +96,7 @@ test("X7: the day's recorded dialogs replayed under two modes show different wai
   await panel.locator(".what-if-result").getByText("Missed first-answer KPI").waitFor();
   const b = await compared(panel);
   assert.deepEqual(b["Answered"], ["3", "0"]);
-  assert.deepEqual(b["Most dialogs waiting at once"], ["3", "3"], "the three came within seconds");
+  assert.deepEqual(b["Most dialogs waiting at once"], ["3", "3"], `the three came within seconds: ${JSON.stringify({ one, a, b })}`);
 
   // A synthetic day of 40 dialogs instead; a bad number is a sentence.
   await panel.getByLabel(/a synthetic day/).fill("forty");

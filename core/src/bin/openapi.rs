@@ -106,6 +106,13 @@ fn schemas() -> Map<String, Value> {
     add::<openline_core::webhooks::Delivery>(&mut g);
     add::<openline_core::webhooks::DeliveryLog>(&mut g);
     add::<openline_core::webhooks::HookEvent>(&mut g);
+    // Chat bots (B1–B3).
+    add::<openline_core::bots::BotDraft>(&mut g);
+    add::<openline_core::bots::Bot>(&mut g);
+    add::<openline_core::bots::BotSaved>(&mut g);
+    add::<openline_core::bots::BotList>(&mut g);
+    add::<openline_core::bots::BotMessage>(&mut g);
+    add::<openline_core::bots::BotActed>(&mut g);
     // External systems (C7).
     add::<ExternalMessage>(&mut g);
     // Local development.

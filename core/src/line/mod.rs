@@ -304,6 +304,8 @@ pub enum Event {
     ClientMessage { dialog: String },
     /// B2: the bot hands the dialog to the operators.
     BotHandoff { dialog: String },
+    /// B3: the bot that holds the dialog (`by`) ends it.
+    BotClose { dialog: String, by: String },
     /// An operator takes a dialog offered to them, or picks one from the queue.
     Accept { dialog: String, operator: String },
     /// An operator writes in a dialog they take part in (an offered dialog is
@@ -737,6 +739,10 @@ impl Line {
                     self.enter_routing(now, &dialog, fx);
                 }
             }
+            Event::BotClose { dialog, by } => {
+                self.bot_holds(&dialog, &by)?;
+                self.finish(&dialog, fx);
+            }
             Event::Accept { dialog, operator } => self.accept(now, &dialog, &operator, fx)?,
             Event::OperatorMessage {
                 dialog,
@@ -826,6 +832,22 @@ impl Line {
             }
         }
         Ok(())
+    }
+
+    /// B3: whether `bot` holds `dialog` now (its messages, hand-over and
+    /// close are refused otherwise).
+    pub fn bot_holds(&self, dialog: &str, bot: &str) -> Result<(), LineError> {
+        let d = self
+            .dialogs
+            .get(dialog)
+            .ok_or_else(|| LineError::UnknownDialog(dialog.to_owned()))?;
+        match &d.status {
+            Status::WithBot { bot: b } if b == bot => Ok(()),
+            _ => Err(LineError::NotAllowed {
+                dialog: dialog.to_owned(),
+                operator: bot.to_owned(),
+            }),
+        }
     }
 
     /// C7: the dialog through which an external system may write to this

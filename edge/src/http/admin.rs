@@ -157,6 +157,12 @@ pub(super) async fn settings_put(env: &Env, req: &mut Request, url: &Url, line: 
     require(env, req.headers(), url, Role::Admin).await?;
     let settings: LineSettings = read_body(req).await?;
     let stored = fresh_line_settings(env, line).await?;
+    // B1: a newly named bot must be registered.
+    let stored_bot = stored.bot.as_ref().map(|b| b.bot.as_str());
+    let named = settings.bot.as_ref().map(|b| b.bot.as_str());
+    if let Some(bot) = named.filter(|b| Some(*b) != stored_bot) {
+        super::bots::check_registered(env, bot).await?;
+    }
     let merged = settings.keeping_secrets_of(&stored);
     let saved: LineSettings = parse(save_settings(env, line, merged).await?).await?;
     json(200, &saved.view())

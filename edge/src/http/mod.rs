@@ -6,6 +6,7 @@
 
 mod admin;
 mod auth;
+mod bots;
 mod channels;
 mod dev;
 mod external;
@@ -203,6 +204,9 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Post, ["lines", line, "channels", "telegram", "updates"]) => {
             Box::pin(channels::updates(env, &mut req, line))
         }
+        (Method::Get, ["bots"]) => Box::pin(bots::list(env, &mut req, &url)),
+        (Method::Post, ["bots"]) => Box::pin(bots::create(env, &mut req, &url)),
+        (Method::Delete, ["bots", id]) => Box::pin(bots::delete(env, &mut req, &url, id)),
         (Method::Get, ["webhooks"]) => Box::pin(webhooks::list(env, &mut req, &url)),
         (Method::Post, ["webhooks"]) => Box::pin(webhooks::create(env, &mut req, &url)),
         (Method::Patch, ["webhooks", id]) => Box::pin(webhooks::change(env, &mut req, &url, id)),
@@ -265,6 +269,10 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Patch, ["lines", line, "leads", lead]) => {
             Box::pin(leads::change(env, &mut req, &url, line, lead))
         }
+        (
+            Method::Post,
+            ["lines", line, "dialogs", dialog, "bot", what @ ("messages" | "handoff" | "close")],
+        ) => Box::pin(bots::act(env, &mut req, line, dialog, what)),
         (Method::Post, ["lines", line, "dialogs", dialog, action]) => {
             Box::pin(operator::action(env, &mut req, &url, line, dialog, action))
         }

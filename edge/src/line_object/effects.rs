@@ -157,6 +157,7 @@ impl LineObject {
             }
         }
         if let Some(message) = &relay.message {
+            self.bot_hears(&relay.dialog, message);
             self.hook(openline_core::webhooks::message(
                 &relay.dialog,
                 self.client_of(&relay.dialog),

@@ -14,11 +14,24 @@ use openline_core::webhooks::{self, HookData, HookKind};
 impl LineObject {
     /// Notes what a step did, for the end of the request.
     pub(super) fn hooks_of(&self, effects: &[Effect]) {
-        let found = match self.line.borrow().as_ref() {
-            Some((_, line)) => webhooks::from_effects(line, effects),
+        let (found, bots) = match self.line.borrow().as_ref() {
+            Some((_, line)) => (
+                webhooks::from_effects(line, effects),
+                openline_core::bots::taken(line, effects),
+            ),
             None => return,
         };
         self.hooks.borrow_mut().extend(found);
+        self.bot_hooks.borrow_mut().extend(bots);
+    }
+
+    /// B3: the client's message, for the bot holding the dialog.
+    pub(super) fn bot_hears(&self, dialog: &str, message: &openline_core::protocol::ChatMessage) {
+        let heard = match self.line.borrow().as_ref() {
+            Some((_, line)) => openline_core::bots::hears(line, dialog, message),
+            None => return,
+        };
+        self.bot_hooks.borrow_mut().extend(heard);
     }
 
     /// Notes one event for the end of the request.
@@ -44,11 +57,12 @@ impl LineObject {
     /// is logged, never the request's.
     pub(super) async fn publish_hooks(&self) {
         let gathered = std::mem::take(&mut *self.hooks.borrow_mut());
-        if gathered.is_empty() {
+        let for_bots = std::mem::take(&mut *self.bot_hooks.borrow_mut());
+        if gathered.is_empty() && for_bots.is_empty() {
             return;
         }
         let line = self.line_id();
-        if let Err(e) = self.publish_now(line, gathered).await {
+        if let Err(e) = self.publish_now(line, gathered, for_bots).await {
             crate::logs::error("line", "publish_failed", None, None, &e.message);
         }
     }
@@ -57,11 +71,22 @@ impl LineObject {
         &self,
         line: String,
         gathered: Vec<(HookKind, HookData)>,
+        for_bots: Vec<(String, HookKind, HookData)>,
     ) -> Result<(), openline_core::ProtocolError> {
         let outbox = rpc::stub(&self.env, "OUTBOX", "outbox")?;
+        let mut events = Vec::new();
+        for (bot, kind, data) in for_bots {
+            let data = serde_json::to_string(&data).map_err(crate::api::internal)?;
+            events.push(Published {
+                kind,
+                data,
+                bot: Some(bot),
+            });
+        }
         let known = self.hook_kinds.borrow().clone();
         let kinds = match known {
             Some(k) => k,
+            None if gathered.is_empty() => Vec::new(),
             None => {
                 let ask = HookKindsOf { line: line.clone() };
                 let k = rpc::invoke(&outbox, &ask).await?.kinds;
@@ -69,11 +94,14 @@ impl LineObject {
                 k
             }
         };
-        let mut events = Vec::new();
         for (kind, data) in gathered {
             if kinds.contains(&kind) {
                 let data = serde_json::to_string(&data).map_err(crate::api::internal)?;
-                events.push(Published { kind, data });
+                events.push(Published {
+                    kind,
+                    data,
+                    bot: None,
+                });
             }
         }
         if events.is_empty() {

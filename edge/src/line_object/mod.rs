@@ -5,6 +5,7 @@
 //! WebSocket here for offers, status changes and live messages.
 
 mod archive;
+mod bots;
 mod channels;
 mod effects;
 mod figures;
@@ -21,7 +22,7 @@ mod socket;
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
-    AcknowledgeNotifications, Applied, Call, ChangeLead, ChannelFailed, ChannelInbound,
+    AcknowledgeNotifications, Applied, BotAct, Call, ChangeLead, ChannelFailed, ChannelInbound,
     ClientLastDialog, CloseSockets, ConnectChannel, CreateLead, DialogAccess, DisconnectChannel,
     Done, EraseClient, ExportClient, HooksChanged, LastDialog, LineFiguresAsk, ListAudit,
     ListChannels, ListDialogs, ListLeads, ListNotifications, Member, Membership, MergeClients,
@@ -106,6 +107,8 @@ pub struct LineObject {
     hooks: RefCell<Vec<(HookKind, HookData)>>,
     /// The kinds some subscription hears on this line (None: ask the outbox).
     hook_kinds: RefCell<Option<Vec<HookKind>>>,
+    /// B3: what the bots holding dialogs hear from this request (bot id first).
+    bot_hooks: RefCell<Vec<(String, HookKind, HookData)>>,
 }
 
 impl DurableObject for LineObject {
@@ -121,6 +124,7 @@ impl DurableObject for LineObject {
             expiry: Cell::new(None),
             hooks: RefCell::new(Vec::new()),
             hook_kinds: RefCell::new(None),
+            bot_hooks: RefCell::new(Vec::new()),
         }
     }
 
@@ -559,6 +563,10 @@ impl LineObject {
                 json(200, &Done {})
             }
             (Method::Post, LineFiguresAsk::PATH) => json(200, &self.figures()?),
+            (Method::Post, BotAct::PATH) => {
+                let acted = self.bot_act(read_json(&mut req).await?).await?;
+                json(if acted.created { 201 } else { 200 }, &acted)
+            }
             (Method::Post, ConnectChannel::PATH) => {
                 json(200, &self.connect_channel(read_json(&mut req).await?)?)
             }

@@ -6,14 +6,15 @@
 //! queue and alarm. One object named "outbox": a
 //! line calls it only when something it publishes has a subscriber.
 
+mod bots;
 mod channels;
 mod webhooks;
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::Call;
 use crate::calls::{
-    ChangeWebhook, ChannelSend, CreateWebhook, DeleteWebhook, HookKindsOf, ListDeliveries,
-    ListWebhooks, Publish, ShowWebhook, TestWebhook,
+    ChangeWebhook, ChannelSend, CheckBot, CreateBot, CreateWebhook, DeleteBot, DeleteWebhook,
+    HookKindsOf, ListBots, ListDeliveries, ListWebhooks, Publish, ShowWebhook, TestWebhook,
 };
 use crate::clock;
 use crate::migrations::{self, Migration, Schema};
@@ -46,6 +47,7 @@ const MIGRATIONS: &[Migration] = &[
     },
     webhooks::MIGRATION,
     channels::MIGRATION,
+    bots::MIGRATION,
 ];
 
 /// The body an e-mail API takes (`POST {to, from, subject, text, html?}`).
@@ -179,6 +181,17 @@ impl OutboxObject {
             }
             (Method::Post, HookKindsOf::PATH) => {
                 json(200, &self.kinds(&read_json(&mut req).await?)?)
+            }
+            (Method::Post, CreateBot::PATH) => {
+                json(201, &self.create_bot(read_json(&mut req).await?)?)
+            }
+            (Method::Post, ListBots::PATH) => json(200, &self.list_bots()?),
+            (Method::Post, DeleteBot::PATH) => {
+                let ask: DeleteBot = read_json(&mut req).await?;
+                json(200, &self.delete_bot(&ask.id)?)
+            }
+            (Method::Post, CheckBot::PATH) => {
+                json(200, &self.check_bot(&read_json(&mut req).await?)?)
             }
             (Method::Post, ChannelSend::PATH) => {
                 json(200, &self.queue_channel(read_json(&mut req).await?).await?)

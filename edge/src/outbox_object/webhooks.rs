@@ -330,6 +330,15 @@ impl OutboxObject {
             id: String,
         }
         for event in ask.events {
+            // B3: the bot holding the dialog hears it, signed with its token.
+            if let Some(bot) = &event.bot {
+                if self.bot_exists(bot)? {
+                    let id = event_id()?;
+                    let body = envelope(&id, event.kind, ask.at, Some(&ask.line), &event.data)?;
+                    self.queue(bot, &id, event.kind, &body)?;
+                }
+                continue;
+            }
             let hooks: Vec<Id> = rows(
                 &self.sql(),
                 "SELECT id FROM webhooks WHERE active = 1 AND (line IS NULL OR line = ?) AND events LIKE ?",
@@ -389,7 +398,8 @@ impl OutboxObject {
         let due: Vec<Due> = rows(
             &sql,
             "SELECT d.id, d.kind, d.body, d.created_at, d.attempts, w.url, w.secret
-             FROM deliveries d JOIN webhooks w ON w.id = d.webhook
+             FROM deliveries d
+             JOIN (SELECT id, url, secret FROM webhooks UNION ALL SELECT id, url, id || '.' || secret FROM bots) w ON w.id = d.webhook
              WHERE d.status = 'queued' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?",
             vec![V::from(now), V::from(PER_WAKE)],
         )?;

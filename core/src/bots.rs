@@ -1,0 +1,155 @@
+//! Chat bots (B1–B3): a bot is registered through the API with a name and
+//! the address its events go to; a line's settings name the bot that takes
+//! new conversations (every one, or only a client's first: B1) and for how
+//! long before they go to the queue (B2). The bot hears, signed like a
+//! webhook (`webhooks::signature`), that it took a dialog and what the
+//! client writes while it holds it, and answers through the API with its
+//! token: a message, "hand over to an operator", or "close".
+
+use crate::line::{Effect, Line, Status};
+use crate::protocol::{Author, ChatMessage};
+use crate::webhooks::{HookData, HookKind};
+use crate::{ErrorCode, Millis, ProtocolError};
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/bots`: a new bot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BotDraft {
+    /// Shown to clients as the author of its messages.
+    pub name: String,
+    /// Where its events are POSTed (`https://`).
+    pub url: String,
+}
+
+/// A bot as listed: never its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Bot {
+    /// What a line's settings name (`bot.bot`).
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub created_at: Millis,
+}
+
+/// The answer to a registration: the bot's token, shown this once. It
+/// signs the bot's events (the `Openline-Signature` key) and authorises
+/// its calls (`Authorization: Bearer <token>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BotSaved {
+    pub bot: Bot,
+    pub token: String,
+}
+
+/// `GET /api/v1/bots`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BotList {
+    pub bots: Vec<Bot>,
+}
+
+/// `POST /api/v1/lines/{line}/dialogs/{dialog}/bot/messages`: the bot
+/// writes to the client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BotMessage {
+    /// Chosen by the bot; a resend with the same id is stored once.
+    pub client_id: String,
+    pub text: String,
+}
+
+/// The answer to a bot's action: for a message, the message as stored
+/// (201 when new, 200 for a resend of the same `client_id`); for the
+/// hand-over and the close, nothing (200).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BotActed {
+    #[serde(default)]
+    pub message: Option<ChatMessage>,
+    #[serde(default)]
+    pub created: bool,
+}
+
+/// A bot's name: 1–60 characters, trimmed.
+pub fn check_name(name: &str) -> Result<String, ProtocolError> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 60 || n.chars().any(char::is_control) {
+        return Err(ProtocolError::invalid_field("name", "1–60 characters"));
+    }
+    Ok(n.to_owned())
+}
+
+/// A bot's token: `<bot id>.<secret>`; its two parts.
+pub fn split_token(token: &str) -> Result<(&str, &str), ProtocolError> {
+    token
+        .split_once('.')
+        .filter(|(id, secret)| id.starts_with("bot_") && secret.len() == 64)
+        .ok_or_else(|| ProtocolError::new(ErrorCode::Unauthorized, "a bot's token is required"))
+}
+
+/// The bot a line step handed dialogs to, with what it hears: the dialog
+/// it took (as `dialog.opened`).
+pub fn taken(line: &Line, fx: &[Effect]) -> Vec<(String, HookKind, HookData)> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::BotTakes { dialog, bot } => Some((
+                bot.clone(),
+                HookKind::DialogOpened,
+                HookData {
+                    dialog: Some(dialog.clone()),
+                    client: line.dialog(dialog).map(|d| d.client.clone()),
+                    ..HookData::default()
+                },
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The bot that holds `dialog` hears the client's message.
+pub fn hears(line: &Line, dialog: &str, m: &ChatMessage) -> Option<(String, HookKind, HookData)> {
+    let d = line.dialog(dialog)?;
+    let Status::WithBot { bot } = &d.status else {
+        return None;
+    };
+    (m.author == Author::Visitor).then(|| {
+        (
+            bot.clone(),
+            HookKind::MessageCreated,
+            HookData {
+                dialog: Some(dialog.to_owned()),
+                client: Some(d.client.clone()),
+                message: Some(m.clone()),
+                ..HookData::default()
+            },
+        )
+    })
+}
+
+/// The account id under which a bot's messages are kept (its idempotency
+/// keys apart from every operator's).
+pub fn author_key(bot: &str) -> String {
+    format!("bot:{bot}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_tokens_are_checked() {
+        assert_eq!(check_name("  FAQ bot ").unwrap(), "FAQ bot");
+        assert!(check_name("").is_err());
+        assert!(check_name(&"x".repeat(61)).is_err());
+        let secret = "a".repeat(64);
+        assert_eq!(
+            split_token(&format!("bot_1a2b.{secret}")).unwrap(),
+            ("bot_1a2b", secret.as_str())
+        );
+        for bad in ["", "bot_1a2b", "wh_1.aaaa", "bot_1.short"] {
+            assert!(split_token(bad).is_err(), "{bad}");
+        }
+    }
+}

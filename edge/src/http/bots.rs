@@ -1,0 +1,92 @@
+//! Chat bots (B3): administrators register them (the token is shown once)
+//! and remove them; a bot acts in the dialogs it holds with its token —
+//! a message, the hand-over to operators, the close.
+
+use crate::api::{read_body, ApiResult};
+use crate::calls::{BotAct, BotAction, CheckBot, CreateBot, DeleteBot, ListBots};
+use crate::clock;
+use crate::limits;
+use crate::rpc::{forward, invoke, invoke_done, stub};
+use openline_core::bots::{check_name, split_token, BotDraft, BotMessage};
+use openline_core::protocol::Role;
+use openline_core::webhooks::check_url;
+use openline_core::{text, ProtocolError};
+use worker::{Env, Request, Url};
+
+use super::auth::require;
+use super::lines::known_line;
+
+fn outbox(env: &Env) -> super::R<worker::Stub> {
+    stub(env, "OUTBOX", "outbox")
+}
+
+/// `GET /api/v1/bots` (administrators).
+pub(super) async fn list(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
+    require(env, req.headers(), url, Role::Admin).await?;
+    forward(&outbox(env)?, &ListBots {}).await
+}
+
+/// `POST /api/v1/bots` (administrators): 201 with the token, once.
+pub(super) async fn create(env: &Env, req: &mut Request, url: &Url) -> ApiResult {
+    let me = require(env, req.headers(), url, Role::Admin).await?;
+    let draft: BotDraft = read_body(req).await?;
+    let draft = BotDraft {
+        name: check_name(&draft.name)?,
+        url: draft.url.trim().to_owned(),
+    };
+    check_url(&draft.url, clock::dev(env))?;
+    forward(&outbox(env)?, &CreateBot { draft, by: me.id }).await
+}
+
+/// `DELETE /api/v1/bots/{id}` (administrators).
+pub(super) async fn delete(env: &Env, req: &mut Request, url: &Url, id: &str) -> ApiResult {
+    require(env, req.headers(), url, Role::Admin).await?;
+    let id = text::identifier("bot", id)?;
+    invoke_done(&outbox(env)?, &DeleteBot { id }).await?;
+    super::ok()
+}
+
+/// B1: a line's settings may name only a registered bot (else its new
+/// dialogs would wait on nobody until the hand-over time).
+pub(super) async fn check_registered(env: &Env, bot: &str) -> Result<(), ProtocolError> {
+    let all = invoke(&outbox(env)?, &ListBots {}).await?;
+    if all.bots.iter().any(|b| b.id == bot) {
+        return Ok(());
+    }
+    Err(ProtocolError::invalid_field(
+        "bot.bot",
+        "no such bot: register it under Administration → Integrations and give its id",
+    ))
+}
+
+/// `POST /api/v1/lines/{line}/dialogs/{dialog}/bot/{messages|handoff|close}`
+/// (the bot, `Authorization: Bearer <token>`).
+pub(super) async fn act(
+    env: &Env,
+    req: &mut Request,
+    line: &str,
+    dialog: &str,
+    what: &str,
+) -> ApiResult {
+    let token = crate::api::bearer(req.headers()).unwrap_or_default();
+    let (bot, secret) = split_token(&token)?;
+    limits::check(env, "MESSAGE_LIMITER", format!("bot:{bot}"), "bot actions").await?;
+    let check = CheckBot {
+        id: bot.to_owned(),
+        secret: secret.to_owned(),
+    };
+    let name = invoke(&outbox(env)?, &check).await?.name;
+    known_line(env, line).await?;
+    let action = match what {
+        "messages" => BotAction::Say(read_body::<BotMessage>(req).await?),
+        "handoff" => BotAction::Handoff,
+        _ => BotAction::Close,
+    };
+    let ask = BotAct {
+        dialog: text::identifier("dialog", dialog)?,
+        bot: bot.to_owned(),
+        name,
+        action,
+    };
+    forward(&stub(env, "LINES", line)?, &ask).await
+}

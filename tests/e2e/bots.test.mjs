@@ -1,0 +1,154 @@
+// Issue 13, B1–B3: a chat bot registered through the API takes a line's
+// new conversations, hears them signed, answers through the bot API with
+// its token, hands over to the operators when asked (or when its time runs
+// out, B2) and may close; operators read its part of the transcript; its
+// calls are refused once it no longer holds the dialog. The bot is the
+// example in examples/faq-bot, run as it is.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
+import { api, consolePage, login, makeLine, until, visitor, visitorSays } from "./client.mjs";
+import { FAQ, GREETING, startFaqBot } from "../../examples/faq-bot/bot.mjs";
+
+let edge, bot, admin, anna, sveta, made, browser, second;
+before(async () => {
+  edge = await startEdge();
+  bot = await startFaqBot({ base: edge.base });
+  [admin, anna, sveta] = await Promise.all(["admin", "anna", "sveta"].map((w) => login(edge.base, w)));
+});
+after(async () => {
+  await browser?.close();
+  await edge?.stop();
+  await bot?.close();
+  await second?.close();
+});
+
+const call = (method, path, who, body) => api(edge.base, method, path, { token: who?.token, body });
+const said = async (v) => (await api(edge.base, "GET", "/api/v1/visitor/messages", { token: v.token })).body.messages.filter((m) => m.author.kind !== "system");
+const status = async (line, dialog) => (await call("GET", `/api/v1/lines/${line}/dialogs`, admin)).body.dialogs.find((d) => d.id === dialog)?.status?.state;
+
+test("B3: only administrators register bots; the token is shown once and never listed", async () => {
+  assert.equal((await call("POST", "/api/v1/bots", anna, { name: "FAQ bot", url: bot.url })).status, 403);
+  assert.equal((await call("GET", "/api/v1/bots", sveta)).status, 403);
+  for (const [body, field] of [[{ name: "", url: bot.url }, /^name/], [{ name: "FAQ bot", url: "ftp://x" }, /^url/]]) {
+    const r = await call("POST", "/api/v1/bots", admin, body);
+    assert.equal(r.status, 400);
+    assert.match(r.body.error.message, field);
+  }
+  const r = await call("POST", "/api/v1/bots", admin, { name: "FAQ bot", url: bot.url });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  made = r.body;
+  assert.match(made.token, /^bot_[0-9a-f]{16}\.[0-9a-f]{64}$/);
+  bot.setToken(made.token);
+  const listed = await call("GET", "/api/v1/bots", admin);
+  assert.deepEqual(listed.body.bots.map((b) => [b.id, b.name]), [[made.bot.id, "FAQ bot"]]);
+  assert.ok(!JSON.stringify(listed.body).includes(made.token.split(".")[1]));
+});
+
+test("B1: a line's settings may name only a registered bot", async () => {
+  const line = await makeLine(edge.base, admin, "botless");
+  const r = await call("PUT", "/api/v1/lines/botless/settings", admin, { ...line, bot: { bot: "bot_0000000000000000", first_dialog_only: false, handoff_after_ms: 60_000 } });
+  assert.equal(r.status, 400, JSON.stringify(r.body));
+  assert.match(r.body.error.message, /^bot\.bot: no such bot/);
+  const kept = await call("GET", "/api/v1/lines/botless/settings", admin);
+  assert.equal(kept.body.bot ?? null, null, "nothing was saved");
+});
+
+test("B1/B3: the bot takes a new conversation, answers from its FAQ, and hands it to an operator when asked; then its calls are refused", async () => {
+  await makeLine(edge.base, admin, "botline", {
+    mode: "all_at_once",
+    bot: { bot: made.bot.id, first_dialog_only: false, handoff_after_ms: 30 * 60_000 },
+  });
+  const v = await visitor(edge.base, "botline");
+  assert.equal((await visitorSays(edge.base, v, "How long does delivery take?")).status, 201);
+  await until(async () => (await said(v)).length >= 3, "the greeting and the answer");
+  const texts = (await said(v)).map((m) => [m.author.kind, m.author.name ?? null, m.text]);
+  // The greeting (on the dialog's opening) and the client's question may
+  // cross; the answer follows the question.
+  const greeting = ["operator", "FAQ bot", GREETING];
+  const question = ["visitor", null, "How long does delivery take?"];
+  assert.deepEqual(new Set(texts.slice(0, 2).map((t) => JSON.stringify(t))), new Set([greeting, question].map((t) => JSON.stringify(t))));
+  assert.deepEqual(texts[2], ["operator", "FAQ bot", FAQ[0][1]]);
+  assert.equal(await status("botline", v.dialog), "with_bot", "no operator is offered it meanwhile");
+  // While the bot holds it, supervisors read it and operators not yet.
+  const history = `/api/v1/lines/botline/dialogs/${v.dialog}/messages`;
+  const watched = (await call("GET", history, sveta)).body.messages;
+  assert.ok(watched.some((m) => m.text === FAQ[0][1]), JSON.stringify(watched));
+  assert.equal((await call("GET", history, anna)).status, 403);
+
+  assert.equal((await visitorSays(edge.base, v, "Can I talk to an operator?")).status, 201);
+  await until(async () => ["offered", "queued"].includes(await status("botline", v.dialog)), "handed over");
+  assert.equal((await call("POST", `/api/v1/lines/botline/dialogs/${v.dialog}/accept`, anna)).status, 200);
+  // The operator who takes it over reads the bot's part of it.
+  const seen = (await call("GET", history, anna)).body.messages;
+  assert.ok(seen.some((m) => m.text === FAQ[0][1] && m.author.name === "FAQ bot"), JSON.stringify(seen));
+  const late = await api(edge.base, "POST", `/api/v1/lines/botline/dialogs/${v.dialog}/bot/messages`, {
+    headers: { Authorization: `Bearer ${made.token}` },
+    body: { client_id: "late-1", text: "Still here!" },
+  });
+  assert.equal(late.status, 409, "the bot no longer holds it");
+  assert.equal(bot.stats.refused, 0, "every event was signed with the bot's token");
+  assert.ok(bot.stats.events >= 3);
+});
+
+test("B2/B3: a bot's time runs out and the dialog goes to the queue; a bot may close; a wrong token is refused", async () => {
+  await makeLine(edge.base, admin, "botwait", {
+    mode: "all_at_once",
+    bot: { bot: made.bot.id, first_dialog_only: false, handoff_after_ms: 2 * 60_000 },
+  });
+  const quiet = await visitor(edge.base, "botwait");
+  assert.equal((await visitorSays(edge.base, quiet, "Hmm")).status, 201);
+  assert.equal(await status("botwait", quiet.dialog), "with_bot");
+  await until(async () => ["offered", "queued"].includes(await status("botwait", quiet.dialog)), "handed over after 2 minutes (2 s here)");
+
+  const done = await visitor(edge.base, "botwait");
+  assert.equal((await visitorSays(edge.base, done, "bye")).status, 201);
+  await until(async () => (await status("botwait", done.dialog)) === "finished", "closed by the bot");
+
+  const v = await visitor(edge.base, "botwait");
+  assert.equal((await visitorSays(edge.base, v, "Hello")).status, 201);
+  const path = `/api/v1/lines/botwait/dialogs/${v.dialog}/bot/messages`;
+  const wrong = made.token.replace(/.$/, (c) => (c === "0" ? "1" : "0"));
+  for (const auth of [undefined, "Bearer nonsense", `Bearer ${wrong}`]) {
+    const r = await api(edge.base, "POST", path, { headers: auth ? { Authorization: auth } : {}, body: { client_id: "x-1", text: "hi" } });
+    assert.equal(r.status, 401, String(auth));
+  }
+  assert.equal((await call("DELETE", `/api/v1/bots/${made.bot.id}`, admin)).status, 200);
+  const gone = await api(edge.base, "POST", path, { headers: { Authorization: `Bearer ${made.token}` }, body: { client_id: "x-2", text: "hi" } });
+  assert.equal(gone.status, 401, "a removed bot's token is refused");
+  assert.equal((await call("DELETE", `/api/v1/bots/${made.bot.id}`, admin)).status, 404);
+});
+
+test("B3 in the console: an administrator registers a bot, sees its token once, the bot answers on a line, and removing it stops it", async () => {
+  second = await startFaqBot({ base: edge.base });
+  browser = await launchBrowser();
+  const p = await consolePage(browser.context, edge.base, "admin");
+  await p.getByRole("button", { name: "Administration" }).click();
+  await p.getByRole("tab", { name: "Integrations" }).click();
+  const section = p.locator("section.bots");
+  await section.getByLabel("Name shown to clients").fill("Tea helper");
+  await section.getByLabel("Address").fill(second.url);
+  await section.getByRole("button", { name: "Register a bot" }).click();
+  const token = await section.locator(".secret code").textContent();
+  assert.match(token, /^bot_[0-9a-f]{16}\.[0-9a-f]{64}$/);
+  second.setToken(token);
+  const row = section.locator("tr", { hasText: "Tea helper" });
+  const id = (await row.locator("code").textContent()).trim();
+  assert.equal(id, token.split(".")[0]);
+  assert.ok(!(await section.locator("table").innerText()).includes(token.split(".")[1]), "the secret is not listed");
+  await screenshot(p, "bots-console");
+
+  await makeLine(edge.base, admin, "botconsole", { bot: { bot: id, first_dialog_only: false, handoff_after_ms: 30 * 60_000 } });
+  const v = await visitor(edge.base, "botconsole");
+  assert.equal((await visitorSays(edge.base, v, "Do you take PayPal?")).status, 201);
+  await until(async () => (await said(v)).some((m) => m.text === FAQ[1][1] && m.author.name === "Tea helper"), "the bot's answer under its name");
+
+  p.once("dialog", (d) => d.accept());
+  await row.getByRole("button", { name: "Remove" }).click();
+  await row.waitFor({ state: "detached" });
+  const r = await api(edge.base, "POST", `/api/v1/lines/botconsole/dialogs/${v.dialog}/bot/messages`, {
+    headers: { Authorization: `Bearer ${token}` },
+    body: { client_id: "after-1", text: "still?" },
+  });
+  assert.equal(r.status, 401);
+});

@@ -1,6 +1,7 @@
 //! K2's notification centre: a bell in the desk's toolbar with the unread
 //! count, opening the caller's notices on this line (missed KPIs, dialogs
-//! passed on, the unclosed-dialog limit), each with a link to its dialog
+//! passed on, the unclosed-dialog limit, clients who wrote while nobody
+//! could answer), each with a link to its dialog
 //! and an acknowledgement.
 
 use crate::format;
@@ -24,6 +25,14 @@ fn describe(desk: DeskState, t: &Texts, notice: &Notice) -> (String, Option<Stri
         Notice::PassedOn { dialog, .. } => {
             let client = desk.client_label_of_dialog(dialog);
             (format!("{}: {client}", t.passed_on), Some(dialog.clone()))
+        }
+        Notice::ClientWaiting { dialog, .. } | Notice::ContactsLeft { dialog, .. } => {
+            let what = match notice {
+                Notice::ContactsLeft { .. } => t.client_left_contacts,
+                _ => t.client_waiting,
+            };
+            let client = desk.client_label_of_dialog(dialog);
+            (format!("{what}: {client}"), Some(dialog.clone()))
         }
         Notice::UnclosedLimitReached { limit, .. } => {
             (format!("{} ({limit})", t.unclosed_limit), None)

@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use openline_core::protocol::Account;
 use openline_core::settings::{
-    AutoClose, BotSettings, ConcurrencyLimit, ConsentText, DistributionMode, Kpi, LimitExclusion,
-    LineSettings, Presentation, SettingsView, SilenceAction,
+    AutoClose, AwayNotice, BotSettings, ConcurrencyLimit, ConsentText, DistributionMode, Kpi,
+    LimitExclusion, LineSettings, Presentation, SettingsView, SilenceAction,
 };
 use openline_core::MINUTE;
 
@@ -314,6 +314,7 @@ fn widget(form: Form) -> impl IntoView {
 fn automation(form: Form) -> impl IntoView {
     let ctx = form.ctx;
     let auto_on = Memo::new(move |_| form.s.with(|s| s.auto_close.is_some()));
+    let away_on = Memo::new(move |_| form.s.with(|s| s.away_notice.is_some()));
     let with_message = Memo::new(move |_| {
         form.s.with(|s| {
             s.auto_close
@@ -341,6 +342,14 @@ fn automation(form: Form) -> impl IntoView {
                         |s, v| if let Some(a) = &mut s.auto_close { a.message = v }))}
                 </div>
             })}
+        </fieldset>
+        <fieldset>
+            <legend>{move || ctx.t().away_legend}</legend>
+            {check(form, |t| t.away_on, "away_notice", |s| s.away_notice.is_some(),
+                |s, v| s.away_notice = v.then(AwayNotice::default))}
+            {move || away_on.get().then(|| text(form, |t| t.away_mail_to, "away_notice.mail_to",
+                |s| s.away_notice.as_ref().and_then(|a| a.mail_to.clone()).unwrap_or_default(),
+                |s, v| if let Some(a) = &mut s.away_notice { a.mail_to = (!v.trim().is_empty()).then(|| v.trim().to_owned()) }))}
         </fieldset>
         <fieldset>
             <legend>{move || ctx.t().ratings}</legend>

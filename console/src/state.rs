@@ -502,6 +502,8 @@ impl DeskState {
                         .replace("{limit}", &limit.to_string())
                         .into(),
                     Notice::PassedOn { dialog, .. } => about(t.passed_on, &dialog),
+                    Notice::ClientWaiting { dialog, .. } => about(t.client_waiting, &dialog),
+                    Notice::ContactsLeft { dialog, .. } => about(t.client_left_contacts, &dialog),
                 }));
                 self.reload_notifications();
                 // K3: a missed KPI marks its row.

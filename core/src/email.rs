@@ -193,8 +193,12 @@ pub fn notice(
                 )
             }
         }
-        // Shown in the console only (see `Notice::mailed`).
-        Notice::UnclosedLimitNear { .. } | Notice::PassedOn { .. } => {
+        // Shown in the console only (see `Notice::mailed`), or written with
+        // the client's words by [`away`].
+        Notice::UnclosedLimitNear { .. }
+        | Notice::PassedOn { .. }
+        | Notice::ClientWaiting { .. }
+        | Notice::ContactsLeft { .. } => {
             return Err(ProtocolError::new(
                 crate::ErrorCode::Internal,
                 "this notice is shown in the console only",
@@ -273,9 +277,195 @@ pub fn offline_reply(
     })
 }
 
+/// What the e-mail about a client left waiting says (part 5 of issue 13).
+pub struct AwayMail<'a> {
+    pub line_name: &'a str,
+    pub language: &'a str,
+    /// The line's time zone, for the time of the client's words.
+    pub time_zone: &'a str,
+    /// None: the client left contacts (rather than wrote while away).
+    pub cause: Option<crate::line::Away>,
+    pub contacts: &'a crate::consent::Contacts,
+    /// The client's latest words, oldest first.
+    pub words: &'a [ChatMessage],
+    /// The console's address (`OPENLINE_PUBLIC_URL` + `/console/`), when
+    /// the deployment says where it is.
+    pub link: Option<&'a str>,
+}
+
+/// F4/H4 by e-mail: a client wrote while nobody could answer, or left
+/// their contacts in a dialog nobody holds — who they are, what they
+/// wrote and when (in the line's zone), and the link to answer; in the
+/// line's language, plain text and escaped HTML.
+pub fn away(to: &str, m: &AwayMail) -> Result<OutgoingEmail, ProtocolError> {
+    use crate::line::Away;
+    use chrono::Timelike;
+    let to = address(to)?;
+    let ru = m.language == "ru";
+    let clock = crate::hours::WallClock::named(m.time_zone);
+    let who = m
+        .contacts
+        .name
+        .clone()
+        .or_else(|| m.contacts.email.clone())
+        .or_else(|| m.contacts.phone.clone())
+        .unwrap_or_else(|| if ru { "Клиент" } else { "A client" }.to_owned());
+    let line = m.line_name;
+    let (subject, why) = match (m.cause, ru) {
+        (Some(Away::OutsideHours), false) => (
+            format!("{line}: {who} wrote outside working hours"),
+            "They wrote while the line was closed; the dialog waits in the queue.",
+        ),
+        (Some(Away::NobodyAtWork), false) => (
+            format!("{line}: {who} wrote while nobody was at work"),
+            "No operator was at work; the dialog waits in the queue.",
+        ),
+        (None, false) => (
+            format!("{line}: {who} left their contacts"),
+            "Nobody has taken the dialog yet; they wait for an answer.",
+        ),
+        (Some(Away::OutsideHours), true) => (
+            format!("{line}: {who} написал(а) в нерабочее время"),
+            "Клиент написал, когда линия не работала; диалог ждёт в очереди.",
+        ),
+        (Some(Away::NobodyAtWork), true) => (
+            format!("{line}: {who} написал(а), когда никого не было"),
+            "Ни одного оператора не было на работе; диалог ждёт в очереди.",
+        ),
+        (None, true) => (
+            format!("{line}: {who} оставил(а) контакты"),
+            "Диалог ещё никто не взял; клиент ждёт ответа.",
+        ),
+    };
+    let labels: [&str; 5] = if ru {
+        [
+            "Имя",
+            "E-mail",
+            "Телефон",
+            "Ответить",
+            "Ответьте из консоли операторов.",
+        ]
+    } else {
+        [
+            "Name",
+            "E-mail",
+            "Phone",
+            "Answer",
+            "Answer from the operators' console.",
+        ]
+    };
+    let c = m.contacts;
+    let rows: Vec<(&str, &str)> = [(0, &c.name), (1, &c.email), (2, &c.phone)]
+        .into_iter()
+        .filter_map(|(i, v)| v.as_deref().map(|v| (labels[i], v)))
+        .collect();
+    let time = |at: crate::Millis| {
+        let local = clock.as_ref().and_then(|c| c.at(at)).unwrap_or_default();
+        format!(
+            "{} {:02}:{:02}",
+            day(local.date(), ru),
+            local.hour(),
+            local.minute()
+        )
+    };
+    let mut body = format!("{why}\n\n");
+    let mut html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.4\"><p>{}</p>",
+        escape(why)
+    );
+    for (label, value) in &rows {
+        body.push_str(&format!("{label}: {value}\n"));
+        html.push_str(&format!(
+            "<p style=\"margin:2px 0\"><b>{label}:</b> {}</p>",
+            escape(value)
+        ));
+    }
+    for w in m.words {
+        body.push_str(&format!("\n{} — {}\n", time(w.at), w.text));
+        html.push_str(&format!(
+            "<p style=\"margin:8px 0 0;color:#667\">{}</p><blockquote style=\"white-space:pre-wrap;margin:4px 0\">{}</blockquote>",
+            escape(&time(w.at)),
+            escape(&w.text)
+        ));
+    }
+    match m.link {
+        Some(link) => {
+            body.push_str(&format!("\n{}: {link}\n", labels[3]));
+            html.push_str(&format!(
+                "<p><a href=\"{}\">{}</a></p>",
+                escape(link),
+                labels[3]
+            ));
+        }
+        None => {
+            body.push_str(&format!("\n{}\n", labels[4]));
+            html.push_str(&format!("<p>{}</p>", labels[4]));
+        }
+    }
+    html.push_str("</body></html>");
+    Ok(OutgoingEmail {
+        to,
+        subject,
+        body,
+        html: Some(html),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn away_mail_names_the_client_quotes_their_words_with_times_and_escapes_html() {
+        let contacts = crate::consent::Contacts {
+            name: Some("Olga <b>".into()),
+            email: Some("olga@example.com".into()),
+            phone: None,
+        };
+        let words = [ChatMessage {
+            seq: 1,
+            client_id: "m1".into(),
+            author: Author::Visitor,
+            text: "Is <oolong> in stock?".into(),
+            at: 1_796_000_000_000,
+            hidden: false,
+            kind: None,
+        }];
+        let mail = |language, cause| {
+            away(
+                "desk@northwind.example",
+                &AwayMail {
+                    line_name: "Northwind Tea",
+                    language,
+                    time_zone: "Europe/Moscow",
+                    cause,
+                    contacts: &contacts,
+                    words: &words,
+                    link: Some("https://chat.example/console/"),
+                },
+            )
+            .unwrap()
+        };
+        let en = mail("en", Some(crate::line::Away::OutsideHours));
+        assert_eq!(
+            en.subject,
+            "Northwind Tea: Olga <b> wrote outside working hours"
+        );
+        // 1 796 000 000 000 ms = 2026-11-30 00:53:20 UTC = 03:53 in Moscow.
+        assert!(
+            en.body
+                .contains("30 Nov 2026 03:53 — Is <oolong> in stock?"),
+            "{}",
+            en.body
+        );
+        assert!(en.body.contains("E-mail: olga@example.com"));
+        let html = en.html.unwrap();
+        assert!(html.contains("Olga &lt;b&gt;") && html.contains("Is &lt;oolong&gt;"));
+        assert!(!html.contains("<oolong>"));
+        let ru = mail("ru", None);
+        assert_eq!(ru.subject, "Northwind Tea: Olga <b> оставил(а) контакты");
+        assert!(ru.body.contains("30 ноября 2026 03:53"));
+    }
 
     #[test]
     fn l6_an_answer_goes_by_mail_only_to_an_absent_client_and_not_too_often() {

@@ -246,6 +246,7 @@ fn event(kind: &str, f: EventFields) -> Result<Event, String> {
         },
         "client_message" => Event::ClientMessage { dialog: dialog()? },
         "bot_handoff" => Event::BotHandoff { dialog: dialog()? },
+        "contacts_left" => Event::ContactsLeft { dialog: dialog()? },
         "bot_close" => Event::BotClose {
             dialog: dialog()?,
             by: need(f.by, "by")?,
@@ -455,6 +456,7 @@ mod tests {
             },
             Event::ClientMessage { dialog: d() },
             Event::BotHandoff { dialog: d() },
+            Event::ContactsLeft { dialog: d() },
             Event::BotClose {
                 dialog: d(),
                 by: "bot_1".into(),

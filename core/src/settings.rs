@@ -62,6 +62,17 @@ pub struct BotSettings {
     pub handoff_after_ms: Millis,
 }
 
+/// F4/H4 by e-mail (issue 13, part 5): a client who writes, or leaves
+/// contacts, while nobody can answer is told to the line's operators — in
+/// the console's notices, and by e-mail to those whose login is an address,
+/// or to `mail_to` instead (a shared inbox) when it is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AwayNotice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_to: Option<String>,
+}
+
 /// K1/K2: one indicator's deadline and whom to notify when it is missed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -368,6 +379,9 @@ pub struct LineSettings {
     /// statistics, and the audit log says so). None keeps them for good.
     #[serde(default)]
     pub retention_days: Option<u32>,
+    /// F4/H4 by e-mail: None tells nobody (lines saved before it existed).
+    #[serde(default)]
+    pub away_notice: Option<AwayNotice>,
 }
 
 /// S3: the longest retention a line may set (ten years).
@@ -515,6 +529,7 @@ impl LineSettings {
             identity_secret: None,
             leads: crate::leads::LeadMode::default(),
             retention_days: None,
+            away_notice: Some(AwayNotice::default()),
         }
     }
 
@@ -579,6 +594,11 @@ impl LineSettings {
                 if !(10_000..=7 * 24 * 60 * MINUTE).contains(&k.within_ms) {
                     return Err(bad(field, "from 10 seconds to 7 days"));
                 }
+            }
+        }
+        if let Some(to) = self.away_notice.as_ref().and_then(|a| a.mail_to.as_deref()) {
+            if crate::email::address(to).is_err() {
+                return Err(bad("away_notice.mail_to", "not a valid e-mail address"));
             }
         }
         if let Some(bot) = &self.bot {

@@ -39,6 +39,7 @@ test("a missed KPI: in the chosen supervisor's notification centre and mailbox o
     mode: "strict_order",
     queueLogins: ["anna"],
     first_answer_kpi: { within_ms: 60_000, notify: [svetaId] },
+    away_notice: null, // part 5's notices are tested in away.test.mjs
   });
   const v = await visitor(edge.base, "kpis");
   const left = await api(edge.base, "POST", "/api/v1/visitor/contacts", { token: v.token, body: { name: "Olga Petrova", email: "olga@example.com" } });
@@ -120,6 +121,7 @@ test("mark all read acknowledges every notice of the caller and only theirs", as
     mode: "strict_order",
     queueLogins: ["anna"],
     first_answer_kpi: { within_ms: 60_000, notify: [ids.sveta, ids.anna] },
+    away_notice: null,
   });
   for (let i = 0; i < 2; i++) {
     const v = await visitor(edge.base, "kpis-all");

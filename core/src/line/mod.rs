@@ -29,6 +29,7 @@ use crate::timers::{Marks, TimerKey, TimerKind, TimerTable};
 use routing_index::{IndexCell, Load, RoutingIndex};
 use storage::{Changed, Flag, StepTime};
 
+mod away;
 mod collaboration;
 mod figures;
 mod lifecycle;
@@ -39,6 +40,7 @@ mod storage;
 mod timeouts;
 
 use crate::Millis;
+pub use away::Away;
 use lifecycle::check_score;
 pub use lifecycle::{rating_comment, MAX_RATING_COMMENT_CHARS};
 pub use roster::OFFERS_WITHOUT_LIMIT;
@@ -196,6 +198,13 @@ pub struct Dialog {
     /// first [`MAX_ANSWER_WAITS`] of them (the time-to-answer figures).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answer_waits: Vec<Millis>,
+    /// Part 5 of issue 13: when the line's operators were told that the
+    /// client wrote while nobody could answer (once per dialog).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub told_away: Option<Millis>,
+    /// F4/H4: when they were told that the client left contacts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub told_contacts: Option<Millis>,
 }
 
 /// S1: a dialog keeps this many answer waits; a longer conversation's
@@ -306,6 +315,9 @@ pub enum Event {
     BotHandoff { dialog: String },
     /// B3: the bot that holds the dialog (`by`) ends it.
     BotClose { dialog: String, by: String },
+    /// F4/H4: the client left contacts (the form, or a channel's profile);
+    /// the line tells its operators when nobody holds the dialog.
+    ContactsLeft { dialog: String },
     /// An operator takes a dialog offered to them, or picks one from the queue.
     Accept { dialog: String, operator: String },
     /// An operator writes in a dialog they take part in (an offered dialog is
@@ -381,12 +393,21 @@ pub enum Notice {
     /// T1/Q7: the dialog left the operator unanswered (the pass-on time
     /// ran out, or they went away) for a colleague or the queue.
     PassedOn { dialog: String, operator: String },
+    /// F4/H4: a client wrote while nobody could answer (once per dialog).
+    ClientWaiting {
+        dialog: String,
+        client: String,
+        cause: Away,
+    },
+    /// F4/H4: the client of a dialog nobody holds left their contacts.
+    ContactsLeft { dialog: String, client: String },
 }
 
 impl Notice {
     /// Whether the notice also goes out by e-mail (to recipients whose
-    /// login is an address): KPI and limit notices matter later too; a
-    /// pass-on or a warning only while the operator is at the console.
+    /// login is an address): KPI and limit notices matter later too, and a
+    /// client left waiting most of all (see `email::away`); a pass-on or a
+    /// warning only while the operator is at the console.
     pub fn mailed(&self) -> bool {
         !matches!(
             self,
@@ -730,7 +751,11 @@ impl Line {
             }
             Event::MergeClient { from, into } => self.merge_client(from, into, fx),
             Event::DialogOpened { dialog, client } => self.open(now, dialog, client, fx)?,
-            Event::ClientMessage { dialog } => self.client_message(now, &dialog, fx)?,
+            Event::ClientMessage { dialog } => {
+                self.client_message(now, &dialog, fx)?;
+                self.tell_if_away(now, &dialog, fx);
+            }
+            Event::ContactsLeft { dialog } => self.contacts_left(now, &dialog, fx)?,
             Event::BotHandoff { dialog } => {
                 let d = self.dialog_ref(&dialog)?;
                 if matches!(d.status, Status::WithBot { .. }) {

@@ -56,6 +56,8 @@ impl Line {
                 kpi_missed: Vec::new(),
                 accepted_at: None,
                 answer_waits: Vec::new(),
+                told_away: None,
+                told_contacts: None,
             },
         );
         self.live.insert(dialog.clone());

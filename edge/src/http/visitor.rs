@@ -354,6 +354,7 @@ pub(super) async fn remember_identity(
         client: client.to_owned(),
         contacts,
         consent: None,
+        form: false,
     };
     invoke(&stub(env, "LINES", line)?, &left).await?;
     Ok(())
@@ -622,6 +623,7 @@ pub(super) async fn contacts(
         client,
         contacts: body.contacts,
         consent,
+        form: true,
     };
     invoke(&stub(env, "LINES", &line)?, &left).await?;
     ok()

@@ -66,6 +66,10 @@ pub struct ContactsLeft {
     pub client: String,
     pub contacts: Contacts,
     pub consent: Option<ConsentRecord>,
+    /// Left by the client in the widget's form (F2/F4/H4), not read from
+    /// the site's login: only then are the operators told (part 5).
+    #[serde(default)]
+    pub form: bool,
 }
 
 impl Call for ContactsLeft {

@@ -46,6 +46,18 @@ impl LineObject {
             )));
         }
         self.lead_on_contacts(&body.client);
+        // F4/H4: left in the form while nobody holds the dialog, the line's
+        // operators hear of it (the core decides; a finished dialog is not
+        // an error here: the contacts are kept all the same).
+        if body.form && !contacts.is_empty() {
+            if let Some(dialog) = self.last_dialog_of(&body.client) {
+                let now = clock::core_now(&self.env);
+                let event = Event::ContactsLeft { dialog };
+                if let Ok(fx) = self.step(|line| Ok(line.handle(now, event)?)).await {
+                    self.apply(fx).await;
+                }
+            }
+        }
         if let Some(c) = body.consent {
             run(
                 &sql,
@@ -125,7 +137,7 @@ impl LineObject {
         })
     }
 
-    fn contacts_of(&self, client: &str) -> Result<Contacts, ProtocolError> {
+    pub(super) fn contacts_of(&self, client: &str) -> Result<Contacts, ProtocolError> {
         let found: Vec<ContactRow> = rows(
             &self.sql(),
             "SELECT name, email, phone FROM client_contacts WHERE client = ?",

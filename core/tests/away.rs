@@ -1,0 +1,135 @@
+//! Issue 13, part 5 (F4/H4 by e-mail): a client who writes while nobody
+//! can answer, or leaves contacts in a dialog nobody holds, is told to the
+//! line's operators once per dialog.
+
+mod sim;
+
+use openline_core::hours::WorkingHours;
+use openline_core::line::{Away, Effect, Event, Notice};
+use openline_core::operator::Presence;
+use openline_core::settings::{AwayNotice, DistributionMode as Mode, QueueEntry};
+use sim::{settings, Sim};
+
+fn told(fx: &[Effect]) -> Vec<(Vec<String>, Notice)> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Notify { to, notice } => Some((to.clone(), notice.clone())),
+            _ => None,
+        })
+        .filter(|(_, n)| {
+            matches!(
+                n,
+                Notice::ClientWaiting { .. } | Notice::ContactsLeft { .. }
+            )
+        })
+        .collect()
+}
+
+fn waiting(dialog: &str, cause: Away) -> Notice {
+    Notice::ClientWaiting {
+        dialog: dialog.into(),
+        client: "c1".into(),
+        cause,
+    }
+}
+
+#[test]
+fn a_client_writing_outside_hours_is_told_to_the_operators_once_per_dialog() {
+    let mut s = settings(Mode::Evenly, &["anna", "boris"]);
+    // T0 is a Wednesday 11:06 UTC; the line works 14:00–18:00.
+    s.hours = Some(WorkingHours::weekdays("UTC", 14 * 60, 18 * 60));
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    let fx = sim.client_says("d1");
+    assert_eq!(
+        told(&fx),
+        vec![(
+            vec!["anna".into(), "boris".into()],
+            waiting("d1", Away::OutsideHours)
+        )]
+    );
+    let again = sim.ok(Event::ClientMessage {
+        dialog: "d1".into(),
+    });
+    assert!(
+        told(&again).is_empty(),
+        "the second message is not told again"
+    );
+    // Contacts left while it waits: told once, too.
+    let fx = sim.ok(Event::ContactsLeft {
+        dialog: "d1".into(),
+    });
+    assert_eq!(told(&fx).len(), 1);
+    assert!(matches!(told(&fx)[0].1, Notice::ContactsLeft { .. }));
+    assert!(told(&sim.ok(Event::ContactsLeft {
+        dialog: "d1".into()
+    }))
+    .is_empty());
+}
+
+#[test]
+fn with_nobody_at_work_the_cause_says_so_and_a_dismissed_operator_hears_nothing() {
+    let mut s = settings(Mode::Evenly, &["anna", "boris"]);
+    s.queue.push(QueueEntry::Operator("olga".into()));
+    let mut sim = Sim::new(s);
+    for op in ["anna", "boris"] {
+        sim.presence(op, Presence::Offline);
+    }
+    sim.ok(Event::SetDismissed {
+        operator: "olga".into(),
+        dismissed: true,
+    });
+    sim.open("d1", "c1");
+    let fx = sim.client_says("d1");
+    assert_eq!(
+        told(&fx),
+        vec![(
+            vec!["anna".into(), "boris".into()],
+            waiting("d1", Away::NobodyAtWork)
+        )]
+    );
+}
+
+#[test]
+fn nothing_is_told_when_someone_can_answer_or_holds_the_dialog_or_the_line_says_no() {
+    // Someone at work: the dialog is offered, nobody is mailed.
+    let mut sim = Sim::new(settings(Mode::Evenly, &["anna"]));
+    sim.open("d1", "c1");
+    assert!(told(&sim.client_says("d1")).is_empty());
+    // Contacts left in a dialog an operator holds: the operator sees them.
+    sim.accept("d1", "anna");
+    assert!(told(&sim.ok(Event::ContactsLeft {
+        dialog: "d1".into()
+    }))
+    .is_empty());
+
+    // The line tells nobody.
+    let mut s = settings(Mode::Evenly, &["anna"]);
+    s.away_notice = None;
+    let mut sim = Sim::new(s);
+    sim.presence("anna", Presence::Offline);
+    sim.open("d1", "c1");
+    assert!(told(&sim.client_says("d1")).is_empty());
+    assert!(told(&sim.ok(Event::ContactsLeft {
+        dialog: "d1".into()
+    }))
+    .is_empty());
+}
+
+#[test]
+fn a_shared_inbox_is_told_even_when_the_line_has_no_operators() {
+    let mut s = settings(Mode::Evenly, &[]);
+    s.away_notice = Some(AwayNotice {
+        mail_to: Some("desk@northwind.example".into()),
+    });
+    let mut sim = Sim::new(s);
+    sim.open("d1", "c1");
+    let fx = sim.client_says("d1");
+    assert_eq!(told(&fx), vec![(vec![], waiting("d1", Away::NobodyAtWork))]);
+    // A line's settings refuse an address that is not one.
+    let mut bad = settings(Mode::Evenly, &[]);
+    bad.away_notice = Some(AwayNotice {
+        mail_to: Some("desk".into()),
+    });
+    assert_eq!(bad.validate().unwrap_err().field, "away_notice.mail_to");
+}

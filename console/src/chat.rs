@@ -27,7 +27,7 @@ fn rights(d: &Dialog, me: &str, role: Role) -> Rights {
     let holds = matches!(&d.status, Status::Active { operator, .. } if operator == me);
     let invited = d.invited.iter().any(|o| o == me) && !matches!(d.status, Status::Finished { .. });
     Rights {
-        accept: offered || matches!(d.status, Status::Queued),
+        accept: offered || matches!(d.status, Status::Queued | Status::WithBot { .. }),
         holds,
         invited,
         write: holds || invited || offered,

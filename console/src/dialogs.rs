@@ -5,6 +5,7 @@
 use crate::format;
 use crate::state::{offered_to, state_label, state_name, DeskState};
 use leptos::prelude::*;
+use openline_core::channels::ChannelKind;
 use openline_core::line::{Dialog, KpiKind, Status};
 use openline_core::protocol::{Author, Role};
 
@@ -175,6 +176,7 @@ fn Row(desk: DeskState, d: Dialog) -> impl IntoView {
         <tr data-dialog=id.clone() data-state=state_name(&d.status) class:selected=selected class:kpi-missed=missed>
             <td class="who">
                 <button type="button" class="link client" aria-label=label on:click=open>{name}</button>
+                {(d.channel == ChannelKind::Telegram).then(|| view! { <span class="channel-tag">"Telegram"</span> })}
                 <div class="last">{preview_line}</div>
             </td>
             <td>{move || {

@@ -10,7 +10,9 @@ use crate::i18n::Texts;
 use crate::{format, Ctx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use openline_core::channels::{ChannelInfo, ChannelList, ConnectTelegram};
+use openline_core::channels::{
+    ChannelCheck, ChannelInfo, ChannelList, ChannelProblem, ConnectTelegram,
+};
 use openline_core::text::escape_html;
 use openline_core::webhooks::{
     Delivery, DeliveryLog, DeliveryStatus, HookKind, Webhook, WebhookChange, WebhookDraft,
@@ -173,6 +175,23 @@ fn Channels(ctx: Ctx, line: String) -> impl IntoView {
         });
     };
     reload();
+    // The last check's sentence (N2): what Telegram says of the bot now.
+    let checked = RwSignal::new(None::<String>);
+    let check = move |_| {
+        let auth = ctx.token();
+        let p = format!("{}/telegram/check", path.get_value());
+        spawn_local(async move {
+            let r: Result<ChannelCheck, ApiError> =
+                api::call::<(), _>("POST", &p, Some(&auth), None).await;
+            match r {
+                Ok(c) => {
+                    error.set(None);
+                    checked.set(Some(check_sentence(ctx.t_untracked(), &c)));
+                }
+                Err(e) => error.set(Some(ctx.fail(&e))),
+            }
+        });
+    };
     let act = move |connect: bool| {
         let auth = ctx.token();
         let body = ConnectTelegram {
@@ -215,13 +234,32 @@ fn Channels(ctx: Ctx, line: String) -> impl IntoView {
                     <ul>{l.into_iter().map(|c| view! {
                         <li>"Telegram " {c.name.unwrap_or_default()}
                             {c.last_error.map(|e| view! { " · " <span class="error">{e}</span> })}
+                            " " <button type="button" on:click=check>{move || t().channel_check}</button>
                             " " <button type="button" on:click=move |_| act(false)>{move || t().channel_disconnect}</button>
                         </li>
                     }).collect_view()}</ul>
                 }.into_any(),
             }}
+            {move || checked.get().map(|s| view! { <p role="status" class="channel-check">{s}</p> })}
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
+    }
+}
+
+/// What a channel check found, in the console's words (Telegram's own
+/// words only as the detail of a failing delivery).
+fn check_sentence(t: &Texts, c: &ChannelCheck) -> String {
+    match c.problem {
+        None => t.channel_works.to_owned(),
+        Some(ChannelProblem::TokenRevoked) => t.channel_token_revoked.to_owned(),
+        Some(ChannelProblem::Unreachable) => t.channel_unreachable.to_owned(),
+        Some(ChannelProblem::WebhookElsewhere) => t.channel_webhook_elsewhere.to_owned(),
+        Some(ChannelProblem::DeliveryFailing) => format!(
+            "{} {}",
+            t.channel_delivery_failing
+                .replace("{n}", &c.pending_updates.to_string()),
+            c.telegram_error.as_deref().unwrap_or("—")
+        ),
     }
 }
 

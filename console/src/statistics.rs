@@ -8,6 +8,7 @@ use crate::i18n::Texts;
 use crate::{format, Ctx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use openline_core::channels::ChannelKind;
 use openline_core::statistics::{Durations, LineStatistics, Ratings};
 use openline_core::text::escape_html;
 
@@ -122,22 +123,19 @@ fn report(t: &Texts, s: &LineStatistics, names: &[(String, String)]) -> String {
         .map(|(hour, n)| (format!("{hour:02}"), 0, *n))
         .collect();
     h += &format!("<h4>{}</h4>{}", t.stat_by_hour, bars(t, hours));
-    h += &format!(
-        "<h4>{}</h4><table class=\"operators\"><thead><tr>",
-        t.stat_by_operator
+    h += &table_head(
+        t.stat_by_operator,
+        "operators",
+        &[
+            t.operator,
+            t.stat_opened,
+            t.stat_answered,
+            t.stat_unanswered,
+            t.stat_first_answer,
+            t.stat_answer,
+            t.stat_client_rating,
+        ],
     );
-    for c in [
-        t.operator,
-        t.stat_opened,
-        t.stat_answered,
-        t.stat_unanswered,
-        t.stat_first_answer,
-        t.stat_answer,
-        t.stat_client_rating,
-    ] {
-        h += &format!("<th scope=\"col\">{c}</th>");
-    }
-    h += "</tr></thead><tbody>";
     for o in &s.operators {
         let name = api::name_in(names, &o.operator);
         h += &format!(
@@ -151,7 +149,44 @@ fn report(t: &Texts, s: &LineStatistics, names: &[(String, String)]) -> String {
             rating(&o.client_ratings)
         );
     }
+    h += "</tbody></table>";
+    // S1 by channel (L4): where the period's dialogs came from.
+    h += &table_head(
+        t.stat_by_channel,
+        "channels",
+        &[
+            t.stat_channel,
+            t.stat_opened,
+            t.stat_answered,
+            t.stat_unanswered,
+            t.stat_first_answer,
+            t.stat_client_rating,
+        ],
+    );
+    for c in &s.channels {
+        let name = match c.channel {
+            ChannelKind::Widget => t.channel_widget,
+            ChannelKind::Telegram => "Telegram",
+        };
+        h += &format!(
+            "<tr><th scope=\"row\">{name}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            c.dialogs.opened,
+            c.dialogs.answered,
+            c.dialogs.unanswered,
+            spread(&c.first_answer),
+            rating(&c.client_ratings)
+        );
+    }
     h + "</tbody></table>"
+}
+
+/// A table's title and head, up to its body's opening.
+fn table_head(title: &str, class: &str, columns: &[&str]) -> String {
+    let mut h = format!("<h4>{title}</h4><table class=\"{class}\"><thead><tr>");
+    for c in columns {
+        h += &format!("<th scope=\"col\">{c}</th>");
+    }
+    h + "</tr></thead><tbody>"
 }
 
 /// A bar chart, 480 × 100 whatever the number of bars (the page scales

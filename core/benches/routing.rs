@@ -56,6 +56,7 @@ fn route_one(c: &mut Criterion) {
                                 Event::DialogOpened {
                                     dialog: "d".into(),
                                     client: "c".into(),
+                                    channel: Default::default(),
                                 },
                             )
                             .expect("open");
@@ -90,6 +91,7 @@ fn simulated_day(c: &mut Criterion) {
                         Event::DialogOpened {
                             dialog: id.clone(),
                             client: format!("c{}", i % 3000),
+                            channel: Default::default(),
                         },
                     )
                     .expect("open");

@@ -11,10 +11,11 @@ use crate::{ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
 
 /// What a channel can carry, for the console to say what it cannot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
+    #[default]
     Widget,
     Telegram,
 }
@@ -302,6 +303,120 @@ pub fn undeliverable_note(why: &str) -> String {
     format!("Telegram did not deliver the last answer: {why}")
 }
 
+/// What can be wrong with a connected Telegram bot (the console says it
+/// in its own words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelProblem {
+    /// Telegram no longer knows the token (revoked in BotFather).
+    TokenRevoked,
+    /// Telegram could not be reached.
+    Unreachable,
+    /// Telegram sends the bot's updates somewhere else (another webhook
+    /// was set with this token): connect the bot again.
+    WebhookElsewhere,
+    /// Telegram tries to deliver updates here and fails.
+    DeliveryFailing,
+}
+
+/// `POST /api/v1/lines/{line}/channels/telegram/check`: what Telegram says
+/// of the line's bot now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ChannelCheck {
+    /// The bot's `@username`, when Telegram answered.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// None: the bot works (the token is valid, updates come here).
+    #[serde(default)]
+    pub problem: Option<ChannelProblem>,
+    /// Updates Telegram holds for the bot, not yet delivered.
+    pub pending_updates: u32,
+    /// Telegram's own words about its last failed delivery, if any.
+    #[serde(default)]
+    pub telegram_error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct WebhookInfoAnswer {
+    #[serde(default)]
+    result: Option<WebhookInfo>,
+}
+
+#[derive(Deserialize, Default)]
+struct WebhookInfo {
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    pending_update_count: u32,
+    #[serde(default)]
+    last_error_message: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct MeAnswer {
+    #[serde(default)]
+    result: Option<MeResult>,
+}
+
+#[derive(Deserialize, Default)]
+struct MeResult {
+    #[serde(default)]
+    username: Option<String>,
+}
+
+/// The bot's `@username` from `getMe`'s answer.
+pub fn bot_name(body: Option<&str>) -> Option<String> {
+    let me: MeAnswer = serde_json::from_str(body?).ok()?;
+    me.result?.username.map(|u| format!("@{u}"))
+}
+
+/// Reads `getMe` and `getWebhookInfo` (each its HTTP status and body) for
+/// the bot whose updates should come to `expected_url`. Telegram keeps its
+/// last delivery error after it recovers, so a failure counts only while
+/// updates wait.
+pub fn check_outcome(
+    me: (Option<u16>, Option<&str>),
+    info: (Option<u16>, Option<&str>),
+    expected_url: &str,
+) -> ChannelCheck {
+    let mut check = ChannelCheck {
+        name: None,
+        problem: None,
+        pending_updates: 0,
+        telegram_error: None,
+    };
+    match send_outcome(me.0, me.1) {
+        SendOutcome::Sent => check.name = bot_name(me.1),
+        SendOutcome::Undeliverable(_) => {
+            check.problem = Some(ChannelProblem::TokenRevoked);
+            return check;
+        }
+        SendOutcome::Retry(_) | SendOutcome::RetryAfter(_) => {
+            check.problem = Some(ChannelProblem::Unreachable);
+            return check;
+        }
+    }
+    if send_outcome(info.0, info.1) != SendOutcome::Sent {
+        check.problem = Some(ChannelProblem::Unreachable);
+        return check;
+    }
+    let answer: WebhookInfoAnswer = info
+        .1
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or_default();
+    let hook = answer.result.unwrap_or_default();
+    check.pending_updates = hook.pending_update_count;
+    if hook.url != expected_url {
+        check.problem = Some(ChannelProblem::WebhookElsewhere);
+    } else if hook.pending_update_count > 0 && hook.last_error_message.is_some() {
+        check.problem = Some(ChannelProblem::DeliveryFailing);
+        check.telegram_error = hook.last_error_message;
+    }
+    check
+}
+
 /// A refusal of the channel's webhook: wrong or missing secret.
 pub fn unauthorized() -> ProtocolError {
     ProtocolError::new(ErrorCode::Unauthorized, "unknown or missing secret token")
@@ -310,6 +425,54 @@ pub fn unauthorized() -> ProtocolError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_check_reads_the_token_the_webhook_and_failing_deliveries() {
+        let me = r#"{"ok":true,"result":{"id":1,"is_bot":true,"username":"tea_bot"}}"#;
+        let here = "https://chat.example/api/v1/lines/sales/channels/telegram/updates";
+        let info = |url: &str, pending: u32, error: Option<&str>| {
+            let error = error.map_or(String::new(), |e| {
+                format!(r#","last_error_date":1,"last_error_message":"{e}""#)
+            });
+            format!(
+                r#"{{"ok":true,"result":{{"url":"{url}","has_custom_certificate":false,"pending_update_count":{pending}{error}}}}}"#
+            )
+        };
+        let check = |me_status, me_body: &str, info_body: &str| {
+            check_outcome(
+                (Some(me_status), Some(me_body)),
+                (Some(200), Some(info_body)),
+                here,
+            )
+        };
+        let fine = check(200, me, &info(here, 0, Some("Connection timed out")));
+        assert_eq!(fine.name.as_deref(), Some("@tea_bot"));
+        assert_eq!(
+            fine.problem, None,
+            "an old error with nothing waiting is over"
+        );
+        let failing = check(
+            200,
+            me,
+            &info(here, 3, Some("Wrong response from the webhook: 500")),
+        );
+        assert_eq!(failing.problem, Some(ChannelProblem::DeliveryFailing));
+        assert_eq!(failing.pending_updates, 3);
+        assert_eq!(
+            failing.telegram_error.as_deref(),
+            Some("Wrong response from the webhook: 500")
+        );
+        let elsewhere = check(200, me, &info("https://other.example/hook", 0, None));
+        assert_eq!(elsewhere.problem, Some(ChannelProblem::WebhookElsewhere));
+        let revoked = check(
+            401,
+            r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#,
+            "",
+        );
+        assert_eq!(revoked.problem, Some(ChannelProblem::TokenRevoked));
+        let silent = check_outcome((None, None), (None, None), here);
+        assert_eq!(silent.problem, Some(ChannelProblem::Unreachable));
+    }
 
     fn update(json: &str) -> Update {
         serde_json::from_str(json).unwrap()

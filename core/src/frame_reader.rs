@@ -146,6 +146,7 @@ struct EventFields {
     supervisor: Option<String>,
     by: Option<String>,
     to: Option<TransferTarget>,
+    channel: Option<crate::channels::ChannelKind>,
 }
 
 /// `operator` is an account id in every variant but `upsert_operator`,
@@ -243,6 +244,7 @@ fn event(kind: &str, f: EventFields) -> Result<Event, String> {
         "dialog_opened" => Event::DialogOpened {
             dialog: dialog()?,
             client: need(f.client, "client")?,
+            channel: f.channel.unwrap_or_default(),
         },
         "client_message" => Event::ClientMessage { dialog: dialog()? },
         "bot_handoff" => Event::BotHandoff { dialog: dialog()? },
@@ -453,6 +455,7 @@ mod tests {
             Event::DialogOpened {
                 dialog: d(),
                 client: "v1".into(),
+                channel: crate::channels::ChannelKind::Telegram,
             },
             Event::ClientMessage { dialog: d() },
             Event::BotHandoff { dialog: d() },

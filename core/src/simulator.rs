@@ -265,7 +265,15 @@ impl Replay<'_> {
             Act::Arrives(i) => {
                 let client = format!("c{}", self.scenario.arrivals[i].client);
                 let dialog = Self::dialog(i);
-                self.step(now, Event::DialogOpened { dialog, client });
+                let channel = Default::default();
+                self.step(
+                    now,
+                    Event::DialogOpened {
+                        dialog,
+                        client,
+                        channel,
+                    },
+                );
             }
             Act::Takes(op, i) => self.take(now, op, i),
             Act::ClientWrites(i) => {

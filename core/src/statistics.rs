@@ -5,6 +5,7 @@
 //! Days and hours are the line's wall clock (its working-hours zone, else
 //! UTC), as its people read them.
 
+use crate::channels::ChannelKind;
 use crate::error::{ErrorCode, ProtocolError};
 use crate::hours::WallClock;
 use crate::line::{Dialog, KpiKind, Rating};
@@ -188,6 +189,17 @@ pub struct OperatorStatistics {
     pub client_ratings: Ratings,
 }
 
+/// One channel's part (S1 by channel, L4): the dialogs clients opened
+/// through it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ChannelStatistics {
+    pub channel: ChannelKind,
+    pub dialogs: DialogCounts,
+    pub first_answer: Durations,
+    pub client_ratings: Ratings,
+}
+
 /// One local day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -235,6 +247,10 @@ pub struct LineStatistics {
     /// empty for longer periods.
     #[serde(default)]
     pub arrivals: Vec<Arrival>,
+    /// By the channel each dialog came through (only channels with
+    /// dialogs in the period), widget first.
+    #[serde(default)]
+    pub channels: Vec<ChannelStatistics>,
 }
 
 #[derive(Default)]
@@ -266,6 +282,7 @@ impl LineStatistics {
         let (mut kpi_first, mut kpi_answer) = (0, 0);
         let mut supervisor = Ratings::default();
         let mut operators: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut by_channel: BTreeMap<ChannelKind, Tally> = BTreeMap::new();
         let mut days: BTreeMap<NaiveDate, DialogCounts> = BTreeMap::new();
         let mut hours = vec![0u32; 24];
         let mut arrivals = Arrivals::default();
@@ -285,6 +302,7 @@ impl LineStatistics {
             if let Some(op) = d.status.owner() {
                 operators.entry(op.to_owned()).or_default().add(d);
             }
+            by_channel.entry(d.channel).or_default().add(d);
             days.entry(at.date()).or_default().add(d);
             hours[at.hour() as usize] += 1;
             if period.from == period.to {
@@ -331,6 +349,18 @@ impl LineStatistics {
             hours,
             day_start: day_start(clock.as_ref(), period.from),
             arrivals: arrivals.finish(),
+            channels: by_channel
+                .into_iter()
+                .map(|(channel, mut t)| {
+                    t.ratings.finish();
+                    ChannelStatistics {
+                        channel,
+                        dialogs: t.counts,
+                        first_answer: Durations::of(t.first),
+                        client_ratings: t.ratings,
+                    }
+                })
+                .collect(),
         }
     }
 }

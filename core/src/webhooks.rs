@@ -41,6 +41,10 @@ pub enum HookKind {
     /// A lead was made from a chat (C2).
     #[serde(rename = "lead.created")]
     LeadCreated,
+    /// A lead's status or responsible person changed (C2–C5): CRMs follow
+    /// it; `data.lead` is the lead as it now is.
+    #[serde(rename = "lead.updated")]
+    LeadUpdated,
     /// A first-answer or answer deadline passed (K1).
     #[serde(rename = "kpi.missed")]
     KpiMissed,
@@ -51,7 +55,7 @@ pub enum HookKind {
 
 impl HookKind {
     /// Every kind a subscription may list.
-    pub const SUBSCRIBABLE: [HookKind; 9] = [
+    pub const SUBSCRIBABLE: [HookKind; 10] = [
         HookKind::DialogOpened,
         HookKind::DialogAssigned,
         HookKind::DialogTransferred,
@@ -60,6 +64,7 @@ impl HookKind {
         HookKind::RatingCreated,
         HookKind::ContactsLeft,
         HookKind::LeadCreated,
+        HookKind::LeadUpdated,
         HookKind::KpiMissed,
     ];
 
@@ -74,6 +79,7 @@ impl HookKind {
             HookKind::RatingCreated => "rating.created",
             HookKind::ContactsLeft => "contacts.left",
             HookKind::LeadCreated => "lead.created",
+            HookKind::LeadUpdated => "lead.updated",
             HookKind::KpiMissed => "kpi.missed",
             HookKind::Test => "test",
         }

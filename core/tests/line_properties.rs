@@ -99,6 +99,7 @@ fn to_event(line: &Line, now: Millis, s: &Step) -> Option<Event> {
         Step::Open(i, c) => Event::DialogOpened {
             dialog: d(i),
             client: format!("c{c}"),
+            channel: Default::default(),
         },
         Step::ClientSays(i) => Event::ClientMessage { dialog: d(i) },
         Step::Accept(i, op) => Event::Accept {

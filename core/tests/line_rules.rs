@@ -1451,6 +1451,31 @@ fn b1_a_first_dialog_only_bot_leaves_returning_clients_to_the_operators() {
 }
 
 #[test]
+fn b2_an_operator_of_the_queue_takes_a_dialog_over_from_the_bot_and_the_bot_leaves() {
+    let mut sim = with_bot(false);
+    sim.ok(Event::UpsertOperator {
+        operator: openline_core::operator::Operator::new("olga", "Olga"),
+    });
+    sim.open("d1", "c1");
+    assert!(
+        sim.try_event(Event::Accept {
+            dialog: "d1".into(),
+            operator: "olga".into(),
+        })
+        .is_err(),
+        "not in the line's queue"
+    );
+    sim.accept("d1", "anna");
+    assert_eq!(sim.owner("d1").as_deref(), Some("anna"));
+    assert!(sim.line.bot_holds("d1", "faq-bot").is_err());
+    // The bot's hand-over time passing changes nothing now.
+    let fx = sim.advance(3 * MINUTE);
+    assert!(offers(&fx).is_empty());
+    assert_eq!(sim.owner("d1").as_deref(), Some("anna"));
+    assert!(sim.line.dialog("d1").unwrap().readable_by("anna", false));
+}
+
+#[test]
 fn b3_only_the_bot_holding_a_dialog_closes_it_and_then_nothing_more() {
     let mut sim = with_bot(false);
     sim.open("d1", "c1");
@@ -1552,7 +1577,8 @@ fn unknown_dialogs_and_operators_are_typed_errors_and_change_nothing() {
     assert!(matches!(
         sim.try_event(Event::DialogOpened {
             dialog: "d1".into(),
-            client: "c2".into()
+            client: "c2".into(),
+            channel: Default::default(),
         }),
         Err(LineError::DialogExists(_))
     ));

@@ -4,6 +4,7 @@
 mod sim;
 
 use chrono::NaiveDate;
+use openline_core::channels::ChannelKind;
 use openline_core::line::{Dialog, Event};
 use openline_core::statistics::{Durations, LineStatistics, Period, MAX_DAYS};
 use openline_core::{ErrorCode, MINUTE};
@@ -21,7 +22,8 @@ fn period(from: &str, to: &str, zone: &str) -> Period {
 
 /// Three dialogs: d1 answered by Anna (queue 30 s, answers after 60 s and
 /// 120 s, rated 5), d2 taken by Boris and closed without an answer after
-/// missing the first-answer KPI, d3 the next day, still waiting.
+/// missing the first-answer KPI, d3 the next day from Telegram, still
+/// waiting.
 fn day_of_dialogs() -> Vec<Dialog> {
     let mut sim = Sim::both_offered_with_kpi();
     sim.open("d1", "c1");
@@ -46,7 +48,11 @@ fn day_of_dialogs() -> Vec<Dialog> {
     sim.advance(4 * MINUTE);
     sim.close("d2", "boris");
     sim.advance(24 * 60 * MINUTE);
-    sim.open("d3", "c3");
+    sim.ok(Event::DialogOpened {
+        dialog: "d3".into(),
+        client: "c3".into(),
+        channel: ChannelKind::Telegram,
+    });
     sim.client_says("d3");
     ["d1", "d2", "d3"]
         .iter()
@@ -220,4 +226,38 @@ fn s1_a_period_is_read_from_dates_with_clear_errors() {
     }
     let longest = Period::read(Some("2026-01-01"), Some("2027-01-01"), "UTC", T0).unwrap();
     assert_eq!((longest.to - longest.from).num_days(), MAX_DAYS - 1);
+}
+
+#[test]
+fn s1_dialogs_are_counted_by_the_channel_they_came_through() {
+    let s = LineStatistics::of(
+        &period("2026-11-18", "2026-11-19", "UTC"),
+        &day_of_dialogs(),
+    );
+    let by: Vec<(ChannelKind, u32, u32, Option<i64>)> = s
+        .channels
+        .iter()
+        .map(|c| {
+            (
+                c.channel,
+                c.dialogs.opened,
+                c.dialogs.answered,
+                c.first_answer.p50_ms,
+            )
+        })
+        .collect();
+    // d1 (answered after 60 s) and d2 (never answered) came by the widget.
+    assert_eq!(
+        by,
+        vec![
+            (ChannelKind::Widget, 2, 1, ms(60)),
+            (ChannelKind::Telegram, 1, 0, None)
+        ]
+    );
+    // A one-day period holds only that day's channels.
+    let first = LineStatistics::of(
+        &period("2026-11-18", "2026-11-18", "UTC"),
+        &day_of_dialogs(),
+    );
+    assert_eq!(first.channels.len(), 1);
 }

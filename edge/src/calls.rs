@@ -672,6 +672,18 @@ impl Call for DisconnectChannel {
     type Reply = BotToken;
 }
 
+/// The channel's token, for the worker's check of it with Telegram (404
+/// when the line has none). Never answered outside the edge.
+#[derive(Serialize, Deserialize)]
+pub struct ChannelToken {
+    pub kind: ChannelKind,
+}
+
+impl Call for ChannelToken {
+    const PATH: &'static str = "/channels/token";
+    type Reply = BotToken;
+}
+
 /// One Telegram update as the worker read it: the line checks the secret
 /// (401, nothing stored), takes each update once, greets on `/start`, and
 /// names the client's open dialog.

@@ -57,6 +57,7 @@ test("B1: a line's settings may name only a registered bot", async () => {
 test("B1/B3: the bot takes a new conversation, answers from its FAQ, and hands it to an operator when asked; then its calls are refused", async () => {
   await makeLine(edge.base, admin, "botline", {
     mode: "all_at_once",
+    queueLogins: ["anna"],
     bot: { bot: made.bot.id, first_dialog_only: false, handoff_after_ms: 30 * 60_000 },
   });
   const v = await visitor(edge.base, "botline");
@@ -70,11 +71,14 @@ test("B1/B3: the bot takes a new conversation, answers from its FAQ, and hands i
   assert.deepEqual(new Set(texts.slice(0, 2).map((t) => JSON.stringify(t))), new Set([greeting, question].map((t) => JSON.stringify(t))));
   assert.deepEqual(texts[2], ["operator", "FAQ bot", FAQ[0][1]]);
   assert.equal(await status("botline", v.dialog), "with_bot", "no operator is offered it meanwhile");
-  // While the bot holds it, supervisors read it and operators not yet.
+  // While the bot holds it, the line's people watch it; others may not.
   const history = `/api/v1/lines/botline/dialogs/${v.dialog}/messages`;
-  const watched = (await call("GET", history, sveta)).body.messages;
-  assert.ok(watched.some((m) => m.text === FAQ[0][1]), JSON.stringify(watched));
-  assert.equal((await call("GET", history, anna)).status, 403);
+  for (const who of [sveta, anna]) {
+    const watched = (await call("GET", history, who)).body.messages;
+    assert.ok(watched.some((m) => m.text === FAQ[0][1]), JSON.stringify(watched));
+  }
+  const boris = await login(edge.base, "boris");
+  assert.equal((await call("GET", history, boris)).status, 403, "Boris is not on this line");
 
   assert.equal((await visitorSays(edge.base, v, "Can I talk to an operator?")).status, 201);
   await until(async () => ["offered", "queued"].includes(await status("botline", v.dialog)), "handed over");
@@ -87,6 +91,18 @@ test("B1/B3: the bot takes a new conversation, answers from its FAQ, and hands i
     body: { client_id: "late-1", text: "Still here!" },
   });
   assert.equal(late.status, 409, "the bot no longer holds it");
+  // An operator takes a dialog over from the bot: the bot leaves.
+  const taken = await visitor(edge.base, "botline");
+  assert.equal((await visitorSays(edge.base, taken, "Something unusual")).status, 201);
+  assert.equal(await status("botline", taken.dialog), "with_bot");
+  assert.equal((await call("POST", `/api/v1/lines/botline/dialogs/${taken.dialog}/accept`, anna)).status, 200);
+  assert.equal(await status("botline", taken.dialog), "active");
+  const left = await api(edge.base, "POST", `/api/v1/lines/botline/dialogs/${taken.dialog}/bot/messages`, {
+    headers: { Authorization: `Bearer ${made.token}` },
+    body: { client_id: "late-2", text: "Let me help" },
+  });
+  assert.equal(left.status, 409, "taken over: the bot left");
+
   assert.equal(bot.stats.refused, 0, "every event was signed with the bot's token");
   assert.ok(bot.stats.events >= 3);
 });

@@ -254,6 +254,7 @@ test("every operation succeeds once in a real conversation, and each success is 
   // Channels (N2), Telegram being the local fake.
   await call("PUT", "/api/v1/lines/{line}/channels/telegram", L, { ...A, body: { token: TOKEN }, want: 200 });
   await call("GET", "/api/v1/lines/{line}/channels", L, { ...A, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/channels/telegram/check", L, { ...A, want: 200 });
   const tgSecret = { "X-Telegram-Bot-Api-Secret-Token": tg.webhook.secret_token };
   await call("POST", "/api/v1/lines/{line}/channels/telegram/updates", L, { headers: tgSecret, body: textUpdate(1, 7, "Hello from Telegram"), want: 200 });
   await call("DELETE", "/api/v1/lines/{line}/channels/telegram", L, { ...A, want: 200 });

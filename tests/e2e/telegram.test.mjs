@@ -116,6 +116,47 @@ test("N2: an answer to a client who blocked the bot is given up and the operator
   assert.match(channel.last_error, /blocked/);
 });
 
+test("S1 by channel: the line's statistics count its dialogs by where the client wrote from", async () => {
+  const { visitor, visitorSays } = await import("./client.mjs");
+  const v = await visitor(edge.base, "tg");
+  assert.equal((await visitorSays(edge.base, v, "Hello from the site")).status, 201);
+  const s = (await call("GET", "/api/v1/lines/tg/statistics", sveta)).body;
+  const by = Object.fromEntries(s.channels.map((c) => [c.channel, c.dialogs.opened]));
+  const telegram = (await dialogs()).filter((d) => d.client.startsWith("tg-")).length;
+  assert.ok(telegram >= 2, "Olga's and Ivan's chats");
+  assert.deepEqual(by, { widget: 1, telegram });
+  assert.equal(s.channels[0].channel, "widget", "the site's chat first");
+});
+
+test("N2: a check asks Telegram whether the bot works: fine, failing deliveries, a webhook elsewhere, a revoked token; administrators only", async () => {
+  const check = (who = admin) => call("POST", "/api/v1/lines/tg/channels/telegram/check", who);
+  assert.equal((await check(sveta)).status, 403);
+  assert.equal((await check(anna)).status, 403);
+  const calls = tg.calls.length;
+  assert.deepEqual((await check()).body, { name: "@northwind_tea_bot", problem: null, pending_updates: 0, telegram_error: null });
+  assert.deepEqual(tg.calls.slice(calls).map((c) => c.method), ["getMe", "getWebhookInfo"]);
+  // Telegram fails to deliver here (an old error alone is not a problem).
+  tg.lastError = { date: Math.floor(Date.now() / 1000), message: "Wrong response from the webhook: 502 Bad Gateway" };
+  assert.equal((await check()).body.problem, null);
+  tg.pending = 4;
+  assert.deepEqual((await check()).body, {
+    name: "@northwind_tea_bot",
+    problem: "delivery_failing",
+    pending_updates: 4,
+    telegram_error: "Wrong response from the webhook: 502 Bad Gateway",
+  });
+  [tg.pending, tg.lastError] = [0, null];
+  const url = tg.webhook.url;
+  tg.webhook.url = "https://elsewhere.example/hook";
+  assert.equal((await check()).body.problem, "webhook_elsewhere");
+  tg.webhook.url = url;
+  tg.revoked = true;
+  assert.equal((await check()).body.problem, "token_revoked");
+  tg.revoked = false;
+  assert.equal((await check()).body.problem, null, "a check changes nothing");
+  assert.equal((await call("POST", "/api/v1/lines/nowhere/channels/telegram/check", admin)).status, 404);
+});
+
 test("N2: disconnecting removes the webhook at Telegram; updates are refused after", async () => {
   const secret = tg.webhook.secret_token;
   assert.equal((await call("DELETE", "/api/v1/lines/tg/channels/telegram", sveta)).status, 403);
@@ -144,6 +185,20 @@ test("N2 in the console: an administrator connects the line's bot from Integrati
     await channels.getByRole("button", { name: "Connect Telegram" }).click();
     await channels.getByText("Telegram @northwind_tea_bot").waitFor();
     assert.equal(tg.webhook.url, `${edge.base}/api/v1/lines/tg/channels/telegram/updates`);
+    await channels.getByRole("button", { name: "Check" }).click();
+    await channels.getByRole("status").getByText(/^Working: Telegram delivers/).waitFor();
+    tg.webhook.url = "https://elsewhere.example/hook";
+    await channels.getByRole("button", { name: "Check" }).click();
+    await channels.getByRole("status").getByText(/sends this bot's messages somewhere else/).waitFor();
+    // The dialogs list marks the chats that came through Telegram.
+    const olga = (await dialogOf("tg-42")).id;
+    const site = (await dialogs()).find((d) => !d.client.startsWith("tg-")).id;
+    await p.getByRole("button", { name: "Dialogs", exact: true }).click();
+    await p.getByRole("tab", { name: /^All/ }).click();
+    await p.locator(`tr[data-dialog="${olga}"] .channel-tag`, { hasText: "Telegram" }).waitFor();
+    assert.equal(await p.locator(`tr[data-dialog="${site}"] .channel-tag`).count(), 0);
+    await p.getByRole("button", { name: "Administration" }).click();
+    await p.getByRole("tab", { name: "Integrations" }).click();
     await channels.getByRole("button", { name: "Disconnect" }).click();
     await channels.getByRole("button", { name: "Connect Telegram" }).waitFor();
     assert.equal(tg.webhook, null);

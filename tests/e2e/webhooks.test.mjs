@@ -13,7 +13,7 @@ import { startReceiver } from "../fakes/webhook_receiver.mjs";
 
 const ALL_EVENTS = [
   "dialog.opened", "dialog.assigned", "dialog.transferred", "dialog.closed", "message.created",
-  "rating.created", "contacts.left", "lead.created", "kpi.missed",
+  "rating.created", "contacts.left", "lead.created", "lead.updated", "kpi.missed",
 ];
 
 let edge, rx, admin, sveta, anna, browser;
@@ -70,7 +70,7 @@ test("webhooks: a line's events arrive signed, a failed delivery is retried with
   rx.secrets["/scoped"] = scoped.body.secret;
   const listed = await call("GET", "/api/v1/webhooks", admin);
   assert.deepEqual(listed.body.webhooks.map((w) => [w.url, w.line ?? null, w.events.length, w.active]), [
-    [rx.url("/all"), null, 9, true],
+    [rx.url("/all"), null, 10, true],
     [rx.url("/scoped"), "hooks", 2, true],
   ]);
   const text = JSON.stringify(listed.body);
@@ -142,6 +142,39 @@ test("webhooks: a line's events arrive signed, a failed delivery is retried with
   await until(() => of("/scoped", quiet.dialog).length === 1, "the scoped subscription still hears");
   await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual(of("/all", quiet.dialog), [], "a paused subscription hears nothing");
+});
+
+test("webhooks: a CRM hears a missed first-answer KPI, a lead made from the chat and each change of its status", async () => {
+  await makeLine(edge.base, admin, "crm", { mode: "all_at_once", queueLogins: ["anna"], first_answer_kpi: { within_ms: 60_000, notify: [] } });
+  const sub = await call("POST", "/api/v1/webhooks", admin, { url: rx.url("/crm"), events: ["kpi.missed", "lead.created", "lead.updated"], line: "crm" });
+  assert.equal(sub.status, 201);
+  rx.secrets["/crm"] = sub.body.secret;
+  const v = await visitor(edge.base, "crm");
+  assert.equal((await visitorSays(edge.base, v, "Do you deliver to Porto?")).status, 201);
+  // Core time runs 60× faster here: the minute passes in a second.
+  const missed = await until(() => rx.events("/crm").find((e) => e.type === "kpi.missed"), "kpi.missed");
+  assert.deepEqual([missed.data.dialog, missed.data.kpi], [v.dialog, "first_answer"]);
+  assert.equal((await call("POST", `/api/v1/lines/crm/dialogs/${v.dialog}/accept`, anna)).status, 200);
+  assert.equal((await api(edge.base, "POST", "/api/v1/visitor/contacts", { token: v.token, body: { name: "Rui", phone: "+351 912 000 222" } })).status, 200);
+  const lead = await call("POST", `/api/v1/lines/crm/dialogs/${v.dialog}/lead`, anna);
+  assert.equal(lead.status, 201, JSON.stringify(lead.body));
+  const change = (status) => call("PATCH", `/api/v1/lines/crm/leads/${lead.body.id}`, anna, { status });
+  assert.equal((await change("in_progress")).status, 200);
+  assert.equal((await change("won")).status, 200);
+  const updates = () => rx.events("/crm").filter((e) => e.type === "lead.updated");
+  await until(() => updates().length === 2, "two lead.updated");
+  const created = rx.events("/crm").find((e) => e.type === "lead.created");
+  assert.deepEqual([created.data.lead.id, created.data.lead.status, created.data.lead.contacts.name], [lead.body.id, "new", "Rui"]);
+  assert.deepEqual(updates().map((e) => [e.data.lead.id, e.data.lead.status, e.data.dialog]), [
+    [lead.body.id, "in_progress", v.dialog],
+    [lead.body.id, "won", v.dialog],
+  ]);
+  // A change that changes nothing is not an event.
+  const same = await change("won");
+  assert.equal(same.body.changed, false);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(updates().length, 2);
+  assert.ok(rx.got.filter((g) => g.path === "/crm").every((g) => g.verified), "every delivery signed");
 });
 
 test("webhooks in the console: an administrator adds one, sees its secret once, sends a test event and reads the log; supervisors have no such tab", async () => {

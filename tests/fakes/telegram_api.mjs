@@ -1,6 +1,6 @@
 // A local fake of Telegram's Bot API (https://core.telegram.org/bots/api)
 // for the tests (issue 13, N2): only the methods openline calls — getMe,
-// setWebhook, deleteWebhook, sendMessage — answering as the documentation
+// setWebhook, deleteWebhook, getWebhookInfo, sendMessage — answering as the documentation
 // says (`{"ok": true, "result": …}`, or `{"ok": false, "error_code",
 // "description", "parameters"?}` with the same HTTP status), recording every
 // call. It can refuse a send with 429 and `retry_after`, and treats chat
@@ -16,6 +16,12 @@ export async function startTelegram() {
     calls: [],
     /** The webhook as set: { url, secret_token, … } or null. */
     webhook: null,
+    /** What getWebhookInfo reports besides the URL: updates waiting, and
+     * the last delivery error ({ date, message }) or null. */
+    pending: 0,
+    lastError: null,
+    /** The token was revoked in BotFather: every call is 401. */
+    revoked: false,
     /** Refuse this many sendMessage calls with 429 first. */
     tooMany: 0,
     retryAfter: 1,
@@ -36,7 +42,7 @@ export async function startTelegram() {
         return answer(400, { ok: false, error_code: 400, description: "Bad Request: can't parse JSON" });
       }
       state.calls.push({ token, method, body });
-      if (token !== TOKEN) return answer(401, { ok: false, error_code: 401, description: "Unauthorized" });
+      if (token !== TOKEN || state.revoked) return answer(401, { ok: false, error_code: 401, description: "Unauthorized" });
       switch (method) {
         case "getMe":
           return answer(200, { ok: true, result: BOT });
@@ -47,6 +53,14 @@ export async function startTelegram() {
           }
           state.webhook = body;
           return answer(200, { ok: true, result: true, description: "Webhook was set" });
+        case "getWebhookInfo": {
+          // https://core.telegram.org/bots/api#webhookinfo
+          const info = { url: state.webhook?.url ?? "", has_custom_certificate: false, pending_update_count: state.pending };
+          if (state.webhook) info.max_connections = state.webhook.max_connections ?? 40;
+          if (state.webhook?.allowed_updates) info.allowed_updates = state.webhook.allowed_updates;
+          if (state.lastError) Object.assign(info, { last_error_date: state.lastError.date, last_error_message: state.lastError.message });
+          return answer(200, { ok: true, result: info });
+        }
         case "deleteWebhook":
           state.webhook = null;
           return answer(200, { ok: true, result: true, description: "Webhook was deleted" });

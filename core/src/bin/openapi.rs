@@ -98,6 +98,7 @@ fn schemas() -> Map<String, Value> {
     add::<openline_core::channels::ConnectTelegram>(&mut g);
     add::<openline_core::channels::ChannelInfo>(&mut g);
     add::<openline_core::channels::ChannelList>(&mut g);
+    add::<openline_core::channels::ChannelCheck>(&mut g);
     // Webhooks (issue 13): subscriptions, deliveries and the event itself.
     add::<openline_core::webhooks::WebhookDraft>(&mut g);
     add::<openline_core::webhooks::WebhookChange>(&mut g);

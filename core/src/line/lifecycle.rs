@@ -20,8 +20,11 @@ impl Line {
         let d = self.dialog_ref(dialog)?;
         let offered_to = match &d.status {
             Status::Offered { to } if to.iter().any(|o| o == operator) => to.clone(),
-            // An operator of the queue may pick a waiting dialog themselves.
-            Status::Queued if self.index().in_queue(operator) => Vec::new(),
+            // An operator of the queue may pick a waiting dialog themselves,
+            // or take one over from the bot (B2: the bot leaves).
+            Status::Queued | Status::WithBot { .. } if self.index().in_queue(operator) => {
+                Vec::new()
+            }
             Status::Finished { .. } => return Err(LineError::DialogFinished(dialog.to_owned())),
             _ => {
                 return Err(LineError::NotAllowed {
@@ -31,7 +34,12 @@ impl Line {
             }
         };
         let (waiting_since, client) = (d.waiting_since, d.client.clone());
+        let from_bot = matches!(d.status, Status::WithBot { .. });
         self.check_unclosed_limit(operator)?;
+        if from_bot {
+            self.timers
+                .cancel(&TimerKey::dialog(TimerKind::BotHandoff, dialog));
+        }
         for o in offered_to.into_iter().filter(|o| o != operator) {
             fx.push(Effect::Revoke {
                 dialog: dialog.to_owned(),

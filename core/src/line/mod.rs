@@ -39,6 +39,7 @@ mod routing_index;
 mod storage;
 mod timeouts;
 
+use crate::channels::ChannelKind;
 use crate::Millis;
 pub use away::Away;
 use lifecycle::check_score;
@@ -205,6 +206,14 @@ pub struct Dialog {
     /// F4/H4: when they were told that the client left contacts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub told_contacts: Option<Millis>,
+    /// L4/S1: where the client wrote from (dialogs stored before channels
+    /// existed came through the widget).
+    #[serde(default, skip_serializing_if = "is_widget")]
+    pub channel: ChannelKind,
+}
+
+fn is_widget(c: &ChannelKind) -> bool {
+    *c == ChannelKind::Widget
 }
 
 /// S1: a dialog keeps this many answer waits; a longer conversation's
@@ -225,9 +234,11 @@ impl Dialog {
 
     /// Whether the operator may read the dialog's messages: supervisors and
     /// administrators read every dialog of their line; an operator those
-    /// the dialog [`Dialog::involves`] them in.
+    /// the dialog [`Dialog::involves`] them in, and those a bot holds (B2:
+    /// the line's operators watch the bot and may take the dialog over;
+    /// every route checks the caller works on the line first).
     pub fn readable_by(&self, operator: &str, supervisor: bool) -> bool {
-        supervisor || self.involves(operator)
+        supervisor || self.involves(operator) || matches!(self.status, Status::WithBot { .. })
     }
 
     /// Everyone [`Dialog::involves`], once each: the consoles that receive
@@ -307,7 +318,12 @@ pub enum Event {
     /// `into`, and `from`'s record goes.
     MergeClient { from: String, into: String },
     /// A client wrote (or left a form): a new dialog enters the bot (B1) or routing.
-    DialogOpened { dialog: String, client: String },
+    DialogOpened {
+        dialog: String,
+        client: String,
+        /// Where the client wrote from (S1 counts dialogs by channel).
+        channel: ChannelKind,
+    },
     /// The client's turn started (the first of a run of client messages):
     /// K1's answer timer, T3 stops, a dialog awaiting its rating reopens.
     ClientMessage { dialog: String },
@@ -750,7 +766,11 @@ impl Line {
                 self.index.drop_index();
             }
             Event::MergeClient { from, into } => self.merge_client(from, into, fx),
-            Event::DialogOpened { dialog, client } => self.open(now, dialog, client, fx)?,
+            Event::DialogOpened {
+                dialog,
+                client,
+                channel,
+            } => self.open(now, dialog, client, channel, fx)?,
             Event::ClientMessage { dialog } => {
                 self.client_message(now, &dialog, fx)?;
                 self.tell_if_away(now, &dialog, fx);

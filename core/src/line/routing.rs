@@ -25,6 +25,7 @@ impl Line {
         now: Millis,
         dialog: String,
         client: String,
+        channel: crate::channels::ChannelKind,
         fx: &mut Fx,
     ) -> Result<(), LineError> {
         if self.dialogs.contains_key(&dialog) {
@@ -58,6 +59,7 @@ impl Line {
                 answer_waits: Vec::new(),
                 told_away: None,
                 told_contacts: None,
+                channel,
             },
         );
         self.live.insert(dialog.clone());

@@ -102,6 +102,7 @@ impl Sim {
         self.ok(Event::DialogOpened {
             dialog: dialog.into(),
             client: client.into(),
+            channel: Default::default(),
         })
     }
 

@@ -8,7 +8,7 @@
 
 use crate::api::{read_body, read_bytes, ApiResult};
 use crate::calls::{
-    ChannelInbound, ChannelMessage, ConnectChannel, DisconnectChannel, ListChannels,
+    ChannelInbound, ChannelMessage, ChannelToken, ConnectChannel, DisconnectChannel, ListChannels,
 };
 use crate::ids;
 use crate::limits;
@@ -19,7 +19,7 @@ use openline_core::channels::{
 };
 use openline_core::protocol::{Role, SendMessage};
 use openline_core::{ErrorCode, ProtocolError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use worker::{Env, Request, Url};
 
 use super::auth::require_on_line;
@@ -33,18 +33,6 @@ const MAX_UPDATE_BYTES: usize = 256 * 1024;
 
 #[derive(Serialize)]
 struct NoArgs {}
-
-#[derive(Deserialize)]
-struct Me {
-    #[serde(default)]
-    result: Option<MeResult>,
-}
-
-#[derive(Deserialize)]
-struct MeResult {
-    #[serde(default)]
-    username: Option<String>,
-}
 
 #[derive(Serialize)]
 struct SetWebhook<'a> {
@@ -74,16 +62,9 @@ pub(super) async fn connect(env: &Env, req: &mut Request, url: &Url, line: &str)
             "Telegram does not know this token: copy it again from BotFather",
         ));
     }
-    let name = answer
-        .and_then(|a| serde_json::from_str::<Me>(&a).ok())
-        .and_then(|m| m.result)
-        .and_then(|r| r.username)
-        .map(|u| format!("@{u}"));
+    let name = channels::bot_name(answer.as_deref());
     let secret = ids::random_hex(32).map_err(crate::api::internal)?;
-    let hook = format!(
-        "{}/api/v1/lines/{line}/channels/telegram/updates",
-        url.origin().ascii_serialization()
-    );
+    let hook = updates_url(url, line);
     let set = SetWebhook {
         url: &hook,
         secret_token: &secret,
@@ -106,6 +87,41 @@ pub(super) async fn connect(env: &Env, req: &mut Request, url: &Url, line: &str)
         name,
     };
     forward(&stub(env, "LINES", line)?, &ask).await
+}
+
+/// Where Telegram should post this line's updates.
+fn updates_url(url: &Url, line: &str) -> String {
+    format!(
+        "{}/api/v1/lines/{line}/channels/telegram/updates",
+        url.origin().ascii_serialization()
+    )
+}
+
+/// `POST /api/v1/lines/{line}/channels/telegram/check` (administrator):
+/// asks Telegram whether the token still works and the bot's updates come
+/// here (`getMe`, `getWebhookInfo`); changes nothing.
+pub(super) async fn check(env: &Env, req: &mut Request, url: &Url, line: &str) -> ApiResult {
+    let me = require_on_line(env, req.headers(), url, line, Role::Admin).await?;
+    // Each check calls Telegram twice: limited like a webhook's test event.
+    limits::check(
+        env,
+        "HOOK_TEST_LIMITER",
+        format!("channel-check:{}", me.id),
+        "channel checks",
+    )
+    .await?;
+    let ask = ChannelToken {
+        kind: ChannelKind::Telegram,
+    };
+    let token = invoke(&stub(env, "LINES", line)?, &ask).await?.token;
+    let me = telegram::call(env, &token, "getMe", &NoArgs {}).await;
+    let info = telegram::call(env, &token, "getWebhookInfo", &NoArgs {}).await;
+    let check = channels::check_outcome(
+        (me.0, me.1.as_deref()),
+        (info.0, info.1.as_deref()),
+        &updates_url(url, line),
+    );
+    crate::api::json(200, &check)
 }
 
 /// `DELETE /api/v1/lines/{line}/channels/telegram` (administrator): the

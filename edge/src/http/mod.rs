@@ -201,6 +201,9 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Delete, ["lines", line, "channels", "telegram"]) => {
             Box::pin(channels::disconnect(env, &mut req, &url, line))
         }
+        (Method::Post, ["lines", line, "channels", "telegram", "check"]) => {
+            Box::pin(channels::check(env, &mut req, &url, line))
+        }
         (Method::Post, ["lines", line, "channels", "telegram", "updates"]) => {
             Box::pin(channels::updates(env, &mut req, line))
         }

@@ -278,6 +278,10 @@ pub(super) async fn open_dialog(
     .await?;
     let dialog = new_dialog_id(env)?;
     let (token, hash) = new_token(&dialog)?;
+    let kind = match channel {
+        Some(_) => openline_core::channels::ChannelKind::Telegram,
+        None => openline_core::channels::ChannelKind::Widget,
+    };
     let init = Init {
         allowed_origins: settings.allowed_origins.clone(),
         line: line.to_owned(),
@@ -303,6 +307,7 @@ pub(super) async fn open_dialog(
         &Event::DialogOpened {
             dialog: dialog.clone(),
             client: client.to_owned(),
+            channel: kind,
         },
     )
     .await?;

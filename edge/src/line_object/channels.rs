@@ -57,6 +57,10 @@ fn kind_name(kind: ChannelKind) -> &'static str {
     }
 }
 
+fn no_channel() -> ProtocolError {
+    ProtocolError::new(ErrorCode::NotFound, "no such channel on this line")
+}
+
 impl LineObject {
     fn channel(&self, kind: ChannelKind) -> R<Option<ChannelRow>> {
         Ok(rows::<ChannelRow>(
@@ -96,10 +100,14 @@ impl LineObject {
         })
     }
 
+    /// The channel's token, for the worker's check (N2).
+    pub(super) fn channel_token(&self, kind: ChannelKind) -> R<BotToken> {
+        let row = self.channel(kind)?.ok_or_else(no_channel)?;
+        Ok(BotToken { token: row.token })
+    }
+
     pub(super) fn disconnect_channel(&self, kind: ChannelKind) -> R<BotToken> {
-        let row = self.channel(kind)?.ok_or_else(|| {
-            ProtocolError::new(ErrorCode::NotFound, "no such channel on this line")
-        })?;
+        let row = self.channel(kind)?.ok_or_else(no_channel)?;
         run(
             &self.sql(),
             "DELETE FROM channels WHERE kind = ?",

@@ -396,17 +396,18 @@ impl LineObject {
                 )?
             }
             Effect::TransferToLine { dialog, line } => {
-                let client = {
+                let (client, channel) = {
                     let guard = self.line.borrow();
                     guard
                         .as_ref()
-                        .and_then(|(_, l)| l.dialog(&dialog).map(|d| d.client.clone()))
+                        .and_then(|(_, l)| l.dialog(&dialog).map(|d| (d.client.clone(), d.channel)))
                         .unwrap_or_default()
                 };
                 let target = rpc::stub(&self.env, "LINES", &line)?;
                 let event = Event::DialogOpened {
                     dialog: dialog.clone(),
                     client,
+                    channel,
                 };
                 rpc::invoke_done(&target, &LineEvent(event)).await?;
                 let stub = rpc::dialog_stub(&self.env, &dialog)?;

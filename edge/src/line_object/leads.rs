@@ -14,6 +14,7 @@ use crate::sql::{rows, run};
 use openline_core::leads::{Lead, LeadChanged, LeadList, LeadSource, LeadView};
 use openline_core::line::Dialog;
 use openline_core::protocol::History;
+use openline_core::webhooks::{HookData, HookKind};
 use openline_core::{ErrorCode, ProtocolError};
 use serde::Deserialize;
 use worker::{Method, SqlStorageValue as V};
@@ -115,15 +116,7 @@ impl LineObject {
         let now = clock::core_now(&self.env);
         let lead = Lead::from_chat(mode, source, open.first(), id, now)?;
         self.put_lead(&lead)?;
-        self.hook(Some((
-            openline_core::webhooks::HookKind::LeadCreated,
-            openline_core::webhooks::HookData {
-                dialog: Some(lead.dialog.clone()),
-                client: Some(lead.client.clone()),
-                lead: Some(lead.clone()),
-                ..Default::default()
-            },
-        )));
+        self.hook_lead(HookKind::LeadCreated, &lead);
         Ok(lead)
     }
 
@@ -196,8 +189,20 @@ impl LineObject {
         };
         if changed {
             self.put_lead(&lead)?;
+            self.hook_lead(HookKind::LeadUpdated, &lead);
         }
         Ok(LeadChanged { lead, changed })
+    }
+
+    /// Integrations hear of a lead made or changed, as it now is.
+    fn hook_lead(&self, kind: HookKind, lead: &Lead) {
+        let data = HookData {
+            dialog: Some(lead.dialog.clone()),
+            client: Some(lead.client.clone()),
+            lead: Some(lead.clone()),
+            ..Default::default()
+        };
+        self.hook(Some((kind, data)));
     }
 
     /// A dialog's record, live or archived.

@@ -23,10 +23,10 @@ mod socket;
 use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
     AcknowledgeNotifications, Applied, BotAct, Call, ChangeLead, ChannelFailed, ChannelInbound,
-    ClientLastDialog, CloseSockets, ConnectChannel, CreateLead, DialogAccess, DisconnectChannel,
-    Done, EraseClient, ExportClient, HooksChanged, LastDialog, LineFiguresAsk, ListAudit,
-    ListChannels, ListDialogs, ListLeads, ListNotifications, Member, Membership, MergeClients,
-    OperatorSend, RecordVisit, Relay, SearchDialogs, ShowLead,
+    ChannelToken, ClientLastDialog, CloseSockets, ConnectChannel, CreateLead, DialogAccess,
+    DisconnectChannel, Done, EraseClient, ExportClient, HooksChanged, LastDialog, LineFiguresAsk,
+    ListAudit, ListChannels, ListDialogs, ListLeads, ListNotifications, Member, Membership,
+    MergeClients, OperatorSend, RecordVisit, Relay, SearchDialogs, ShowLead,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -575,6 +575,10 @@ impl LineObject {
                 json(200, &self.connect_channel(read_json(&mut req).await?)?)
             }
             (Method::Post, ListChannels::PATH) => json(200, &self.list_channels()?),
+            (Method::Post, ChannelToken::PATH) => {
+                let ask: ChannelToken = read_json(&mut req).await?;
+                json(200, &self.channel_token(ask.kind)?)
+            }
             (Method::Post, DisconnectChannel::PATH) => {
                 let ask: DisconnectChannel = read_json(&mut req).await?;
                 json(200, &self.disconnect_channel(ask.kind)?)

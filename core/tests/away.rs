@@ -133,3 +133,42 @@ fn a_shared_inbox_is_told_even_when_the_line_has_no_operators() {
     });
     assert_eq!(bad.validate().unwrap_err().field, "away_notice.mail_to");
 }
+
+#[test]
+fn every_notice_kind_is_listed_for_the_lists_that_pass_stored_notices_through() {
+    let all = [
+        Notice::KpiMissed {
+            dialog: "d".into(),
+            kpi: openline_core::line::KpiKind::Answer,
+            operator: None,
+        },
+        Notice::UnclosedLimitReached {
+            operator: "o".into(),
+            limit: 1,
+        },
+        Notice::UnclosedLimitNear {
+            operator: "o".into(),
+            unclosed: 1,
+            limit: 2,
+        },
+        Notice::PassedOn {
+            dialog: "d".into(),
+            operator: "o".into(),
+        },
+        waiting("d", Away::OutsideHours),
+        Notice::ContactsLeft {
+            dialog: "d".into(),
+            client: "c".into(),
+        },
+    ];
+    let kinds: Vec<String> = all
+        .iter()
+        .map(|n| {
+            serde_json::to_value(n).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(kinds, Notice::KINDS);
+}

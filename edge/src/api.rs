@@ -18,6 +18,16 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> ApiResult {
     Ok(resp.with_status(status))
 }
 
+/// A JSON response whose body is already written (by SQLite, or passed
+/// through from another object).
+pub fn raw_json(status: u16, body: String) -> ApiResult {
+    let mut resp = Response::ok(body).map_err(internal)?;
+    resp.headers_mut()
+        .set("Content-Type", "application/json")
+        .map_err(internal)?;
+    Ok(resp.with_status(status))
+}
+
 /// A CSV download (S3): the text, its type, and the file name offered.
 pub fn csv(body: String, file: &str) -> ApiResult {
     let mut resp = Response::ok(body).map_err(internal)?;

@@ -420,6 +420,17 @@ pub enum Notice {
 }
 
 impl Notice {
+    /// Every notice's wire name (`kind`): a stored notice of another kind
+    /// (from a newer release) is left out of lists rather than read.
+    pub const KINDS: [&'static str; 6] = [
+        "kpi_missed",
+        "unclosed_limit_reached",
+        "unclosed_limit_near",
+        "passed_on",
+        "client_waiting",
+        "contacts_left",
+    ];
+
     /// Whether the notice also goes out by e-mail (to recipients whose
     /// login is an address): KPI and limit notices matter later too, and a
     /// client left waiting most of all (see `email::away`); a pass-on or a

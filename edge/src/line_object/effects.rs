@@ -282,13 +282,20 @@ impl LineObject {
     }
 
     /// Applies the machine's effects: consoles, dialogs, other lines, records.
-    pub(super) async fn apply(&self, effects: Vec<Effect>) {
-        self.hooks_of(&effects);
-        for effect in effects {
-            if let Err(e) = self.apply_one(effect).await {
-                crate::logs::error("line", "effect_failed", None, None, &e.to_string());
+    /// Boxed: its body is compiled once, not into every request that
+    /// applies a step (issue 9's size).
+    pub(super) fn apply(
+        &self,
+        effects: Vec<Effect>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>> {
+        Box::pin(async move {
+            self.hooks_of(&effects);
+            for effect in effects {
+                if let Err(e) = self.apply_one(effect).await {
+                    crate::logs::error("line", "effect_failed", None, None, &e.to_string());
+                }
             }
-        }
+        })
     }
 
     pub(super) async fn apply_one(&self, effect: Effect) -> std::result::Result<(), ProtocolError> {

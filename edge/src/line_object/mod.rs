@@ -315,26 +315,46 @@ impl LineObject {
     where
         F: FnOnce(&mut Line) -> std::result::Result<Vec<Effect>, ProtocolError>,
     {
+        // The step's work is one non-generic instance (a closure per call
+        // site would copy the storing and the alarm into each: issue 9).
+        let mut f = Some(f);
+        let stepped = self.run_step(&mut |line| match f.take() {
+            Some(f) => f(line),
+            None => Err(internal("a step ran twice")),
+        });
+        self.finish_step(stepped).await
+    }
+
+    /// Runs one step on the loaded line and stores what it changed; the
+    /// effects and the next wake.
+    #[inline(never)]
+    fn run_step(
+        &self,
+        f: &mut dyn FnMut(&mut Line) -> std::result::Result<Vec<Effect>, ProtocolError>,
+    ) -> std::result::Result<(Vec<Effect>, Option<i64>), ProtocolError> {
         self.load()?;
-        let result = {
-            let mut guard = self.line.borrow_mut();
-            let (_, line) = guard.as_mut().ok_or_else(|| internal("line not loaded"))?;
-            match f(line) {
-                Ok(effects) => self.store(line).map(|()| {
-                    // The next wake: the machine's next deadline, the
-                    // time the oldest finished dialog is to be archived,
-                    // or an archived transcript's end (S3).
-                    let archive_at = line.earliest_finished().map(|t| t + self.live_ms(line) + 1);
-                    let deadline = [line.next_deadline(), archive_at, self.next_expiry(line)]
-                        .into_iter()
-                        .flatten()
-                        .min();
-                    (effects, deadline)
-                }),
-                Err(e) => Err(e),
-            }
-        };
-        match result {
+        let mut guard = self.line.borrow_mut();
+        let (_, line) = guard.as_mut().ok_or_else(|| internal("line not loaded"))?;
+        let effects = f(line)?;
+        self.store(line)?;
+        // The next wake: the machine's next deadline, the time the oldest
+        // finished dialog is to be archived, or an archived transcript's
+        // end (S3).
+        let archive_at = line.earliest_finished().map(|t| t + self.live_ms(line) + 1);
+        let deadline = [line.next_deadline(), archive_at, self.next_expiry(line)]
+            .into_iter()
+            .flatten()
+            .min();
+        Ok((effects, deadline))
+    }
+
+    /// After a step: the alarm moved to the next wake, or — when the step
+    /// failed — the cached line dropped (it is read again from storage).
+    async fn finish_step(
+        &self,
+        stepped: std::result::Result<(Vec<Effect>, Option<i64>), ProtocolError>,
+    ) -> std::result::Result<Vec<Effect>, ProtocolError> {
+        match stepped {
             Ok((effects, deadline)) => {
                 self.arm(deadline).await;
                 Ok(effects)
@@ -519,7 +539,7 @@ impl LineObject {
             }
             (Method::Post, ListNotifications::PATH) => {
                 let ask: ListNotifications = read_json(&mut req).await?;
-                json(200, &self.notifications(&ask)?)
+                self.notifications(&ask)
             }
             (Method::Post, AcknowledgeNotifications::PATH) => {
                 let ask: AcknowledgeNotifications = read_json(&mut req).await?;

@@ -310,6 +310,12 @@ pub fn away(to: &str, m: &AwayMail) -> Result<OutgoingEmail, ProtocolError> {
         .or_else(|| m.contacts.email.clone())
         .or_else(|| m.contacts.phone.clone())
         .unwrap_or_else(|| if ru { "Клиент" } else { "A client" }.to_owned());
+    // A subject is one header line: a client's name with line breaks (or
+    // other controls) must not add headers.
+    let who: String = who
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let line = m.line_name;
     let (subject, why) = match (m.cause, ru) {
         (Some(Away::OutsideHours), false) => (
@@ -446,6 +452,29 @@ mod tests {
             )
             .unwrap()
         };
+        let sneaky = crate::consent::Contacts {
+            name: Some("Eve\r\nBcc: all@example.com".into()),
+            ..Default::default()
+        };
+        let mut about = AwayMail {
+            line_name: "Northwind Tea",
+            language: "en",
+            time_zone: "UTC",
+            cause: None,
+            contacts: &sneaky,
+            words: &[],
+            link: None,
+        };
+        let one_line = away("desk@northwind.example", &about).unwrap().subject;
+        assert!(
+            !one_line.contains('\n') && !one_line.contains('\r'),
+            "{one_line}"
+        );
+        about.contacts = &contacts;
+        assert!(away("desk@northwind.example", &about)
+            .unwrap()
+            .body
+            .contains("Answer from the operators' console."));
         let en = mail("en", Some(crate::line::Away::OutsideHours));
         assert_eq!(
             en.subject,

@@ -172,3 +172,33 @@ fn every_notice_kind_is_listed_for_the_lists_that_pass_stored_notices_through() 
         .collect();
     assert_eq!(kinds, Notice::KINDS);
 }
+
+#[test]
+fn a_dialog_the_bot_hands_over_while_nobody_is_at_work_is_told_by_its_call_or_its_timer() {
+    let mut s = settings(Mode::Evenly, &["anna"]);
+    s.bot = Some(openline_core::settings::BotSettings {
+        bot: "faq".into(),
+        first_dialog_only: false,
+        handoff_after_ms: 3 * openline_core::MINUTE,
+    });
+    let mut sim = Sim::new(s);
+    sim.presence("anna", Presence::Offline);
+    sim.open("d1", "c1");
+    assert!(told(&sim.client_says("d1")).is_empty(), "the bot holds it");
+    let fx = sim.ok(Event::BotHandoff {
+        dialog: "d1".into(),
+    });
+    assert_eq!(
+        told(&fx),
+        vec![(vec!["anna".into()], waiting("d1", Away::NobodyAtWork))]
+    );
+    sim.open("d2", "c2");
+    sim.client_says("d2");
+    let fx = sim.advance(3 * openline_core::MINUTE);
+    let notice = Notice::ClientWaiting {
+        dialog: "d2".into(),
+        client: "c2".into(),
+        cause: Away::NobodyAtWork,
+    };
+    assert_eq!(told(&fx), vec![(vec!["anna".into()], notice)]);
+}

@@ -1476,6 +1476,30 @@ fn b2_an_operator_of_the_queue_takes_a_dialog_over_from_the_bot_and_the_bot_leav
 }
 
 #[test]
+fn b2_k1_a_dialog_taken_over_from_the_bot_counts_its_first_answer_from_the_take_over() {
+    let mut sim = with_bot(false);
+    sim.line
+        .update_settings(
+            {
+                let mut s = sim.line.settings().clone();
+                s.first_answer_kpi = Some(Kpi {
+                    within_ms: MINUTE,
+                    notify: vec![],
+                });
+                s
+            },
+            sim.now,
+        )
+        .unwrap();
+    sim.open("d1", "c1");
+    sim.advance(2 * MINUTE);
+    sim.accept("d1", "anna");
+    let fx = sim.advance(MINUTE);
+    assert!(fx.iter().any(|e| matches!(e, Effect::KpiMissed { dialog, kpi: KpiKind::FirstAnswer, .. } if dialog == "d1")),
+        "a minute after the take-over without an answer: missed");
+}
+
+#[test]
 fn b3_only_the_bot_holding_a_dialog_closes_it_and_then_nothing_more() {
     let mut sim = with_bot(false);
     sim.open("d1", "c1");

@@ -38,6 +38,8 @@ pub enum VisitorAction {
     Typing,
     Rating,
     EmailCopy,
+    /// F2/F4: contacts left in the widget's form.
+    Contacts,
 }
 
 /// Counts one visitor action in `dialog` under `MESSAGE_LIMITER` (60 per
@@ -48,6 +50,7 @@ pub async fn visitor(env: &Env, dialog: &str, action: VisitorAction) -> Result<(
         VisitorAction::Typing => ("typing", "typing updates"),
         VisitorAction::Rating => ("rating", "ratings"),
         VisitorAction::EmailCopy => ("email", "e-mail requests"),
+        VisitorAction::Contacts => ("contacts", "contact forms"),
     };
     check(env, "MESSAGE_LIMITER", format!("{kind}:{dialog}"), what).await
 }

@@ -25,6 +25,10 @@ after(async () => {
 
 const call = (method, path, who, body) => api(edge.base, method, path, { token: who?.token, body });
 const said = async (v) => (await api(edge.base, "GET", "/api/v1/visitor/messages", { token: v.token })).body.messages.filter((m) => m.author.kind !== "system");
+const unname = async (line) => {
+  const s = (await call("GET", `/api/v1/lines/${line}/settings`, admin)).body;
+  assert.equal((await call("PUT", `/api/v1/lines/${line}/settings`, admin, { ...s, bot: null })).status, 200);
+};
 const status = async (line, dialog) => (await call("GET", `/api/v1/lines/${line}/dialogs`, admin)).body.dialogs.find((d) => d.id === dialog)?.status?.state;
 
 test("B3: only administrators register bots; the token is shown once and never listed", async () => {
@@ -129,6 +133,27 @@ test("B2/B3: a bot's time runs out and the dialog goes to the queue; a bot may c
     const r = await api(edge.base, "POST", path, { headers: auth ? { Authorization: auth } : {}, body: { client_id: "x-1", text: "hi" } });
     assert.equal(r.status, 401, String(auth));
   }
+  // A stranger who knows the bot's id cannot spend its budget: guesses
+  // are counted by their address, the bot's own calls by its token.
+  let limited = false;
+  for (let i = 0; i < 70 && !limited; i++) {
+    const r = await api(edge.base, "POST", path, {
+      headers: { Authorization: `Bearer ${made.bot.id}.${"f".repeat(64)}`, "CF-Connecting-IP": "198.18.9.9" },
+      body: { client_id: `x-${i}`, text: "spam" },
+    });
+    if (r.status === 429) limited = true;
+    else assert.equal(r.status, 401);
+  }
+  assert.ok(limited, "guesses from one address are limited");
+  const real = await api(edge.base, "POST", path, { headers: { Authorization: `Bearer ${made.token}` }, body: { client_id: "real-1", text: "Still answering" } });
+  assert.equal(real.status, 201, JSON.stringify(real.body));
+
+  // Not while a line still hands it dialogs.
+  const named = await call("DELETE", `/api/v1/bots/${made.bot.id}`, admin);
+  assert.equal(named.status, 409);
+  assert.match(named.body.error.message, /^the line 'bot(line|wait)' hands its new dialogs to this bot/);
+  await unname("botline");
+  await unname("botwait");
   assert.equal((await call("DELETE", `/api/v1/bots/${made.bot.id}`, admin)).status, 200);
   const gone = await api(edge.base, "POST", path, { headers: { Authorization: `Bearer ${made.token}` }, body: { client_id: "x-2", text: "hi" } });
   assert.equal(gone.status, 401, "a removed bot's token is refused");
@@ -159,6 +184,7 @@ test("B3 in the console: an administrator registers a bot, sees its token once, 
   assert.equal((await visitorSays(edge.base, v, "Do you take PayPal?")).status, 201);
   await until(async () => (await said(v)).some((m) => m.text === FAQ[1][1] && m.author.name === "Tea helper"), "the bot's answer under its name");
 
+  await unname("botconsole");
   p.once("dialog", (d) => d.accept());
   await row.getByRole("button", { name: "Remove" }).click();
   await row.waitFor({ state: "detached" });

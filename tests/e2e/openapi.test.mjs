@@ -274,6 +274,8 @@ test("every operation succeeds once in a real conversation, and each success is 
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/bot/close", BD(b1), { ...B, want: 200 });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/bot/close", BD(b1), { ...B, want: 409 });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/bot/handoff", BD(b2), { ...B, want: 200 });
+  await call("DELETE", "/api/v1/bots/{id}", { id: robot.bot.id }, { ...A, want: 409 });
+  await call("PUT", "/api/v1/lines/{line}/settings", { line: "oa-bot" }, { ...A, body: { ...botLine, bot: null }, want: 200 });
   await call("DELETE", "/api/v1/bots/{id}", { id: robot.bot.id }, { ...A, want: 200 });
   await call("DELETE", "/api/v1/lines/{line}/clients/{client}", { line, client: "v-nobody-here" }, { ...A, want: 200 });
   await call("POST", "/api/v1/lines/{line}/clients/{client}/messages", { line, client: session.client }, { headers: { "X-Api-Key": "test-api-key" }, body: { client_id: "oa-ext-1", text: "From the CRM" } });

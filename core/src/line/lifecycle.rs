@@ -33,12 +33,20 @@ impl Line {
                 })
             }
         };
-        let (waiting_since, client) = (d.waiting_since, d.client.clone());
         let from_bot = matches!(d.status, Status::WithBot { .. });
+        // Taken over from the bot: the wait for a person starts (and ends)
+        // now, and K1's first answer is counted from here, as after a
+        // hand-over.
+        let waiting_since = if from_bot { now } else { d.waiting_since };
+        let client = d.client.clone();
         self.check_unclosed_limit(operator)?;
         if from_bot {
             self.timers
                 .cancel(&TimerKey::dialog(TimerKind::BotHandoff, dialog));
+            self.start_first_answer_kpi(now, dialog);
+            if let Some(d) = self.touch(dialog) {
+                d.waiting_since = now;
+            }
         }
         for o in offered_to.into_iter().filter(|o| o != operator) {
             fx.push(Effect::Revoke {

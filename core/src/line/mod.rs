@@ -793,6 +793,7 @@ impl Line {
                     self.timers
                         .cancel(&TimerKey::dialog(TimerKind::BotHandoff, &dialog));
                     self.enter_routing(now, &dialog, fx);
+                    self.tell_if_away(now, &dialog, fx);
                 }
             }
             Event::BotClose { dialog, by } => {

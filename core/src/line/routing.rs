@@ -98,17 +98,23 @@ impl Line {
 
     /// The dialog reaches the operators: K1 starts, routing begins.
     pub(super) fn enter_routing(&mut self, now: Millis, dialog: &str, fx: &mut Fx) {
+        self.start_first_answer_kpi(now, dialog);
+        if let Some(d) = self.touch(dialog) {
+            d.waiting_since = now;
+            d.tried.clear();
+        }
+        self.route(now, dialog, fx);
+    }
+
+    /// K1: the first answer is due within the line's time from now (the
+    /// dialog reached the operators: routed, or taken over from the bot).
+    pub(super) fn start_first_answer_kpi(&mut self, now: Millis, dialog: &str) {
         if let Some(kpi) = &self.settings.first_answer_kpi {
             self.timers.set(
                 TimerKey::dialog(TimerKind::FirstAnswerKpi, dialog),
                 now + kpi.within_ms,
             );
         }
-        if let Some(d) = self.touch(dialog) {
-            d.waiting_since = now;
-            d.tried.clear();
-        }
-        self.route(now, dialog, fx);
     }
 
     /// Offers the dialog per the mode, or queues it (Q2, Q7, Q8, L2, H1).

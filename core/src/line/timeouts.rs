@@ -45,6 +45,8 @@ impl Line {
                 TimerKind::BotHandoff => {
                     if matches!(d.status, Status::WithBot { .. }) {
                         self.enter_routing(now, &dialog, &mut fx);
+                        // The client wrote to the bot; nobody may be there.
+                        self.tell_if_away(now, &dialog, &mut fx);
                     }
                 }
                 TimerKind::FirstAnswerKpi => {

@@ -2,19 +2,20 @@
 //! and remove them; a bot acts in the dialogs it holds with its token —
 //! a message, the hand-over to operators, the close.
 
+use crate::accounts_object::LineEntry;
 use crate::api::{read_body, ApiResult};
 use crate::calls::{BotAct, BotAction, CheckBot, CreateBot, DeleteBot, ListBots};
 use crate::clock;
 use crate::limits;
-use crate::rpc::{forward, invoke, invoke_done, stub};
+use crate::rpc::{call_json, forward, invoke, invoke_done, stub};
 use openline_core::bots::{check_name, split_token, BotDraft, BotMessage};
 use openline_core::protocol::Role;
 use openline_core::webhooks::check_url;
-use openline_core::{text, ProtocolError};
-use worker::{Env, Request, Url};
+use openline_core::{text, ErrorCode, ProtocolError};
+use worker::{Env, Method, Request, Url};
 
 use super::auth::require;
-use super::lines::known_line;
+use super::lines::{fresh_line_settings, known_line};
 
 fn outbox(env: &Env) -> super::R<worker::Stub> {
     stub(env, "OUTBOX", "outbox")
@@ -42,6 +43,27 @@ pub(super) async fn create(env: &Env, req: &mut Request, url: &Url) -> ApiResult
 pub(super) async fn delete(env: &Env, req: &mut Request, url: &Url, id: &str) -> ApiResult {
     require(env, req.headers(), url, Role::Admin).await?;
     let id = text::identifier("bot", id)?;
+    // A line that names the bot would park its new dialogs with nobody
+    // until the hand-over time: it must name another (or none) first.
+    let all: Vec<LineEntry> = call_json(
+        &super::auth::accounts(env)?,
+        Method::Get,
+        "/lines",
+        None::<&()>,
+    )
+    .await?;
+    for entry in &all {
+        let settings = fresh_line_settings(env, &entry.id).await?;
+        if settings.bot.as_ref().is_some_and(|b| b.bot == id) {
+            return Err(ProtocolError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "the line '{}' hands its new dialogs to this bot: change its settings first",
+                    entry.id
+                ),
+            ));
+        }
+    }
     invoke_done(&outbox(env)?, &DeleteBot { id }).await?;
     super::ok()
 }
@@ -70,12 +92,23 @@ pub(super) async fn act(
 ) -> ApiResult {
     let token = crate::api::bearer(req.headers()).unwrap_or_default();
     let (bot, secret) = split_token(&token)?;
-    limits::check(env, "MESSAGE_LIMITER", format!("bot:{bot}"), "bot actions").await?;
+    // Guesses are limited by address before the outbox is asked; a bot's
+    // own budget is counted only once its token is checked (a stranger
+    // who knows its id cannot spend it).
+    let ip = limits::client_ip(req.headers());
+    limits::check(
+        env,
+        "MESSAGE_LIMITER",
+        format!("bot-ip:{ip}"),
+        "bot actions from this address",
+    )
+    .await?;
     let check = CheckBot {
         id: bot.to_owned(),
         secret: secret.to_owned(),
     };
     let name = invoke(&outbox(env)?, &check).await?.name;
+    limits::check(env, "MESSAGE_LIMITER", format!("bot:{bot}"), "bot actions").await?;
     known_line(env, line).await?;
     let action = match what {
         "messages" => BotAction::Say(read_body::<BotMessage>(req).await?),

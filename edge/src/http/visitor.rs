@@ -610,6 +610,7 @@ pub(super) async fn contacts(
     origin: Option<&str>,
 ) -> ApiResult {
     let (dialog, hash) = visitor_credentials(req.headers(), url)?;
+    limits::visitor(env, &dialog, limits::VisitorAction::Contacts).await?;
     let body: LeaveContacts = read_body(req).await?;
     let VisitorDialog { line, client } = visitor_dialog(env, origin, &dialog, &hash).await?;
     let settings = line_settings(env, &line).await?;

@@ -54,21 +54,29 @@ impl Line {
     }
 
     /// Tells the line's operators (and, through the adapter, the shared
-    /// inbox) `notice`, once per dialog: only while the dialog is queued
-    /// and `told` (the dialog's mark for this kind) is unset, which is then
-    /// set (the only change stored).
+    /// inbox) what `notice` writes for the dialog's client, once per
+    /// dialog: only while the dialog is queued and `told` (the dialog's
+    /// mark for this kind) is unset, which is then set (the only change
+    /// stored). The cheap checks come first: this runs on client messages.
     fn tell_once(
         &mut self,
         now: Millis,
         dialog: &str,
         told: Told,
-        notice: impl FnOnce(String) -> Notice,
+        notice: impl FnOnce(&Line, String) -> Option<Notice>,
         fx: &mut Fx,
     ) {
         let Some(away) = self.settings.away_notice.as_ref() else {
             return;
         };
         let inbox = away.mail_to.is_some();
+        let client = match self.dialogs.get(dialog) {
+            Some(d) if d.status == Status::Queued && told.at(d).is_none() => d.client.clone(),
+            _ => return,
+        };
+        let Some(notice) = notice(self, client) else {
+            return;
+        };
         // Who hears: the line's operators (in the queue, directly or
         // through a department), not dismissed.
         let to: Vec<String> = self
@@ -79,32 +87,23 @@ impl Line {
         if to.is_empty() && !inbox {
             return;
         }
-        match self.dialogs.get(dialog) {
-            Some(d) if d.status == Status::Queued && told.at(d).is_none() => {}
-            _ => return,
+        if let Some(d) = self.touch(dialog) {
+            told.mark(d, now);
         }
-        let Some(d) = self.touch(dialog) else {
-            return;
-        };
-        told.mark(d, now);
-        let client = d.client.clone();
-        fx.push(Effect::Notify {
-            to,
-            notice: notice(client),
-        });
+        fx.push(Effect::Notify { to, notice });
     }
 
     /// After a client's message: the first one nobody can answer is told.
     pub(super) fn tell_if_away(&mut self, now: Millis, dialog: &str, fx: &mut Fx) {
-        if let Some(cause) = self.away(now) {
-            let dialog_id = dialog.to_owned();
-            let notice = |client| Notice::ClientWaiting {
+        let dialog_id = dialog.to_owned();
+        let notice = |line: &Line, client| {
+            line.away(now).map(|cause| Notice::ClientWaiting {
                 dialog: dialog_id,
                 client,
                 cause,
-            };
-            self.tell_once(now, dialog, Told::Waiting, notice, fx);
-        }
+            })
+        };
+        self.tell_once(now, dialog, Told::Waiting, notice, fx);
     }
 
     /// F4/H4: the client left contacts; told once per dialog while nobody
@@ -119,9 +118,11 @@ impl Line {
             return Err(LineError::DialogFinished(dialog.to_owned()));
         }
         let dialog_id = dialog.to_owned();
-        let notice = |client| Notice::ContactsLeft {
-            dialog: dialog_id,
-            client,
+        let notice = |_: &Line, client| {
+            Some(Notice::ContactsLeft {
+                dialog: dialog_id,
+                client,
+            })
         };
         self.tell_once(now, dialog, Told::Contacts, notice, fx);
         Ok(())

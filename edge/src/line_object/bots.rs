@@ -10,7 +10,6 @@ use crate::clock;
 use crate::rpc;
 use openline_core::bots;
 use openline_core::bots::BotActed;
-use openline_core::conversation::Sender;
 use openline_core::line::Event;
 use openline_core::{text, ErrorCode, ProtocolError};
 
@@ -40,23 +39,7 @@ impl LineObject {
                 let stub = rpc::dialog_stub(&self.env, &ask.dialog)?;
                 let stored = rpc::invoke(&stub, &store).await?;
                 if stored.created {
-                    self.to_consoles(
-                        &ask.dialog,
-                        &Sender::Operator(store.operator.clone()),
-                        &stored.message,
-                    );
-                    self.hook(openline_core::webhooks::message(
-                        &ask.dialog,
-                        self.client_of(&ask.dialog),
-                        &stored.message,
-                    ));
-                    if let Some(chat) = &stored.channel {
-                        let text = openline_core::channels::outgoing_text(
-                            store.shown_name.as_deref(),
-                            &store.text,
-                        );
-                        self.to_channel(Some(&ask.dialog), chat, text).await;
-                    }
+                    self.spread_stored(&ask.dialog, &store, &stored).await;
                 }
                 return Ok(BotActed {
                     message: Some(stored.message),

@@ -64,6 +64,29 @@ impl LineObject {
     /// core allows it (participation, L2, lifecycle) and names the operator
     /// as the client sees them (O1); the dialog stores it and tells the
     /// visitor; the dialog's consoles get it from here.
+    /// A message an operator (or a bot) stored goes where it is read: the
+    /// client's messenger (never a hidden note), integrations, the
+    /// consoles of the dialog.
+    pub(super) async fn spread_stored(
+        &self,
+        dialog: &str,
+        store: &StoreOperatorMessage,
+        stored: &Stored,
+    ) {
+        if let (Some(chat), false) = (&stored.channel, store.hidden) {
+            let text =
+                openline_core::channels::outgoing_text(store.shown_name.as_deref(), &store.text);
+            self.to_channel(Some(dialog), chat, text).await;
+        }
+        self.hook(openline_core::webhooks::message(
+            dialog,
+            self.client_of(dialog),
+            &stored.message,
+        ));
+        let sender = Sender::Operator(store.operator.clone());
+        self.to_consoles(dialog, &sender, &stored.message);
+    }
+
     pub(super) async fn operator_send(
         &self,
         send: OperatorSend,
@@ -97,23 +120,7 @@ impl LineObject {
         self.apply(fx).await;
         let stored = stored?;
         if stored.created {
-            if let (Some(chat), false) = (&stored.channel, send.hidden) {
-                let text = openline_core::channels::outgoing_text(
-                    store.shown_name.as_deref(),
-                    &store.text,
-                );
-                self.to_channel(Some(&send.dialog), chat, text).await;
-            }
-            self.hook(openline_core::webhooks::message(
-                &send.dialog,
-                self.client_of(&send.dialog),
-                &stored.message,
-            ));
-            self.to_consoles(
-                &send.dialog,
-                &Sender::Operator(send.operator),
-                &stored.message,
-            );
+            self.spread_stored(&send.dialog, &store, &stored).await;
             let due = openline_core::email::offline_reply_due(
                 stored.visitor_present,
                 send.hidden,

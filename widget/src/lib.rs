@@ -1,16 +1,17 @@
-//! openline's visitor widget: a Leptos CSR app that the tiny loader
+//! openline's visitor widget: a small wasm app that the tiny loader
 //! (`www/widget.js`) fetches only when the visitor shows interest, and
 //! mounts inside its Shadow DOM so the host page's CSS cannot touch it.
 //!
 //! Messages go to the edge over HTTP with a client id and an outbox kept in
 //! localStorage (nothing typed is lost, nothing shows twice); replies,
 //! typing and notices arrive over a resuming WebSocket (`live.rs`). The
-//! panel's parts are in `chat/`; what it keeps and decides (rows, outbox,
-//! delivery, retries) in `conversation.rs`, which is tested natively.
+//! panel's parts are in `chat/`, built on a few DOM helpers (`dom.rs`);
+//! what it keeps and decides (rows, outbox, delivery, retries) in
+//! `conversation.rs`, which is tested natively.
 
 mod chat;
 mod conversation;
-mod forms;
+mod dom;
 mod http;
 mod i18n;
 mod live;
@@ -18,19 +19,19 @@ mod storage;
 mod timers;
 mod wire;
 
-use chat::Chat;
+use chat::{Mount, Panel};
 use http::HttpError;
-use leptos::prelude::*;
 use openline_core::protocol::WidgetConfig;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wire::FromJson;
 
 thread_local! {
     /// Operator replies that arrived while the panel was hidden.
     static UNREAD: Cell<u32> = const { Cell::new(0) };
-    /// Whether the visitor has opened the panel (set by `seen`).
-    static OPENED: Cell<Option<RwSignal<bool>>> = const { Cell::new(None) };
+    /// The mounted panel (one per page).
+    static PANEL: RefCell<Option<Rc<Panel>>> = const { RefCell::new(None) };
 }
 
 /// Mounts the widget into `host` (the loader's panel inside its shadow
@@ -49,10 +50,6 @@ pub fn start(
     identity: JsValue,
     config: JsValue,
 ) {
-    // Opened by the visitor, or mounted hidden because a conversation is in
-    // progress (for the unread badge); `seen` reports the opening.
-    let opened = RwSignal::new(!host.hidden());
-    OPENED.with(|o| o.set(Some(opened)));
     // Every reply is counted for the loader, which knows whether the
     // visitor can see it (panel open, tab in front: `seen` at once) or not
     // (the badge; the title blinks in a background tab).
@@ -63,25 +60,29 @@ pub fn start(
         });
         let _ = on_unread.call1(&JsValue::NULL, &n.into());
     };
-    let identity = identity.is_object().then_some(identity);
-    let forms = wire::forms(&config);
-    let config = WidgetConfig::from_json(&config);
-    leptos::mount::mount_to(
-        host,
-        move || view! { <Chat line api config forms on_close on_reply identity opened /> },
-    )
-    .forget();
+    let mount = Mount {
+        line,
+        api,
+        forms: wire::forms(&config),
+        config: WidgetConfig::from_json(&config),
+        on_close,
+        on_reply: Box::new(on_reply),
+        identity: identity.is_object().then_some(identity),
+        // Opened by the visitor, or mounted hidden because a conversation
+        // is in progress (for the unread badge); `seen` reports the opening.
+        opened: !host.hidden(),
+    };
+    let panel = Panel::mount(&host, mount);
+    PANEL.with(|p| *p.borrow_mut() = Some(panel));
 }
 
 /// The visitor opened the panel: every reply so far is read.
 #[wasm_bindgen]
 pub fn seen() {
     UNREAD.with(|u| u.set(0));
-    OPENED.with(|o| {
-        if let Some(opened) = o.get() {
-            opened.set(true);
-        }
-    });
+    if let Some(panel) = PANEL.with(|p| p.borrow().clone()) {
+        panel.open();
+    }
 }
 
 /// What the visitor reads about a failed call.

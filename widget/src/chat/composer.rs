@@ -1,103 +1,103 @@
 //! The composer: the message field (Enter sends, Shift+Enter breaks the
 //! line), sending through the outbox, and W1's typing preview.
 
-use super::{sync, State};
+use super::{sync, Panel};
 use crate::conversation::{self, Row};
+use crate::dom;
+use crate::i18n::Texts;
 use crate::{storage, wire};
-use leptos::prelude::*;
 use openline_core::protocol::SendMessage;
 use std::cell::Cell;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlTextAreaElement, KeyboardEvent};
 
-/// The message form, and under it W1's notice when the line previews
-/// typing (siblings for the panel to place); `engage` opens the dialog once
-/// the visitor types.
+/// Builds the message form (and under it W1's notice when the line
+/// previews typing) into `section`; returns the message field.
 pub(super) fn composer(
-    st: State,
-    engage: impl Fn() + Clone + 'static,
-    opened: RwSignal<bool>,
+    section: &Element,
+    texts: &Texts,
     typing_preview: bool,
-) -> (impl IntoView, impl IntoView) {
-    let texts = st.texts;
-    let draft = RwSignal::new(String::new());
+) -> HtmlTextAreaElement {
+    let form = dom::el("form", "ol-compose");
+    let label = dom::text("label", "ol-sr", texts.message_label);
+    dom::attr(&label, "for", "ol-input");
+    dom::add(&form, &label);
+    let input = dom::el("textarea", "ol-input");
+    dom::attr(&input, "id", "ol-input");
+    dom::attr(&input, "rows", "2");
+    dom::attr(&input, "placeholder", texts.placeholder);
+    if typing_preview {
+        dom::attr(&input, "aria-describedby", "ol-typing-note");
+    }
+    dom::add(&form, &input);
+    let send = dom::text("button", "ol-send", texts.send);
+    dom::attr(&send, "type", "submit");
+    dom::add(&form, &send);
+    dom::add(section, &form);
+    if typing_preview {
+        let note = dom::text("p", "ol-note", texts.typing_notice);
+        dom::attr(&note, "id", "ol-typing-note");
+        dom::add(section, &note);
+    }
+    input.unchecked_into()
+}
 
-    // The message goes to the outbox first (kept across reloads), shows as
-    // pending, and is sent from there.
-    let send = {
-        let engage = engage.clone();
-        move || {
-            let Some(text) = conversation::trimmed(&draft.get_untracked()) else {
-                return;
-            };
-            engage();
-            draft.set(String::new());
-            let message = SendMessage {
-                client_id: storage::new_client_id(),
-                text: text.clone(),
-            };
-            let line = st.line.get_value();
-            let mut outbox = storage::load_outbox(&line);
-            outbox.push(message.clone());
-            storage::save_outbox(&line, &outbox);
-            st.rows
-                .update(|r| r.push(Row::pending(message.client_id, text)));
-            sync::flush(&st);
-        }
-    };
-    let send_on_enter = send.clone();
-
+/// The field's events: sending, engaging, the typing preview.
+pub(super) fn wire(p: &Rc<Panel>, typing_preview: bool) {
+    let input = &p.ui.input;
+    if let Some(form) = input.parent_element() {
+        let p = Rc::clone(p);
+        dom::on_submit(&form, move || send(&p));
+    }
+    {
+        let p = Rc::clone(p);
+        dom::on(input, "keydown", move |e| {
+            if let Some(k) = e.dyn_ref::<KeyboardEvent>() {
+                if k.key() == "Enter" && !k.shift_key() {
+                    e.prevent_default();
+                    send(&p);
+                }
+            }
+        });
+    }
     // W1: the draft goes out as a throttled typing preview, only on lines
     // that tell the visitor so.
-    let last_typing = Rc::new(Cell::new(0f64));
-    let on_draft = move |value: String| {
+    let last_typing = Cell::new(0f64);
+    let p = Rc::clone(p);
+    dom::on(input, "input", move |_| {
+        let value = p.ui.input.value();
         if !value.trim().is_empty() {
-            engage();
+            p.engage();
         }
-        draft.set(value.clone());
         let now = js_sys::Date::now();
         if typing_preview && conversation::typing_due(now, last_typing.get()) {
             last_typing.set(now);
-            st.live.with_value(|l| {
-                if let Some(l) = l {
-                    l.send(&wire::object(&[
-                        ("type", "typing".into()),
-                        ("draft", value.into()),
-                    ]));
-                }
-            });
-        }
-    };
-
-    // Opened by the visitor (not mounted hidden for the unread badge): the
-    // message field takes the focus once it exists.
-    let input = NodeRef::<leptos::html::Textarea>::new();
-    Effect::new(move |_| {
-        // Again when the visitor opens a panel mounted hidden.
-        opened.track();
-        if let Some(el) = input.get() {
-            if el.offset_parent().is_some() {
-                let _ = el.focus();
+            if let Some(l) = p.live.borrow().as_ref() {
+                l.send(&wire::object(&[
+                    ("type", "typing".into()),
+                    ("draft", value.into()),
+                ]));
             }
         }
     });
+}
 
-    let form = view! {
-        <form class="ol-compose" on:submit=move |ev| { ev.prevent_default(); send(); }>
-            <label class="ol-sr" for="ol-input">{texts.message_label}</label>
-            <textarea id="ol-input" class="ol-input" rows="2" node_ref=input placeholder=texts.placeholder
-                aria-describedby=typing_preview.then_some("ol-typing-note")
-                prop:value=move || draft.get()
-                on:input=move |ev| on_draft(event_target_value(&ev))
-                on:keydown=move |ev| {
-                    if ev.key() == "Enter" && !ev.shift_key() { ev.prevent_default(); send_on_enter(); }
-                }></textarea>
-            <button class="ol-send" type="submit">{texts.send}</button>
-        </form>
+/// The message goes to the outbox first (kept across reloads), shows as
+/// pending, and is sent from there.
+fn send(p: &Rc<Panel>) {
+    let Some(text) = conversation::trimmed(&p.ui.input.value()) else {
+        return;
     };
-    let note = typing_preview.then(|| {
-        view! {
-            <p class="ol-note" id="ol-typing-note">{texts.typing_notice}</p>
-        }
-    });
-    (form, note)
+    p.engage();
+    p.ui.input.set_value("");
+    let message = SendMessage {
+        client_id: storage::new_client_id(),
+        text: text.clone(),
+    };
+    let mut outbox = storage::load_outbox(&p.line);
+    outbox.push(message.clone());
+    storage::save_outbox(&p.line, &outbox);
+    p.update_rows(|r| r.push(Row::pending(message.client_id, text)));
+    sync::flush(p);
 }

@@ -1,59 +1,90 @@
 //! The message list: the line's greeting, the conversation's rows with the
-//! visitor's delivery marks, and the live notices under it (queue position,
-//! the operator typing).
+//! visitor's delivery marks, and "this conversation has ended" under them.
 
-use super::State;
+use super::Panel;
 use crate::conversation::{self, Delivery, Row};
-use leptos::prelude::*;
+use crate::dom::{self, Slot};
+use crate::i18n::Texts;
 use openline_core::protocol::Author;
+use web_sys::Element;
 
-/// The list and its two notices, as siblings for the panel to place.
-pub(super) fn messages(
-    st: State,
-    greeting: Option<String>,
-) -> (impl IntoView, impl IntoView, impl IntoView) {
-    let texts = st.texts;
-    let list = view! {
-        <ol class="ol-messages" aria-live="polite">
-            {greeting.map(|g| view! { <li class="ol-msg ol-from-operator ol-greeting">{g}</li> })}
-            {move || st.rows.get().into_iter().filter(Row::shown).map(|row| view! {
-                <li class=row.class() data-delivery=row.delivery.name()>
-                    {match &row.author { Author::Operator { name: Some(n) } => Some(view! { <span class="ol-author">{n.clone()}</span> }), _ => None }}
-                    <span class="ol-text">{row.text.clone()}</span>
-                    {row.at.map(|at| view! { <time class="ol-time" title=when(at, texts.lang, false)>{when(at, texts.lang, true)}</time> })}
-                    {matches!(row.author, Author::Visitor).then(|| view! {
-                        <span class="ol-state" title=if row.delivery == Delivery::Failed { texts.not_sent } else { "" }>
-                            {row.delivery.mark()}
-                        </span>
-                    })}
-                </li>
-            }).collect_view()}
-            {move || st.rows.with(|r| conversation::ended(r)).then(|| view! { <li class="ol-ended" role="status">{texts.ended}</li> })}
-        </ol>
-    };
-    let queue = move || {
-        st.queue
-            .get()
-            .map(|q| view! { <p class="ol-queue" role="status">{q}</p> })
-    };
-    let typing = move || {
-        st.typing.get().map(|name| {
-            view! { <p class="ol-typing" role="status">{conversation::typing_text(&name, texts)}</p> }
-        })
-    };
-    (list, queue, typing)
+/// Builds the (empty) list into `body`, with the line's greeting first;
+/// returns the slot after its rows, where rows are added.
+pub(super) fn list(body: &Element, greeting: Option<&str>) -> Slot {
+    let list = dom::el("ol", "ol-messages");
+    dom::attr(&list, "aria-live", "polite");
+    if let Some(g) = greeting {
+        dom::add(
+            &list,
+            &dom::text("li", "ol-msg ol-from-operator ol-greeting", g),
+        );
+    }
+    let ended = Slot::new(&list);
+    dom::add(body, &list);
+    ended
 }
 
-/// Keeps the newest message (or notice) in view as the list grows.
-pub(super) fn keep_newest_in_view(st: State, body: NodeRef<leptos::html::Div>) {
-    Effect::new(move |_| {
-        st.rows.track();
-        st.typing.track();
-        st.queue.track();
-        if let Some(el) = body.get() {
-            el.set_scroll_top(el.scroll_height());
+/// Shows the panel's rows: a row whose content changed is built anew, the
+/// others stay as they are (nothing is announced twice).
+pub(super) fn show(p: &Panel) {
+    let texts = p.texts;
+    let rows = p.rows.borrow();
+    let mut shown = p.ui.shown.borrow_mut();
+    let mut n = 0;
+    for row in rows.iter().filter(|r| r.shown()) {
+        match shown.get_mut(n) {
+            Some((old, _)) if old == row => {}
+            Some((old, node)) => {
+                let new = row_view(row, texts);
+                let _ = node.replace_with_with_node_1(&new);
+                *old = row.clone();
+                *node = new;
+            }
+            None => {
+                let new = row_view(row, texts);
+                p.ui.ended.insert(&new);
+                shown.push((row.clone(), new));
+            }
         }
-    });
+        n += 1;
+    }
+    for (_, node) in shown.drain(n..) {
+        node.remove();
+    }
+    let ended = conversation::ended(&rows);
+    if ended != p.ui.ended.is_set() {
+        p.ui.ended.set(ended.then(|| {
+            let li = dom::text("li", "ol-ended", texts.ended);
+            dom::attr(&li, "role", "status");
+            li
+        }));
+    }
+}
+
+/// One row: author (a named operator), text, time, delivery mark.
+fn row_view(row: &Row, texts: &Texts) -> Element {
+    let li = dom::el("li", row.class());
+    dom::attr(&li, "data-delivery", row.delivery.name());
+    if let Author::Operator { name: Some(n) } = &row.author {
+        dom::add(&li, &dom::text("span", "ol-author", n));
+    }
+    dom::add(&li, &dom::text("span", "ol-text", &row.text));
+    if let Some(at) = row.at {
+        let time = dom::text("time", "ol-time", &when(at, texts.lang, true));
+        dom::attr(&time, "title", &when(at, texts.lang, false));
+        dom::add(&li, &time);
+    }
+    if matches!(row.author, Author::Visitor) {
+        let mark = dom::text("span", "ol-state", row.delivery.mark());
+        let title = if row.delivery == Delivery::Failed {
+            texts.not_sent
+        } else {
+            ""
+        };
+        dom::attr(&mark, "title", title);
+        dom::add(&li, &mark);
+    }
+    li
 }
 
 /// When a message was written, in the visitor's language and time zone:

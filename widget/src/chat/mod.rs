@@ -1,214 +1,297 @@
 //! The chat panel, one part per module: the header (title, operator card,
-//! offline notice), the message list, the rating form and the composer;
-//! `sync` resumes the session, goes live and sends the outbox. What the
-//! panel decides lives in `conversation.rs`, tested natively.
+//! offline notice), the message list, the rating form, the composer and the
+//! contact forms; `sync` resumes the session, goes live and sends the
+//! outbox. What the panel decides lives in `conversation.rs`, tested
+//! natively.
 //!
-//! The parts are plain functions returning views, not components: the same
-//! markup without a props builder each, since every byte of the widget is
-//! paid by the host page.
+//! The panel is one [`Panel`] shared by its parts (`Rc`): what it knows in
+//! cells, and the nodes each change updates in [`Ui`]. A change goes
+//! through one method (`rows_changed`, `set_typing`…) that updates exactly
+//! those nodes — no framework in between (see `dom.rs` for why).
 
 mod composer;
+mod forms;
 mod header;
 mod messages;
 mod rating;
 mod sync;
 
-use crate::conversation::{self, Contacts, FormKind, Row};
+use crate::conversation::{self, Contacts, FormKind, Forms, Row};
+use crate::dom::{self, Slot};
 use crate::http::HttpError;
 use crate::i18n::{self, Texts};
-use crate::{forms, live, storage, timers};
-use leptos::either::Either;
-use leptos::prelude::*;
+use crate::{live, storage, timers};
 use openline_core::operator::OperatorCard;
 use openline_core::protocol::{Session, WidgetConfig};
-use std::cell::Cell;
+use openline_core::settings::ConsentText;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
+use web_sys::{Element, HtmlElement, HtmlTextAreaElement};
 
-/// Starts the conversation again; see [`State::restart`].
-type Restart = Rc<dyn Fn(bool)>;
-
-/// What the panel's parts share. Signals and stored values are `Copy`, so
-/// each part takes the whole and its closures capture only what they use;
-/// helpers take it by reference (a copy per call costs wasm bytes).
-#[derive(Clone, Copy)]
-struct State {
-    session: RwSignal<Option<Session>>,
-    rows: RwSignal<Vec<Row>>,
-    error: RwSignal<Option<String>>,
-    connected: RwSignal<bool>,
-    /// The typing operator's name ("" when unnamed), while they type.
-    typing: RwSignal<Option<String>>,
-    operator: RwSignal<Option<OperatorCard>>,
-    /// The queue notice, ready to show (position and wait estimate).
-    queue: RwSignal<Option<String>>,
-    contacts: RwSignal<Contacts>,
-    /// F5: the line's form for each case.
-    forms: StoredValue<conversation::Forms>,
-    api: StoredValue<String>,
-    line: StoredValue<String>,
-    live: StoredValue<Option<Rc<live::Live>>, LocalStorage>,
-    /// Starts the conversation again (`true`: only joining what the
-    /// stored token leads to): the dialog ended or moved on.
-    restart: StoredValue<Option<Restart>, LocalStorage>,
+/// What the panel knows and the nodes that show it.
+pub struct Panel {
     texts: &'static Texts,
+    api: String,
+    line: String,
+    /// F5: the line's form for each case.
+    forms: Forms,
+    /// A1: the line's consent text, when it asks for one.
+    consent: Option<ConsentText>,
+    /// The site's word on who the visitor is (`{user_id, hash, …}`).
+    identity: Option<JsValue>,
+    busy_form: bool,
+    session: RefCell<Option<Session>>,
+    rows: RefCell<Vec<Row>>,
+    contacts: Cell<Contacts>,
+    /// The operator who answers, as they arrive live.
+    operator: RefCell<Option<OperatorCard>>,
+    /// O1: the card the line presents instead (`Some(None)`: nobody).
+    fixed_card: Option<Option<OperatorCard>>,
+    live: RefCell<Option<Rc<live::Live>>>,
+    /// The highest sequence number shown, where the socket resumes.
+    last_seq: Rc<Cell<u64>>,
+    /// A start is under way or done (one at a time).
+    starting: Cell<bool>,
+    /// The visitor engaged: a start that finds nothing opens a dialog.
+    wanted: Cell<bool>,
+    /// The timers of the live session run (started once).
+    ticking: Cell<bool>,
+    /// F2: the pause before the contact block, until the first opening.
+    contact_pause: Cell<Option<u32>>,
+    /// Bumped by every typing notice; its timer clears only its own.
+    typing_gen: Cell<u32>,
+    /// The reply counter of the loader's badge.
+    on_reply: Box<dyn Fn()>,
+    ui: Ui,
 }
 
-impl State {
+/// The nodes that change.
+struct Ui {
+    body: HtmlElement,
+    operator: Slot,
+    /// The rows shown, with the row each shows (rebuilt when it changes).
+    shown: RefCell<Vec<(Row, Element)>>,
+    /// After the rows: "this conversation has ended".
+    ended: Slot,
+    queue: Slot,
+    typing: Slot,
+    rating: rating::Rating,
+    contacts: Slot,
+    reconnecting: Slot,
+    error: Slot,
+    input: HtmlTextAreaElement,
+}
+
+/// What the loader hands over to the panel.
+pub struct Mount {
+    pub line: String,
+    pub api: String,
+    pub config: Option<WidgetConfig>,
+    pub forms: Forms,
+    pub on_close: js_sys::Function,
+    pub on_reply: Box<dyn Fn()>,
+    pub identity: Option<JsValue>,
+    pub opened: bool,
+}
+
+impl Panel {
+    /// Builds the panel into `host`. The line's settings come from the
+    /// loader (fetched while the wasm downloads), so the panel renders at
+    /// once in the right language with its texts fixed; without them (the
+    /// edge unreachable) it still works in the browser's language.
+    pub fn mount(host: &Element, m: Mount) -> Rc<Panel> {
+        let config = m.config.as_ref();
+        let language = config
+            .map(|c| c.language.clone())
+            .unwrap_or_else(i18n::browser_language);
+        let texts = i18n::texts(&language);
+        let title = config.map_or("Chat", |c| c.title.as_str());
+        let typing_preview = config.is_some_and(|c| c.typing_preview);
+
+        let section = dom::el("section", "ol-panel");
+        dom::attr(&section, "role", "dialog");
+        dom::attr(&section, "aria-label", title);
+        let operator = header::header(&section, config, title, texts, m.on_close);
+        let body = dom::el("div", "ol-body");
+        dom::add(&section, &body);
+        let ended = messages::list(&body, config.map(|c| c.greeting.as_str()));
+        let queue = Slot::new(&body);
+        let typing = Slot::new(&body);
+        let rating = rating::Rating::new(&body, texts);
+        let contacts = Slot::new(&body);
+        let copy = config
+            .is_some_and(|c| c.email_copy)
+            .then(|| Slot::new(&body));
+        let reconnecting = Slot::new(&section);
+        let error = Slot::new(&section);
+        let input = composer::composer(&section, texts, typing_preview);
+        dom::add(host, &section);
+
+        let p = Rc::new(Panel {
+            texts,
+            api: m.api,
+            line: m.line,
+            forms: m.forms,
+            consent: config.and_then(|c| c.consent.clone()),
+            identity: m.identity,
+            busy_form: config.is_some_and(|c| c.busy_form),
+            session: RefCell::new(None),
+            rows: RefCell::new(Vec::new()),
+            contacts: Cell::new(Contacts::Hidden),
+            operator: RefCell::new(None),
+            fixed_card: conversation::presented_card(config.map(|c| &c.presentation)),
+            live: RefCell::new(None),
+            last_seq: Rc::new(Cell::new(0)),
+            starting: Cell::new(false),
+            wanted: Cell::new(false),
+            ticking: Cell::new(false),
+            contact_pause: Cell::new(config.and_then(|c| c.contact_request_after_s)),
+            typing_gen: Cell::new(0),
+            on_reply: m.on_reply,
+            ui: Ui {
+                body: wasm_bindgen::JsCast::unchecked_into(body),
+                operator,
+                shown: RefCell::new(Vec::new()),
+                ended,
+                queue,
+                typing,
+                rating,
+                contacts,
+                reconnecting,
+                error,
+                input,
+            },
+        });
+        composer::wire(&p, typing_preview);
+        rating::wire(&p);
+        if let Some(copy) = copy {
+            forms::email_copy(&p, copy);
+        }
+        p.show_operator();
+        match config {
+            // H4 (F5): offline, the visitor may leave contacts at once.
+            Some(c) if !c.open => p.ask_contacts(FormKind::Offline),
+            Some(_) => {}
+            None => p.fail(&HttpError::Network),
+        }
+        if m.opened {
+            p.open();
+        } else if storage::load_session(&p.line).is_some() {
+            // In the background when this browser has a conversation (a
+            // verified user's other device too): for the unread badge.
+            p.begin(true);
+        }
+        p
+    }
+
+    /// The visitor opened the panel (or it was mounted open): resume the
+    /// conversation, start F2's pause, put the focus in the message field.
+    /// Opening the chat only resumes; a new dialog opens when the visitor
+    /// engages (types, or submits a form): operators never get empty
+    /// dialogs from a mere look.
+    pub fn open(self: &Rc<Self>) {
+        self.begin(true);
+        // F2: the contact block follows the greeting after a pause, counted
+        // from the first opening (a panel mounted hidden starts no timer);
+        // skipped once the visitor has written (it must not interrupt a
+        // conversation, issue 11).
+        if let Some(after_s) = self.contact_pause.take() {
+            let p = Rc::clone(self);
+            timers::after((after_s as i32).saturating_mul(1000), move || {
+                if conversation::greeting_may_ask_contacts(&p.rows.borrow()) {
+                    p.ask_contacts(FormKind::Greeting);
+                }
+            });
+        }
+        if self.ui.input.offset_parent().is_some() {
+            let _ = self.ui.input.focus();
+        }
+    }
+
+    /// The visitor engaged (typed, or submitted a form): open the dialog.
+    fn engage(self: &Rc<Self>) {
+        self.wanted.set(true);
+        self.begin(false);
+    }
+
     /// Offers the line's form for this case, if it has one and no form
     /// was offered already.
-    fn ask_contacts(&self, kind: FormKind) {
-        if self.forms.with_value(|f| kind.case(f).is_some()) {
-            self.contacts.update(|c| c.ask(kind));
+    fn ask_contacts(self: &Rc<Self>, kind: FormKind) {
+        let mut c = self.contacts.get();
+        c.ask(kind);
+        if kind.case(&self.forms).is_some() && c != self.contacts.get() {
+            self.set_contacts(c);
         }
+    }
+
+    fn set_contacts(self: &Rc<Self>, c: Contacts) {
+        self.contacts.set(c);
+        self.ui.contacts.set(match c {
+            Contacts::Asking(kind) => Some(forms::contact_block(self, kind)),
+            Contacts::Saved => Some(dom::notice("ol-done", "status", self.texts.contacts_saved)),
+            _ => None,
+        });
     }
 
     /// Shows what went wrong, in words the visitor can read.
     fn fail(&self, e: &HttpError) {
-        self.error.set(Some(crate::describe(e, self.texts)));
-    }
-}
-
-/// The chat panel. The line's settings come from the loader (fetched while
-/// the wasm downloads), so the panel renders at once in the right language
-/// with its texts fixed; without them (the edge unreachable) it still works
-/// in the browser's language.
-#[component]
-pub fn Chat(
-    line: String,
-    api: String,
-    config: Option<WidgetConfig>,
-    /// F5: the line's forms (`wire::forms`).
-    forms: conversation::Forms,
-    on_close: js_sys::Function,
-    on_reply: impl Fn() + 'static,
-    identity: Option<JsValue>,
-    opened: RwSignal<bool>,
-) -> impl IntoView {
-    let language = config
-        .as_ref()
-        .map(|c| c.language.clone())
-        .unwrap_or_else(i18n::browser_language);
-    let texts = i18n::texts(&language);
-    let st = State {
-        session: RwSignal::new(None),
-        rows: RwSignal::new(Vec::new()),
-        error: RwSignal::new(None),
-        connected: RwSignal::new(true),
-        typing: RwSignal::new(None),
-        operator: RwSignal::new(None),
-        queue: RwSignal::new(None),
-        contacts: RwSignal::new(Contacts::Hidden),
-        forms: StoredValue::new(forms),
-        api: StoredValue::new(api),
-        line: StoredValue::new(line),
-        live: StoredValue::new_local(None),
-        restart: StoredValue::new_local(None),
-        texts,
-    };
-    let busy_form = config.as_ref().is_some_and(|c| c.busy_form);
-    let typing_preview = config.as_ref().is_some_and(|c| c.typing_preview);
-    let email_copy = config.as_ref().is_some_and(|c| c.email_copy);
-    let consent = config.as_ref().and_then(|c| c.consent.clone());
-    let title = config
-        .as_ref()
-        .map(|c| c.title.clone())
-        .unwrap_or_else(|| "Chat".into());
-    let greeting = config.as_ref().map(|c| c.greeting.clone());
-
-    // Opening the chat only resumes; a new dialog opens when the visitor
-    // engages: starts typing, or submits a contact form. Showing a form
-    // (F2, F4, H4) is not engaging, so operators never get empty dialogs
-    // from a mere look.
-    let wanted = Rc::new(Cell::new(false));
-    let begin = sync::starter(st, identity, on_reply, busy_form, Rc::clone(&wanted));
-    // Resume once the visitor opens the chat, or in the background when
-    // this browser has a conversation (a verified user's other device too).
-    {
-        let begin = begin.clone();
-        Effect::new(move |_| {
-            if opened.get() || storage::load_session(&st.line.get_value()).is_some() {
-                begin(true);
-            }
-        });
-    }
-    // Engaging sets a signal (`Copy`, so the contact block rendered from a
-    // reactive closure can set it too) and this effect starts the dialog.
-    let engaged = RwSignal::new(false);
-    Effect::new(move |_| {
-        if engaged.get() {
-            wanted.set(true);
-            begin(false);
-        }
-    });
-    let engage = move || engaged.set(true);
-    match &config {
-        Some(c) => {
-            // F2: the contact block follows the greeting after a pause,
-            // counted from the first time the visitor opens the panel: a
-            // panel mounted hidden (hover, background resume) starts no
-            // timer. If the visitor closes the panel before the pause ends,
-            // the block waits there for the next opening. It is skipped
-            // once the visitor has written (issue 11: it must not interrupt
-            // a conversation).
-            let mut pause = c.contact_request_after_s;
-            Effect::new(move |_| {
-                if let Some(after_s) = pause.filter(|_| opened.get()) {
-                    pause = None;
-                    timers::after((after_s as i32).saturating_mul(1000), move || {
-                        if conversation::greeting_may_ask_contacts(&st.rows.get_untracked()) {
-                            st.ask_contacts(FormKind::Greeting)
-                        }
-                    });
-                }
-            });
-            // H4 (F5): offline, the visitor may leave contacts at once.
-            if !c.open {
-                st.ask_contacts(FormKind::Offline);
-            }
-        }
-        None => st.fail(&HttpError::Network),
+        self.set_error(Some(crate::describe(e, self.texts)));
     }
 
-    let body = NodeRef::<leptos::html::Div>::new();
-    messages::keep_newest_in_view(st, body);
-    let (header, offline_notice) = header::header(st, config.as_ref(), title.clone(), on_close);
-    let (list, queue, typing) = messages::messages(st, greeting);
-    let (rating, rated) = rating::rating(st);
-    let (composer, typing_note) = composer::composer(st, engage, opened, typing_preview);
-    let session = st.session;
-    let api = st.api;
-    let contacts = st.contacts;
-    view! {
-        <section class="ol-panel" role="dialog" aria-label=title>
-            {header}
-            {offline_notice}
-            <div class="ol-body" node_ref=body>
-                {list}
-                {queue}
-                {typing}
-                {rating}
-                {rated}
-                {move || match contacts.get() {
-                    Contacts::Asking(kind) => Some(Either::Left({
-                        let mut case = st.forms.with_value(|f| kind.case(f).cloned()).unwrap_or_default();
-                        if case.text.is_empty() {
-                            case.text = kind.prompt(texts).into();
-                        }
-                        view! {
-                        <forms::ContactBlock api session consent=consent.clone() texts prompt=case.text fields=case.fields engage
-                            on_saved=move || contacts.set(Contacts::Saved)
-                            on_dismiss=move || contacts.set(Contacts::Dismissed) />
-                    }})),
-                    Contacts::Saved => Some(Either::Right(view! { <p class="ol-done" role="status">{texts.contacts_saved}</p> })),
-                    _ => None,
-                }}
-                {email_copy.then(|| view! { <forms::EmailCopy api session texts /> })}
-            </div>
-            {move || (!st.connected.get()).then(|| view! { <p class="ol-error" role="status">{texts.reconnecting}</p> })}
-            {move || st.error.get().map(|e| view! { <p class="ol-error" role="alert">{e}</p> })}
-            {composer}
-            {typing_note}
-        </section>
+    fn set_error(&self, e: Option<String>) {
+        self.ui
+            .error
+            .set(e.map(|e| dom::notice("ol-error", "alert", &e)));
+    }
+
+    fn set_connected(&self, up: bool) {
+        self.ui
+            .reconnecting
+            .set((!up).then(|| dom::notice("ol-error", "status", self.texts.reconnecting)));
+    }
+
+    /// The typing operator's name ("" when unnamed), while they type.
+    fn set_typing(&self, name: Option<String>) {
+        self.typing_gen.set(self.typing_gen.get().wrapping_add(1));
+        self.ui.typing.set(name.map(|n| {
+            dom::notice(
+                "ol-typing",
+                "status",
+                &conversation::typing_text(&n, self.texts),
+            )
+        }));
+        self.scroll_to_newest();
+    }
+
+    /// The queue notice, ready to show (position and wait estimate).
+    fn set_queue(&self, q: Option<String>) {
+        self.ui
+            .queue
+            .set(q.map(|q| dom::notice("ol-queue", "status", &q)));
+        self.scroll_to_newest();
+    }
+
+    fn set_operator(&self, card: Option<OperatorCard>) {
+        *self.operator.borrow_mut() = card;
+        self.show_operator();
+    }
+
+    /// Changes the rows and shows them.
+    fn update_rows(self: &Rc<Self>, f: impl FnOnce(&mut Vec<Row>)) {
+        f(&mut self.rows.borrow_mut());
+        messages::show(self);
+        self.ui.rating.show(self);
+        self.scroll_to_newest();
+    }
+
+    /// Keeps the newest message (or notice) in view as the list grows.
+    fn scroll_to_newest(&self) {
+        let body = &self.ui.body;
+        body.set_scroll_top(body.scroll_height());
+    }
+
+    fn token(&self) -> Option<String> {
+        self.session.borrow().as_ref().map(|s| s.token.clone())
     }
 }

@@ -143,6 +143,14 @@ pub struct WidgetConfig {
     /// H4: when the line opens next (epoch ms), when closed.
     #[serde(default)]
     pub next_opening: Option<i64>,
+    /// Issue 11.1: someone can answer now (open, an operator at work);
+    /// none when the line could not be asked.
+    #[serde(default)]
+    pub online: Option<bool>,
+    /// Issue 11.1: the line's usual time to a first answer (the past
+    /// week's median), in seconds; none until enough dialogs were answered.
+    #[serde(default)]
+    pub reply_in_s: Option<u32>,
     /// H3: hide the widget outside working hours.
     #[serde(default)]
     pub hide_when_closed: bool,

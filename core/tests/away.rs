@@ -202,3 +202,37 @@ fn a_dialog_the_bot_hands_over_while_nobody_is_at_work_is_told_by_its_call_or_it
     };
     assert_eq!(told(&fx), vec![(vec!["anna".into()], notice)]);
 }
+
+#[test]
+fn availability_says_online_and_the_week_s_median_first_answer_once_three_were_answered() {
+    use openline_core::line::Availability;
+    const MINUTE: i64 = 60_000;
+    let mut sim = Sim::with(Mode::Evenly, &["anna"]);
+    let now = |sim: &Sim| sim.line.availability(sim.now, sim.line.dialogs());
+    assert_eq!(
+        now(&sim),
+        Availability {
+            online: true,
+            reply_in_s: None
+        }
+    );
+    // Answered after 1, 5 and 3 minutes: two are too few, three say 3 min.
+    for (i, wait) in [1, 5, 3].into_iter().enumerate() {
+        let d = format!("d{i}");
+        sim.open(&d, &format!("c{i}"));
+        sim.accept(&d, "anna");
+        sim.advance(wait * MINUTE);
+        sim.answer(&d, "anna");
+        sim.close(&d, "anna");
+        let expected = (i == 2).then_some(180);
+        assert_eq!(now(&sim).reply_in_s, expected, "after {} dialogs", i + 1);
+    }
+    // An unanswered dialog does not count; a week later the old ones drop out.
+    sim.open("d9", "c9");
+    assert_eq!(now(&sim).reply_in_s, Some(180));
+    sim.advance(8 * 24 * 60 * MINUTE);
+    assert_eq!(now(&sim).reply_in_s, None);
+    // Nobody at work: not online.
+    sim.presence("anna", Presence::Offline);
+    assert!(!now(&sim).online);
+}

@@ -13,10 +13,14 @@
 //! - The lines directory: whether a line exists, so a request naming an
 //!   unknown line is refused before its Durable Object is touched (each
 //!   new id would otherwise create storage); with the settings' TTL.
+//! - Line availability (issue 11.1: online now, the usual reply time),
+//!   for the widget's config: with the settings' TTL, so a page view wakes
+//!   the line's object at most once per TTL and isolate.
 //! - Line membership: whether an operator works on a line (its queue holds
 //!   them), with the settings' TTL; a settings or department change made
 //!   through this isolate evicts the line's entries at once.
 
+use openline_core::line::Availability;
 use openline_core::protocol::Account;
 use openline_core::settings::LineSettings;
 use std::cell::RefCell;
@@ -58,6 +62,20 @@ thread_local! {
     static SETTINGS: RefCell<Cache<LineSettings>> = RefCell::new(Cache::new());
     static MEMBERS: RefCell<Cache<bool>> = RefCell::new(Cache::new());
     static LINES: RefCell<Cache<bool>> = RefCell::new(Cache::new());
+    static AVAILABILITY: RefCell<Cache<Availability>> = RefCell::new(Cache::new());
+}
+
+/// A line's availability as it said less than the TTL ago.
+pub fn availability(line: &str) -> Option<Availability> {
+    AVAILABILITY.with(|c| c.borrow().get(line, now()))
+}
+
+/// Remembers what a line said of its availability.
+pub fn remember_availability(line: &str, a: Availability) {
+    AVAILABILITY.with(|c| {
+        c.borrow_mut()
+            .put(line.to_owned(), a, now() + SETTINGS_TTL_MS)
+    });
 }
 
 /// Whether a line exists, as the directory said less than the TTL ago.

@@ -294,6 +294,16 @@ impl Call for LineFiguresAsk {
     type Reply = openline_core::replies::LineFigures;
 }
 
+/// Issue 11.1: whether someone can answer now and how soon the line
+/// usually answers, for the widget's header (cached by the worker).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct LineAvailabilityAsk {}
+
+impl Call for LineAvailabilityAsk {
+    const PATH: &'static str = "/availability";
+    type Reply = openline_core::line::Availability;
+}
+
 /// O1: the operator the visitor now talks to, as the line presents them
 /// (`None`: the line shows no operator). The dialog keeps it for sockets
 /// that connect later and tells the visitor's open ones.

@@ -320,6 +320,25 @@ pub fn queue_text(q: &QueueInfo, texts: &Texts) -> String {
     text
 }
 
+/// Issue 11.1: "Online now · we usually reply in 3 min", or that nobody
+/// is there now; nothing when the line could not say.
+pub fn availability_text(
+    online: Option<bool>,
+    reply_in_s: Option<u32>,
+    texts: &Texts,
+) -> Option<String> {
+    let mut text = match online? {
+        true => texts.online.to_string(),
+        false => return Some(texts.away.to_string()),
+    };
+    if let Some(s) = reply_in_s {
+        let minutes = s.div_ceil(60).max(1);
+        text.push_str(" · ");
+        text.push_str(&texts.reply_in.replace("{m}", &minutes.to_string()));
+    }
+    Some(text)
+}
+
 /// O1: the card the line fixes (`Some(None)`: operators are hidden), or
 /// `None` when operators show their own, which arrives live.
 pub fn presented_card(presentation: Option<&Presentation>) -> Option<Option<OperatorCard>> {

@@ -40,6 +40,10 @@ pub struct Texts {
     pub rate_comment: &'static str,
     pub send_rating: &'static str,
     pub operator: &'static str,
+    pub emoji: &'static str,
+    pub online: &'static str,
+    pub reply_in: &'static str,
+    pub away: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -78,6 +82,10 @@ const EN: Texts = Texts {
     rate_comment: "Comment (optional)",
     send_rating: "Send rating",
     operator: "Your operator",
+    emoji: "Emoji",
+    online: "Online now",
+    reply_in: "we usually reply in {m} min",
+    away: "We are away right now. Leave a message and we will answer.",
 };
 
 const RU: Texts = Texts {
@@ -115,6 +123,10 @@ const RU: Texts = Texts {
     rate_comment: "Комментарий (необязательно)",
     send_rating: "Отправить оценку",
     operator: "Ваш оператор",
+    emoji: "Эмодзи",
+    online: "Сейчас в сети",
+    reply_in: "обычно отвечаем за {m} мин",
+    away: "Сейчас никого нет. Оставьте сообщение, и мы ответим.",
 };
 
 /// The catalogue for a language code (`ru`, `ru-RU`, `en`…); English otherwise.

@@ -219,6 +219,8 @@ impl FromJson for WidgetConfig {
             language: text(value, "language").unwrap_or_else(|| "en".into()),
             open: flag(value, "open").unwrap_or(true),
             next_opening: number(value, "next_opening").map(|t| t as i64),
+            online: flag(value, "online"),
+            reply_in_s: number(value, "reply_in_s").map(|s| s as u32),
             hide_when_closed: flag(value, "hide_when_closed").unwrap_or(false),
             contact_request_after_s: number(value, "contact_request_after_s").map(|s| s as u32),
             email_copy: flag(value, "email_copy").unwrap_or(false),

@@ -20,6 +20,26 @@ pub enum Away {
     NobodyAtWork,
 }
 
+/// Issue 11.1: what the widget says about answering now — "online now",
+/// "we usually reply in N min" — from the line's live state and its recent
+/// dialogs, so a visitor knows what to expect before writing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Availability {
+    /// Someone can answer now: within the working hours, with an operator
+    /// of the queue at work ([`Line::away`] says nobody is away).
+    pub online: bool,
+    /// The median time to a first answer of the dialogs opened in the
+    /// past week, in seconds; none below [`REPLY_ESTIMATE_MIN_DIALOGS`]
+    /// answered dialogs (too few to promise anything).
+    pub reply_in_s: Option<u32>,
+}
+
+/// The past the reply estimate looks at.
+pub const REPLY_ESTIMATE_WINDOW_MS: Millis = 7 * 24 * 3600 * 1000;
+/// Answered dialogs the estimate needs before it says anything.
+pub const REPLY_ESTIMATE_MIN_DIALOGS: usize = 3;
+
 /// Which of a dialog's two "told" marks a notice sets.
 #[derive(Clone, Copy)]
 enum Told {
@@ -44,6 +64,30 @@ impl Told {
 }
 
 impl Line {
+    /// [`Availability`] at `now`, the estimate taken from `dialogs` (the
+    /// line's live and archived dialogs of the past week; others are
+    /// skipped).
+    pub fn availability<'a>(
+        &self,
+        now: Millis,
+        dialogs: impl IntoIterator<Item = &'a Dialog>,
+    ) -> Availability {
+        let since = now - REPLY_ESTIMATE_WINDOW_MS;
+        let waits: Vec<Millis> = dialogs
+            .into_iter()
+            .filter(|d| d.opened_at >= since)
+            .filter_map(|d| Some((d.first_answer_at? - d.opened_at).max(0)))
+            .collect();
+        let enough = waits.len() >= REPLY_ESTIMATE_MIN_DIALOGS;
+        let median = crate::statistics::Durations::of(waits).p50_ms;
+        Availability {
+            online: self.away(now).is_none(),
+            reply_in_s: median
+                .filter(|_| enough)
+                .map(|ms| u32::try_from(ms / 1000).unwrap_or(u32::MAX)),
+        }
+    }
+
     /// Why nobody can answer now, if so.
     pub fn away(&self, now: Millis) -> Option<Away> {
         if !self.open_now(now) {

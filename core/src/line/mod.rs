@@ -41,7 +41,7 @@ mod timeouts;
 
 use crate::channels::ChannelKind;
 use crate::Millis;
-pub use away::Away;
+pub use away::{Availability, Away, REPLY_ESTIMATE_MIN_DIALOGS, REPLY_ESTIMATE_WINDOW_MS};
 use lifecycle::check_score;
 pub use lifecycle::{rating_comment, MAX_RATING_COMMENT_CHARS};
 pub use roster::OFFERS_WITHOUT_LIMIT;

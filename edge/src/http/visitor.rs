@@ -3,7 +3,8 @@
 //! the e-mail copy (F3). Visitors are authenticated by their dialog token.
 
 use crate::api::{bearer, internal, json, read_body, ApiResult};
-use crate::calls::{ClientLastDialog, RecordVisit, TokenSession};
+use crate::caches;
+use crate::calls::{ClientLastDialog, LineAvailabilityAsk, RecordVisit, TokenSession};
 use crate::clock;
 use crate::dialog_object::{Init, ORIGIN_HEADER, TOKEN_HASH_HEADER};
 use crate::ids;
@@ -38,6 +39,17 @@ pub(super) async fn widget_config(env: &Env, line: &str, origin: Option<&str>) -
     }
     .map(|t| t / clock::scale(env));
     let forms = s.form_cases();
+    // Issue 11.1: unknown (nothing said) when the line cannot be asked.
+    let availability = match caches::availability(line) {
+        Some(a) => Some(a),
+        None => match invoke(&stub(env, "LINES", line)?, &LineAvailabilityAsk {}).await {
+            Ok(a) => {
+                caches::remember_availability(line, a);
+                Some(a)
+            }
+            Err(_) => None,
+        },
+    };
     json(
         200,
         &WidgetSettings {
@@ -48,6 +60,8 @@ pub(super) async fn widget_config(env: &Env, line: &str, origin: Option<&str>) -
                 language: s.language.clone(),
                 open,
                 next_opening,
+                online: availability.map(|a| a.online),
+                reply_in_s: availability.and_then(|a| a.reply_in_s),
                 hide_when_closed: s.widget.only_during_working_hours,
                 // F2's pause, when the greeting has a form (15 s unless set).
                 contact_request_after_s: forms

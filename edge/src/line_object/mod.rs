@@ -24,9 +24,10 @@ use crate::api::{error_response, internal, json, read_json, ApiResult};
 use crate::calls::{
     AcknowledgeNotifications, Applied, BotAct, Call, ChangeLead, ChannelFailed, ChannelInbound,
     ChannelToken, ClientLastDialog, CloseSockets, ConnectChannel, CreateLead, DialogAccess,
-    DisconnectChannel, Done, EraseClient, ExportClient, HooksChanged, LastDialog, LineFiguresAsk,
-    ListAudit, ListChannels, ListDialogs, ListLeads, ListNotifications, Member, Membership,
-    MergeClients, OperatorSend, RecordVisit, Relay, SearchDialogs, ShowLead,
+    DisconnectChannel, Done, EraseClient, ExportClient, HooksChanged, LastDialog,
+    LineAvailabilityAsk, LineFiguresAsk, ListAudit, ListChannels, ListDialogs, ListLeads,
+    ListNotifications, Member, Membership, MergeClients, OperatorSend, RecordVisit, Relay,
+    SearchDialogs, ShowLead,
 };
 use crate::clock;
 use crate::migrations::{self, Schema};
@@ -587,6 +588,7 @@ impl LineObject {
                 json(200, &Done {})
             }
             (Method::Post, LineFiguresAsk::PATH) => json(200, &self.figures()?),
+            (Method::Post, LineAvailabilityAsk::PATH) => json(200, &self.availability()?),
             (Method::Post, BotAct::PATH) => {
                 let acted = self.bot_act(read_json(&mut req).await?).await?;
                 json(if acted.created { 201 } else { 200 }, &acted)

@@ -21,6 +21,14 @@ pub(super) fn header(
     let header = dom::el("header", "ol-header");
     let head = dom::el("div", "ol-head");
     dom::add(&head, &dom::text("h2", "ol-title", title));
+    // Issue 11.1: whether anyone is there and how soon they answer (the
+    // offline notice says when a closed line opens).
+    let status = config
+        .filter(|c| c.open)
+        .and_then(|c| conversation::availability_text(c.online, c.reply_in_s, texts));
+    if let Some(words) = status {
+        dom::add(&head, &dom::text("p", "ol-status", &words));
+    }
     let operator = Slot::new(&head);
     dom::add(&header, &head);
     let close = dom::button("ol-close", "×", move |_| {

@@ -81,6 +81,8 @@ struct Ui {
     reconnecting: Slot,
     error: Slot,
     input: HtmlTextAreaElement,
+    /// F3's place, hidden while the conversation is empty.
+    copy: Option<Element>,
 }
 
 /// What the loader hands over to the panel.
@@ -120,9 +122,13 @@ impl Panel {
         let typing = Slot::new(&body);
         let rating = rating::Rating::new(&body, texts);
         let contacts = Slot::new(&body);
-        let copy = config
-            .is_some_and(|c| c.email_copy)
-            .then(|| Slot::new(&body));
+        // F3 under the conversation, once there is one to copy.
+        let copy = config.is_some_and(|c| c.email_copy).then(|| {
+            let wrap = dom::el("div", "");
+            let _ = wrap.toggle_attribute_with_force("hidden", true);
+            dom::add(&body, &wrap);
+            (Slot::new(&wrap), wrap)
+        });
         let reconnecting = Slot::new(&section);
         let error = Slot::new(&section);
         let input = composer::composer(&section, texts, typing_preview);
@@ -161,12 +167,13 @@ impl Panel {
                 reconnecting,
                 error,
                 input,
+                copy: copy.as_ref().map(|(_, wrap)| wrap.clone()),
             },
         });
         composer::wire(&p, typing_preview);
         rating::wire(&p);
-        if let Some(copy) = copy {
-            forms::email_copy(&p, copy);
+        if let Some((at, _)) = copy {
+            forms::email_copy(&p, at);
         }
         p.show_operator();
         match config {
@@ -280,6 +287,10 @@ impl Panel {
     /// Changes the rows and shows them.
     fn update_rows(self: &Rc<Self>, f: impl FnOnce(&mut Vec<Row>)) {
         f(&mut self.rows.borrow_mut());
+        if let Some(copy) = &self.ui.copy {
+            let empty = self.rows.borrow().is_empty();
+            let _ = copy.toggle_attribute_with_force("hidden", empty);
+        }
         messages::show(self);
         self.ui.rating.show(self);
         self.scroll_to_newest();

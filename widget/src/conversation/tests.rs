@@ -412,3 +412,25 @@ fn initials_stand_in_for_a_missing_avatar() {
     assert_eq!(initials("<b>team</b> (support)"), "BS");
     assert_eq!(initials(""), "");
 }
+
+#[test]
+fn availability_says_online_and_the_usual_reply_in_whole_minutes() {
+    let en = i18n::texts("en");
+    assert_eq!(availability_text(None, Some(90), en), None);
+    assert_eq!(
+        availability_text(Some(true), None, en).as_deref(),
+        Some("Online now")
+    );
+    assert_eq!(
+        availability_text(Some(true), Some(121), en).as_deref(),
+        Some("Online now · we usually reply in 3 min")
+    );
+    assert_eq!(
+        availability_text(Some(true), Some(5), en).as_deref(),
+        Some("Online now · we usually reply in 1 min")
+    );
+    assert_eq!(
+        availability_text(Some(false), Some(60), i18n::texts("ru")).as_deref(),
+        Some("Сейчас никого нет. Оставьте сообщение, и мы ответим.")
+    );
+}

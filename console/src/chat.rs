@@ -199,9 +199,9 @@ fn MessageRow(desk: DeskState, m: ChatMessage) -> impl IntoView {
         _ => m.text.clone(),
     };
     let text = StoredValue::new(m.text.clone());
-    // What an operator wrote is what one reuses; the client's words and
-    // the line's own lines are not quick answers.
-    let saveable = matches!(m.author, Author::Operator { .. });
+    // What an operator wrote is what one reuses; the client's words, the
+    // line's own lines and files are not quick answers.
+    let saveable = matches!(m.author, Author::Operator { .. }) && m.attachment.is_none();
     let save = move |_| {
         let token = ctx.token();
         spawn_local(async move {
@@ -224,7 +224,10 @@ fn MessageRow(desk: DeskState, m: ChatMessage) -> impl IntoView {
                 <time title=format::time(m.at)>{format::message_time(m.at)}</time>
                 {m.hidden.then(|| view! { <span class="hidden-badge">{move || t().hidden_badge}</span> })}
             </div>
-            <p class="text">{shown}</p>
+            {match m.attachment.clone() {
+                Some(file) => leptos::either::Either::Left(view! { <p class="text"><crate::files::FileLink desk file /></p> }),
+                None => leptos::either::Either::Right(view! { <p class="text">{shown}</p> }),
+            }}
             {saveable.then(|| view! {
                 <button type="button" class="link save-quick" on:click=save>{move || t().save_as_quick}</button>
             })}
@@ -280,6 +283,10 @@ fn Composer(desk: DeskState, dialog: String) -> impl IntoView {
                     }
                 }></textarea>
             <div class="composer-row">
+                <label class="button-like attach">{move || t().attach}
+                    <input type="file" class="sr" multiple
+                        on:change=move |ev| crate::files::attach(desk, dialog.get_value(), ev) />
+                </label>
                 <label class="check">
                     <input type="checkbox" prop:checked=move || hidden.get()
                         on:change=move |ev| hidden.set(event_target_checked(&ev)) />

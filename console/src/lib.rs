@@ -17,6 +17,7 @@ mod consents;
 mod desk;
 mod dialogs;
 mod fields;
+mod files;
 mod format;
 mod forms_editor;
 mod history;

@@ -436,6 +436,7 @@ mod tests {
             at: 1_796_000_000_000,
             hidden: false,
             kind: None,
+            attachment: None,
         }];
         let mail = |language, cause| {
             away(
@@ -551,6 +552,7 @@ mod tests {
             at: NOV_30_12_05_UTC,
             hidden: false,
             kind: None,
+            attachment: None,
         }
     }
 

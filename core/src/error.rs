@@ -31,6 +31,8 @@ pub enum ErrorCode {
     /// A service the edge calls for this request (Telegram's Bot API)
     /// refused or did not answer.
     UpstreamFailed,
+    /// A file of a kind the line does not accept (by its content).
+    UnsupportedMediaType,
 }
 
 impl ErrorCode {
@@ -53,6 +55,7 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::StorageUnavailable => "storage_unavailable",
             ErrorCode::UpstreamFailed => "upstream_failed",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
         }
     }
 
@@ -71,6 +74,7 @@ impl ErrorCode {
             ErrorCode::Internal => 500,
             ErrorCode::StorageUnavailable => 503,
             ErrorCode::UpstreamFailed => 502,
+            ErrorCode::UnsupportedMediaType => 415,
         }
     }
 }

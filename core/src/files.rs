@@ -1,11 +1,16 @@
 //! Files people upload (O1 avatars today, attachments next): what a file
 //! is, read from its first bytes and never from its name or the type its
-//! sender claims, and the limits each use sets.
+//! sender claims, and the limits each use sets (attachments' own rules:
+//! `attachments.rs`).
 
 use crate::{ErrorCode, ProtocolError};
 
 /// A file type the product accepts, recognised by content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
 pub enum FileKind {
     Png,
     Jpeg,
@@ -42,18 +47,27 @@ impl FileKind {
         !matches!(self, FileKind::Pdf)
     }
 
+    /// Its name on the wire (as serde writes it): `png`, `jpeg`…
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Jpeg => "jpeg",
+            other => other.extension(),
+        }
+    }
+
+    /// Every kind, in a fixed order.
+    pub const ALL: [FileKind; 5] = [
+        FileKind::Png,
+        FileKind::Jpeg,
+        FileKind::Gif,
+        FileKind::Webp,
+        FileKind::Pdf,
+    ];
+
     /// The kind a stored name's extension stands for (names are made by
     /// [`FileKind::extension`], so this is their inverse).
     pub fn from_extension(ext: &str) -> Option<FileKind> {
-        [
-            FileKind::Png,
-            FileKind::Jpeg,
-            FileKind::Gif,
-            FileKind::Webp,
-            FileKind::Pdf,
-        ]
-        .into_iter()
-        .find(|k| k.extension() == ext)
+        FileKind::ALL.into_iter().find(|k| k.extension() == ext)
     }
 }
 
@@ -185,6 +199,16 @@ mod tests {
         b.extend_from_slice(&h.to_be_bytes());
         b.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
         b
+    }
+
+    #[test]
+    fn wire_names_are_serde_s() {
+        for k in FileKind::ALL {
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.name())
+            );
+        }
     }
 
     #[test]

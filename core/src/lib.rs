@@ -14,6 +14,7 @@
 //! - [`protocol`], [`error`], [`text`]: the wire format shared by all pieces.
 
 pub mod accounts;
+pub mod attachments;
 pub mod bots;
 pub mod channels;
 pub mod client_merge;

@@ -40,6 +40,10 @@ pub struct ChatMessage {
     /// For system messages: what they are (`closed`, `rating_request`, `reopened`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// Issue 11.3: the file this message sends (its `text` is the file's
+    /// name); its participants ask for a link to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<crate::attachments::Attachment>,
 }
 
 /// `POST /api/v1/visitor/sessions`: start a conversation on a line, or
@@ -151,6 +155,10 @@ pub struct WidgetConfig {
     /// week's median), in seconds; none until enough dialogs were answered.
     #[serde(default)]
     pub reply_in_s: Option<u32>,
+    /// Issue 11.3: the files the visitor may send (the widget offers a
+    /// picker for these kinds and refuses bigger files before sending).
+    #[serde(default)]
+    pub attachments: crate::attachments::AttachmentRules,
     /// H3: hide the widget outside working hours.
     #[serde(default)]
     pub hide_when_closed: bool,

@@ -382,6 +382,10 @@ pub struct LineSettings {
     /// F4/H4 by e-mail: None tells nobody (lines saved before it existed).
     #[serde(default)]
     pub away_notice: Option<AwayNotice>,
+    /// Issue 11.3: the files the line's conversations accept (lines saved
+    /// before take the defaults: on, 10 MB, every kind).
+    #[serde(default)]
+    pub attachments: crate::attachments::AttachmentRules,
 }
 
 /// S3: the longest retention a line may set (ten years).
@@ -530,6 +534,7 @@ impl LineSettings {
             leads: crate::leads::LeadMode::default(),
             retention_days: None,
             away_notice: Some(AwayNotice::default()),
+            attachments: Default::default(),
         }
     }
 
@@ -595,6 +600,9 @@ impl LineSettings {
                     return Err(bad(field, "from 10 seconds to 7 days"));
                 }
             }
+        }
+        if let Some((field, reason)) = self.attachments.problem() {
+            return Err(bad(field, reason));
         }
         if let Some(to) = self.away_notice.as_ref().and_then(|a| a.mail_to.as_deref()) {
             if crate::email::address(to).is_err() {

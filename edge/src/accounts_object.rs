@@ -3,6 +3,7 @@
 //! session-check path, never on the visitor's message path.
 
 use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::calls::{Call, FileKey, FileKeyAsk};
 use crate::ids::{constant_time_eq, random_hex, token_hash};
 use crate::migrations::{self, Migration, Schema};
 use crate::passwords;
@@ -52,6 +53,12 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0006_shared_quick_answers",
         sql: "CREATE TABLE shared_quick_answers (id TEXT PRIMARY KEY, grp TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, shortcut TEXT, created_by TEXT, created_at INTEGER NOT NULL)",
+    },
+    // Issue 11.3: secrets the deployment makes for itself (the key that
+    // signs attachment links), never shown to anyone.
+    Migration {
+        name: "0007_secrets",
+        sql: "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     },
 ];
 
@@ -162,6 +169,31 @@ impl AccountsObject {
         self.state.storage().sql()
     }
 
+    /// The key that signs attachment links: made once, at random, by the
+    /// deployment itself (nothing to configure, nothing anyone can read).
+    fn file_key(&self) -> std::result::Result<FileKey, ProtocolError> {
+        #[derive(Deserialize)]
+        struct Row {
+            value: String,
+        }
+        let sql = self.sql();
+        let fresh = random_hex(32).map_err(internal)?;
+        run(
+            &sql,
+            "INSERT OR IGNORE INTO secrets (name, value) VALUES ('file_links', ?)",
+            vec![V::from(fresh)],
+        )?;
+        let key = rows::<Row>(
+            &sql,
+            "SELECT value FROM secrets WHERE name = 'file_links'",
+            vec![],
+        )?
+        .into_iter()
+        .next()
+        .ok_or_else(|| internal("the file key vanished"))?;
+        Ok(FileKey { key: key.value })
+    }
+
     async fn handle(&self, mut req: Request) -> ApiResult {
         let url = req.url().map_err(internal)?;
         let path = url.path().to_owned();
@@ -196,6 +228,7 @@ impl AccountsObject {
                 json(200, &Ack::DONE)
             }
             (Method::Get, "/accounts") => json(200, &self.list()?),
+            (Method::Post, FileKeyAsk::PATH) => json(200, &self.file_key()?),
             (Method::Post, "/accounts") => {
                 let body: NewAccount = read_json(&mut req).await?;
                 json(201, &self.create(&body).await?)

@@ -135,3 +135,14 @@ pub fn bearer(headers: &Headers) -> Option<String> {
     let value = headers.get("Authorization").ok().flatten()?;
     value.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
 }
+
+/// A file's bytes with the given headers (what serving an upload needs).
+pub fn file_response(bytes: Vec<u8>, headers: &[(&str, &str)]) -> ApiResult {
+    let h = worker::Headers::new();
+    for (k, v) in headers {
+        h.set(k, v).map_err(internal)?;
+    }
+    Ok(worker::Response::from_bytes(bytes)
+        .map_err(internal)?
+        .with_headers(h))
+}

@@ -44,6 +44,9 @@ pub struct OperatorSend {
     pub client_id: String,
     pub text: String,
     pub hidden: bool,
+    /// Issue 11.3: the file sent (checked and stored by the worker).
+    #[serde(default)]
+    pub attachment: Option<openline_core::attachments::Attachment>,
 }
 
 /// The stored message, and whether this call stored it (a resend is not).
@@ -158,6 +161,8 @@ pub struct StoreOperatorMessage {
     pub client_id: String,
     pub text: String,
     pub hidden: bool,
+    #[serde(default)]
+    pub attachment: Option<openline_core::attachments::Attachment>,
 }
 
 impl Call for StoreOperatorMessage {
@@ -292,6 +297,22 @@ pub struct LineFiguresAsk {}
 impl Call for LineFiguresAsk {
     const PATH: &'static str = "/figures";
     type Reply = openline_core::replies::LineFigures;
+}
+
+/// Issue 11.3: the key that signs attachment links (the accounts object
+/// makes it once; the worker keeps it for the isolate's life).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct FileKeyAsk {}
+
+/// The key, hex.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileKey {
+    pub key: String,
+}
+
+impl Call for FileKeyAsk {
+    const PATH: &'static str = "/file-key";
+    type Reply = FileKey;
 }
 
 /// Issue 11.1: whether someone can answer now and how soon the line

@@ -16,6 +16,7 @@ use crate::limits::{self, VisitorAction};
 use crate::migrations::{self, Migration, Schema};
 use crate::rpc;
 use crate::sql::{rows, run, written};
+use openline_core::attachments::Attachment;
 use openline_core::channels::TelegramChat;
 use openline_core::conversation::client_turn_starts;
 use openline_core::line::{ClientNotice, Event};
@@ -110,6 +111,11 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0011_channel",
         sql: "ALTER TABLE dialog ADD COLUMN channel TEXT",
+    },
+    // Issue 11.3: the file a message sends (JSON `Attachment`; none: text).
+    Migration {
+        name: "0012_attachments",
+        sql: "ALTER TABLE messages ADD COLUMN attachment TEXT",
     },
 ];
 
@@ -232,6 +238,7 @@ struct MessageRow {
     at: i64,
     hidden: i64,
     kind: Option<String>,
+    attachment: Option<String>,
 }
 
 impl MessageRow {
@@ -257,11 +264,28 @@ impl MessageRow {
             at: self.at,
             hidden: self.hidden != 0,
             kind: self.kind,
+            attachment: match self.attachment {
+                Some(a) => Some(serde_json::from_str(&a).map_err(internal)?),
+                None => None,
+            },
         })
     }
 }
 
-const MESSAGE_COLUMNS: &str = "seq, shown, client_id, author, text, at, hidden, kind";
+const MESSAGE_COLUMNS: &str = "seq, shown, client_id, author, text, at, hidden, kind, attachment";
+
+/// Issue 11.3: the visitor sends a file the worker checked and stored.
+#[derive(Serialize, Deserialize)]
+pub struct VisitorAttachment {
+    pub client_id: String,
+    pub attachment: Attachment,
+}
+
+impl VisitorAttachment {
+    /// The dialog's route for it (reached only through the worker, with
+    /// the visitor's token hash like their other calls).
+    pub const PATH: &'static str = "/attachment";
+}
 
 impl DurableObject for DialogObject {
     fn new(state: State, env: Env) -> Self {
@@ -417,9 +441,12 @@ impl DialogObject {
                 let sql = self.sql();
                 let blanked = written(
                     &sql,
-                    "UPDATE messages SET text = '' WHERE text != ''",
+                    "UPDATE messages SET text = '', attachment = NULL
+                     WHERE text != '' OR attachment IS NOT NULL",
                     vec![],
                 )?;
+                // Its files go with its words (issue 11.3).
+                self.erase_files().await?;
                 run(&sql, "DELETE FROM device_tokens", vec![])?;
                 run(
                     &sql,
@@ -449,7 +476,7 @@ impl DialogObject {
                 // L4: the client wrote from their messenger; the worker
                 // checked the channel's secret with the line.
                 let ChannelMessage(body) = read_json(&mut req).await?;
-                self.visitor_send(body).await?;
+                self.visitor_send(body, None).await?;
                 json(200, &Done {})
             }
             (Method::Post, StoreChannelNote::PATH) => {
@@ -536,7 +563,17 @@ impl DialogObject {
                     (Method::Get, "/messages") => json(200, &self.history(after, View::Visitor)?),
                     (Method::Post, "/messages") => {
                         let body: SendMessage = read_json(&mut req).await?;
-                        let (message, created) = self.visitor_send(body).await?;
+                        let (message, created) = self.visitor_send(body, None).await?;
+                        json(if created { 201 } else { 200 }, &message)
+                    }
+                    (Method::Post, VisitorAttachment::PATH) => {
+                        let body: VisitorAttachment = read_json(&mut req).await?;
+                        let send = SendMessage {
+                            client_id: body.client_id,
+                            text: body.attachment.name.clone(),
+                        };
+                        let (message, created) =
+                            self.visitor_send(send, Some(body.attachment)).await?;
                         json(if created { 201 } else { 200 }, &message)
                     }
                     (Method::Get, "/ws") => self.accept_visitor_socket(),
@@ -703,6 +740,25 @@ impl DialogObject {
         hidden: bool,
         kind: Option<&str>,
     ) -> std::result::Result<Kept, ProtocolError> {
+        self.append_file(key, client_id, author, text, hidden, kind, None)
+    }
+
+    /// [`Self::append`] with the file the message sends, if any.
+    #[allow(clippy::too_many_arguments)]
+    fn append_file(
+        &self,
+        key: &AuthorKey,
+        client_id: &str,
+        author: &Author,
+        text: &str,
+        hidden: bool,
+        kind: Option<&str>,
+        attachment: Option<Attachment>,
+    ) -> std::result::Result<Kept, ProtocolError> {
+        let stored_file = match &attachment {
+            Some(a) => Some(serde_json::to_string(a).map_err(internal)?),
+            None => None,
+        };
         let sql = self.sql();
         let tail = self.tail()?;
         let seq = tail.seq + 1;
@@ -711,8 +767,8 @@ impl DialogObject {
         let key = key.column();
         let stored = written(
             &sql,
-            "INSERT INTO messages (seq, shown, author_key, client_id, author, text, at, hidden, kind)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(author_key, client_id) DO NOTHING",
+            "INSERT INTO messages (seq, shown, author_key, client_id, author, text, at, hidden, kind, attachment)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(author_key, client_id) DO NOTHING",
             vec![
                 V::from(seq),
                 V::from(shown),
@@ -723,6 +779,7 @@ impl DialogObject {
                 V::from(at),
                 V::from(i64::from(hidden)),
                 V::from(kind),
+                V::from(stored_file),
             ],
         )
         .inspect_err(|_| {
@@ -760,6 +817,7 @@ impl DialogObject {
             at,
             hidden,
             kind: kind.map(str::to_owned),
+            attachment,
         };
         Ok(Kept {
             message,
@@ -797,6 +855,7 @@ impl DialogObject {
     async fn visitor_send(
         &self,
         body: SendMessage,
+        attachment: Option<Attachment>,
     ) -> std::result::Result<(ChatMessage, bool), ProtocolError> {
         let client_id = text::client_id(&body.client_id)?;
         let text = text::message_text(&body.text)?;
@@ -809,13 +868,14 @@ impl DialogObject {
         // The turn rule looks at the last message the client sees before
         // this one (the tail, before the append changes it).
         let previous = self.tail()?.last_visible;
-        let kept = self.append(
+        let kept = self.append_file(
             &AuthorKey::Visitor,
             &client_id,
             &Author::Visitor,
             &text,
             false,
             None,
+            attachment,
         )?;
         if kept.created {
             // The line hears of the client's message only when the client's
@@ -852,13 +912,14 @@ impl DialogObject {
         let author = Author::Operator {
             name: body.shown_name.clone(),
         };
-        let kept = self.append(
+        let kept = self.append_file(
             &AuthorKey::Operator(&body.operator),
             &body.client_id,
             &author,
             &body.text,
             body.hidden,
             None,
+            body.attachment,
         )?;
         if kept.created {
             self.to_visitor(&kept);
@@ -869,6 +930,25 @@ impl DialogObject {
             visitor_present: self.visitor_present(),
             channel: self.dialog()?.chat(),
         })
+    }
+
+    /// Deletes every file sent in this dialog (GDPR erasure, retention).
+    async fn erase_files(&self) -> std::result::Result<(), ProtocolError> {
+        let prefix = format!("attachments/{}/", self.dialog()?.dialog_id);
+        let bucket = self.env.bucket("FILES").map_err(internal)?;
+        loop {
+            let listed = bucket
+                .list()
+                .prefix(prefix.clone())
+                .execute()
+                .await
+                .map_err(internal)?;
+            let keys: Vec<String> = listed.objects().iter().map(|o| o.key()).collect();
+            if keys.is_empty() {
+                return Ok(());
+            }
+            bucket.delete_multiple(keys).await.map_err(internal)?;
+        }
     }
 
     /// Marks the dialog ended (the line finished it) or open again.
@@ -982,7 +1062,9 @@ impl DialogObject {
             VisitorFrame::Send { client_id, text } => {
                 let dialog = self.dialog()?.dialog_id;
                 limits::visitor(&self.env, &dialog, VisitorAction::Message).await?;
-                let (message, created) = self.visitor_send(SendMessage { client_id, text }).await?;
+                let (message, created) = self
+                    .visitor_send(SendMessage { client_id, text }, None)
+                    .await?;
                 if !created {
                     // A resend: confirm to this socket only.
                     let _ = ws.send(&VisitorEvent::Message { message });

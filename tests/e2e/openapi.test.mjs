@@ -222,6 +222,16 @@ test("every operation succeeds once in a real conversation, and each success is 
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/accept", D, { ...O, want: 200 });
   await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/messages", D, { ...O, body: { client_id: "oa-op-1", text: "Hi, Olga" }, want: 201 });
   await call("GET", "/api/v1/lines/{line}/dialogs/{dialog}/messages", D, O);
+  // Issue 11.3: a file each way, the links to them, and the file itself.
+  const cup = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+  const png = { "Content-Type": "image/png" };
+  const sentFile = await call("POST", "/api/v1/visitor/attachments", {}, { ...V, body: cup, headers: png, query: { client_id: "oa-f1", name: "cup.png" }, want: 201 });
+  const [fileDialog, file] = sentFile.attachment.id.split("/");
+  const fileLink = await call("GET", "/api/v1/visitor/attachments/{dialog}/{file}", { dialog: fileDialog, file }, { ...V, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/dialogs/{dialog}/attachments", D, { ...O, body: cup, headers: png, query: { client_id: "oa-f2", name: "reply.png" }, want: 201 });
+  await call("GET", "/api/v1/lines/{line}/dialogs/{dialog}/attachments/{file}", { ...D, file }, { ...O, want: 200 });
+  const served = new URL(fileLink.url);
+  await call("GET", "/api/v1/files/attachments/{dialog}/{file}", { dialog: fileDialog, file }, { query: Object.fromEntries(served.searchParams), want: 200 });
   await call("GET", "/api/v1/lines/{line}/dialogs/search", L, { ...O, query: { q: "hello", state: "active" }, want: 200 });
   await call("GET", "/api/v1/lines/{line}/dialogs/search.csv", L, { ...O, want: 200 });
   await call("GET", "/api/v1/dialogs/search", {}, { ...O, query: { q: "hello" }, want: 200 });

@@ -9,6 +9,7 @@
 //! storage and the network.
 
 use crate::i18n::Texts;
+use openline_core::attachments::{size_words, Attachment, AttachmentRules};
 use openline_core::line::QueueInfo;
 use openline_core::operator::OperatorCard;
 use openline_core::protocol::{Author, ChatMessage, SendMessage};
@@ -63,6 +64,8 @@ pub struct Row {
     pub delivery: Delivery,
     /// When the edge stored it (epoch ms); `None` while pending.
     pub at: Option<i64>,
+    /// The file it sends (issue 11.3); its `text` is the file's name.
+    pub attachment: Option<Attachment>,
 }
 
 impl From<ChatMessage> for Row {
@@ -75,6 +78,7 @@ impl From<ChatMessage> for Row {
             kind: m.kind,
             delivery: Delivery::Sent,
             at: Some(m.at),
+            attachment: m.attachment,
         }
     }
 }
@@ -90,6 +94,7 @@ impl Row {
             kind: None,
             delivery: Delivery::Sending,
             at: None,
+            attachment: None,
         }
     }
 
@@ -337,6 +342,30 @@ pub fn availability_text(
         text.push_str(&texts.reply_in.replace("{m}", &minutes.to_string()));
     }
     Some(text)
+}
+
+/// Issue 11.3: why a file cannot be sent, before sending it (its size;
+/// its kind is judged by the edge, by content).
+pub fn file_refused(size: f64, rules: &AttachmentRules, texts: &Texts) -> Option<String> {
+    if !rules.enabled {
+        return Some(texts.files_off.into());
+    }
+    (size > f64::from(rules.max_bytes)).then(|| {
+        texts
+            .file_too_big
+            .replace("{max}", &size_words(rules.max_bytes.into()))
+    })
+}
+
+/// Issue 11.3: what the visitor reads when the edge refused a file, by
+/// its status; `None`: another failure, said the usual way.
+pub fn file_refusal(status: Option<u16>, rules: &AttachmentRules, texts: &Texts) -> Option<String> {
+    match status? {
+        403 => Some(texts.files_off.into()),
+        413 => file_refused(f64::INFINITY, rules, texts),
+        415 => Some(texts.file_kind.into()),
+        _ => None,
+    }
 }
 
 /// O1: the card the line fixes (`Some(None)`: operators are hidden), or

@@ -49,6 +49,17 @@ pub async fn call_json(
     token: Option<&str>,
     body: Option<JsValue>,
 ) -> Result<JsValue, HttpError> {
+    let body = body.map(|b| (JsValue::from_str(&wire::stringify(&b)), "application/json"));
+    call(method, url, token, body).await
+}
+
+/// [`call_json`] with a body as it is (a file: a `Blob`) and its type.
+pub async fn call(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<(JsValue, &str)>,
+) -> Result<JsValue, HttpError> {
     let headers = Headers::new().map_err(|_| HttpError::Network)?;
     if let Some(token) = token {
         headers
@@ -57,11 +68,11 @@ pub async fn call_json(
     }
     let init = RequestInit::new();
     init.set_method(method);
-    if let Some(body) = body {
+    if let Some((body, content_type)) = body {
         headers
-            .set("Content-Type", "application/json")
+            .set("Content-Type", content_type)
             .map_err(|_| HttpError::Network)?;
-        init.set_body(&JsValue::from_str(&wire::stringify(&body)));
+        init.set_body(&body);
     }
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| HttpError::Network)?;

@@ -44,6 +44,10 @@ pub struct Texts {
     pub online: &'static str,
     pub reply_in: &'static str,
     pub away: &'static str,
+    pub attach: &'static str,
+    pub file_too_big: &'static str,
+    pub file_kind: &'static str,
+    pub files_off: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -86,6 +90,10 @@ const EN: Texts = Texts {
     online: "Online now",
     reply_in: "we usually reply in {m} min",
     away: "We are away right now. Leave a message and we will answer.",
+    attach: "Attach a file",
+    file_too_big: "This file is too big: at most {max}.",
+    file_kind: "This kind of file cannot be sent here: pictures and PDF files can.",
+    files_off: "Files cannot be sent in this chat.",
 };
 
 const RU: Texts = Texts {
@@ -127,6 +135,10 @@ const RU: Texts = Texts {
     online: "Сейчас в сети",
     reply_in: "обычно отвечаем за {m} мин",
     away: "Сейчас никого нет. Оставьте сообщение, и мы ответим.",
+    attach: "Прикрепить файл",
+    file_too_big: "Файл слишком большой: не больше {max}.",
+    file_kind: "Такой файл здесь отправить нельзя: можно картинки и PDF.",
+    files_off: "В этом чате нельзя отправлять файлы.",
 };
 
 /// The catalogue for a language code (`ru`, `ru-RU`, `en`…); English otherwise.

@@ -9,6 +9,8 @@
 
 use crate::conversation;
 use js_sys::{Array, Object, Reflect, JSON};
+use openline_core::attachments::{Attachment, AttachmentRules};
+use openline_core::files::FileKind;
 use openline_core::line::QueueInfo;
 use openline_core::operator::OperatorCard;
 use openline_core::protocol::frames::VisitorEvent;
@@ -117,6 +119,35 @@ impl FromJson for ChatMessage {
             at: number(value, "at").unwrap_or(0.0) as i64,
             hidden: flag(value, "hidden").unwrap_or(false),
             kind: text(value, "kind"),
+            attachment: Attachment::from_json(&get(value, "attachment")),
+        })
+    }
+}
+
+impl FromJson for AttachmentRules {
+    fn from_json(value: &JsValue) -> Option<Self> {
+        let kinds = get(value, "kinds");
+        let kinds: Vec<FileKind> = Array::from(&kinds)
+            .iter()
+            .filter_map(|k| k.as_string())
+            .filter_map(|k| FileKind::ALL.into_iter().find(|f| f.name() == k))
+            .collect();
+        Some(AttachmentRules {
+            enabled: flag(value, "enabled")?,
+            max_bytes: number(value, "max_bytes")? as u32,
+            kinds,
+        })
+    }
+}
+
+impl FromJson for Attachment {
+    fn from_json(value: &JsValue) -> Option<Self> {
+        let kind = text(value, "kind")?;
+        Some(Attachment {
+            id: text(value, "id")?,
+            name: text(value, "name")?,
+            kind: FileKind::ALL.into_iter().find(|k| k.name() == kind)?,
+            size: number(value, "size").unwrap_or(0.0) as u64,
         })
     }
 }
@@ -219,6 +250,12 @@ impl FromJson for WidgetConfig {
             language: text(value, "language").unwrap_or_else(|| "en".into()),
             open: flag(value, "open").unwrap_or(true),
             next_opening: number(value, "next_opening").map(|t| t as i64),
+            attachments: AttachmentRules::from_json(&get(value, "attachments")).unwrap_or(
+                AttachmentRules {
+                    enabled: false,
+                    ..AttachmentRules::default()
+                },
+            ),
             online: flag(value, "online"),
             reply_in_s: number(value, "reply_in_s").map(|s| s as u32),
             hide_when_closed: flag(value, "hide_when_closed").unwrap_or(false),

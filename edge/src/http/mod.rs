@@ -5,6 +5,7 @@
 //! Every route is listed in docs/api.md.
 
 mod admin;
+mod attachments;
 mod auth;
 mod bots;
 mod channels;
@@ -180,6 +181,21 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Get, ["files", "avatars", account, name]) => {
             Box::pin(profile::avatar_get(env, account, name))
         }
+        (Method::Get, ["files", "attachments", dialog, file]) => {
+            Box::pin(attachments::serve(env, &url, dialog, file))
+        }
+        (Method::Post, ["visitor", "attachments"]) => {
+            Box::pin(attachments::visitor_send(env, &mut req, &url, origin))
+        }
+        (Method::Get, ["visitor", "attachments", dialog, file]) => Box::pin(
+            attachments::visitor_link(env, &req, &url, origin, dialog, file),
+        ),
+        (Method::Post, ["lines", line, "dialogs", dialog, "attachments"]) => Box::pin(
+            attachments::operator_send(env, &mut req, &url, line, dialog),
+        ),
+        (Method::Get, ["lines", line, "dialogs", dialog, "attachments", file]) => Box::pin(
+            attachments::operator_link(env, &mut req, &url, line, dialog, file),
+        ),
         (Method::Get, ["accounts"]) => Box::pin(admin::accounts_list(env, &mut req, &url)),
         (Method::Post, ["accounts"]) => Box::pin(admin::account_create(env, &mut req, &url)),
         (Method::Patch, ["accounts", id]) => {

@@ -88,6 +88,7 @@ pub(super) async fn operator_action(
                 client_id: m.client_id,
                 text: m.text,
                 hidden: m.hidden,
+                attachment: None,
             };
             let stored = invoke(&stub(env, "LINES", line)?, &send).await?;
             let status = if stored.created { 201 } else { 200 };
@@ -206,7 +207,7 @@ pub(super) async fn action(
 
 /// A console user of the line whom the line lets read the dialog (one
 /// rule, in the core); only then is the dialog itself read.
-async fn may_read(
+pub(super) async fn may_read(
     env: &Env,
     req: &Request,
     url: &Url,

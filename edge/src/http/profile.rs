@@ -4,7 +4,7 @@
 //! year-long, immutable cache.
 
 use crate::accounts_object::{AvatarSet, SetAvatar, ACTOR_HEADER};
-use crate::api::{internal, json, read_body, read_bytes, ApiResult};
+use crate::api::{file_response, internal, json, read_body, read_bytes, ApiResult};
 use crate::caches;
 use crate::ids;
 use crate::limits;
@@ -13,7 +13,7 @@ use openline_core::files::{self, FileKind};
 use openline_core::protocol::{Account, AccountPatch, Role};
 use openline_core::requests::ProfilePatch;
 use openline_core::{ErrorCode, ProtocolError};
-use worker::{Env, Headers, Method, Request, Response, Url};
+use worker::{Env, Method, Request, Url};
 
 use super::auth::*;
 use super::lines::*;
@@ -141,16 +141,13 @@ pub(super) async fn avatar_get(env: &Env, account: &str, name: &str) -> ApiResul
         .ok_or_else(not_found)?;
     let body = object.body().ok_or_else(not_found)?;
     let bytes = body.bytes().await.map_err(internal)?;
-    let headers = Headers::new();
-    for (k, v) in [
-        ("Content-Type", kind.mime()),
-        ("Cache-Control", "public, max-age=31536000, immutable"),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Content-Security-Policy", "default-src 'none'"),
-    ] {
-        headers.set(k, v).map_err(internal)?;
-    }
-    Ok(Response::from_bytes(bytes)
-        .map_err(internal)?
-        .with_headers(headers))
+    file_response(
+        bytes,
+        &[
+            ("Content-Type", kind.mime()),
+            ("Cache-Control", "public, max-age=31536000, immutable"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Content-Security-Policy", "default-src 'none'"),
+        ],
+    )
 }

@@ -62,6 +62,7 @@ pub(super) async fn widget_config(env: &Env, line: &str, origin: Option<&str>) -
                 next_opening,
                 online: availability.map(|a| a.online),
                 reply_in_s: availability.and_then(|a| a.reply_in_s),
+                attachments: s.attachments.clone(),
                 hide_when_closed: s.widget.only_during_working_hours,
                 // F2's pause, when the greeting has a form (15 s unless set).
                 contact_request_after_s: forms
@@ -439,7 +440,7 @@ pub(super) fn check_origin(settings: &LineSettings, origin: Option<&str>) -> R<(
 
 /// The line and client of the visitor's dialog (checks the token and origin).
 pub(super) struct VisitorDialog {
-    line: String,
+    pub(super) line: String,
     client: String,
 }
 

@@ -35,6 +35,7 @@ impl LineObject {
                     client_id: text::client_id(&m.client_id)?,
                     text: text::message_text(&m.text)?,
                     hidden: false,
+                    attachment: None,
                 };
                 let stub = rpc::dialog_stub(&self.env, &ask.dialog)?;
                 let stored = rpc::invoke(&stub, &store).await?;

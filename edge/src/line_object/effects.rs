@@ -113,6 +113,7 @@ impl LineObject {
             client_id,
             text,
             hidden: send.hidden,
+            attachment: send.attachment.clone(),
         };
         let stub = rpc::dialog_stub(&self.env, &send.dialog)?;
         let stored = rpc::invoke(&stub, &store).await;

@@ -50,6 +50,7 @@ impl LineObject {
                     client_id,
                     text,
                     hidden,
+                    attachment: None,
                 };
                 let stored = self.operator_send(send).await?;
                 if !stored.created {
@@ -103,6 +104,7 @@ impl LineObject {
                         client_id,
                         text: openline_core::text::message_text(&text)?,
                         hidden: true,
+                        attachment: None,
                     })
                     .await?;
                 }

@@ -4,8 +4,8 @@
 use super::Panel;
 use crate::conversation::{self, Delivery, Row};
 use crate::dom::{self, Slot};
-use crate::i18n::Texts;
 use openline_core::protocol::Author;
+use std::rc::Rc;
 use web_sys::Element;
 
 /// Builds the (empty) list into `body`, with the line's greeting first;
@@ -26,7 +26,7 @@ pub(super) fn list(body: &Element, greeting: Option<&str>) -> Slot {
 
 /// Shows the panel's rows: a row whose content changed is built anew, the
 /// others stay as they are (nothing is announced twice).
-pub(super) fn show(p: &Panel) {
+pub(super) fn show(p: &Rc<Panel>) {
     let texts = p.texts;
     let rows = p.rows.borrow();
     let mut shown = p.ui.shown.borrow_mut();
@@ -35,13 +35,13 @@ pub(super) fn show(p: &Panel) {
         match shown.get_mut(n) {
             Some((old, _)) if old == row => {}
             Some((old, node)) => {
-                let new = row_view(row, texts);
+                let new = row_view(p, row);
                 let _ = node.replace_with_with_node_1(&new);
                 *old = row.clone();
                 *node = new;
             }
             None => {
-                let new = row_view(row, texts);
+                let new = row_view(p, row);
                 p.ui.ended.insert(&new);
                 shown.push((row.clone(), new));
             }
@@ -61,14 +61,18 @@ pub(super) fn show(p: &Panel) {
     }
 }
 
-/// One row: author (a named operator), text, time, delivery mark.
-fn row_view(row: &Row, texts: &Texts) -> Element {
+/// One row: author (a named operator), text or file, time, delivery mark.
+fn row_view(p: &Rc<Panel>, row: &Row) -> Element {
+    let texts = p.texts;
     let li = dom::el("li", row.class());
     dom::attr(&li, "data-delivery", row.delivery.name());
     if let Author::Operator { name: Some(n) } = &row.author {
         dom::add(&li, &dom::text("span", "ol-author", n));
     }
-    dom::add(&li, &dom::text("span", "ol-text", &row.text));
+    match &row.attachment {
+        Some(a) => dom::add(&li, &super::files::view(p, a)),
+        None => dom::add(&li, &dom::text("span", "ol-text", &row.text)),
+    }
     if let Some(at) = row.at {
         let time = dom::text("time", "ol-time", &when(at, texts.lang, true));
         dom::attr(&time, "title", &when(at, texts.lang, false));

@@ -10,6 +10,7 @@
 //! those nodes — no framework in between (see `dom.rs` for why).
 
 mod composer;
+mod files;
 mod forms;
 mod header;
 mod messages;
@@ -21,6 +22,7 @@ use crate::dom::{self, Slot};
 use crate::http::HttpError;
 use crate::i18n::{self, Texts};
 use crate::{live, storage, timers};
+use openline_core::attachments::AttachmentRules;
 use openline_core::operator::OperatorCard;
 use openline_core::protocol::{Session, WidgetConfig};
 use openline_core::settings::ConsentText;
@@ -38,6 +40,8 @@ pub struct Panel {
     forms: Forms,
     /// A1: the line's consent text, when it asks for one.
     consent: Option<ConsentText>,
+    /// Issue 11.3: the files the visitor may send.
+    attachments: AttachmentRules,
     /// The site's word on who the visitor is (`{user_id, hash, …}`).
     identity: Option<JsValue>,
     busy_form: bool,
@@ -140,6 +144,12 @@ impl Panel {
             line: m.line,
             forms: m.forms,
             consent: config.and_then(|c| c.consent.clone()),
+            attachments: config
+                .map(|c| c.attachments.clone())
+                .unwrap_or(AttachmentRules {
+                    enabled: false,
+                    ..AttachmentRules::default()
+                }),
             identity: m.identity,
             busy_form: config.is_some_and(|c| c.busy_form),
             session: RefCell::new(None),
@@ -171,6 +181,9 @@ impl Panel {
             },
         });
         composer::wire(&p, typing_preview);
+        if let Some(form) = p.ui.input.parent_element() {
+            files::picker(&p, &form);
+        }
         rating::wire(&p);
         if let Some((at, _)) = copy {
             forms::email_copy(&p, at);

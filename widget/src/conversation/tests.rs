@@ -12,6 +12,7 @@ fn message(seq: u64, client_id: &str, author: Author, text: &str) -> ChatMessage
         at: 0,
         hidden: false,
         kind: None,
+        attachment: None,
     }
 }
 
@@ -433,4 +434,33 @@ fn availability_says_online_and_the_usual_reply_in_whole_minutes() {
         availability_text(Some(false), Some(60), i18n::texts("ru")).as_deref(),
         Some("Сейчас никого нет. Оставьте сообщение, и мы ответим.")
     );
+}
+
+#[test]
+fn a_file_too_big_or_refused_is_said_in_words() {
+    let en = i18n::texts("en");
+    let rules = AttachmentRules {
+        max_bytes: 2 * 1024 * 1024,
+        ..AttachmentRules::default()
+    };
+    assert_eq!(file_refused(1000.0, &rules, en), None);
+    assert_eq!(
+        file_refused(3e6, &rules, en).as_deref(),
+        Some("This file is too big: at most 2 MB.")
+    );
+    let off = AttachmentRules {
+        enabled: false,
+        ..rules.clone()
+    };
+    assert_eq!(file_refused(1.0, &off, en).as_deref(), Some(en.files_off));
+    assert_eq!(
+        file_refusal(Some(415), &rules, en).as_deref(),
+        Some(en.file_kind)
+    );
+    assert_eq!(
+        file_refusal(Some(413), &rules, en).as_deref(),
+        Some("This file is too big: at most 2 MB.")
+    );
+    assert_eq!(file_refusal(Some(500), &rules, en), None);
+    assert_eq!(file_refusal(None, &rules, en), None);
 }

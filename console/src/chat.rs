@@ -224,10 +224,8 @@ fn MessageRow(desk: DeskState, m: ChatMessage) -> impl IntoView {
                 <time title=format::time(m.at)>{format::message_time(m.at)}</time>
                 {m.hidden.then(|| view! { <span class="hidden-badge">{move || t().hidden_badge}</span> })}
             </div>
-            {match m.attachment.clone() {
-                Some(file) => leptos::either::Either::Left(view! { <p class="text"><crate::files::FileLink desk file /></p> }),
-                None => leptos::either::Either::Right(view! { <p class="text">{shown}</p> }),
-            }}
+            {m.attachment.clone().map(|file| view! { <p class="text"><crate::files::FileLink desk file /></p> })}
+            {m.attachment.as_ref().is_none_or(|a| a.name != m.text).then(|| view! { <p class="text">{shown}</p> })}
             {saveable.then(|| view! {
                 <button type="button" class="link save-quick" on:click=save>{move || t().save_as_quick}</button>
             })}

@@ -7,6 +7,7 @@ use crate::fields::{area, check, number, select, text, Form, Label};
 use crate::Ctx;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use openline_core::files::FileKind;
 use openline_core::protocol::Account;
 use openline_core::settings::{
     AutoClose, AwayNotice, BotSettings, ConcurrencyLimit, ConsentText, DistributionMode, Kpi,
@@ -300,6 +301,7 @@ fn widget(form: Form) -> impl IntoView {
                 |s| s.widget.launcher.label.clone().unwrap_or_default(),
                 |s, v| s.widget.launcher.label = (!v.trim().is_empty()).then(|| v.trim().to_owned()))}
         </fieldset>
+        {files(form)}
         <fieldset>
             <legend>{move || ctx.t().consent}</legend>
             {check(form, |t| t.consent_on, "consent", |s| s.consent.is_some(),
@@ -308,6 +310,42 @@ fn widget(form: Form) -> impl IntoView {
                 |s| s.consent.as_ref().map(|c| c.text.clone()).unwrap_or_default(),
                 |s, v| if let Some(c) = &mut s.consent { c.text = v }))}
         </fieldset>
+    }
+}
+
+/// Issue 11.3: whether files may be sent, how big, which kinds.
+fn files(form: Form) -> impl IntoView {
+    const MB: i64 = 1024 * 1024;
+    let ctx = form.ctx;
+    let on = Memo::new(move |_| form.s.with(|s| s.attachments.enabled));
+    view! {
+        <fieldset>
+            <legend>{move || ctx.t().files_legend}</legend>
+            {check(form, |t| t.files_on, "attachments.enabled", |s| s.attachments.enabled, |s, v| s.attachments.enabled = v)}
+            {move || on.get().then(|| view! {
+                <div class="sub">
+                    {number(form, |t| t.files_max_mb, "attachments.max_bytes",
+                        |s| (i64::from(s.attachments.max_bytes) + MB - 1) / MB,
+                        |s, v| s.attachments.max_bytes = (v.clamp(1, 25) * MB) as u32)}
+                    {check(form, |t| t.files_images, "attachments.kinds",
+                        |s| s.attachments.kinds.iter().any(|k| k.is_image()),
+                        |s, v| set_kinds(s, v, |k| k.is_image()))}
+                    {check(form, |t| t.files_pdf, "attachments.kinds.pdf",
+                        |s| s.attachments.kinds.contains(&FileKind::Pdf),
+                        |s, v| set_kinds(s, v, |k| !k.is_image()))}
+                </div>
+            })}
+        </fieldset>
+    }
+}
+
+/// Adds (`on`) or removes the kinds `which` picks, keeping the order.
+fn set_kinds(s: &mut LineSettings, on: bool, which: fn(FileKind) -> bool) {
+    let kinds = &mut s.attachments.kinds;
+    kinds.retain(|k| !which(*k));
+    if on {
+        kinds.extend(FileKind::ALL.into_iter().filter(|k| which(*k)));
+        kinds.sort();
     }
 }
 

@@ -97,8 +97,9 @@ pub struct Message {
     pub text: Option<String>,
     #[serde(default)]
     pub caption: Option<String>,
+    /// The sizes Telegram keeps of a photo, smallest first.
     #[serde(default)]
-    pub photo: Option<Vec<serde::de::IgnoredAny>>,
+    pub photo: Option<Vec<PhotoSize>>,
     #[serde(default)]
     pub document: Option<Document>,
     #[serde(default)]
@@ -127,7 +128,15 @@ pub struct User {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Document {
     #[serde(default)]
+    pub file_id: String,
+    #[serde(default)]
     pub file_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PhotoSize {
+    #[serde(default)]
+    pub file_id: String,
 }
 
 /// What an update comes to.
@@ -156,6 +165,12 @@ pub struct Said {
     /// What the channel carried that the console cannot show yet
     /// (a photo, a file, a sticker, a voice message).
     pub unsupported: Option<&'static str>,
+    /// The words alone (text or caption), if any.
+    pub caption: Option<String>,
+    /// A photo (its largest size) or a document the adapter may fetch and
+    /// keep as the message's attachment; `text` says what it was when it
+    /// cannot (too big, a kind the line refuses, Telegram unreachable).
+    pub file: Option<crate::telegram_files::TelegramFile>,
 }
 
 /// The line's client id of a Telegram chat.
@@ -213,6 +228,19 @@ pub fn inbound(update: &Update) -> Inbound {
         })
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty());
+    let photo = m.photo.as_ref().and_then(|sizes| sizes.last());
+    let file = match (photo, &m.document) {
+        (Some(p), _) => Some(crate::telegram_files::TelegramFile {
+            file_id: p.file_id.clone(),
+            name: None,
+        }),
+        (None, Some(d)) => Some(crate::telegram_files::TelegramFile {
+            file_id: d.file_id.clone(),
+            name: d.file_name.clone(),
+        }),
+        (None, None) => None,
+    }
+    .filter(|f| !f.file_id.is_empty());
     Inbound::Says(Said {
         chat_id: m.chat.id,
         client: client_of(m.chat.id),
@@ -220,6 +248,8 @@ pub fn inbound(update: &Update) -> Inbound {
         username: from.and_then(|u| u.username.clone()),
         text,
         unsupported,
+        caption: words.map(|w| w.chars().take(crate::text::MAX_MESSAGE_CHARS).collect()),
+        file,
     })
 }
 
@@ -493,6 +523,8 @@ mod tests {
                 username: Some("olgap".into()),
                 text: "Hello".into(),
                 unsupported: None,
+                caption: Some("Hello".into()),
+                file: None,
             })
         );
     }
@@ -533,6 +565,19 @@ mod tests {
             panic!()
         };
         assert_eq!(s.text, "[file: invoice.pdf]");
+        assert_eq!(
+            s.file.map(|f| (f.file_id, f.name)),
+            Some(("b".into(), Some("invoice.pdf".into())))
+        );
+        // A photo's largest size is the one to fetch; its caption stays.
+        let sizes = update(
+            r#"{"update_id":1,"message":{"chat":{"id":5,"type":"private"},"photo":[{"file_id":"s"},{"file_id":"m"},{"file_id":"l"}],"caption":"cup"}}"#,
+        );
+        let Inbound::Says(s) = inbound(&sizes) else {
+            panic!()
+        };
+        assert_eq!(s.file.map(|f| f.file_id).as_deref(), Some("l"));
+        assert_eq!(s.caption.as_deref(), Some("cup"));
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub mod session;
 pub mod settings;
 pub mod simulator;
 pub mod statistics;
+pub mod telegram_files;
 pub mod text;
 pub mod timers;
 pub mod tzdb;

@@ -764,6 +764,9 @@ pub struct ChannelSend {
     pub chat_id: i64,
     pub token: String,
     pub text: String,
+    /// A file to send with `text` as its caption (issue 11.3).
+    #[serde(default)]
+    pub file: Option<openline_core::attachments::Attachment>,
 }
 
 impl Call for ChannelSend {
@@ -774,7 +777,12 @@ impl Call for ChannelSend {
 /// To a dialog: the client wrote through its channel (stored as the
 /// client's message, relayed to the line like the widget's).
 #[derive(Serialize, Deserialize)]
-pub struct ChannelMessage(pub openline_core::protocol::SendMessage);
+pub struct ChannelMessage {
+    pub message: openline_core::protocol::SendMessage,
+    /// The photo or document it carried, when the worker could keep it.
+    #[serde(default)]
+    pub attachment: Option<openline_core::attachments::Attachment>,
+}
 
 impl Call for ChannelMessage {
     const PATH: &'static str = "/channel-message";

@@ -475,8 +475,8 @@ impl DialogObject {
             (Method::Post, ChannelMessage::PATH) => {
                 // L4: the client wrote from their messenger; the worker
                 // checked the channel's secret with the line.
-                let ChannelMessage(body) = read_json(&mut req).await?;
-                self.visitor_send(body, None).await?;
+                let body: ChannelMessage = read_json(&mut req).await?;
+                self.visitor_send(body.message, body.attachment).await?;
                 json(200, &Done {})
             }
             (Method::Post, StoreChannelNote::PATH) => {
@@ -934,8 +934,9 @@ impl DialogObject {
 
     /// Deletes every file sent in this dialog (GDPR erasure, retention).
     async fn erase_files(&self) -> std::result::Result<(), ProtocolError> {
-        let prefix = format!("attachments/{}/", self.dialog()?.dialog_id);
-        let bucket = self.env.bucket("FILES").map_err(internal)?;
+        use crate::http::attachments::{FILES, PREFIX};
+        let prefix = format!("{PREFIX}{}/", self.dialog()?.dialog_id);
+        let bucket = self.env.bucket(FILES).map_err(internal)?;
         loop {
             let listed = bucket
                 .list()

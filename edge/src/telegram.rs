@@ -23,15 +23,47 @@ pub async fn call<B: Serialize>(
     method: &str,
     body: &B,
 ) -> (Option<u16>, Option<String>) {
+    match serde_json::to_string(body) {
+        Ok(json) => post(env, token, method, "application/json", json.into()).await,
+        Err(_) => (None, None),
+    }
+}
+
+/// Calls `method` with a `multipart/form-data` body (a file sent): as
+/// [`call`].
+pub async fn call_multipart(
+    env: &Env,
+    token: &str,
+    method: &str,
+    boundary: &str,
+    body: &[u8],
+) -> (Option<u16>, Option<String>) {
+    let kind = format!("multipart/form-data; boundary={boundary}");
+    post(
+        env,
+        token,
+        method,
+        &kind,
+        js_sys::Uint8Array::from(body).into(),
+    )
+    .await
+}
+
+/// One POST to the Bot API (not generic: its code exists once).
+async fn post(
+    env: &Env,
+    token: &str,
+    method: &str,
+    content_type: &str,
+    body: wasm_bindgen::JsValue,
+) -> (Option<u16>, Option<String>) {
     let attempt = async {
         let headers = Headers::new();
-        headers.set("Content-Type", "application/json")?;
-        let json =
-            serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        headers.set("Content-Type", content_type)?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post)
             .with_headers(headers)
-            .with_body(Some(json.into()));
+            .with_body(Some(body));
         let url = format!("{}/bot{token}/{method}", base(env));
         let mut resp = Fetch::Request(Request::new_with_init(&url, &init)?)
             .send()
@@ -43,4 +75,16 @@ pub async fn call<B: Serialize>(
         Ok((status, text)) => (Some(status), text),
         Err(_) => (None, None),
     }
+}
+
+/// Downloads a file `getFile` named (`path`), at most `max` bytes; None
+/// when Telegram cannot be reached or the file is bigger.
+pub async fn download(env: &Env, token: &str, path: &str, max: usize) -> Option<Vec<u8>> {
+    let url = format!("{}/file/bot{token}/{path}", base(env));
+    let mut resp = Fetch::Url(url.parse().ok()?).send().await.ok()?;
+    if resp.status_code() != 200 {
+        return None;
+    }
+    let bytes = resp.bytes().await.ok()?;
+    (bytes.len() <= max).then_some(bytes)
 }

@@ -7,7 +7,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
-import { api, consolePage, login, makeLine, operatorSays, shopPage, visitor, visitorSays } from "./client.mjs";
+import { api, consolePage, login, makeLine, operatorSays, shopPage, until, visitor, visitorSays } from "./client.mjs";
 
 let edge, browser, admin, anna, boris;
 before(async () => {
@@ -210,4 +210,29 @@ test("in the widget: a picture from the picker is previewed, the operator's PDF 
   const history = (await api(edge.base, "GET", "/api/v1/visitor/messages", { token: session.token })).body.messages;
   assert.deepEqual(history.filter((m) => m.attachment).map((m) => m.attachment.name), ["cup.png", "Invoice.pdf", "Price list.pdf"]);
   await page.close();
+
+  // The administrator sets the line's rules in its settings.
+  const adminDesk = await consolePage(browser.context, edge.base, "admin");
+  await adminDesk.getByRole("button", { name: "Administration" }).click();
+  await adminDesk.getByLabel("Line", { exact: true }).selectOption("wfiles");
+  await adminDesk.getByRole("tab", { name: "Line settings" }).click();
+  const rules = adminDesk.getByRole("group", { name: "Files in the chat" });
+  assert.ok(await rules.getByLabel("Visitors and operators may send files").isChecked());
+  assert.equal(await rules.getByLabel("Largest file (MB, 1–25)").inputValue(), "1");
+  await rules.getByLabel("Largest file (MB, 1–25)").fill("5");
+  await rules.getByLabel("PDF documents").uncheck();
+  await adminDesk.getByRole("button", { name: "Save" }).click();
+  await until(async () => {
+    const a = (await api(edge.base, "GET", "/api/v1/lines/wfiles/settings", { token: admin.token })).body.attachments;
+    return a.max_bytes === 5 * 1024 * 1024 && a.kinds.join() === "png,jpeg";
+  }, "the rules saved");
+  await rules.getByLabel("Visitors and operators may send files").uncheck();
+  await adminDesk.getByRole("button", { name: "Save" }).click();
+  await until(async () => !(await api(edge.base, "GET", "/api/v1/lines/wfiles/settings", { token: admin.token })).body.attachments.enabled, "files off");
+  await adminDesk.close();
+  const off = await shopPage(browser.context, edge.base, "wfiles");
+  await off.getByRole("button", { name: "Open chat" }).click();
+  await off.getByRole("dialog").getByLabel("Message").waitFor();
+  assert.equal(await off.getByRole("button", { name: "Attach a file" }).count(), 0, "no picker on a line without files");
+  await off.close();
 });

@@ -157,6 +157,57 @@ test("N2: a check asks Telegram whether the bot works: fine, failing deliveries,
   assert.equal((await call("POST", "/api/v1/lines/nowhere/channels/telegram/check", admin)).status, 404);
 });
 
+test("N2 with files (issue 11.3): a client's photo and document become the message's file, a file the line refuses is said instead; an operator's files go as a photo and a document", async () => {
+  const secret = tg.webhook.secret_token;
+  const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+  const PDF = Buffer.from("%PDF-1.4\n%%EOF\n");
+  tg.files.ph1 = { path: "photos/file_1.jpg", bytes: PNG };
+  tg.files.doc1 = { path: "documents/file_2.pdf", bytes: PDF };
+  tg.files.txt1 = { path: "documents/file_3.txt", bytes: Buffer.from("just words") };
+  const withFile = (id, file, caption) => {
+    const u = textUpdate(id, 77, undefined, { first_name: "Ivan" });
+    delete u.message.text;
+    Object.assign(u.message, file);
+    if (caption) u.message.caption = caption;
+    return u;
+  };
+  assert.equal((await post(textUpdate(30, 77, "Hello, the lid is broken", { first_name: "Ivan" }), secret)).status, 200);
+  await until(async () => await dialogOf("tg-77"), "Ivan's dialog");
+  const d = (await dialogOf("tg-77")).id;
+  assert.equal((await call("POST", `/api/v1/lines/tg/dialogs/${d}/accept`, anna)).status, 200);
+
+  const small = { file_id: "ph0", file_unique_id: "s", width: 90, height: 90 };
+  const large = { file_id: "ph1", file_unique_id: "l", width: 800, height: 800 };
+  assert.equal((await post(withFile(31, { photo: [small, large] }, "the broken lid"), secret)).status, 200);
+  assert.equal((await post(withFile(32, { document: { file_id: "doc1", file_unique_id: "d", file_name: "order.pdf", mime_type: "application/pdf" } }), secret)).status, 200);
+  assert.equal((await post(withFile(33, { document: { file_id: "txt1", file_unique_id: "t", file_name: "notes.txt", mime_type: "text/plain" } }), secret)).status, 200);
+  await until(async () => (await messages(d)).length >= 4, "the three files");
+  const ms = await messages(d);
+  const photo = ms.find((m) => m.text === "the broken lid");
+  assert.deepEqual([photo.attachment?.name, photo.attachment?.kind], ["photo.png", "png"], "the largest size, typed by content");
+  const order = ms.find((m) => m.attachment?.name === "order.pdf");
+  assert.equal(order?.text, "order.pdf");
+  assert.ok(ms.some((m) => m.text === "[file: notes.txt]" && !m.attachment), "a kind the line refuses is said, not dropped");
+  assert.ok(!tg.calls.some((c) => c.method === "getFile" && c.body.file_id === "ph0"), "only the largest size is fetched");
+  const [, file] = photo.attachment.id.split("/");
+  const link = await call("GET", `/api/v1/lines/tg/dialogs/${d}/attachments/${file}`, anna);
+  assert.equal(link.status, 200);
+  assert.ok(Buffer.from(await (await fetch(link.body.url)).arrayBuffer()).equals(PNG), "the photo's bytes, kept");
+
+  // Anna answers with a PDF and a picture: a document and a photo, her name the caption.
+  const upload = (name, bytes, type) =>
+    api(edge.base, "POST", `/api/v1/lines/tg/dialogs/${d}/attachments?client_id=${name.replace(/\W/g, "")}&name=${name}`, { token: anna.token, body: new Uint8Array(bytes), headers: { "Content-Type": type } });
+  assert.equal((await upload("Invoice.pdf", PDF, "application/pdf")).status, 201);
+  assert.equal((await upload("lid.png", PNG, "image/png")).status, 201);
+  const sent = (method) => tg.calls.find((c) => c.method === method && c.body.chat_id === 77);
+  await until(() => sent("sendDocument") && sent("sendPhoto"), "both files at Telegram");
+  const doc = sent("sendDocument").body;
+  assert.deepEqual([doc.document.name, doc.document.type], ["Invoice.pdf", "application/pdf"]);
+  assert.ok(doc.document.bytes.equals(PDF));
+  assert.match(doc.caption, /^Anna/);
+  assert.ok(sent("sendPhoto").body.photo.bytes.equals(PNG));
+});
+
 test("N2: disconnecting removes the webhook at Telegram; updates are refused after", async () => {
   const secret = tg.webhook.secret_token;
   assert.equal((await call("DELETE", "/api/v1/lines/tg/channels/telegram", sveta)).status, 403);

@@ -1,6 +1,7 @@
 // A local fake of Telegram's Bot API (https://core.telegram.org/bots/api)
 // for the tests (issue 13, N2): only the methods openline calls — getMe,
-// setWebhook, deleteWebhook, getWebhookInfo, sendMessage — answering as the documentation
+// setWebhook, deleteWebhook, getWebhookInfo, sendMessage, and for files
+// getFile, the file download, sendPhoto and sendDocument (multipart) — answering as the documentation
 // says (`{"ok": true, "result": …}`, or `{"ok": false, "error_code",
 // "description", "parameters"?}` with the same HTTP status), recording every
 // call. It can refuse a send with 429 and `retry_after`, and treats chat
@@ -25,21 +26,41 @@ export async function startTelegram() {
     /** Refuse this many sendMessage calls with 429 first. */
     tooMany: 0,
     retryAfter: 1,
+    /** Files a client sent, by file_id: { path, bytes } (getFile, download). */
+    files: {},
   };
   let messageId = 100;
   const server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (d) => (raw += d));
-    req.on("end", () => {
-      const m = req.url.match(/^\/bot([^/]+)\/(\w+)$/);
+    const chunks = [];
+    req.on("data", (d) => chunks.push(d));
+    req.on("end", async () => {
+      const raw = Buffer.concat(chunks);
       const answer = (status, body) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+      // https://core.telegram.org/bots/api#getfile: the file itself.
+      const download = req.url.match(/^\/file\/bot([^/]+)\/(.+)$/);
+      if (download) {
+        const file = Object.values(state.files).find((f) => f.path === download[2]);
+        if (download[1] !== TOKEN || !file) return answer(404, { ok: false, error_code: 404, description: "Not Found" });
+        return res.writeHead(200, { "Content-Type": "application/octet-stream" }).end(file.bytes);
+      }
+      const m = req.url.match(/^\/bot([^/]+)\/(\w+)$/);
       if (!m) return answer(404, { ok: false, error_code: 404, description: "Not Found" });
       const [, token, method] = m;
       let body = {};
-      try {
-        body = raw ? JSON.parse(raw) : {};
-      } catch {
-        return answer(400, { ok: false, error_code: 400, description: "Bad Request: can't parse JSON" });
+      const type = req.headers["content-type"] ?? "";
+      if (type.startsWith("multipart/form-data")) {
+        // A file sent (sendPhoto, sendDocument): read as a browser would.
+        const form = await new Request("http://fake/", { method: "POST", headers: { "content-type": type }, body: raw }).formData();
+        for (const [k, v] of form.entries()) {
+          body[k] = typeof v === "string" ? v : { name: v.name, type: v.type, bytes: Buffer.from(await v.arrayBuffer()) };
+        }
+        if (body.chat_id !== undefined) body.chat_id = Number(body.chat_id);
+      } else {
+        try {
+          body = raw.length ? JSON.parse(raw.toString("utf8")) : {};
+        } catch {
+          return answer(400, { ok: false, error_code: 400, description: "Bad Request: can't parse JSON" });
+        }
       }
       state.calls.push({ token, method, body });
       if (token !== TOKEN || state.revoked) return answer(401, { ok: false, error_code: 401, description: "Unauthorized" });
@@ -81,6 +102,18 @@ export async function startTelegram() {
             ok: true,
             result: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: { id: body.chat_id, type: "private" }, from: BOT, text: body.text },
           });
+        }
+        case "getFile": {
+          const file = state.files[body.file_id];
+          if (!file) return answer(400, { ok: false, error_code: 400, description: "Bad Request: invalid file_id" });
+          return answer(200, { ok: true, result: { file_id: body.file_id, file_unique_id: `u-${body.file_id}`, file_size: file.bytes.length, file_path: file.path } });
+        }
+        case "sendPhoto":
+        case "sendDocument": {
+          const field = method === "sendPhoto" ? "photo" : "document";
+          if (typeof body[field] !== "object") return answer(400, { ok: false, error_code: 400, description: `Bad Request: there is no ${field} in the request` });
+          messageId += 1;
+          return answer(200, { ok: true, result: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: { id: body.chat_id, type: "private" }, from: BOT } });
         }
         default:
           return answer(404, { ok: false, error_code: 404, description: "Not Found: method not found" });

@@ -13,7 +13,7 @@ use crate::dialog_object::VisitorAttachment;
 use crate::ids;
 use crate::limits;
 use crate::rpc::{invoke, stub};
-use openline_core::attachments::{self, Attachment};
+use openline_core::attachments::{self, Attachment, AttachmentRules};
 use openline_core::files::FileKind;
 use openline_core::protocol::Role;
 use openline_core::settings::LineSettings;
@@ -29,9 +29,9 @@ use super::visitor::{to_dialog, visitor_credentials, visitor_dialog};
 use super::{query, R};
 
 /// The R2 binding holding uploaded files.
-const FILES: &str = "FILES";
+pub(crate) const FILES: &str = "FILES";
 /// Where attachments are kept in it: `attachments/{dialog}/{file}`.
-const PREFIX: &str = "attachments/";
+pub(crate) const PREFIX: &str = "attachments/";
 
 thread_local! {
     /// The link-signing key, once read (it never changes).
@@ -83,6 +83,18 @@ async fn keep(
             ErrorCode::PayloadTooLarge => rules.too_big(),
             _ => e,
         })?;
+    keep_bytes(env, rules, dialog, bytes, name).await
+}
+
+/// Checks a file's bytes against the line's rules and keeps them in R2
+/// under `dialog` (what a messenger's file goes through too).
+pub(super) async fn keep_bytes(
+    env: &Env,
+    rules: &AttachmentRules,
+    dialog: &str,
+    bytes: Vec<u8>,
+    name: &str,
+) -> R<Attachment> {
     let kind = rules.check(&bytes)?;
     let random = ids::random_hex(16).map_err(internal)?;
     let a = Attachment {

@@ -14,10 +14,12 @@ use crate::ids;
 use crate::limits;
 use crate::rpc::{dialog_stub, forward, invoke, invoke_done, stub};
 use crate::telegram;
+use openline_core::attachments::Attachment;
 use openline_core::channels::{
     self, check_bot_token, ChannelKind, ConnectTelegram, Inbound, TelegramChat, Update,
 };
 use openline_core::protocol::{Role, SendMessage};
+use openline_core::telegram_files::{self, TelegramFile};
 use openline_core::{ErrorCode, ProtocolError};
 use serde::Serialize;
 use worker::{Env, Request, Url};
@@ -192,10 +194,85 @@ pub(super) async fn updates(env: &Env, req: &mut Request, line: &str) -> ApiResu
                 .0
         }
     };
-    let message = ChannelMessage(SendMessage {
-        client_id: format!("tg{}", update.update_id.unsigned_abs()),
-        text: said.text,
-    });
+    // A photo or document is kept as the message's file when the line
+    // takes files and Telegram hands it over; else the words say what came.
+    let attachment = match &said.file {
+        Some(file) => take_file(env, line, &dialog, file).await,
+        None => None,
+    };
+    let text = match &attachment {
+        Some(a) => said.caption.clone().unwrap_or_else(|| a.name.clone()),
+        None => said.text,
+    };
+    let message = ChannelMessage {
+        message: SendMessage {
+            client_id: format!("tg{}", update.update_id.unsigned_abs()),
+            text,
+        },
+        attachment,
+    };
     invoke_done(&dialog_stub(env, &dialog)?, &message).await?;
     super::ok()
+}
+
+/// Fetches a client's file from Telegram (`getFile`, then the file) and
+/// keeps it for `dialog` under the line's rules; None (logged) when the
+/// line takes no files or this one cannot be had.
+async fn take_file(env: &Env, line: &str, dialog: &str, file: &TelegramFile) -> Option<Attachment> {
+    let fetched = async {
+        let settings = line_settings(env, line).await?;
+        let rules = &settings.attachments;
+        if !rules.enabled {
+            return Ok(None);
+        }
+        let ask = ChannelToken {
+            kind: ChannelKind::Telegram,
+        };
+        let token = invoke(&stub(env, "LINES", line)?, &ask).await?.token;
+        let (_, answer) = telegram::call(
+            env,
+            &token,
+            "getFile",
+            &FileAsk {
+                file_id: &file.file_id,
+            },
+        )
+        .await;
+        let (path, size) = answer
+            .as_deref()
+            .and_then(telegram_files::file_path)
+            .ok_or_else(|| {
+                ProtocolError::new(ErrorCode::UpstreamFailed, "Telegram gave no file")
+            })?;
+        if size.is_some_and(|s| s > u64::from(rules.max_bytes)) {
+            return Err(rules.too_big());
+        }
+        let bytes = telegram::download(env, &token, &path, rules.max_bytes as usize)
+            .await
+            .ok_or_else(|| {
+                ProtocolError::new(ErrorCode::UpstreamFailed, "the file could not be fetched")
+            })?;
+        super::attachments::keep_bytes(env, rules, dialog, bytes, file.shown_name())
+            .await
+            .map(Some)
+    };
+    match fetched.await {
+        Ok(a) => a,
+        Err(e) => {
+            crate::logs::error(
+                "worker",
+                "channel_file_not_taken",
+                Some(line),
+                Some(dialog),
+                e.code.as_str(),
+            );
+            None
+        }
+    }
+}
+
+/// `getFile`'s body.
+#[derive(serde::Serialize)]
+struct FileAsk<'a> {
+    file_id: &'a str,
 }

@@ -5,7 +5,7 @@
 //! Every route is listed in docs/api.md.
 
 mod admin;
-mod attachments;
+pub(crate) mod attachments;
 mod auth;
 mod bots;
 mod channels;

@@ -155,7 +155,7 @@ impl LineObject {
                 let chat = TelegramChat {
                     chat_id: ask.chat_id,
                 };
-                self.to_channel(None, &chat, greeting).await;
+                self.to_channel(None, &chat, greeting, None).await;
             }
             return Ok(InboundTaken {
                 duplicate: false,
@@ -193,7 +193,13 @@ impl LineObject {
 
     /// Sends a text to the client's chat through the outbox (which retries
     /// and honours Telegram's `retry_after`); a failure to queue is logged.
-    pub(super) async fn to_channel(&self, dialog: Option<&str>, chat: &TelegramChat, text: String) {
+    pub(super) async fn to_channel(
+        &self,
+        dialog: Option<&str>,
+        chat: &TelegramChat,
+        text: String,
+        file: Option<openline_core::attachments::Attachment>,
+    ) {
         let queued = async {
             let row = self
                 .channel(ChannelKind::Telegram)?
@@ -204,6 +210,7 @@ impl LineObject {
                 chat_id: chat.chat_id,
                 token: row.token,
                 text,
+                file,
             };
             let outbox = rpc::stub(&self.env, "OUTBOX", "outbox")?;
             rpc::invoke_done(&outbox, &send).await

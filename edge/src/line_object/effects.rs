@@ -74,9 +74,15 @@ impl LineObject {
         stored: &Stored,
     ) {
         if let (Some(chat), false) = (&stored.channel, store.hidden) {
-            let text =
-                openline_core::channels::outgoing_text(store.shown_name.as_deref(), &store.text);
-            self.to_channel(Some(dialog), chat, text).await;
+            // A file goes with the operator's shown name as its caption.
+            let text = match &store.attachment {
+                Some(_) => store.shown_name.clone().unwrap_or_default(),
+                None => {
+                    openline_core::channels::outgoing_text(store.shown_name.as_deref(), &store.text)
+                }
+            };
+            self.to_channel(Some(dialog), chat, text, store.attachment.clone())
+                .await;
         }
         self.hook(openline_core::webhooks::message(
             dialog,
@@ -365,7 +371,7 @@ impl LineObject {
                     if let Some(chat) = &stored.channel {
                         if !stored.message.text.is_empty() {
                             let text = stored.message.text.clone();
-                            self.to_channel(Some(&dialog), chat, text).await;
+                            self.to_channel(Some(&dialog), chat, text, None).await;
                         }
                     }
                 }

@@ -11,7 +11,9 @@ use crate::migrations::Migration;
 use crate::rpc;
 use crate::sql::{rows, run};
 use crate::telegram;
+use openline_core::attachments::Attachment;
 use openline_core::channels::{send_outcome, SendOutcome};
+use openline_core::telegram_files;
 use openline_core::ProtocolError;
 use serde::{Deserialize, Serialize};
 use worker::SqlStorageValue as V;
@@ -27,6 +29,12 @@ pub(super) const MIGRATION: Migration = Migration {
 };
 
 /// Attempts of a passing fault before a message is given up.
+/// Issue 11.3: the file an answer sends (JSON `Attachment`; none: text).
+pub(super) const FILES_MIGRATION: Migration = Migration {
+    name: "0006_channel_files",
+    sql: "ALTER TABLE channel_sends ADD COLUMN file TEXT",
+};
+
 const MAX_ATTEMPTS: i64 = 8;
 
 #[derive(Deserialize)]
@@ -38,6 +46,7 @@ struct Due {
     token: String,
     text: String,
     attempts: i64,
+    file: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -47,12 +56,58 @@ struct SendMessage<'a> {
 }
 
 impl OutboxObject {
+    /// Sends an answer's file (`sendPhoto` or `sendDocument`, the file
+    /// read from R2, the text its caption). A file gone from R2 (erased
+    /// since) is answered as Telegram would a bad request: not retried.
+    async fn send_file(&self, d: &Due, file: &str) -> (Option<u16>, Option<String>) {
+        use crate::http::attachments::{FILES, PREFIX};
+        let gone = || {
+            (
+                Some(400),
+                Some(
+                    r#"{"ok":false,"error_code":400,"description":"the file was erased"}"#
+                        .to_owned(),
+                ),
+            )
+        };
+        let Ok(a) = serde_json::from_str::<Attachment>(file) else {
+            return gone();
+        };
+        let object = match self.env.bucket(FILES) {
+            Ok(b) => b.get(format!("{PREFIX}{}", a.id)).execute().await,
+            Err(e) => Err(e),
+        };
+        let bytes = match object {
+            Ok(Some(o)) => match o.body() {
+                Some(body) => body.bytes().await.ok(),
+                None => None,
+            },
+            Ok(None) => return gone(),
+            Err(_) => None,
+        };
+        // R2 unreachable: like Telegram unreachable, tried again later.
+        let Some(bytes) = bytes else {
+            return (None, None);
+        };
+        let (method, field) = telegram_files::send_method(a.kind);
+        let boundary =
+            crate::ids::random_hex(16).unwrap_or_else(|_| "openline-file-boundary".into());
+        let chat = d.chat_id.to_string();
+        let mut fields = vec![("chat_id", chat.as_str())];
+        if !d.text.is_empty() {
+            fields.push(("caption", d.text.as_str()));
+        }
+        let body =
+            telegram_files::multipart(&boundary, &fields, field, &a.name, a.kind.mime(), &bytes);
+        telegram::call_multipart(&self.env, &d.token, method, &boundary, &body).await
+    }
+
     pub(super) async fn queue_channel(&self, ask: ChannelSend) -> R<Done> {
         let now = clock::real_now();
         run(
             &self.sql(),
-            "INSERT INTO channel_sends (line, dialog, chat_id, token, text, created_at, next_attempt_at, status)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued')",
+            "INSERT INTO channel_sends (line, dialog, chat_id, token, text, created_at, next_attempt_at, status, file)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
             vec![
                 V::from(ask.line),
                 V::from(ask.dialog),
@@ -61,6 +116,10 @@ impl OutboxObject {
                 V::from(ask.text),
                 V::from(now),
                 V::from(now),
+                V::from(match &ask.file {
+                    Some(f) => Some(serde_json::to_string(f).map_err(crate::api::internal)?),
+                    None => None,
+                }),
             ],
         )?;
         self.arm().await?;
@@ -79,7 +138,7 @@ impl OutboxObject {
         )?;
         let due: Vec<Due> = rows(
             &sql,
-            "SELECT id, line, dialog, chat_id, token, text, attempts FROM channel_sends s
+            "SELECT id, line, dialog, chat_id, token, text, attempts, file FROM channel_sends s
              WHERE status = 'queued' AND next_attempt_at <= ?
                AND NOT EXISTS (SELECT 1 FROM channel_sends e WHERE e.status = 'queued' AND e.chat_id = s.chat_id
                                AND e.token = s.token AND e.id < s.id AND e.next_attempt_at > ?)
@@ -92,11 +151,16 @@ impl OutboxObject {
             if held.contains(&d.chat_id) {
                 continue;
             }
-            let body = SendMessage {
-                chat_id: d.chat_id,
-                text: &d.text,
+            let (status, answer) = match d.file.as_deref() {
+                Some(file) => self.send_file(&d, file).await,
+                None => {
+                    let body = SendMessage {
+                        chat_id: d.chat_id,
+                        text: &d.text,
+                    };
+                    telegram::call(&self.env, &d.token, "sendMessage", &body).await
+                }
             };
-            let (status, answer) = telegram::call(&self.env, &d.token, "sendMessage", &body).await;
             let attempts = d.attempts + 1;
             let now = clock::real_now();
             let (state, next, error) = match send_outcome(status, answer.as_deref()) {

@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
     webhooks::MIGRATION,
     channels::MIGRATION,
     bots::MIGRATION,
+    channels::FILES_MIGRATION,
 ];
 
 /// The body an e-mail API takes (`POST {to, from, subject, text, html?}`).

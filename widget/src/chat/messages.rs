@@ -69,9 +69,13 @@ fn row_view(p: &Rc<Panel>, row: &Row) -> Element {
     if let Author::Operator { name: Some(n) } = &row.author {
         dom::add(&li, &dom::text("span", "ol-author", n));
     }
-    match &row.attachment {
-        Some(a) => dom::add(&li, &super::files::view(p, a)),
-        None => dom::add(&li, &dom::text("span", "ol-text", &row.text)),
+    // A file, and the words with it when they are more than its name (a
+    // messenger's caption).
+    if let Some(a) = &row.attachment {
+        dom::add(&li, &super::files::view(p, a));
+    }
+    if row.attachment.as_ref().is_none_or(|a| a.name != row.text) {
+        dom::add(&li, &dom::text("span", "ol-text", &row.text));
     }
     if let Some(at) = row.at {
         let time = dom::text("time", "ol-time", &when(at, texts.lang, true));

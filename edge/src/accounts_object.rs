@@ -2,7 +2,9 @@
 //! their sessions. One object named "accounts": it is on the login and
 //! session-check path, never on the visitor's message path.
 
-use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::api::{
+    error_response, internal, json, parse_json, read_bytes, ApiResult, MAX_BODY_BYTES,
+};
 use crate::calls::{Call, FileKey, FileKeyAsk};
 use crate::ids::{constant_time_eq, random_hex, token_hash};
 use crate::migrations::{self, Migration, Schema};
@@ -209,17 +211,22 @@ impl AccountsObject {
                 return answer;
             }
         }
+        // The body is read once: the routes parse it without an await each.
+        let body = match req.method() {
+            Method::Get => Vec::new(),
+            _ => read_bytes(&mut req, MAX_BODY_BYTES).await?,
+        };
         match (req.method(), path.as_str()) {
             (Method::Post, "/login") => {
-                let body: Login = read_json(&mut req).await?;
+                let body: Login = parse_json(&body)?;
                 json(200, &self.login(&body).await?)
             }
             (Method::Post, "/verify") => {
-                let body: TokenHash = read_json(&mut req).await?;
+                let body: TokenHash = parse_json(&body)?;
                 json(200, &self.verify(&body.token_hash)?)
             }
             (Method::Post, "/logout") => {
-                let body: TokenHash = read_json(&mut req).await?;
+                let body: TokenHash = parse_json(&body)?;
                 run(
                     &self.sql(),
                     "DELETE FROM sessions WHERE token_hash = ?",
@@ -230,14 +237,14 @@ impl AccountsObject {
             (Method::Get, "/accounts") => json(200, &self.list()?),
             (Method::Post, FileKeyAsk::PATH) => json(200, &self.file_key()?),
             (Method::Post, "/accounts") => {
-                let body: NewAccount = read_json(&mut req).await?;
+                let body: NewAccount = parse_json(&body)?;
                 json(201, &self.create(&body).await?)
             }
             // The deployment's owner restores an administrator (see
             // `recover_admin` in the worker): same password rules, the
             // account active, an administrator, its lock lifted.
             (Method::Post, "/recover") => {
-                let body: NewAccount = read_json(&mut req).await?;
+                let body: NewAccount = parse_json(&body)?;
                 text::password(&body.password)?;
                 match self.by("login", &body.login)? {
                     Some(row) => {
@@ -256,7 +263,7 @@ impl AccountsObject {
                 json(200, &Ack::DONE)
             }
             (Method::Post, "/seed") => {
-                let body: Seed = read_json(&mut req).await?;
+                let body: Seed = parse_json(&body)?;
                 if self.list()?.is_empty() {
                     for a in &body.accounts {
                         self.create(a).await?;
@@ -286,7 +293,7 @@ impl AccountsObject {
                 )
             }
             (Method::Put, "/password-cost") => {
-                let body: PasswordCost = read_json(&mut req).await?;
+                let body: PasswordCost = parse_json(&body)?;
                 let row = self
                     .by("login", &body.login)?
                     .ok_or_else(|| ProtocolError::new(ErrorCode::NotFound, "no such account"))?;
@@ -301,7 +308,7 @@ impl AccountsObject {
             (Method::Get, "/schema") => json(200, &migrations::last_step(&self.sql())),
             (Method::Get, "/deployment") => json(200, &self.deployment()?),
             (Method::Put, "/deployment") => {
-                let asked: Deployment = read_json(&mut req).await?;
+                let asked: Deployment = parse_json(&body)?;
                 let d = asked.validated()?;
                 run(
                     &self.sql(),
@@ -321,7 +328,7 @@ impl AccountsObject {
             }
             (Method::Put, "/lines") => {
                 // L1: a renamed line keeps its id; the directory follows.
-                let l: LineEntry = read_json(&mut req).await?;
+                let l: LineEntry = parse_json(&body)?;
                 run(
                     &self.sql(),
                     "UPDATE lines SET name = ? WHERE id = ?",
@@ -330,7 +337,7 @@ impl AccountsObject {
                 json(200, &l)
             }
             (Method::Post, "/lines") => {
-                let l: LineEntry = read_json(&mut req).await?;
+                let l: LineEntry = parse_json(&body)?;
                 let exists: Vec<LineEntry> = rows(
                     &self.sql(),
                     "SELECT id, name FROM lines WHERE id = ?",
@@ -365,7 +372,7 @@ impl AccountsObject {
                 json(200, &Ack::DONE)
             }
             (Method::Put, "/avatar") => {
-                let body: SetAvatar = read_json(&mut req).await?;
+                let body: SetAvatar = parse_json(&body)?;
                 json(200, &self.set_avatar(&body)?)
             }
             (Method::Patch, p) if p.starts_with("/accounts/") => {
@@ -375,7 +382,7 @@ impl AccountsObject {
                     .get(ACTOR_HEADER)
                     .map_err(internal)?
                     .unwrap_or_default();
-                let body: AccountPatch = read_json(&mut req).await?;
+                let body: AccountPatch = parse_json(&body)?;
                 json(200, &self.patch(&actor, &id, body).await?)
             }
             _ => Err(ProtocolError::new(

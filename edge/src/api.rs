@@ -14,8 +14,8 @@ pub type ApiResult = std::result::Result<Response, ProtocolError>;
 
 /// A JSON response with the given status.
 pub fn json<T: Serialize>(status: u16, body: &T) -> ApiResult {
-    let resp = Response::from_json(body).map_err(internal)?;
-    Ok(resp.with_status(status))
+    // Only the serialisation is generic; the response is built once.
+    raw_json(status, serde_json::to_string(body).map_err(internal)?)
 }
 
 /// A JSON response whose body is already written (by SQLite, or passed
@@ -103,7 +103,7 @@ pub async fn read_bytes(req: &mut Request, max: usize) -> Result<Vec<u8>, Protoc
 
 /// Through `from_str` like every other JSON the edge reads, so each type's
 /// deserialiser is compiled once (`from_slice` would be a second copy).
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProtocolError> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProtocolError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| ProtocolError::new(ErrorCode::BadRequest, "invalid JSON body: not UTF-8"))?;
     serde_json::from_str(text)
@@ -112,13 +112,18 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProtocolError> {
 
 /// Reads and parses a JSON body with a size limit and a clear error.
 pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> Result<T, ProtocolError> {
-    parse(&read_bytes(req, MAX_BODY_BYTES).await?)
+    parse_json(&read_bytes(req, MAX_BODY_BYTES).await?)
 }
 
 /// A public API body: a JSON object, as documented. serde would also take
 /// an array for a struct (`["anna", "password"]` as a login); the API
 /// refuses anything but the object shape.
 pub async fn read_body<T: DeserializeOwned>(req: &mut Request) -> Result<T, ProtocolError> {
+    parse_json(&object_bytes(req).await?)
+}
+
+/// The bytes of a body that must be a JSON object (not generic).
+async fn object_bytes(req: &mut Request) -> Result<Vec<u8>, ProtocolError> {
     let bytes = read_bytes(req, MAX_BODY_BYTES).await?;
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
@@ -127,7 +132,7 @@ pub async fn read_body<T: DeserializeOwned>(req: &mut Request) -> Result<T, Prot
             "invalid JSON body: a JSON object is expected",
         ));
     }
-    parse(&bytes)
+    Ok(bytes)
 }
 
 /// The bearer token of a request, if any.

@@ -3,7 +3,9 @@
 //! One object per dialog keeps every conversation isolated and lets the
 //! service scale with the number of dialogs.
 
-use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::api::{
+    error_response, internal, json, parse_json, read_bytes, ApiResult, MAX_BODY_BYTES,
+};
 use crate::calls::TokenSession;
 use crate::calls::{
     Call, ChannelMessage, Done, Ended, EraseWords, LineEvent, MoveToLine, OperatorTyping,
@@ -380,18 +382,23 @@ impl DialogObject {
             .find(|(k, _)| k == "after")
             .and_then(|(_, v)| v.parse::<i64>().ok())
             .unwrap_or(0);
+        // The body is read once: the routes parse it without an await each.
+        let body = match req.method() {
+            Method::Get => Vec::new(),
+            _ => read_bytes(&mut req, MAX_BODY_BYTES).await?,
+        };
         match (req.method(), path.as_str()) {
             (Method::Post, "/init") => {
-                let body: Init = read_json(&mut req).await?;
+                let body: Init = parse_json(&body)?;
                 self.init(&body, &hash)
             }
             // Internal calls from the line and the worker (operators' side).
             (Method::Post, StoreNotice::PATH) => {
-                let StoreNotice(notice) = read_json(&mut req).await?;
+                let StoreNotice(notice) = parse_json(&body)?;
                 json(200, &self.notice(notice)?)
             }
             (Method::Post, Ended::PATH) => {
-                let ended: Ended = read_json(&mut req).await?;
+                let ended: Ended = parse_json(&body)?;
                 if self.dialog()?.line == ended.line {
                     self.set_ended(true)?;
                     if ended.next.is_some() {
@@ -403,7 +410,7 @@ impl DialogObject {
                 json(200, &Done {})
             }
             (Method::Post, MoveToLine::PATH) => {
-                let to: MoveToLine = read_json(&mut req).await?;
+                let to: MoveToLine = parse_json(&body)?;
                 run(
                     &self.sql(),
                     "UPDATE dialog SET line = ? WHERE id = 1",
@@ -413,7 +420,7 @@ impl DialogObject {
                 json(200, &Done {})
             }
             (Method::Post, PresentOperator::PATH) => {
-                let PresentOperator(card) = read_json(&mut req).await?;
+                let PresentOperator(card) = parse_json(&body)?;
                 let stored = serde_json::to_string(&card).map_err(internal)?;
                 run(
                     &self.sql(),
@@ -426,7 +433,7 @@ impl DialogObject {
                 json(200, &Done {})
             }
             (Method::Post, OperatorTyping::PATH) => {
-                let OperatorTyping(card) = read_json(&mut req).await?;
+                let OperatorTyping(card) = parse_json(&body)?;
                 for ws in self.state.get_websockets_with_tag("visitor") {
                     let _ = ws.send(&VisitorEvent::Typing {
                         operator: card.clone(),
@@ -468,19 +475,19 @@ impl DialogObject {
             // C2: a lead's transcript, as the client saw the chat.
             (Method::Get, "/transcript") => json(200, &self.history(after, View::Visitor)?),
             (Method::Post, StoreOperatorMessage::PATH) => {
-                let body: StoreOperatorMessage = read_json(&mut req).await?;
+                let body: StoreOperatorMessage = parse_json(&body)?;
                 let stored = self.operator_message(body)?;
                 json(if stored.created { 201 } else { 200 }, &stored)
             }
             (Method::Post, ChannelMessage::PATH) => {
                 // L4: the client wrote from their messenger; the worker
                 // checked the channel's secret with the line.
-                let body: ChannelMessage = read_json(&mut req).await?;
+                let body: ChannelMessage = parse_json(&body)?;
                 self.visitor_send(body.message, body.attachment).await?;
                 json(200, &Done {})
             }
             (Method::Post, StoreChannelNote::PATH) => {
-                let note: StoreChannelNote = read_json(&mut req).await?;
+                let note: StoreChannelNote = parse_json(&body)?;
                 let client_id = format!("sys-channel-{}", clock::real_now());
                 let kept = self.append(
                     &AuthorKey::System,
@@ -502,7 +509,7 @@ impl DialogObject {
             }
             (Method::Post, "/external-message") => {
                 // C7: an external system writes to the client in the line's name.
-                let body: SendMessage = read_json(&mut req).await?;
+                let body: SendMessage = parse_json(&body)?;
                 let client_id = text::client_id(&body.client_id)?;
                 let text = text::message_text(&body.text)?;
                 let kept = self.append(
@@ -562,12 +569,12 @@ impl DialogObject {
                     }
                     (Method::Get, "/messages") => json(200, &self.history(after, View::Visitor)?),
                     (Method::Post, "/messages") => {
-                        let body: SendMessage = read_json(&mut req).await?;
+                        let body: SendMessage = parse_json(&body)?;
                         let (message, created) = self.visitor_send(body, None).await?;
                         json(if created { 201 } else { 200 }, &message)
                     }
                     (Method::Post, VisitorAttachment::PATH) => {
-                        let body: VisitorAttachment = read_json(&mut req).await?;
+                        let body: VisitorAttachment = parse_json(&body)?;
                         let send = SendMessage {
                             client_id: body.client_id,
                             text: body.attachment.name.clone(),

@@ -46,11 +46,24 @@ pub fn new_dialog_id(env: &Env) -> Result<String, ProtocolError> {
 }
 
 /// Sends one internal request; the object's response is returned as is.
-pub async fn call<B: Serialize>(
+/// Only the body's serialisation is generic: the request itself is one
+/// function ([`send`]), not one async state machine per body type.
+pub fn call<'a, B: Serialize>(
+    stub: &'a Stub,
+    method: Method,
+    path: &'a str,
+    body: Option<&B>,
+    headers: &'a [(&'a str, &'a str)],
+) -> impl std::future::Future<Output = ApiResult> + 'a {
+    let json = body.map(serde_json::to_string).transpose();
+    send(stub, method, path, json, headers)
+}
+
+pub(crate) async fn send(
     stub: &Stub,
     method: Method,
     path: &str,
-    body: Option<&B>,
+    json: Result<Option<String>, serde_json::Error>,
     headers: &[(&str, &str)],
 ) -> ApiResult {
     let h = Headers::new();
@@ -61,8 +74,7 @@ pub async fn call<B: Serialize>(
     }
     let mut init = RequestInit::new();
     init.with_method(method).with_headers(h);
-    if let Some(body) = body {
-        let json = serde_json::to_string(body).map_err(internal)?;
+    if let Some(json) = json.map_err(internal)? {
         init.with_body(Some(json.into()));
     }
     let req = Request::new_with_init(&format!("https://object{path}"), &init).map_err(internal)?;
@@ -70,9 +82,16 @@ pub async fn call<B: Serialize>(
 }
 
 /// Reads a JSON answer, turning an error body back into its typed error.
-/// The body is read by the runtime in one call (`Response.text()`), not
-/// chunk by chunk through wasm, which costs the message path dearly.
 pub async fn parse<T: DeserializeOwned>(resp: Response) -> Result<T, ProtocolError> {
+    let text = success_text(resp).await?;
+    serde_json::from_str(&text).map_err(internal)
+}
+
+/// A successful answer's text, or its error body read back into its typed
+/// error. The body is read by the runtime in one call (`Response.text()`),
+/// not chunk by chunk through wasm, which costs the message path dearly;
+/// not generic, so its code exists once.
+async fn success_text(resp: Response) -> Result<String, ProtocolError> {
     let status = resp.status_code();
     let raw: web_sys::Response = resp.into();
     let js = |e: wasm_bindgen::JsValue| internal(format!("{e:?}"));
@@ -82,7 +101,7 @@ pub async fn parse<T: DeserializeOwned>(resp: Response) -> Result<T, ProtocolErr
         .as_string()
         .unwrap_or_default();
     if (200..300).contains(&status) {
-        serde_json::from_str(&text).map_err(internal)
+        Ok(text)
     } else {
         Err(serde_json::from_str::<ErrorBody>(&text)
             .map(|b| b.error)
@@ -90,14 +109,26 @@ pub async fn parse<T: DeserializeOwned>(resp: Response) -> Result<T, ProtocolErr
     }
 }
 
-/// `call` then `parse`.
+/// `call` then `parse`: only the body's writing and the answer's reading
+/// are generic (the request and the text's reading exist once).
 pub async fn call_json<B: Serialize, T: DeserializeOwned>(
     stub: &Stub,
     method: Method,
     path: &str,
     body: Option<&B>,
 ) -> Result<T, ProtocolError> {
-    parse(call(stub, method, path, body, &[]).await?).await
+    let json = body.map(serde_json::to_string).transpose();
+    let text = send_text(stub, method, path, json).await?;
+    serde_json::from_str(&text).map_err(internal)
+}
+
+async fn send_text(
+    stub: &Stub,
+    method: Method,
+    path: &str,
+    json: Result<Option<String>, serde_json::Error>,
+) -> Result<String, ProtocolError> {
+    success_text(send(stub, method, path, json, &[]).await?).await
 }
 
 /// A typed call whose success is all the caller needs: the reply is not

@@ -96,7 +96,12 @@ test("X7: the day's recorded dialogs replayed under two modes show different wai
   await panel.locator(".what-if-result").getByText("Missed first-answer KPI").waitFor();
   const b = await compared(panel);
   assert.deepEqual(b["Answered"], ["3", "0"]);
-  assert.deepEqual(b["Most dialogs waiting at once"], ["3", "3"], `the three came within seconds: ${JSON.stringify({ one, a, b })}`);
+  // Now, each dialog waits Boris's 20 s: how many wait at once depends on
+  // how close the three came (the test clock runs 60× faster, so a slow
+  // machine spreads them over more than 20 s); with nobody on shift, all.
+  const together = (ms) =>
+    Math.max(...one.arrivals.map((x) => one.arrivals.filter((y) => y.at <= x.at && x.at < y.at + ms).length));
+  assert.deepEqual(b["Most dialogs waiting at once"], [String(together(20_000)), "3"], JSON.stringify({ one, a, b }));
 
   // A synthetic day of 40 dialogs instead; a bad number is a sentence.
   await panel.getByLabel(/a synthetic day/).fill("forty");

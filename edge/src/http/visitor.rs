@@ -404,20 +404,34 @@ pub(super) fn visitor_credentials(headers: &Headers, url: &Url) -> R<(String, St
     split_token(&token)
 }
 
-pub(super) async fn to_dialog<B: serde::Serialize>(
+pub(super) fn to_dialog<'a, B: serde::Serialize>(
+    env: &'a Env,
+    origin: Option<&'a str>,
+    dialog: &'a str,
+    hash: &'a str,
+    method: Method,
+    path: &'a str,
+    body: Option<&B>,
+) -> impl std::future::Future<Output = ApiResult> + 'a {
+    // Only the body's writing is generic.
+    let json = body.map(serde_json::to_string).transpose();
+    dialog_send(env, origin, dialog, hash, method, path, json)
+}
+
+async fn dialog_send(
     env: &Env,
     origin: Option<&str>,
     dialog: &str,
     hash: &str,
     method: Method,
     path: &str,
-    body: Option<&B>,
+    json: Result<Option<String>, serde_json::Error>,
 ) -> ApiResult {
-    call(
+    crate::rpc::send(
         &visitor_dialog_stub(env, dialog)?,
         method,
         path,
-        body,
+        json,
         &[
             (TOKEN_HASH_HEADER, hash),
             (ORIGIN_HEADER, origin.unwrap_or("")),

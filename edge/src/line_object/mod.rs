@@ -20,7 +20,9 @@ mod schema;
 mod search;
 mod socket;
 
-use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::api::{
+    error_response, internal, json, parse_json, read_bytes, read_json, ApiResult, MAX_BODY_BYTES,
+};
 use crate::calls::{
     AcknowledgeNotifications, Applied, BotAct, Call, ChangeLead, ChannelFailed, ChannelInbound,
     ChannelToken, ClientLastDialog, CloseSockets, ConnectChannel, CreateLead, DialogAccess,
@@ -479,6 +481,12 @@ impl LineObject {
                 return answer;
             }
         }
+        // The body is read once, here: the routes below parse it without
+        // an await each (every await was a state of one large machine).
+        let body = match method {
+            Method::Get => Vec::new(),
+            _ => read_bytes(&mut req, MAX_BODY_BYTES).await?,
+        };
         match (method, path.as_str()) {
             (Method::Get, "/settings") => {
                 self.load()?;
@@ -487,7 +495,7 @@ impl LineObject {
                 json(200, line.settings())
             }
             (Method::Put, "/settings") => {
-                let body: SettingsUpdate = read_json(&mut req).await?;
+                let body: SettingsUpdate = parse_json(&body)?;
                 let now = clock::core_now(&self.env);
                 let fx = self
                     .step(|line| {
@@ -507,7 +515,7 @@ impl LineObject {
                 json(200, &Ack::DONE)
             }
             (Method::Post, "/event") => {
-                let event: Event = read_json(&mut req).await?;
+                let event: Event = parse_json(&body)?;
                 if let Event::Transfer { to, .. } = &event {
                     self.check_transfer_target(to).await?;
                 }
@@ -517,7 +525,7 @@ impl LineObject {
                 json(200, &Applied { effects: fx })
             }
             (Method::Post, RecordVisit::PATH) => {
-                let ask: RecordVisit = read_json(&mut req).await?;
+                let ask: RecordVisit = parse_json(&body)?;
                 self.record_visit(&ask)?;
                 // Live on the panels of whoever takes part in the client's
                 // open dialogs.
@@ -539,15 +547,15 @@ impl LineObject {
                 json(200, &Done {})
             }
             (Method::Post, ListNotifications::PATH) => {
-                let ask: ListNotifications = read_json(&mut req).await?;
+                let ask: ListNotifications = parse_json(&body)?;
                 self.notifications(&ask)
             }
             (Method::Post, AcknowledgeNotifications::PATH) => {
-                let ask: AcknowledgeNotifications = read_json(&mut req).await?;
+                let ask: AcknowledgeNotifications = parse_json(&body)?;
                 json(200, &self.acknowledge(&ask)?)
             }
             (Method::Post, ListDialogs::PATH) => {
-                let ask: ListDialogs = read_json(&mut req).await?;
+                let ask: ListDialogs = parse_json(&body)?;
                 json(200, &self.list_dialogs(&ask)?)
             }
             (Method::Get, "/departments") => {
@@ -583,41 +591,40 @@ impl LineObject {
                 )
             }
             (Method::Post, CloseSockets::PATH) => {
-                let which: CloseSockets = read_json(&mut req).await?;
+                let which: CloseSockets = parse_json(&body)?;
                 self.close_sockets(which).await;
                 json(200, &Done {})
             }
             (Method::Post, LineFiguresAsk::PATH) => json(200, &self.figures()?),
             (Method::Post, LineAvailabilityAsk::PATH) => json(200, &self.availability()?),
             (Method::Post, BotAct::PATH) => {
-                let acted = self.bot_act(read_json(&mut req).await?).await?;
+                let acted = self.bot_act(parse_json(&body)?).await?;
                 json(if acted.created { 201 } else { 200 }, &acted)
             }
             (Method::Post, ConnectChannel::PATH) => {
-                json(200, &self.connect_channel(read_json(&mut req).await?)?)
+                json(200, &self.connect_channel(parse_json(&body)?)?)
             }
             (Method::Post, ListChannels::PATH) => json(200, &self.list_channels()?),
             (Method::Post, ChannelToken::PATH) => {
-                let ask: ChannelToken = read_json(&mut req).await?;
+                let ask: ChannelToken = parse_json(&body)?;
                 json(200, &self.channel_token(ask.kind)?)
             }
             (Method::Post, DisconnectChannel::PATH) => {
-                let ask: DisconnectChannel = read_json(&mut req).await?;
+                let ask: DisconnectChannel = parse_json(&body)?;
                 json(200, &self.disconnect_channel(ask.kind)?)
             }
-            (Method::Post, ChannelInbound::PATH) => json(
-                200,
-                &self.channel_inbound(read_json(&mut req).await?).await?,
-            ),
+            (Method::Post, ChannelInbound::PATH) => {
+                json(200, &self.channel_inbound(parse_json(&body)?).await?)
+            }
             (Method::Post, ChannelFailed::PATH) => {
-                json(200, &self.channel_failed(read_json(&mut req).await?).await?)
+                json(200, &self.channel_failed(parse_json(&body)?).await?)
             }
             (Method::Post, HooksChanged::PATH) => {
                 self.forget_hook_kinds();
                 json(200, &Done {})
             }
             (Method::Post, Membership::PATH) => {
-                let ask: Membership = read_json(&mut req).await?;
+                let ask: Membership = parse_json(&body)?;
                 self.load()?;
                 let guard = self.line.borrow();
                 let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
@@ -629,7 +636,7 @@ impl LineObject {
                 )
             }
             (Method::Post, ClientLastDialog::PATH) => {
-                let ask: ClientLastDialog = read_json(&mut req).await?;
+                let ask: ClientLastDialog = parse_json(&body)?;
                 self.load()?;
                 let guard = self.line.borrow();
                 let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
@@ -657,21 +664,21 @@ impl LineObject {
                     },
                 )
             }
-            (Method::Post, ContactsLeft::PATH) => self.contacts_left(&mut req).await,
+            (Method::Post, ContactsLeft::PATH) => self.contacts_left(parse_json(&body)?).await,
             (Method::Get, "/consents") => self.consents(),
             (Method::Get, p) if p.starts_with("/card/") => self.card(p, &url),
             (Method::Post, Relay::PATH) => {
-                let relay: Relay = read_json(&mut req).await?;
+                let relay: Relay = parse_json(&body)?;
                 self.relay(relay).await?;
                 json(200, &Done {})
             }
             (Method::Post, OperatorSend::PATH) => {
-                let send: OperatorSend = read_json(&mut req).await?;
+                let send: OperatorSend = parse_json(&body)?;
                 let stored = self.operator_send(send).await?;
                 json(if stored.created { 201 } else { 200 }, &stored)
             }
             (Method::Post, DialogAccess::PATH) => {
-                let ask: DialogAccess = read_json(&mut req).await?;
+                let ask: DialogAccess = parse_json(&body)?;
                 self.load()?;
                 let d = self.dialog_record(&ask.dialog)?;
                 if !d.readable_by(&ask.operator, ask.supervisor) {
@@ -685,35 +692,35 @@ impl LineObject {
             (Method::Get, "/statistics") => self.statistics(&url),
             (Method::Post, ListAudit::PATH) => json(200, &self.audit_log()?),
             (Method::Post, MergeClients::PATH) => {
-                let ask: MergeClients = read_json(&mut req).await?;
+                let ask: MergeClients = parse_json(&body)?;
                 json(200, &self.merge_clients(&ask).await?)
             }
             (Method::Post, ExportClient::PATH) => {
-                let ask: ExportClient = read_json(&mut req).await?;
+                let ask: ExportClient = parse_json(&body)?;
                 json(200, &self.export_client(&ask).await?)
             }
             (Method::Post, EraseClient::PATH) => {
-                let ask: EraseClient = read_json(&mut req).await?;
+                let ask: EraseClient = parse_json(&body)?;
                 json(200, &self.erase_client(&ask).await?)
             }
             (Method::Post, SearchDialogs::PATH) => {
-                let ask: SearchDialogs = read_json(&mut req).await?;
+                let ask: SearchDialogs = parse_json(&body)?;
                 self.search(&ask)
             }
             (Method::Post, CreateLead::PATH) => {
-                let ask: CreateLead = read_json(&mut req).await?;
+                let ask: CreateLead = parse_json(&body)?;
                 json(201, &self.create_lead(&ask).await?)
             }
             (Method::Post, ListLeads::PATH) => {
-                let ask: ListLeads = read_json(&mut req).await?;
+                let ask: ListLeads = parse_json(&body)?;
                 json(200, &self.list_leads(&ask)?)
             }
             (Method::Post, ShowLead::PATH) => {
-                let ask: ShowLead = read_json(&mut req).await?;
+                let ask: ShowLead = parse_json(&body)?;
                 json(200, &self.show_lead(&ask).await?)
             }
             (Method::Post, ChangeLead::PATH) => {
-                let ask: ChangeLead = read_json(&mut req).await?;
+                let ask: ChangeLead = parse_json(&body)?;
                 json(200, &self.change_lead(&ask)?)
             }
             (Method::Get, "/ws") => {

@@ -5,7 +5,7 @@
 
 use super::schema::{ClientContactRow, ConsentRow, ContactRow, PreviewRow, VisitRow};
 use super::{ContactsLeft, LineObject};
-use crate::api::{internal, json, read_json, ApiResult};
+use crate::api::{internal, json, ApiResult};
 use crate::calls::{ListDialogs, MergeClients, RecordVisit};
 use crate::clock;
 use crate::sql::{rows, run};
@@ -16,13 +16,12 @@ use openline_core::privacy::AuditAction;
 use openline_core::protocol::{Author, ChatMessage};
 use openline_core::replies::{Ack, ClientCard, ConsentLog, DialogList, DialogPreview};
 use openline_core::{ErrorCode, ProtocolError};
-use worker::{Request, SqlStorageValue as V};
+use worker::SqlStorageValue as V;
 
 impl LineObject {
     /// F2/F4/H4: stores the contacts a client left and the consent (A1).
-    pub(super) async fn contacts_left(&self, req: &mut Request) -> ApiResult {
+    pub(super) async fn contacts_left(&self, body: ContactsLeft) -> ApiResult {
         self.load()?;
-        let body: ContactsLeft = read_json(req).await?;
         // The core's normal form: trimmed, and an empty field is
         // absent, so it never overwrites a stored value (COALESCE).
         let contacts = body.contacts.normalized();

@@ -10,7 +10,9 @@ mod bots;
 mod channels;
 mod webhooks;
 
-use crate::api::{error_response, internal, json, read_json, ApiResult};
+use crate::api::{
+    error_response, internal, json, parse_json, read_bytes, ApiResult, MAX_BODY_BYTES,
+};
 use crate::calls::Call;
 use crate::calls::{
     ChangeWebhook, ChannelSend, CheckBot, CreateBot, CreateWebhook, DeleteBot, DeleteWebhook,
@@ -113,9 +115,14 @@ impl OutboxObject {
 
     async fn handle(&self, mut req: Request) -> ApiResult {
         let url = req.url().map_err(internal)?;
+        // The body is read once: the routes parse it without an await each.
+        let body = match req.method() {
+            Method::Get => Vec::new(),
+            _ => read_bytes(&mut req, MAX_BODY_BYTES).await?,
+        };
         match (req.method(), url.path()) {
             (Method::Post, "/enqueue") => {
-                let mail: OutgoingEmail = read_json(&mut req).await?;
+                let mail: OutgoingEmail = parse_json(&body)?;
                 let now = clock::real_now();
                 run(
                     &self.sql(),
@@ -161,45 +168,35 @@ impl OutboxObject {
                 json(200, &Mailbox { mail: r })
             }
             (Method::Post, CreateWebhook::PATH) => {
-                json(201, &self.create_hook(read_json(&mut req).await?)?)
+                json(201, &self.create_hook(parse_json(&body)?)?)
             }
             (Method::Post, ChangeWebhook::PATH) => {
-                json(200, &self.change_hook(read_json(&mut req).await?)?)
+                json(200, &self.change_hook(parse_json(&body)?)?)
             }
             (Method::Post, DeleteWebhook::PATH) => {
-                let ask: DeleteWebhook = read_json(&mut req).await?;
+                let ask: DeleteWebhook = parse_json(&body)?;
                 json(200, &self.delete_hook(&ask.id)?)
             }
-            (Method::Post, ShowWebhook::PATH) => {
-                json(200, &self.show_hook(&read_json(&mut req).await?)?)
-            }
+            (Method::Post, ShowWebhook::PATH) => json(200, &self.show_hook(&parse_json(&body)?)?),
             (Method::Post, ListWebhooks::PATH) => json(200, &self.list_hooks()?),
             (Method::Post, ListDeliveries::PATH) => {
-                json(200, &self.deliveries(&read_json(&mut req).await?)?)
+                json(200, &self.deliveries(&parse_json(&body)?)?)
             }
             (Method::Post, TestWebhook::PATH) => {
-                json(200, &self.test_hook(&read_json(&mut req).await?).await?)
+                json(200, &self.test_hook(&parse_json(&body)?).await?)
             }
-            (Method::Post, HookKindsOf::PATH) => {
-                json(200, &self.kinds(&read_json(&mut req).await?)?)
-            }
-            (Method::Post, CreateBot::PATH) => {
-                json(201, &self.create_bot(read_json(&mut req).await?)?)
-            }
+            (Method::Post, HookKindsOf::PATH) => json(200, &self.kinds(&parse_json(&body)?)?),
+            (Method::Post, CreateBot::PATH) => json(201, &self.create_bot(parse_json(&body)?)?),
             (Method::Post, ListBots::PATH) => json(200, &self.list_bots()?),
             (Method::Post, DeleteBot::PATH) => {
-                let ask: DeleteBot = read_json(&mut req).await?;
+                let ask: DeleteBot = parse_json(&body)?;
                 json(200, &self.delete_bot(&ask.id)?)
             }
-            (Method::Post, CheckBot::PATH) => {
-                json(200, &self.check_bot(&read_json(&mut req).await?)?)
-            }
+            (Method::Post, CheckBot::PATH) => json(200, &self.check_bot(&parse_json(&body)?)?),
             (Method::Post, ChannelSend::PATH) => {
-                json(200, &self.queue_channel(read_json(&mut req).await?).await?)
+                json(200, &self.queue_channel(parse_json(&body)?).await?)
             }
-            (Method::Post, Publish::PATH) => {
-                json(200, &self.publish(read_json(&mut req).await?).await?)
-            }
+            (Method::Post, Publish::PATH) => json(200, &self.publish(parse_json(&body)?).await?),
             _ => Err(ProtocolError::new(
                 ErrorCode::NotFound,
                 "no such outbox route",

@@ -22,13 +22,18 @@ impl TelegramFile {
     }
 }
 
-/// Telegram's method and field for sending a file of `kind`: pictures as
-/// photos (Telegram shows them inline), the rest as documents. GIFs go as
-/// documents, which keeps them as sent.
-pub fn send_method(kind: FileKind) -> (&'static str, &'static str) {
+/// The largest picture Telegram takes as a photo (`sendPhoto`: 10 MB).
+pub const MAX_PHOTO_BYTES: u64 = 10_000_000;
+
+/// Telegram's method and field for sending a file of `kind` and `size`:
+/// pictures as photos (Telegram shows them inline) up to its photo limit,
+/// the rest as documents. GIFs go as documents, which keeps them as sent.
+pub fn send_method(kind: FileKind, size: u64) -> (&'static str, &'static str) {
     match kind {
-        FileKind::Png | FileKind::Jpeg | FileKind::Webp => ("sendPhoto", "photo"),
-        FileKind::Gif | FileKind::Pdf => ("sendDocument", "document"),
+        FileKind::Png | FileKind::Jpeg | FileKind::Webp if size <= MAX_PHOTO_BYTES => {
+            ("sendPhoto", "photo")
+        }
+        _ => ("sendDocument", "document"),
     }
 }
 
@@ -96,9 +101,17 @@ mod tests {
 
     #[test]
     fn pictures_go_as_photos_the_rest_as_documents() {
-        assert_eq!(send_method(FileKind::Jpeg), ("sendPhoto", "photo"));
-        assert_eq!(send_method(FileKind::Pdf), ("sendDocument", "document"));
-        assert_eq!(send_method(FileKind::Gif).0, "sendDocument");
+        assert_eq!(send_method(FileKind::Jpeg, 1000), ("sendPhoto", "photo"));
+        assert_eq!(
+            send_method(FileKind::Pdf, 1000),
+            ("sendDocument", "document")
+        );
+        assert_eq!(send_method(FileKind::Gif, 1000).0, "sendDocument");
+        assert_eq!(
+            send_method(FileKind::Png, MAX_PHOTO_BYTES + 1),
+            ("sendDocument", "document"),
+            "too big for a photo"
+        );
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub enum VisitorAction {
     EmailCopy,
     /// F2/F4: contacts left in the widget's form.
     Contacts,
+    /// Issue 11.3: links asked for the dialog's files.
+    FileLink,
 }
 
 /// Counts one visitor action in `dialog` under `MESSAGE_LIMITER` (60 per
@@ -51,6 +53,7 @@ pub async fn visitor(env: &Env, dialog: &str, action: VisitorAction) -> Result<(
         VisitorAction::Rating => ("rating", "ratings"),
         VisitorAction::EmailCopy => ("email", "e-mail requests"),
         VisitorAction::Contacts => ("contacts", "contact forms"),
+        VisitorAction::FileLink => ("file-link", "file links"),
     };
     check(env, "MESSAGE_LIMITER", format!("{kind}:{dialog}"), what).await
 }

@@ -137,6 +137,14 @@ test("through the API: sent by content within the line's rules, linked only for 
   assert.equal((await fetchBytes(link.body.url)).status, 404, "the file is gone");
   const exported = (await api(edge.base, "GET", `/api/v1/lines/files/clients/${olga.client}/export`, { token: admin.token })).body;
   assert.ok(exported.dialogs.every((d) => d.messages.every((m) => !m.attachment)), "no file left in the transcript");
+
+  // Asking for links is limited per dialog like messages (60 per 10 s).
+  const statuses = [];
+  for (let i = 0; i < 65; i++) {
+    statuses.push((await api(edge.base, "GET", `/api/v1/visitor/attachments/${ivan.dialog}/0123456789abcdef0123456789abcdef.png`, { token: ivan.token })).status);
+  }
+  assert.ok(statuses.slice(0, 50).every((st) => st === 404), statuses.join());
+  assert.ok(statuses.includes(429), statuses.join());
 });
 
 test("in the widget: a picture from the picker is previewed, the operator's PDF is a link, a refused file is said in words", async () => {

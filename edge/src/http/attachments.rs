@@ -118,7 +118,7 @@ pub(super) async fn keep_bytes(
 }
 
 /// Removes a kept file whose message was refused or already stored.
-async fn drop_file(env: &Env, a: &Attachment) {
+pub(super) async fn drop_file(env: &Env, a: &Attachment) {
     if let Ok(bucket) = env.bucket(FILES) {
         let _ = bucket.delete(format!("{PREFIX}{}", a.id)).await;
     }
@@ -147,16 +147,27 @@ pub(super) async fn visitor_send(
     let path = VisitorAttachment::PATH;
     match to_dialog(env, origin, &dialog, &hash, Method::Post, path, Some(&body)).await {
         Ok(resp) => {
-            if resp.status_code() != 201 {
-                drop_file(env, &a).await; // a resend: the first copy stays
+            // A resend (200) keeps the first copy; a refusal stored nothing.
+            if resp.status_code() == 200 || (400..500).contains(&resp.status_code()) {
+                drop_file(env, &a).await;
             }
             Ok(resp)
         }
         Err(e) => {
-            drop_file(env, &a).await;
+            if refused(&e) {
+                drop_file(env, &a).await;
+            }
             Err(e)
         }
     }
+}
+
+/// Whether a failed call refused the message (its file is not referenced
+/// by anything stored) rather than failing after, or while, storing it —
+/// a 5xx or a lost answer may follow a stored message, whose file must
+/// stay.
+pub(super) fn refused(e: &ProtocolError) -> bool {
+    (400..500).contains(&e.code.http_status())
 }
 
 /// `POST /api/v1/lines/{line}/dialogs/{dialog}/attachments?name=&client_id=`:
@@ -196,7 +207,9 @@ pub(super) async fn operator_send(
             json(if stored.created { 201 } else { 200 }, &stored.message)
         }
         Err(e) => {
-            drop_file(env, &a).await;
+            if refused(&e) {
+                drop_file(env, &a).await;
+            }
             Err(e)
         }
     }
@@ -253,6 +266,7 @@ pub(super) async fn visitor_link(
     if mine != dialog {
         return Err(ProtocolError::new(ErrorCode::NotFound, "no such file"));
     }
+    limits::visitor(env, &mine, limits::VisitorAction::FileLink).await?;
     visitor_dialog(env, origin, &mine, &hash).await?;
     link(env, url, &id).await
 }
@@ -268,6 +282,14 @@ pub(super) async fn operator_link(
     file: &str,
 ) -> ApiResult {
     let id = file_of(dialog, file)?;
+    let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
+    limits::check(
+        env,
+        "MESSAGE_LIMITER",
+        format!("file-link:{}", me.id),
+        "file links",
+    )
+    .await?;
     may_read(env, req, url, line, dialog).await?;
     link(env, url, &id).await
 }

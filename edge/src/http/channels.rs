@@ -211,7 +211,13 @@ pub(super) async fn updates(env: &Env, req: &mut Request, line: &str) -> ApiResu
         },
         attachment,
     };
-    invoke_done(&dialog_stub(env, &dialog)?, &message).await?;
+    let stored = invoke_done(&dialog_stub(env, &dialog)?, &message).await;
+    if let (Err(e), Some(a)) = (&stored, &message.attachment) {
+        if super::attachments::refused(e) {
+            super::attachments::drop_file(env, a).await;
+        }
+    }
+    stored?;
     super::ok()
 }
 

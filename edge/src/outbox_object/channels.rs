@@ -89,9 +89,12 @@ impl OutboxObject {
         let Some(bytes) = bytes else {
             return (None, None);
         };
-        let (method, field) = telegram_files::send_method(a.kind);
-        let boundary =
-            crate::ids::random_hex(16).unwrap_or_else(|_| "openline-file-boundary".into());
+        let (method, field) = telegram_files::send_method(a.kind, bytes.len() as u64);
+        // A known boundary could be forged in a caption: no randomness, no
+        // send now (tried again later, like Telegram unreachable).
+        let Ok(boundary) = crate::ids::random_hex(16) else {
+            return (None, None);
+        };
         let chat = d.chat_id.to_string();
         let mut fields = vec![("chat_id", chat.as_str())];
         if !d.text.is_empty() {

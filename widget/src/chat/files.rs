@@ -139,7 +139,9 @@ fn send(p: &Rc<Panel>, file: File) {
 }
 
 /// A file in the list: the picture itself, or a link with its name and
-/// size; its address arrives from the edge (a link that expires).
+/// size; its address arrives from the edge (a link that expires), kept for
+/// other rows of the same file and asked again when the visitor points at
+/// a link grown old.
 pub(super) fn view(p: &Rc<Panel>, a: &Attachment) -> Element {
     let link = dom::el("a", "ol-file");
     dom::attr(&link, "target", "_blank");
@@ -154,20 +156,50 @@ pub(super) fn view(p: &Rc<Panel>, a: &Attachment) -> Element {
         let words = format!("📄 {} · {}", a.name, size_words(a.size));
         link.set_text_content(Some(&words));
     }
-    let (p, id, node) = (Rc::clone(p), a.id.clone(), link.clone());
-    spawn_local(async move {
-        let Some(token) = p.token() else {
-            return;
-        };
-        let url = format!("{}/api/v1/visitor/attachments/{id}", p.api);
-        if let Ok(answer) = call_json("GET", &url, Some(&token), None).await {
-            if let Some(href) = wire::get(&answer, "url").as_string() {
-                dom::attr(&node, "href", &href);
-                if let Some(img) = &image {
-                    dom::attr(img, "src", &href);
+    let show = Rc::new({
+        let (p, id, node) = (Rc::clone(p), a.id.clone(), link.clone());
+        move || {
+            let (p, id, node, image) = (Rc::clone(&p), id.clone(), node.clone(), image.clone());
+            spawn_local(async move {
+                if let Some(href) = link_to(&p, &id).await {
+                    dom::attr(&node, "href", &href);
+                    if let Some(img) = &image {
+                        if img.get_attribute("src").is_none() {
+                            dom::attr(img, "src", &href);
+                        }
+                    }
                 }
-            }
+            });
         }
     });
+    show();
+    for event in ["pointerenter", "focus"] {
+        let show = Rc::clone(&show);
+        dom::on(&link, event, move |_| show());
+    }
     link
+}
+
+/// A link to file `id`: the one kept while it has minutes to live, else a
+/// new one from the edge.
+async fn link_to(p: &Panel, id: &str) -> Option<String> {
+    let now = js_sys::Date::now();
+    let kept = p
+        .links
+        .borrow()
+        .iter()
+        .find(|(i, _, until)| i == id && *until - now > 5.0 * 60_000.0)
+        .map(|(_, url, _)| url.clone());
+    if kept.is_some() {
+        return kept;
+    }
+    let token = p.token()?;
+    let url = format!("{}/api/v1/visitor/attachments/{id}", p.api);
+    let answer = call_json("GET", &url, Some(&token), None).await.ok()?;
+    let href = wire::get(&answer, "url").as_string()?;
+    let until = wire::get(&answer, "expires_at").as_f64().unwrap_or(now);
+    let mut links = p.links.borrow_mut();
+    links.retain(|(i, _, _)| i != id);
+    links.push((id.to_owned(), href.clone(), until));
+    Some(href)
 }

@@ -42,6 +42,10 @@ pub struct Panel {
     consent: Option<ConsentText>,
     /// Issue 11.3: the files the visitor may send.
     attachments: AttachmentRules,
+    /// Links to files: file id, link, when it stops serving (ms). A list,
+    /// not a map: a conversation has few files, and a map's code costs
+    /// the widget 3 KB.
+    links: RefCell<Vec<(String, String, f64)>>,
     /// The site's word on who the visitor is (`{user_id, hash, …}`).
     identity: Option<JsValue>,
     busy_form: bool,
@@ -144,6 +148,7 @@ impl Panel {
             line: m.line,
             forms: m.forms,
             consent: config.and_then(|c| c.consent.clone()),
+            links: RefCell::default(),
             attachments: config
                 .map(|c| c.attachments.clone())
                 .unwrap_or(AttachmentRules {

@@ -195,15 +195,20 @@ pub fn dialog_of(id: &str) -> Option<&str> {
     ok.then_some(dialog)
 }
 
-/// The signature of a link to file `id` valid until `expires` (epoch ms).
-pub fn link_signature(key: &[u8], id: &str, expires: Millis) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-        return String::new();
-    };
+/// The MAC of a link to file `id` valid until `expires` (epoch ms).
+fn link_mac(key: &[u8], id: &str, expires: Millis) -> Option<Hmac<Sha256>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
     mac.update(id.as_bytes());
     mac.update(b"\n");
     mac.update(expires.to_string().as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    Some(mac)
+}
+
+/// The signature of a link to file `id` valid until `expires` (epoch ms).
+pub fn link_signature(key: &[u8], id: &str, expires: Millis) -> String {
+    link_mac(key, id, expires)
+        .map(|m| hex::encode(m.finalize().into_bytes()))
+        .unwrap_or_default()
 }
 
 /// The query of a link to `id` made at `now`: `exp={ms}&sig={hex}`.
@@ -215,13 +220,7 @@ pub fn link_query(key: &[u8], id: &str, now: Millis) -> String {
 /// Whether a link's `exp` and `sig` serve `id` at `now`: signed with `key`
 /// (compared in constant time) and not expired.
 pub fn link_valid(key: &[u8], id: &str, expires: Millis, sig: &str, now: Millis) -> bool {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-        return false;
-    };
-    mac.update(id.as_bytes());
-    mac.update(b"\n");
-    mac.update(expires.to_string().as_bytes());
-    let Ok(sig) = hex::decode(sig) else {
+    let (Some(mac), Ok(sig)) = (link_mac(key, id, expires), hex::decode(sig)) else {
         return false;
     };
     now <= expires && mac.verify_slice(&sig).is_ok()

@@ -24,7 +24,7 @@ use worker::{Env, Method, Request, Url};
 
 use super::auth::require_on_line;
 use super::lines::line_settings;
-use super::operator::may_read;
+use super::operator::may_read_as;
 use super::visitor::{to_dialog, visitor_credentials, visitor_dialog};
 use super::{query, R};
 
@@ -148,13 +148,13 @@ pub(super) async fn visitor_send(
     match to_dialog(env, origin, &dialog, &hash, Method::Post, path, Some(&body)).await {
         Ok(resp) => {
             // A resend (200) keeps the first copy; a refusal stored nothing.
-            if resp.status_code() == 200 || (400..500).contains(&resp.status_code()) {
+            if resp.status_code() == 200 || refused(resp.status_code()) {
                 drop_file(env, &a).await;
             }
             Ok(resp)
         }
         Err(e) => {
-            if refused(&e) {
+            if refused(e.code.http_status()) {
                 drop_file(env, &a).await;
             }
             Err(e)
@@ -166,8 +166,8 @@ pub(super) async fn visitor_send(
 /// by anything stored) rather than failing after, or while, storing it —
 /// a 5xx or a lost answer may follow a stored message, whose file must
 /// stay.
-pub(super) fn refused(e: &ProtocolError) -> bool {
-    (400..500).contains(&e.code.http_status())
+pub(super) fn refused(status: u16) -> bool {
+    (400..500).contains(&status)
 }
 
 /// `POST /api/v1/lines/{line}/dialogs/{dialog}/attachments?name=&client_id=`:
@@ -207,7 +207,7 @@ pub(super) async fn operator_send(
             json(if stored.created { 201 } else { 200 }, &stored.message)
         }
         Err(e) => {
-            if refused(&e) {
+            if refused(e.code.http_status()) {
                 drop_file(env, &a).await;
             }
             Err(e)
@@ -290,7 +290,7 @@ pub(super) async fn operator_link(
         "file links",
     )
     .await?;
-    may_read(env, req, url, line, dialog).await?;
+    may_read_as(env, &me, line, dialog).await?;
     link(env, url, &id).await
 }
 

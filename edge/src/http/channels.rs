@@ -213,7 +213,7 @@ pub(super) async fn updates(env: &Env, req: &mut Request, line: &str) -> ApiResu
     };
     let stored = invoke_done(&dialog_stub(env, &dialog)?, &message).await;
     if let (Err(e), Some(a)) = (&stored, &message.attachment) {
-        if super::attachments::refused(e) {
+        if super::attachments::refused(e.code.http_status()) {
             super::attachments::drop_file(env, a).await;
         }
     }

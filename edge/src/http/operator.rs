@@ -215,9 +215,19 @@ pub(super) async fn may_read(
     dialog: &str,
 ) -> Result<(), ProtocolError> {
     let me = require_on_line(env, req.headers(), url, line, Role::Operator).await?;
+    may_read_as(env, &me, line, dialog).await
+}
+
+/// [`may_read`] for a caller already known to work on the line.
+pub(super) async fn may_read_as(
+    env: &Env,
+    me: &Account,
+    line: &str,
+    dialog: &str,
+) -> Result<(), ProtocolError> {
     let ask = DialogAccess {
         dialog: dialog.to_owned(),
-        operator: me.id,
+        operator: me.id.clone(),
         supervisor: me.role >= Role::Supervisor,
     };
     invoke(&stub(env, "LINES", line)?, &ask).await?;

@@ -63,6 +63,34 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
     });
     let client = move || record.get().map(|d| d.client);
 
+    // Issue 11.3: what the operator sees is read — while the tab is in
+    // front, by an operator in the dialog (the core's rule; supervisors
+    // watching tell the client nothing). Checked each second, sent when it
+    // moves.
+    let read_sent = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        desk.clock.track();
+        let last = desk.messages.with(|m| m.last().map_or(0, |m| m.seq));
+        let involved = record.with(|d| d.as_ref().is_some_and(|d| d.involves(&me.get_value())));
+        if involved
+            && last > read_sent.get_value()
+            && !crate::notify::hidden()
+            && desk.read(&id.get_value(), last)
+        {
+            read_sent.set_value(last);
+        }
+    });
+    // The last reply the client has seen, where "Seen" shows.
+    let seen_row = Memo::new(move |_| {
+        let upto = desk.seen.get();
+        desk.messages.with(|ms| {
+            ms.iter()
+                .rev()
+                .find(|m| m.seq <= upto && !m.hidden && m.author != Author::Visitor)
+                .map(|m| m.seq)
+        })
+    });
+
     // Keep the newest message in view.
     let list = NodeRef::<leptos::html::Ol>::new();
     Effect::new(move |_| {
@@ -145,7 +173,7 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
             {move || can.get().rate.then(|| view! { <RatingForm desk dialog=id.get_value() /> })}
             <ol class="messages" aria-live="polite" node_ref=list>
                 <For each=move || desk.messages.get() key=|m| (m.seq, m.text.len()) let:m>
-                    <MessageRow desk m />
+                    <MessageRow desk m seen_row />
                 </For>
                 {move || desk.outbox.with(|o| o.iter()
                     .filter(|p| p.dialog == id.get_value())
@@ -171,7 +199,7 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
 }
 
 #[component]
-fn MessageRow(desk: DeskState, m: ChatMessage) -> impl IntoView {
+fn MessageRow(desk: DeskState, m: ChatMessage, seen_row: Memo<Option<u64>>) -> impl IntoView {
     let ctx = desk.ctx;
     let t = move || ctx.t();
     let (class, who) = match &m.author {
@@ -199,6 +227,7 @@ fn MessageRow(desk: DeskState, m: ChatMessage) -> impl IntoView {
         _ => m.text.clone(),
     };
     let text = StoredValue::new(m.text.clone());
+    let seq = m.seq;
     // What an operator wrote is what one reuses; the client's words, the
     // line's own lines and files are not quick answers.
     let saveable = matches!(m.author, Author::Operator { .. }) && m.attachment.is_none();
@@ -229,6 +258,7 @@ fn MessageRow(desk: DeskState, m: ChatMessage) -> impl IntoView {
             {saveable.then(|| view! {
                 <button type="button" class="link save-quick" on:click=save>{move || t().save_as_quick}</button>
             })}
+            {move || (seen_row.get() == Some(seq)).then(|| view! { <span class="seen">{move || t().seen}</span> })}
         </li>
     }
 }

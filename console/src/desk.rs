@@ -25,6 +25,7 @@ pub fn Desk(ctx: Ctx, line: String) -> impl IntoView {
         selected: RwSignal::new(None),
         messages: RwSignal::new(Vec::new()),
         unread: RwSignal::new(HashMap::new()),
+        seen: RwSignal::new(0),
         typing: RwSignal::new(HashMap::new()),
         operators: RwSignal::new(Vec::new()),
         draft: RwSignal::new(String::new()),

@@ -154,8 +154,8 @@ fn Holidays(form: Form) -> impl IntoView {
     let new_date = RwSignal::new(String::new());
     let add = move || {
         let v = new_date.get_untracked();
-        // The date type is the core's; its JSON form is `YYYY-MM-DD`.
-        if let Ok(date) = serde_json::from_value(serde_json::Value::String(v)) {
+        // The date input's value is `YYYY-MM-DD`, read by the core.
+        if let Some(date) = openline_core::dates::parse(&v) {
             with_hours(form, |h| {
                 if !h.holidays.contains(&date) {
                     h.holidays.push(date);
@@ -170,7 +170,7 @@ fn Holidays(form: Form) -> impl IntoView {
             <h4>{move || t().holidays}</h4>
             <ul>
                 {move || form.s.with(|s| s.hours.as_ref().map(|h| h.holidays.clone()).unwrap_or_default()).into_iter().map(|d| {
-                    let label = d.to_string();
+                    let label = openline_core::dates::write(d);
                     view! {
                         <li>{label.clone()}
                             {(!form.readonly).then(|| view! {

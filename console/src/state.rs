@@ -42,6 +42,9 @@ pub struct DeskState {
     pub messages: RwSignal<Vec<ChatMessage>>,
     /// Visitor messages not seen yet, per dialog.
     pub unread: RwSignal<HashMap<String, u32>>,
+    /// Issue 11.3: the open dialog's client has seen every message up to
+    /// this one ("Seen" under the last reply it covers).
+    pub seen: RwSignal<u64>,
     /// W1: the visitor's current draft, per dialog.
     pub typing: RwSignal<HashMap<String, String>>,
     /// The line's operators (presence, transfer and invite targets).
@@ -207,6 +210,7 @@ impl DeskState {
                 match api::get::<History>(&path, &token).await {
                     Ok(h) if self.selected.get_untracked().as_deref() == Some(dialog.as_str()) => {
                         after = h.messages.last().map_or(after, |m| m.seq);
+                        self.seen.update(|s| *s = (*s).max(h.seen));
                         self.messages
                             .update(|list| h.messages.into_iter().for_each(|m| merge(list, m)));
                         if !h.more {
@@ -231,6 +235,7 @@ impl DeskState {
             u.remove(&dialog);
         });
         self.messages.set(Vec::new());
+        self.seen.set(0);
         self.draft.set(String::new());
         self.selected.set(Some(dialog));
         self.catch_up();
@@ -376,6 +381,19 @@ impl DeskState {
         });
     }
 
+    /// Issue 11.3: tells the client the operator has seen `dialog` up to
+    /// `seq`; false when the socket is down (tried again later).
+    pub fn read(self, dialog: &str, seq: u64) -> bool {
+        self.live.with_value(|l| {
+            l.as_ref().is_some_and(|l| {
+                l.send(&OperatorFrame::Read {
+                    dialog: dialog.to_owned(),
+                    seq,
+                })
+            })
+        })
+    }
+
     /// The signed-in operator's record on this line, if they are in its queue.
     pub fn me(&self) -> Option<Operator> {
         let me = self.ctx.me();
@@ -481,6 +499,11 @@ impl DeskState {
                     },
                     Duration::from_secs(6),
                 );
+            }
+            OperatorEvent::Read { dialog, seq } => {
+                if self.selected.get_untracked().as_deref() == Some(dialog.as_str()) {
+                    self.seen.update(|s| *s = (*s).max(seq));
+                }
             }
             OperatorEvent::Visit { client, visit } => self.visit.set(Some((client, visit))),
             OperatorEvent::Notify { notice } => {

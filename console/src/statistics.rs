@@ -110,12 +110,12 @@ fn report(t: &Texts, s: &LineStatistics, names: &[(String, String)]) -> String {
     }
     h += "</dl>";
     let days = s.days.iter().map(|day| {
-        // `YYYY-MM-DD` → `DD.MM`.
-        let date = day.date.to_string();
-        let mut parts = date.rsplit('-');
-        let (dd, mm) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        // `DD.MM`, from the numbers (chrono's formatting would cost the
+        // console 15 KB of code for this one label).
+        use chrono::Datelike;
         let c = &day.dialogs;
-        (format!("{dd}.{mm}"), c.answered, c.opened - c.answered)
+        let label = format!("{:02}.{:02}", day.date.day(), day.date.month());
+        (label, c.answered, c.opened - c.answered)
     });
     h += &format!("<h4>{}</h4>{}", t.stat_by_day, bars(t, days.collect()));
     let hours = s.hours.iter().enumerate();

@@ -37,6 +37,12 @@ pub enum Delivery {
         from: Sender,
         preview: Option<String>,
     },
+    /// Issue 11.3 read receipts: `by` has seen every message up to `seq`
+    /// (the operators' numbering; the dialog translates it for the client).
+    Read {
+        by: Sender,
+        seq: u64,
+    },
 }
 
 /// The participants of a dialog, as the dialog's object knows them.
@@ -150,6 +156,43 @@ impl Conversation {
             Sender::System => Vec::new(),
         })
     }
+
+    /// Recipients of a read receipt ("seen"): what the client read, every
+    /// operator in the dialog; what an operator of the dialog read, the
+    /// client (operators outside it may watch, but their reading tells the
+    /// client nothing).
+    pub fn deliver_read(
+        &self,
+        reader: &Sender,
+        seq: u64,
+    ) -> Result<Vec<(Recipient, Delivery)>, ConversationError> {
+        self.check(reader)?;
+        let to = match reader {
+            Sender::Client => self.operators_except(None),
+            Sender::Operator(_) => vec![Recipient::Client],
+            Sender::System => Vec::new(),
+        };
+        Ok(to
+            .into_iter()
+            .map(|r| {
+                (
+                    r,
+                    Delivery::Read {
+                        by: reader.clone(),
+                        seq,
+                    },
+                )
+            })
+            .collect())
+    }
+}
+
+/// The read-mark rule: a side's mark only moves forward, and never past
+/// the dialog's last message (`last`); the new mark when `claimed` moves
+/// it, else none (nothing to store or tell — a repeated or stale receipt).
+pub fn read_advances(stored: u64, claimed: u64, last: u64) -> Option<u64> {
+    let mark = claimed.min(last);
+    (mark > stored).then_some(mark)
 }
 
 /// The turn rule: a client's message starts the client's turn (the line
@@ -175,6 +218,37 @@ mod tests {
         assert!(client_turn_starts(Some(Some(&Author::System))));
         assert!(!client_turn_starts(Some(Some(&Author::Visitor))));
         assert!(client_turn_starts(Some(None)), "unreadable: tell the line");
+    }
+
+    #[test]
+    fn read_marks_only_move_forward_and_stop_at_the_last_message() {
+        assert_eq!(read_advances(0, 3, 5), Some(3));
+        assert_eq!(read_advances(3, 3, 5), None, "a repeat changes nothing");
+        assert_eq!(read_advances(4, 2, 5), None, "a stale receipt");
+        assert_eq!(read_advances(2, 99, 5), Some(5), "capped at the last");
+        assert_eq!(read_advances(5, 99, 5), None);
+    }
+
+    #[test]
+    fn the_client_reading_tells_the_operators_and_an_operator_reading_the_client() {
+        let to = conv().deliver_read(&Sender::Client, 4).unwrap();
+        assert_eq!(to.len(), 2);
+        assert!(to.iter().all(|(r, d)| matches!(r, Recipient::Operator(_))
+            && *d
+                == Delivery::Read {
+                    by: Sender::Client,
+                    seq: 4
+                }));
+        let to = conv()
+            .deliver_read(&Sender::Operator("anna".into()), 4)
+            .unwrap();
+        assert_eq!(to.len(), 1);
+        assert_eq!(to[0].0, Recipient::Client);
+        assert_eq!(
+            conv().deliver_read(&Sender::Operator("eve".into()), 4),
+            Err(ConversationError::NotParticipant("eve".into())),
+            "an outsider's reading is refused"
+        );
     }
 
     fn conv() -> Conversation {

@@ -2,8 +2,8 @@
 //! through chrono's `FromStr`, whose general format parser cost the edge
 //! 12 KB of wasm for this one shape.
 
-use chrono::NaiveDate;
-use serde::{Deserialize, Deserializer};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Deserializer, Serializer};
 
 /// Reads `YYYY-MM-DD` (exactly: four-digit year, two-digit month and day,
 /// a real calendar date).
@@ -19,6 +19,22 @@ pub fn parse(s: &str) -> Option<NaiveDate> {
     };
     let year = i32::try_from(number(0..4)?).ok()?;
     NaiveDate::from_ymd_opt(year, number(5..7)?, number(8..10)?)
+}
+
+/// Writes `YYYY-MM-DD` (chrono's `Display` would bring its whole
+/// formatter: 15 KB of the console's wasm).
+pub fn write(d: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// `#[serde(serialize_with)]` for one date.
+pub fn ser_date<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&write(*d))
+}
+
+/// `#[serde(serialize_with)]` for a list of dates.
+pub fn ser_dates<S: Serializer>(ds: &[NaiveDate], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(ds.iter().map(|d| write(*d)))
 }
 
 /// `#[serde(deserialize_with)]` for one date.
@@ -43,6 +59,9 @@ mod tests {
     fn reads_what_chrono_reads_and_refuses_the_rest() {
         for ok in ["2026-12-01", "2024-02-29", "0001-01-01", "9999-12-31"] {
             assert_eq!(parse(ok), ok.parse::<NaiveDate>().ok(), "{ok}");
+            if let Some(d) = parse(ok) {
+                assert_eq!(write(d), d.to_string(), "written as chrono writes it");
+            }
             assert!(parse(ok).is_some());
         }
         for bad in [

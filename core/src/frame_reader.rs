@@ -37,6 +37,7 @@ struct Fields {
     hidden: Option<bool>,
     to: Option<TransferTarget>,
     operator: Option<String>,
+    seq: Option<u64>,
 }
 
 /// A required field of the frame, or serde's own words for its absence.
@@ -72,8 +73,16 @@ impl VisitorFrame {
                 score: need(f.score, "score")?,
                 comment: f.comment,
             },
+            "read" => VisitorFrame::Read {
+                seq: need(f.seq, "seq")?,
+            },
             "ping" => VisitorFrame::Ping,
-            other => return Err(unknown(other, "`hello`, `send`, `typing`, `rate`, `ping`")),
+            other => {
+                return Err(unknown(
+                    other,
+                    "`hello`, `send`, `typing`, `rate`, `read`, `ping`",
+                ))
+            }
         })
     }
 }
@@ -113,11 +122,15 @@ impl OperatorFrame {
                 operator: need(f.operator, "operator")?,
             },
             "leave" => OperatorFrame::Leave { dialog: dialog()? },
+            "read" => OperatorFrame::Read {
+                dialog: dialog()?,
+                seq: need(f.seq, "seq")?,
+            },
             "ping" => OperatorFrame::Ping,
             other => {
                 return Err(unknown(
                     other,
-                    "`hello`, `presence`, `working_day`, `accept`, `send`, `typing`, `close`, `transfer`, `invite`, `leave`, `ping`",
+                    "`hello`, `presence`, `working_day`, `accept`, `send`, `typing`, `close`, `transfer`, `invite`, `leave`, `read`, `ping`",
                 ))
             }
         })
@@ -334,6 +347,10 @@ mod tests {
                 operator: "u-boris".into(),
             },
             OperatorFrame::Leave { dialog: d() },
+            OperatorFrame::Read {
+                dialog: d(),
+                seq: 7,
+            },
             OperatorFrame::Ping,
         ]
     }
@@ -357,6 +374,7 @@ mod tests {
                 score: 4,
                 comment: None,
             },
+            VisitorFrame::Read { seq: 3 },
             VisitorFrame::Ping,
         ]
     }
@@ -409,6 +427,8 @@ mod tests {
         for raw in [
             r#"{"type":"send","text":"t"}"#,
             r#"{"type":"rate","score":6000}"#,
+            r#"{"type":"read","seq":-1}"#,
+            r#"{"type":"read"}"#,
         ] {
             assert!(serde_json::from_str::<VisitorFrame>(raw).is_err(), "{raw}");
             assert!(VisitorFrame::parse(raw).is_err(), "{raw}");

@@ -33,7 +33,11 @@ pub struct WorkingHours {
     /// Monday first.
     pub week: [Vec<Interval>; 7],
     /// Closed all day on these local dates.
-    #[serde(default, deserialize_with = "crate::dates::de_dates")]
+    #[serde(
+        default,
+        serialize_with = "crate::dates::ser_dates",
+        deserialize_with = "crate::dates::de_dates"
+    )]
     pub holidays: Vec<NaiveDate>,
 }
 

@@ -125,6 +125,15 @@ pub struct History {
     /// More messages follow: ask again with `after` = the last one's `seq`.
     #[serde(default)]
     pub more: bool,
+    /// Issue 11.3 read receipts: the other side has seen every message up
+    /// to this one (the reader's numbering: operators for an operator's
+    /// read, the visitor's own for theirs); 0 when nothing yet.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub seen: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Messages in one page of a history read.
@@ -242,6 +251,11 @@ pub mod frames {
             score: u8,
             comment: Option<String>,
         },
+        /// Issue 11.3: the visitor has seen every message up to `seq` (the
+        /// panel open, the tab in front); sent when it moves forward.
+        Read {
+            seq: u64,
+        },
         Ping,
     }
 
@@ -269,6 +283,11 @@ pub mod frames {
         },
         Operator {
             card: Option<OperatorCard>,
+        },
+        /// Issue 11.3: the operators have seen every message up to `seq`
+        /// (the visitor's numbering): their messages up to it are "seen".
+        Read {
+            seq: u64,
         },
         /// The conversation goes on in a newer dialog of the client (C7
         /// wrote after this one finished): start the session again with
@@ -322,6 +341,12 @@ pub mod frames {
         Leave {
             dialog: String,
         },
+        /// Issue 11.3: the operator, in the dialog, has seen every message
+        /// up to `seq` (the dialog open, the tab in front).
+        Read {
+            dialog: String,
+            seq: u64,
+        },
         Ping,
     }
 
@@ -357,6 +382,12 @@ pub mod frames {
         Typing {
             dialog: String,
             preview: Option<String>,
+        },
+        /// Issue 11.3: the client has seen every message of `dialog` up to
+        /// `seq`, to the consoles of the dialog's operators.
+        Read {
+            dialog: String,
+            seq: u64,
         },
         /// The client of an open dialog opened a page (the visitor panel),
         /// to the consoles of that dialog's participants.

@@ -204,7 +204,10 @@ pub struct ChannelStatistics {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DayStatistics {
-    #[serde(deserialize_with = "crate::dates::de_date")]
+    #[serde(
+        serialize_with = "crate::dates::ser_date",
+        deserialize_with = "crate::dates::de_date"
+    )]
     pub date: NaiveDate,
     pub dialogs: DialogCounts,
 }
@@ -213,9 +216,15 @@ pub struct DayStatistics {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LineStatistics {
-    #[serde(deserialize_with = "crate::dates::de_date")]
+    #[serde(
+        serialize_with = "crate::dates::ser_date",
+        deserialize_with = "crate::dates::de_date"
+    )]
     pub from: NaiveDate,
-    #[serde(deserialize_with = "crate::dates::de_date")]
+    #[serde(
+        serialize_with = "crate::dates::ser_date",
+        deserialize_with = "crate::dates::de_date"
+    )]
     pub to: NaiveDate,
     /// The zone the days and hours are in.
     pub time_zone: String,

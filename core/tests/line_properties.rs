@@ -427,31 +427,38 @@ proptest! {
     }
 
     #[test]
-    fn no_hidden_message_or_client_draft_ever_reaches_the_wrong_side(
+    fn no_hidden_message_or_client_draft_or_read_mark_ever_reaches_the_wrong_side(
         operators in proptest::collection::vec(0u8..4, 0..4),
         preview in any::<bool>(),
-        posts in proptest::collection::vec((0u8..6, any::<bool>(), any::<bool>()), 1..20),
+        posts in proptest::collection::vec((0u8..6, any::<bool>(), 0u8..3), 1..20),
     ) {
         let conv = Conversation {
             operators: operators.iter().map(|o| OPS[*o as usize].to_string()).collect::<std::collections::BTreeSet<_>>().into_iter().collect(),
             typing_preview: preview,
         };
-        for (i, (who, hidden, typing)) in posts.iter().enumerate() {
+        for (i, (who, hidden, what)) in posts.iter().enumerate() {
             let sender = match who {
                 0 | 1 => Sender::Client,
                 n => Sender::Operator(OPS[(*n as usize) % OPS.len()].to_string()),
             };
-            let out = if *typing {
-                conv.deliver_typing(&sender, "draft text")
-            } else {
-                conv.deliver_message(&sender, i as u64 + 1, *hidden)
+            let out = match what {
+                0 => conv.deliver_typing(&sender, "draft text"),
+                1 => conv.deliver_read(&sender, i as u64 + 1),
+                _ => conv.deliver_message(&sender, i as u64 + 1, *hidden),
             };
             let Ok(out) = out else { continue };
             for (to, what) in out {
                 match (&to, &what) {
                     (Recipient::Client, Delivery::Message { hidden, .. }) => prop_assert!(!hidden),
                     (Recipient::Client, Delivery::Typing { preview, .. }) => prop_assert!(preview.is_none()),
+                    // Only an operator in the dialog tells the client it was read.
+                    (Recipient::Client, Delivery::Read { by, .. }) => prop_assert!(
+                        matches!(by, Sender::Operator(o) if conv.operators.contains(o))
+                    ),
                     (Recipient::Operator(o), _) => prop_assert!(conv.operators.contains(o)),
+                }
+                if let (Sender::Operator(_), Delivery::Read { .. }) = (&sender, &what) {
+                    prop_assert!(to == Recipient::Client, "an operator's reading is the client's news only");
                 }
                 if let (Sender::Client, Delivery::Typing { .. }) = (&sender, &what) {
                     prop_assert!(to != Recipient::Client, "the client's own draft is not echoed");

@@ -82,6 +82,10 @@ pub struct Relay {
     /// W1: the visitor's current draft (shown only where the line allows).
     #[serde(default)]
     pub draft: Option<String>,
+    /// Issue 11.3: the visitor's read mark moved to this message (the
+    /// operators' numbering).
+    #[serde(default)]
+    pub read: Option<u64>,
 }
 
 impl Call for Relay {
@@ -204,6 +208,18 @@ pub struct OperatorTyping(pub Option<OperatorCard>);
 
 impl Call for OperatorTyping {
     const PATH: &'static str = "/operator-typing";
+    type Reply = Done;
+}
+
+/// Issue 11.3: an operator of the dialog has seen its messages up to
+/// `seq` (operators' numbering); the line checked they are in it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OperatorRead {
+    pub seq: u64,
+}
+
+impl Call for OperatorRead {
+    const PATH: &'static str = "/operator-read";
     type Reply = Done;
 }
 

@@ -42,6 +42,8 @@ pub enum VisitorAction {
     Contacts,
     /// Issue 11.3: links asked for the dialog's files.
     FileLink,
+    /// Issue 11.3: read receipts ("seen").
+    Read,
 }
 
 /// Counts one visitor action in `dialog` under `MESSAGE_LIMITER` (60 per
@@ -54,6 +56,7 @@ pub async fn visitor(env: &Env, dialog: &str, action: VisitorAction) -> Result<(
         VisitorAction::EmailCopy => ("email", "e-mail requests"),
         VisitorAction::Contacts => ("contacts", "contact forms"),
         VisitorAction::FileLink => ("file-link", "file links"),
+        VisitorAction::Read => ("read", "read receipts"),
     };
     check(env, "MESSAGE_LIMITER", format!("{kind}:{dialog}"), what).await
 }

@@ -26,6 +26,8 @@ pub enum Delivery {
     Sending,
     /// Stored by the edge (it has a sequence number).
     Sent,
+    /// Seen by the operators (issue 11.3's read receipt).
+    Seen,
     /// The last attempt failed; it is retried or was refused.
     Failed,
 }
@@ -36,6 +38,7 @@ impl Delivery {
         match self {
             Delivery::Sending => "sending",
             Delivery::Sent => "sent",
+            Delivery::Seen => "seen",
             Delivery::Failed => "failed",
         }
     }
@@ -45,6 +48,7 @@ impl Delivery {
         match self {
             Delivery::Sending => "…",
             Delivery::Sent => "✓",
+            Delivery::Seen => "✓✓",
             Delivery::Failed => "!",
         }
     }
@@ -104,6 +108,15 @@ impl Row {
         !matches!(self.kind.as_deref(), Some("rating_request" | "reopened"))
     }
 
+    /// Whether `other` is this row with at most another delivery mark.
+    pub fn same_but_delivery(&self, other: &Row) -> bool {
+        *self
+            == Row {
+                delivery: self.delivery,
+                ..other.clone()
+            }
+    }
+
     /// The row's CSS class, by author.
     pub fn class(&self) -> &'static str {
         match self.author {
@@ -133,6 +146,20 @@ pub fn show_outbox(rows: &mut Vec<Row>, outbox: Vec<SendMessage>) {
     for o in outbox {
         if !rows.iter().any(|row| row.client_id == o.client_id) {
             rows.push(Row::pending(o.client_id, o.text));
+        }
+    }
+}
+
+/// Issue 11.3: the visitor's messages up to `upto` (the operators' read
+/// mark, in the visitor's numbering) are seen; a row merged anew is marked
+/// again by the next call.
+pub fn mark_seen(rows: &mut [Row], upto: u64) {
+    for row in rows.iter_mut() {
+        if row.delivery == Delivery::Sent
+            && matches!(row.author, Author::Visitor)
+            && row.seq.is_some_and(|s| s <= upto)
+        {
+            row.delivery = Delivery::Seen;
         }
     }
 }

@@ -18,6 +18,8 @@ pub struct Texts {
     /// Under a closed conversation.
     pub ended: &'static str,
     pub not_sent: &'static str,
+    /// Issue 11.3: the title of a message's "seen" mark.
+    pub seen: &'static str,
     pub reconnecting: &'static str,
     pub closed_until: &'static str,
     pub closed: &'static str,
@@ -64,6 +66,7 @@ const EN: Texts = Texts {
     rated: "Thank you for your rating!",
     ended: "This conversation has ended. Write to us to start a new one.",
     not_sent: "Not sent yet — will retry",
+    seen: "Seen",
     reconnecting: "Reconnecting…",
     closed_until: "We are offline now and open at {time}. Leave a message and we will answer then.",
     closed: "We are offline now. Leave a message and we will answer later.",
@@ -110,6 +113,7 @@ const RU: Texts = Texts {
     rated: "Спасибо за оценку!",
     ended: "Разговор завершён. Напишите нам, чтобы начать новый.",
     not_sent: "Ещё не отправлено — повторим",
+    seen: "Прочитано",
     reconnecting: "Восстанавливаем связь…",
     closed_until: "Сейчас мы не на связи и откроемся {time}. Оставьте сообщение — мы ответим.",
     closed: "Сейчас мы не на связи. Оставьте сообщение — мы ответим позже.",

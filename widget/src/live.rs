@@ -105,13 +105,14 @@ impl Live {
         }
     }
 
-    /// Sends a frame if connected; frames are best-effort (messages go over
-    /// HTTP with an outbox).
-    pub fn send(&self, frame: &JsValue) {
-        if let Some(ws) = self.socket.borrow().as_ref() {
-            if ws.ready_state() == WebSocket::OPEN {
-                let _ = ws.send_with_str(&wire::stringify(frame));
+    /// Sends a frame if connected (whether it went); frames are
+    /// best-effort (messages go over HTTP with an outbox).
+    pub fn send(&self, frame: &JsValue) -> bool {
+        match self.socket.borrow().as_ref() {
+            Some(ws) if ws.ready_state() == WebSocket::OPEN => {
+                ws.send_with_str(&wire::stringify(frame)).is_ok()
             }
+            _ => false,
         }
     }
 }

@@ -159,6 +159,7 @@ impl FromJson for History {
             // Later pages come over the socket, which replays everything
             // after the last message shown.
             more: false,
+            seen: number(value, "seen").unwrap_or(0.0) as u64,
         })
     }
 }
@@ -312,6 +313,9 @@ impl FromJson for VisitorEvent {
             },
             "operator" => VisitorEvent::Operator {
                 card: OperatorCard::from_json(&get(value, "card")),
+            },
+            "read" => VisitorEvent::Read {
+                seq: number(value, "seq")? as u64,
             },
             "pong" => VisitorEvent::Pong,
             "moved" => VisitorEvent::Moved,

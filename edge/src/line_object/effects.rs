@@ -184,6 +184,25 @@ impl LineObject {
             };
             self.to_consoles(&relay.dialog, &sender, message);
         }
+        if let Some(seq) = relay.read {
+            self.load()?;
+            let (conv, _) = self.conversation(&relay.dialog)?;
+            let out = conv
+                .deliver_read(&Sender::Client, seq)
+                .map_err(|e| ProtocolError::new(ErrorCode::Forbidden, e.to_string()))?;
+            let operators: Vec<String> = out
+                .into_iter()
+                .filter_map(|(to, _)| match to {
+                    Recipient::Operator(op) => Some(op),
+                    Recipient::Client => None,
+                })
+                .collect();
+            let event = OperatorEvent::Read {
+                dialog: relay.dialog.clone(),
+                seq,
+            };
+            self.send_to(&operators, &event);
+        }
         if let Some(draft) = &relay.draft {
             self.load()?;
             let (conv, _) = self.conversation(&relay.dialog)?;

@@ -5,9 +5,10 @@
 use super::LineObject;
 use crate::api::{internal, ApiResult};
 use crate::calls::CloseSockets;
-use crate::calls::{OperatorSend, OperatorTyping};
+use crate::calls::{OperatorRead, OperatorSend, OperatorTyping};
 use crate::clock;
 use crate::rpc;
+use openline_core::conversation::Sender;
 use openline_core::line::Event;
 use openline_core::operator::Presence;
 use openline_core::protocol::frames::{OperatorEvent, OperatorFrame};
@@ -37,6 +38,9 @@ impl LineObject {
             OperatorFrame::Hello { .. } => return Ok(()),
             OperatorFrame::Typing { dialog } => {
                 return self.operator_typing(&operator, &dialog).await
+            }
+            OperatorFrame::Read { dialog, seq } => {
+                return self.operator_read(&operator, &dialog, seq).await
             }
             OperatorFrame::Send {
                 dialog,
@@ -296,6 +300,33 @@ impl LineObject {
         };
         let stub = rpc::dialog_stub(&self.env, dialog)?;
         rpc::invoke(&stub, &OperatorTyping(card)).await?;
+        Ok(())
+    }
+}
+
+impl LineObject {
+    /// Issue 11.3: an operator read a dialog up to `seq`; only one in the
+    /// dialog (the core's rule) tells its client, counted per operator
+    /// like their messages.
+    pub(super) async fn operator_read(
+        &self,
+        operator: &str,
+        dialog: &str,
+        seq: u64,
+    ) -> std::result::Result<(), ProtocolError> {
+        self.load()?;
+        let (conv, _) = self.conversation(dialog)?;
+        conv.deliver_read(&Sender::Operator(operator.to_owned()), seq)
+            .map_err(|e| ProtocolError::new(ErrorCode::Forbidden, e.to_string()))?;
+        crate::limits::check(
+            &self.env,
+            "MESSAGE_LIMITER",
+            format!("read:{operator}"),
+            "read receipts",
+        )
+        .await?;
+        let stub = rpc::dialog_stub(&self.env, dialog)?;
+        rpc::invoke(&stub, &OperatorRead { seq }).await?;
         Ok(())
     }
 }

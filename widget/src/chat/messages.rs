@@ -34,6 +34,12 @@ pub(super) fn show(p: &Rc<Panel>) {
     for row in rows.iter().filter(|r| r.shown()) {
         match shown.get_mut(n) {
             Some((old, _)) if old == row => {}
+            // Only its mark changed (sent → seen): the node stays, so a
+            // screen reader does not read the message again.
+            Some((old, node)) if old.same_but_delivery(row) => {
+                old.delivery = row.delivery;
+                mark(p, node, row.delivery);
+            }
             Some((old, node)) => {
                 let new = row_view(p, row);
                 let _ = node.replace_with_with_node_1(&new);
@@ -83,16 +89,24 @@ fn row_view(p: &Rc<Panel>, row: &Row) -> Element {
         dom::add(&li, &time);
     }
     if matches!(row.author, Author::Visitor) {
-        let mark = dom::text("span", "ol-state", row.delivery.mark());
-        let title = if row.delivery == Delivery::Failed {
-            texts.not_sent
-        } else {
-            ""
-        };
-        dom::attr(&mark, "title", title);
-        dom::add(&li, &mark);
+        dom::add(&li, &dom::el("span", "ol-state"));
+        mark(p, &li, row.delivery);
     }
     li
+}
+
+/// A visitor's row's delivery mark: its attribute, sign and title.
+fn mark(p: &Panel, li: &Element, delivery: Delivery) {
+    dom::attr(li, "data-delivery", delivery.name());
+    if let Ok(Some(mark)) = li.query_selector(".ol-state") {
+        mark.set_text_content(Some(delivery.mark()));
+        let title = match delivery {
+            Delivery::Failed => p.texts.not_sent,
+            Delivery::Seen => p.texts.seen,
+            _ => "",
+        };
+        dom::attr(&mark, "title", title);
+    }
 }
 
 /// When a message was written, in the visitor's language and time zone:

@@ -59,6 +59,11 @@ pub struct Panel {
     live: RefCell<Option<Rc<live::Live>>>,
     /// The highest sequence number shown, where the socket resumes.
     last_seq: Rc<Cell<u64>>,
+    /// Issue 11.3: the operators have seen up to here (the visitor's
+    /// messages up to it are marked "seen").
+    seen: Cell<u64>,
+    /// Issue 11.3: the visitor's own read mark, as last sent.
+    read_sent: Cell<u64>,
     /// A start is under way or done (one at a time).
     starting: Cell<bool>,
     /// The visitor engaged: a start that finds nothing opens a dialog.
@@ -76,6 +81,8 @@ pub struct Panel {
 
 /// The nodes that change.
 struct Ui {
+    /// The loader's panel: hidden while the chat is closed.
+    host: HtmlElement,
     body: HtmlElement,
     operator: Slot,
     /// The rows shown, with the row each shows (rebuilt when it changes).
@@ -110,7 +117,7 @@ impl Panel {
     /// loader (fetched while the wasm downloads), so the panel renders at
     /// once in the right language with its texts fixed; without them (the
     /// edge unreachable) it still works in the browser's language.
-    pub fn mount(host: &Element, m: Mount) -> Rc<Panel> {
+    pub fn mount(host: &HtmlElement, m: Mount) -> Rc<Panel> {
         let config = m.config.as_ref();
         let language = config
             .map(|c| c.language.clone())
@@ -164,6 +171,8 @@ impl Panel {
             fixed_card: conversation::presented_card(config.map(|c| &c.presentation)),
             live: RefCell::new(None),
             last_seq: Rc::new(Cell::new(0)),
+            seen: Cell::new(0),
+            read_sent: Cell::new(0),
             starting: Cell::new(false),
             wanted: Cell::new(false),
             ticking: Cell::new(false),
@@ -171,6 +180,7 @@ impl Panel {
             typing_gen: Cell::new(0),
             on_reply: m.on_reply,
             ui: Ui {
+                host: host.clone(),
                 body: wasm_bindgen::JsCast::unchecked_into(body),
                 operator,
                 shown: RefCell::new(Vec::new()),
@@ -231,6 +241,26 @@ impl Panel {
         }
         if self.ui.input.offset_parent().is_some() {
             let _ = self.ui.input.focus();
+        }
+        self.read();
+    }
+
+    /// Issue 11.3: what the visitor can see now (the panel open, the tab
+    /// in front) is read; the edge hears when the mark moves.
+    fn read(&self) {
+        let last = self.last_seq.get();
+        let visible = !self.ui.host.hidden()
+            && web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|d| !d.hidden());
+        if !visible || last <= self.read_sent.get() {
+            return;
+        }
+        let frame = crate::wire::object(&[("type", "read".into()), ("seq", (last as f64).into())]);
+        if let Some(live) = self.live.borrow().as_ref() {
+            if live.send(&frame) {
+                self.read_sent.set(last);
+            }
         }
     }
 
@@ -304,7 +334,11 @@ impl Panel {
 
     /// Changes the rows and shows them.
     fn update_rows(self: &Rc<Self>, f: impl FnOnce(&mut Vec<Row>)) {
-        f(&mut self.rows.borrow_mut());
+        {
+            let mut rows = self.rows.borrow_mut();
+            f(&mut rows);
+            conversation::mark_seen(&mut rows, self.seen.get());
+        }
         if let Some(copy) = &self.ui.copy {
             let empty = self.rows.borrow().is_empty();
             let _ = copy.toggle_attribute_with_force("hidden", empty);

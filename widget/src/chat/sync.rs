@@ -133,6 +133,7 @@ impl Panel {
         }
         let url = format!("{}/api/v1/visitor/messages?after=0", self.api);
         if let Ok(h) = typed::<History>(call_json("GET", &url, Some(&s.token), None).await) {
+            self.seen.set(self.seen.get().max(h.seen));
             self.update_rows(|r| h.messages.into_iter().for_each(|m| merge(r, m)));
         }
         let outbox = storage::load_outbox(&self.line);
@@ -149,6 +150,8 @@ impl Panel {
             live.stop();
         }
         *self.session.borrow_mut() = None;
+        self.seen.set(0);
+        self.read_sent.set(0);
         self.update_rows(Vec::clear);
         if !resume_only {
             storage::forget_session(&self.line);
@@ -173,6 +176,7 @@ impl Panel {
             p.set_connected(up);
             if up {
                 flush(&p);
+                p.read();
             }
         };
         let live = live::Live::start(url, Rc::clone(&self.last_seq), on_event, on_status);
@@ -204,6 +208,11 @@ impl Panel {
                     }
                 }
                 self.update_rows(|r| merge(r, message));
+                self.read();
+            }
+            VisitorEvent::Read { seq } => {
+                self.seen.set(self.seen.get().max(seq));
+                self.update_rows(|_| {});
             }
             VisitorEvent::Typing { operator: card } => {
                 self.set_typing(Some(

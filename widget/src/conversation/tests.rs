@@ -464,3 +464,31 @@ fn a_file_too_big_or_refused_is_said_in_words() {
     assert_eq!(file_refusal(Some(500), &rules, en), None);
     assert_eq!(file_refusal(None, &rules, en), None);
 }
+
+#[test]
+fn the_visitors_messages_up_to_the_operators_mark_are_seen_and_only_those() {
+    let mut rows = Vec::new();
+    merge(&mut rows, message(1, "v1", Author::Visitor, "hello"));
+    merge(&mut rows, message(2, "o1", operator(Some("Anna")), "hi"));
+    merge(&mut rows, message(3, "v2", Author::Visitor, "my order"));
+    rows.push(Row::pending("v3".into(), "still sending".into()));
+    mark_seen(&mut rows, 2);
+    let marks: Vec<Delivery> = rows.iter().map(|r| r.delivery).collect();
+    assert_eq!(
+        marks,
+        [
+            Delivery::Seen,
+            Delivery::Sent,
+            Delivery::Sent,
+            Delivery::Sending
+        ],
+        "the operator's own reply carries no mark; 3 is after the mark"
+    );
+    // A resend's echo replaces the row; the next marking sees it again.
+    merge(&mut rows, message(1, "v1", Author::Visitor, "hello"));
+    assert_eq!(rows[0].delivery, Delivery::Sent);
+    mark_seen(&mut rows, 3);
+    assert_eq!(rows[0].delivery, Delivery::Seen);
+    assert_eq!(rows[2].delivery, Delivery::Seen);
+    assert_eq!(rows[3].delivery, Delivery::Sending);
+}

@@ -3,14 +3,16 @@
 //! One object per dialog keeps every conversation isolated and lets the
 //! service scale with the number of dialogs.
 
+mod read_marks;
+
 use crate::api::{
     error_response, internal, json, parse_json, read_bytes, ApiResult, MAX_BODY_BYTES,
 };
 use crate::calls::TokenSession;
 use crate::calls::{
-    Call, ChannelMessage, Done, Ended, EraseWords, LineEvent, MoveToLine, OperatorTyping,
-    PresentOperator, Relay, StoreChannelNote, StoreNotice, StoreOperatorMessage, Stored,
-    WordsErased,
+    Call, ChannelMessage, Done, Ended, EraseWords, LineEvent, MoveToLine, OperatorRead,
+    OperatorTyping, PresentOperator, Relay, StoreChannelNote, StoreNotice, StoreOperatorMessage,
+    Stored, WordsErased,
 };
 use crate::clock;
 use crate::ids::constant_time_eq;
@@ -118,6 +120,13 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0012_attachments",
         sql: "ALTER TABLE messages ADD COLUMN attachment TEXT",
+    },
+    // Issue 11.3 read receipts: how far each side has seen (operators'
+    // numbering; see `read_marks`).
+    Migration {
+        name: "0013_read_marks",
+        sql: "ALTER TABLE dialog ADD COLUMN visitor_read INTEGER NOT NULL DEFAULT 0;
+              ALTER TABLE dialog ADD COLUMN operator_read INTEGER NOT NULL DEFAULT 0",
     },
 ];
 
@@ -441,6 +450,11 @@ impl DialogObject {
                 }
                 json(200, &Done {})
             }
+            (Method::Post, OperatorRead::PATH) => {
+                let read: OperatorRead = parse_json(&body)?;
+                self.operator_read(read.seq)?;
+                json(200, &Done {})
+            }
             (Method::Get, "/operator-history") => json(200, &self.history(after, View::Operator)?),
             (Method::Post, EraseWords::PATH) => {
                 // GDPR: the words go; the messages' places and times stay,
@@ -696,7 +710,11 @@ impl DialogObject {
             })
             .filter_map(std::result::Result::transpose)
             .collect::<std::result::Result<_, _>>()?;
-        Ok(History { messages, more })
+        Ok(History {
+            messages,
+            more,
+            seen: self.seen_by_other_side(view)?,
+        })
     }
 
     fn tail(&self) -> std::result::Result<Tail, ProtocolError> {
@@ -1063,9 +1081,17 @@ impl DialogObject {
                         let _ = ws.send(&VisitorEvent::Message { message });
                     }
                     if !page.more {
+                        if page.seen > 0 {
+                            let _ = ws.send(&VisitorEvent::Read { seq: page.seen });
+                        }
                         break;
                     }
                 }
+            }
+            VisitorFrame::Read { seq } => {
+                let dialog = self.dialog()?.dialog_id;
+                limits::visitor(&self.env, &dialog, VisitorAction::Read).await?;
+                self.visitor_read(seq).await?;
             }
             VisitorFrame::Send { client_id, text } => {
                 let dialog = self.dialog()?.dialog_id;

@@ -64,7 +64,7 @@ pub fn HoursEditor(form: Form) -> impl IntoView {
     let on = Memo::new(move |_| form.s.with(|s| s.hours.is_some()));
     let ro = form.readonly;
     view! {
-        <fieldset class="hours" data-field="hours">
+        <fieldset class="hours" id="s-hours" data-field="hours">
             <legend>{move || t().hours}</legend>
             <label class="check">
                 <input type="checkbox" disabled=ro prop:checked=move || on.get()

@@ -141,6 +141,10 @@ pub struct Texts {
     pub copied: &'static str,
     pub embed_hint: &'static str,
     pub general: &'static str,
+    /// Issue 11.10: the settings' table of contents, and the widget's
+    /// live preview beside them.
+    pub sections: &'static str,
+    pub preview: &'static str,
     pub line_name: &'static str,
     pub active: &'static str,
     pub mail_language: &'static str,
@@ -573,6 +577,8 @@ const EN: Texts = Texts {
     copied: "Copied.",
     embed_hint: "Paste this snippet into every page of the site, before </body>.",
     general: "General",
+    sections: "Settings sections",
+    preview: "Widget preview",
     line_name: "Line name",
     active: "Line active (operators can answer)",
     mail_language: "Language of e-mails and widget defaults",
@@ -1007,6 +1013,8 @@ const RU: Texts = Texts {
     copied: "Скопировано.",
     embed_hint: "Вставьте этот код на каждую страницу сайта перед </body>.",
     general: "Общие",
+    sections: "Разделы настроек",
+    preview: "Предпросмотр виджета",
     line_name: "Название линии",
     active: "Линия активна (операторы могут отвечать)",
     mail_language: "Язык писем и текстов виджета по умолчанию",

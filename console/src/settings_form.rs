@@ -167,11 +167,28 @@ fn Editor(
             }
         });
     };
+    // Issue 11.10: the sections, one link each; and beside them the
+    // widget as these settings would make it, updated as they change.
+    let sections = [
+        ("s-general", t().general),
+        ("s-routing", t().routing),
+        ("s-hours", t().hours),
+        ("s-widget", t().widget),
+        ("s-automation", t().automation),
+        ("s-kpis", t().kpis),
+        ("s-presentation", t().presentation),
+        ("s-bot", t().bot),
+    ];
+    let preview = (!readonly).then(|| preview(ctx, form, line.clone()));
     view! {
+        <div class="settings-layout">
+        <nav class="settings-nav" aria-label=move || t().sections>
+            {sections.map(|(id, name)| view! { <a href=format!("#{id}")>{name}</a> }).collect_view()}
+        </nav>
         <form class="settings" on:submit=move |ev| { ev.prevent_default(); if !readonly { save(); } }>
             {readonly.then(|| view! { <p class="note">{move || t().read_only}</p> })}
             {general(form)}
-            <fieldset>
+            <fieldset id="s-routing">
                 <legend>{move || t().routing}</legend>
                 <crate::queue_editor::QueueEditor form accounts line=line.clone() />
                 {routing(form)}
@@ -179,7 +196,7 @@ fn Editor(
             <crate::hours_editor::HoursEditor form />
             {widget(form)}
             {automation(form)}
-            <fieldset>
+            <fieldset id="s-kpis">
                 <legend>{move || t().kpis}</legend>
                 <KpiEditor form accounts first=true />
                 <KpiEditor form accounts first=false />
@@ -195,13 +212,60 @@ fn Editor(
                 })}
             </div>
         </form>
+        {preview}
+        </div>
+    }
+}
+
+/// Issue 11.10: the real widget in a frame (`/widget/preview.html`), told
+/// the settings being edited a moment after each change; it asks the edge
+/// what visitors would get with them. Inert: a picture, not a chat.
+fn preview(ctx: Ctx, form: Form, line: String) -> impl IntoView {
+    let frame = NodeRef::<leptos::html::Iframe>::new();
+    let line = StoredValue::new(line);
+    let post = move || {
+        let (Some(w), Ok(settings)) = (
+            frame.get_untracked().and_then(|f| f.content_window()),
+            form.s.with_untracked(serde_json::to_string),
+        ) else {
+            return;
+        };
+        // `{line, token, settings}`, the settings as their JSON text.
+        let m = js_sys::Array::of3(
+            &line.get_value().into(),
+            &ctx.token().into(),
+            &settings.into(),
+        );
+        let origin = window().location().origin().unwrap_or_default();
+        let _ = w.post_message(&m, &origin);
+    };
+    let generation = StoredValue::new(0u32);
+    Effect::new(move |_| {
+        form.s.track();
+        let now = generation.get_value() + 1;
+        generation.set_value(now);
+        set_timeout(
+            move || {
+                if generation.get_value() == now {
+                    post();
+                }
+            },
+            std::time::Duration::from_millis(400),
+        );
+    });
+    view! {
+        <aside class="preview" aria-label=move || ctx.t().preview>
+            <h3>{move || ctx.t().preview}</h3>
+            <iframe node_ref=frame src="/widget/preview.html" title=move || ctx.t().preview
+                inert=true tabindex="-1" on:load=move |_| post()></iframe>
+        </aside>
     }
 }
 
 fn general(form: Form) -> impl IntoView {
     let ctx = form.ctx;
     view! {
-        <fieldset>
+        <fieldset id="s-general">
             <legend>{move || ctx.t().general}</legend>
             {text(form, |t| t.line_name, "name", |s| s.name.clone(), |s, v| s.name = v)}
             {check(form, |t| t.active, "active", |s| s.active, |s, v| s.active = v)}
@@ -272,7 +336,7 @@ fn widget(form: Form) -> impl IntoView {
     let contact_on = Memo::new(move |_| form.s.with(|s| s.form_cases().after_greeting.is_some()));
     let consent_on = Memo::new(move |_| form.s.with(|s| s.consent.is_some()));
     view! {
-        <fieldset>
+        <fieldset id="s-widget">
             <legend>{move || ctx.t().widget}</legend>
             {text(form, |t| t.widget_title, "widget.title",
                 |s| s.widget.title.clone().unwrap_or_default(),
@@ -361,7 +425,7 @@ fn automation(form: Form) -> impl IntoView {
         })
     });
     view! {
-        <fieldset>
+        <fieldset id="s-automation">
             <legend>{move || ctx.t().automation}</legend>
             {area(form, |t| t.close_message, "close_message", |s| s.close_message.clone(), |s, v| s.close_message = v)}
             {number(form, |t| t.rating_wait, "rating_wait_ms", |s| s.rating_wait_ms / MINUTE, |s, v| s.rating_wait_ms = v.saturating_mul(MINUTE))}
@@ -401,7 +465,7 @@ fn presentation(form: Form) -> impl IntoView {
     let ctx = form.ctx;
     let replacement = Memo::new(move |_| form.s.with(presentation_mode) == "replacement");
     view! {
-        <fieldset>
+        <fieldset id="s-presentation">
             <legend>{move || ctx.t().presentation}</legend>
             // O2: switching the mode starts from empty fields.
             {select(form, |t| t.presentation, "presentation", PRESENTATIONS, presentation_mode,
@@ -427,7 +491,7 @@ fn bot(form: Form) -> impl IntoView {
     let ctx = form.ctx;
     let bot_on = Memo::new(move |_| form.s.with(|s| s.bot.is_some()));
     view! {
-        <fieldset>
+        <fieldset id="s-bot">
             <legend>{move || ctx.t().bot}</legend>
             {check(form, |t| t.bot_on, "bot", |s| s.bot.is_some(),
                 |s, v| s.bot = v.then(|| BotSettings { bot: String::new(), first_dialog_only: false, handoff_after_ms: MINUTE }))}

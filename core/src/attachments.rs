@@ -59,6 +59,9 @@ pub const MIN_BYTES: u32 = 1024;
 pub const MAX_NAME_CHARS: usize = 120;
 /// How long a link serves its file.
 pub const LINK_TTL_MS: Millis = 15 * 60 * 1000;
+/// How long a link in an e-mail copy (F3) serves its file: a mail is read
+/// later than a page, but such a link must not serve for ever either.
+pub const MAIL_LINK_TTL_MS: Millis = 7 * 24 * 60 * 60 * 1000;
 
 impl Default for AttachmentRules {
     fn default() -> Self {
@@ -211,9 +214,9 @@ pub fn link_signature(key: &[u8], id: &str, expires: Millis) -> String {
         .unwrap_or_default()
 }
 
-/// The query of a link to `id` made at `now`: `exp={ms}&sig={hex}`.
-pub fn link_query(key: &[u8], id: &str, now: Millis) -> String {
-    let expires = now + LINK_TTL_MS;
+/// The query of a link to `id` that serves until `expires` (now plus
+/// [`LINK_TTL_MS`] or [`MAIL_LINK_TTL_MS`]): `exp={ms}&sig={hex}`.
+pub fn link_query(key: &[u8], id: &str, expires: Millis) -> String {
     format!("exp={expires}&sig={}", link_signature(key, id, expires))
 }
 
@@ -327,7 +330,7 @@ mod tests {
         let key = b"k".repeat(32);
         let id = "d1/0123456789abcdef.png";
         let now = 1_000_000;
-        let q = link_query(&key, id, now);
+        let q = link_query(&key, id, now + LINK_TTL_MS);
         let (exp, sig) = q.split_once("&sig=").unwrap();
         let exp: Millis = exp.trim_start_matches("exp=").parse().unwrap();
         assert_eq!(exp, now + LINK_TTL_MS);

@@ -43,13 +43,15 @@ pub fn address(raw: &str) -> Result<String, ProtocolError> {
 /// company and the day the conversation began; the body gives each day
 /// once and each message its time, in the first known of `time_zones`
 /// (the visitor's, then the line's; UTC when none is known), with the
-/// operators' names.
+/// operators' names. A file is its name and size, linked to `links`'
+/// address for it (file id, address) when there is one (issue 11.11).
 pub fn transcript_copy(
     to: &str,
     company: &str,
     language: &str,
     time_zones: &[&str],
     messages: &[ChatMessage],
+    links: &[(String, String)],
 ) -> Result<OutgoingEmail, ProtocolError> {
     let to = address(to)?;
     let ru = language == "ru";
@@ -103,12 +105,44 @@ pub fn transcript_copy(
             Author::System => system.to_owned(),
         };
         let time = format!("{:02}:{:02}", local.hour(), local.minute());
-        body.push_str(&format!("{time} {who}: {}\n", m.text));
+        // A file: "[name, size]" and its link; then its caption, if any.
+        let (file_text, file_html, words) = match &m.attachment {
+            Some(a) => {
+                let label = format!("{}, {}", a.name, crate::attachments::size_words(a.size));
+                let url = links.iter().find(|(id, _)| *id == a.id).map(|(_, u)| u);
+                let html = match url {
+                    Some(u) => format!("<a href=\"{}\">{}</a> ", escape(u), escape(&label)),
+                    None => format!("[{}] ", escape(&label)),
+                };
+                let text = match url {
+                    Some(u) => format!("[{label}] {u} "),
+                    None => format!("[{label}] "),
+                };
+                let caption = if m.text == a.name {
+                    ""
+                } else {
+                    m.text.as_str()
+                };
+                (text, html, caption)
+            }
+            None => (String::new(), String::new(), m.text.as_str()),
+        };
+        body.push_str(format!("{time} {who}: {file_text}{words}").trim_end());
+        body.push('\n');
         html.push_str(&format!(
-            "<p style=\"margin:4px 0\"><span style=\"color:#667\">{time}</span> <b>{}</b>: {}</p>",
+            "<p style=\"margin:4px 0\"><span style=\"color:#667\">{time}</span> <b>{}</b>: {file_html}{}</p>",
             escape(&who),
-            escape(&m.text).replace('\n', "<br>")
+            escape(words).replace('\n', "<br>")
         ));
+    }
+    if !links.is_empty() {
+        let note = if ru {
+            "Ссылки на файлы действуют 7 дней."
+        } else {
+            "The links to files work for 7 days."
+        };
+        body.push_str(&format!("\n{note}\n"));
+        html.push_str(&format!("<p style=\"color:#667\">{note}</p>"));
     }
     html.push_str("</body></html>");
     Ok(OutgoingEmail {
@@ -567,12 +601,12 @@ mod tests {
                 "Здравствуйте!",
             ),
         ];
-        let e = transcript_copy("a@b.ru", "Чайная", "ru", &["Europe/Moscow"], &m).unwrap();
+        let e = transcript_copy("a@b.ru", "Чайная", "ru", &["Europe/Moscow"], &m, &[]).unwrap();
         assert_eq!(e.subject, "Ваша переписка с Чайная, 30 ноября 2026");
         assert!(e
             .body
             .contains("— 30 ноября 2026 —\n15:05 Вы: Привет\n15:05 Анна: Здравствуйте!\n"));
-        let e = transcript_copy("a@b.ru", "Tea", "en", &["Europe/Moscow"], &m[..1]).unwrap();
+        let e = transcript_copy("a@b.ru", "Tea", "en", &["Europe/Moscow"], &m[..1], &[]).unwrap();
         assert_eq!(e.subject, "Your conversation with Tea, 30 Nov 2026");
     }
 
@@ -581,22 +615,72 @@ mod tests {
         let mut late = msg(Author::Visitor, "late");
         late.at = NOV_30_12_05_UTC + 11 * 3_600_000; // 23:05 UTC, 02:05 next day in Moscow
         let m = [msg(Author::Visitor, "noon"), late.clone(), late];
-        let e = transcript_copy("a@b.io", "Tea", "en", &["Europe/Moscow"], &m).unwrap();
+        let e = transcript_copy("a@b.io", "Tea", "en", &["Europe/Moscow"], &m, &[]).unwrap();
         assert!(e.body.contains("— 30 Nov 2026 —\n15:05 You: noon\n\n— 1 Dec 2026 —\n02:05 You: late\n02:05 You: late\n"), "{}", e.body);
-        let e = transcript_copy("a@b.io", "Tea", "en", &["Not/AZone", "Asia/Tokyo"], &m).unwrap();
+        let e =
+            transcript_copy("a@b.io", "Tea", "en", &["Not/AZone", "Asia/Tokyo"], &m, &[]).unwrap();
         assert!(e.body.contains("Times in Asia/Tokyo\n") && e.body.contains("21:05 You: noon"));
-        let e = transcript_copy("a@b.io", "Tea", "en", &["Not/AZone"], &m).unwrap();
+        let e = transcript_copy("a@b.io", "Tea", "en", &["Not/AZone"], &m, &[]).unwrap();
         assert!(
             e.body.contains("Times in UTC\n")
                 && e.body.contains("12:05 You: noon")
                 && e.body.contains("23:05 You: late")
         );
         assert!(
-            transcript_copy("a@b.io", "Tea", "en", &[], &[])
+            transcript_copy("a@b.io", "Tea", "en", &[], &[], &[])
                 .unwrap()
                 .subject
                 == "Your conversation with Tea"
         );
+    }
+
+    #[test]
+    fn files_are_named_sized_and_linked_with_their_captions() {
+        use crate::attachments::Attachment;
+        use crate::files::FileKind;
+        let file = |id: &str, name: &str, text: &str| {
+            let mut m = msg(Author::Visitor, text);
+            m.attachment = Some(Attachment {
+                id: id.into(),
+                name: name.into(),
+                kind: FileKind::Png,
+                size: 2048,
+            });
+            m
+        };
+        let m = [
+            file("d/1.png", "cup.png", "cup.png"),
+            file("d/2.png", "lid.png", "the lid <too>"),
+            file("d/3.png", "gone.png", "gone.png"),
+        ];
+        let links = [
+            ("d/1.png".to_owned(), "https://x.io/f/1?a=1&b=2".to_owned()),
+            ("d/2.png".to_owned(), "https://x.io/f/2".to_owned()),
+        ];
+        let e = transcript_copy("a@b.io", "Tea", "en", &["UTC"], &m, &links).unwrap();
+        assert!(
+            e.body
+                .contains("12:05 You: [cup.png, 2 KB] https://x.io/f/1?a=1&b=2\n"),
+            "{}",
+            e.body
+        );
+        assert!(e
+            .body
+            .contains("12:05 You: [lid.png, 2 KB] https://x.io/f/2 the lid <too>\n"));
+        assert!(
+            e.body.contains("12:05 You: [gone.png, 2 KB]\n"),
+            "no link: the name only"
+        );
+        assert!(e.body.contains("The links to files work for 7 days."));
+        let html = e.html.unwrap();
+        assert!(
+            html.contains("<a href=\"https://x.io/f/1?a=1&amp;b=2\">cup.png, 2 KB</a>"),
+            "{html}"
+        );
+        assert!(html.contains("<a href=\"https://x.io/f/2\">lid.png, 2 KB</a> the lid &lt;too&gt;"));
+        assert!(html.contains("[gone.png, 2 KB]"));
+        let none = transcript_copy("a@b.io", "Tea", "en", &["UTC"], &m[..1], &[]).unwrap();
+        assert!(!none.body.contains("7 days"), "no note without links");
     }
 
     #[test]
@@ -605,7 +689,7 @@ mod tests {
             Author::Visitor,
             "<a href=\"https://evil.example\">win</a> & <script>",
         )];
-        let e = transcript_copy("a@b.io", "Tea & <Co>", "en", &[], &m).unwrap();
+        let e = transcript_copy("a@b.io", "Tea & <Co>", "en", &[], &m, &[]).unwrap();
         let html = e.html.unwrap();
         assert!(!html.contains("<a href") && !html.contains("<script>") && !html.contains("<Co>"));
         assert!(html.contains(
@@ -633,7 +717,7 @@ mod tests {
     #[test]
     fn a_bad_address_is_a_field_error() {
         assert_eq!(
-            transcript_copy("nobody", "Tea", "en", &[], &[])
+            transcript_copy("nobody", "Tea", "en", &[], &[], &[])
                 .unwrap_err()
                 .code,
             ErrorCode::InvalidField

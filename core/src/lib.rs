@@ -48,6 +48,7 @@ pub mod timers;
 pub mod tzdb;
 pub mod visits;
 pub mod webhooks;
+pub mod widget_settings;
 
 pub use error::{ErrorBody, ErrorCode, ProtocolError};
 

@@ -136,7 +136,8 @@ test("B2/B3: a bot's time runs out and the dialog goes to the queue; a bot may c
   // A stranger who knows the bot's id cannot spend its budget: guesses
   // are counted by their address, the bot's own calls by its token.
   let limited = false;
-  for (let i = 0; i < 70 && !limited; i++) {
+  // (Up to 300 tries: on a slow machine 70 may spread over two windows.)
+  for (let i = 0; i < 300 && !limited; i++) {
     const r = await api(edge.base, "POST", path, {
       headers: { Authorization: `Bearer ${made.bot.id}.${"f".repeat(64)}`, "CF-Connecting-IP": "198.18.9.9" },
       body: { client_id: `x-${i}`, text: "spam" },

@@ -191,6 +191,7 @@ test("every operation succeeds once in a real conversation, and each success is 
   const settings = await call("GET", "/api/v1/lines/{line}/settings", { line: "oa-line" }, A);
   settings.queue = [{ kind: "operator", id: id.anna }, { kind: "department", id: "oa-sales" }];
   await call("PUT", "/api/v1/lines/{line}/settings", { line: "oa-line" }, { ...A, body: settings, want: 200 });
+  await call("POST", "/api/v1/lines/{line}/widget/preview", { line: "oa-line" }, { ...A, body: settings, want: 200 });
   const OL = { line: "oa-line", department: "oa-sales" };
   await call("PUT", "/api/v1/lines/{line}/departments/{department}", OL, { ...A, body: { members: [id.boris] }, want: 200 });
   const departments = await call("GET", "/api/v1/lines/{line}/departments", OL, { ...A, want: 200 });

@@ -237,18 +237,46 @@ async fn link(env: &Env, url: &Url, id: &str) -> ApiResult {
         return Err(ProtocolError::new(ErrorCode::NotFound, "no such file"));
     }
     let key = link_key(env).await?;
-    let now = clock::real_now();
-    let origin = url.origin().ascii_serialization();
+    let expires_at = clock::real_now() + attachments::LINK_TTL_MS;
     json(
         200,
         &FileLink {
-            url: format!(
-                "{origin}/api/v1/files/{PREFIX}{id}?{}",
-                attachments::link_query(&key, id, now)
-            ),
-            expires_at: now + attachments::LINK_TTL_MS,
+            url: file_url(url, &key, id, expires_at),
+            expires_at,
         },
     )
+}
+
+/// The address of a signed link to file `id`, serving until `expires`.
+fn file_url(url: &Url, key: &[u8], id: &str, expires: i64) -> String {
+    format!(
+        "{}/api/v1/files/{PREFIX}{id}?{}",
+        url.origin().ascii_serialization(),
+        attachments::link_query(key, id, expires)
+    )
+}
+
+/// F3: links for an e-mail copy to the files among `messages` (file id,
+/// address), each serving for [`attachments::MAIL_LINK_TTL_MS`]; no key
+/// is read when there is no file.
+pub(super) async fn mail_links(
+    env: &Env,
+    url: &Url,
+    messages: &[openline_core::protocol::ChatMessage],
+) -> R<Vec<(String, String)>> {
+    let files: Vec<&str> = messages
+        .iter()
+        .filter_map(|m| m.attachment.as_ref().map(|a| a.id.as_str()))
+        .collect();
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = link_key(env).await?;
+    let expires = clock::real_now() + attachments::MAIL_LINK_TTL_MS;
+    Ok(files
+        .into_iter()
+        .map(|id| (id.to_owned(), file_url(url, &key, id, expires)))
+        .collect())
 }
 
 /// `GET /api/v1/visitor/attachments/{dialog}/{file}`: a link for the

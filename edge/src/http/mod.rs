@@ -242,6 +242,9 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Get, ["lines", line, "settings"]) => {
             Box::pin(admin::settings_get(env, &mut req, &url, line))
         }
+        (Method::Post, ["lines", line, "widget", "preview"]) => {
+            Box::pin(visitor::widget_preview(env, &mut req, &url, line))
+        }
         (Method::Put, ["lines", line, "settings"]) => {
             Box::pin(admin::settings_put(env, &mut req, &url, line))
         }

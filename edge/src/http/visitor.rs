@@ -13,13 +13,12 @@ use crate::line_object::ContactsLeft;
 use crate::rpc::{call, dialog_stub, invoke, new_dialog_id, parse, stub, visitor_dialog_stub};
 use openline_core::consent::{accept_contacts, ContactError, Contacts};
 use openline_core::line::{Event, Status};
-use openline_core::protocol::{
-    History, Identity, SendMessage, Session, StartSession, WidgetConfig, WidgetSettings,
-};
+use openline_core::protocol::{History, Identity, Role, SendMessage, Session, StartSession};
 use openline_core::replies::Ack;
 use openline_core::requests::{EmailCopyRequest, LeaveContacts, RateDialog};
 use openline_core::settings::LineSettings;
 use openline_core::visits::{self, Visit};
+use openline_core::widget_settings::widget_settings;
 use openline_core::{identity, session};
 use openline_core::{text, ErrorCode, ProtocolError};
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Url};
@@ -30,16 +29,13 @@ use super::{after, ok, query, R};
 pub(super) async fn widget_config(env: &Env, line: &str, origin: Option<&str>) -> ApiResult {
     let s = line_settings(env, line).await?;
     check_origin(&s, origin)?;
-    // H1/H4 from the settings, here: no call to the line's object.
-    let now = clock::core_now(env);
-    let open = s.hours.as_ref().is_none_or(|h| h.is_open(now));
-    let next_opening = match &s.hours {
-        None => Some(now),
-        Some(h) => h.next_opening(now),
-    }
-    .map(|t| t / clock::scale(env));
-    let forms = s.form_cases();
-    // Issue 11.1: unknown (nothing said) when the line cannot be asked.
+    widget_of(env, &s, line).await
+}
+
+/// The widget's settings from line settings: H1/H4 from the settings, the
+/// line's availability (issue 11.1) from its object, kept 10 s — unknown
+/// (nothing said) when the line cannot be asked.
+async fn widget_of(env: &Env, s: &LineSettings, line: &str) -> ApiResult {
     let availability = match caches::availability(line) {
         Some(a) => Some(a),
         None => match invoke(&stub(env, "LINES", line)?, &LineAvailabilityAsk {}).await {
@@ -50,36 +46,33 @@ pub(super) async fn widget_config(env: &Env, line: &str, origin: Option<&str>) -
             Err(_) => None,
         },
     };
-    json(
-        200,
-        &WidgetSettings {
-            config: WidgetConfig {
-                line: line.to_owned(),
-                title: s.visitor_title().to_owned(),
-                greeting: s.widget.greeting.clone(),
-                language: s.language.clone(),
-                open,
-                next_opening,
-                online: availability.map(|a| a.online),
-                reply_in_s: availability.and_then(|a| a.reply_in_s),
-                attachments: s.attachments.clone(),
-                hide_when_closed: s.widget.only_during_working_hours,
-                // F2's pause, when the greeting has a form (15 s unless set).
-                contact_request_after_s: forms
-                    .after_greeting
-                    .as_ref()
-                    .map(|_| s.widget.contact_request_after_s.unwrap_or(15)),
-                email_copy: s.widget.email_copy,
-                busy_form: forms.busy.is_some(),
-                typing_preview: s.widget.typing_preview,
-                consent: s.consent.clone(),
-                presentation: s.presentation.clone(),
-            },
-            launcher: s.widget.launcher.clone(),
-            reply_sound: s.widget.reply_sound,
-            forms,
-        },
+    let mut w = widget_settings(s, line, clock::core_now(env), availability);
+    w.config.next_opening = w.config.next_opening.map(|t| t / clock::scale(env));
+    json(200, &w)
+}
+
+/// `POST /api/v1/lines/{line}/widget/preview` (administrators): the
+/// widget's settings as these unsaved line settings would make them, for
+/// the console's live preview (issue 11.10). Nothing is stored; settings
+/// that could not be saved are refused as saving would refuse them.
+pub(super) async fn widget_preview(
+    env: &Env,
+    req: &mut Request,
+    url: &Url,
+    line: &str,
+) -> ApiResult {
+    let me = super::auth::require_on_line(env, req.headers(), url, line, Role::Admin).await?;
+    limits::check(
+        env,
+        "MESSAGE_LIMITER",
+        format!("preview:{}", me.id),
+        "previews",
     )
+    .await?;
+    let s: LineSettings = read_body(req).await?;
+    s.validate()
+        .map_err(|e| ProtocolError::invalid_field(e.field, &e.reason))?;
+    widget_of(env, &s, line).await
 }
 
 /// Resumes the dialog of a valid token, or opens a new dialog on the line.
@@ -708,12 +701,15 @@ pub(super) async fn email_copy(
     .into_iter()
     .flatten()
     .collect();
+    // Files as links that serve for a week (issue 11.11).
+    let links = super::attachments::mail_links(env, url, &visible).await?;
     let mail = openline_core::email::transcript_copy(
         &body.email,
         &settings.name,
         &settings.language,
         &zones,
         &visible,
+        &links,
     )?;
     // The dialog's hard cap, counted only for a valid request.
     parse::<Ack>(ask(Method::Post, "/email-copy".into()).await?).await?;

@@ -12,11 +12,15 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlInputElement};
 
 /// A labelled field of a form (`type`, `autocomplete`), appended to it.
+/// The label names it for assistive technology and shows as the field's
+/// placeholder (a compact card, issue 11.2).
 fn field(form: &Element, label: &str, kind: &str, autocomplete: &str) -> HtmlInputElement {
-    let l = dom::text("label", "", label);
+    let l = dom::el("label", "");
+    dom::add(&l, &dom::text("span", "ol-sr", label));
     let input = dom::el("input", "");
     dom::attr(&input, "type", kind);
     dom::attr(&input, "autocomplete", autocomplete);
+    dom::attr(&input, "placeholder", label);
     dom::add(&l, &input);
     dom::add(form, &l);
     input.unchecked_into()
@@ -39,16 +43,20 @@ pub(super) fn contact_block(p: &Rc<Panel>, kind: FormKind) -> Element {
     } else {
         case.text
     };
-    let form = dom::el("form", "ol-form");
+    // A card in the conversation's flow: the sentence, the fields side by
+    // side (the first across when their number is odd), the buttons.
+    let form = dom::el("form", "ol-form ol-card");
     dom::attr(&form, "aria-label", &prompt);
     dom::add(&form, &dom::text("p", "", &prompt));
+    let fields = dom::el("div", "ol-fields");
+    dom::add(&form, &fields);
     let has = |bit: u8| case.fields & bit != 0;
-    let name = has(NAME).then(|| field(&form, texts.name, "text", "name"));
+    let name = has(NAME).then(|| field(&fields, texts.name, "text", "name"));
     if let Some(n) = &name {
         n.set_max_length(100);
     }
-    let email = has(EMAIL).then(|| field(&form, texts.email, "email", "email"));
-    let phone = has(PHONE).then(|| field(&form, texts.phone, "tel", "tel"));
+    let email = has(EMAIL).then(|| field(&fields, texts.email, "email", "email"));
+    let phone = has(PHONE).then(|| field(&fields, texts.phone, "tel", "tel"));
     let consent = p.consent.as_ref().map(|c| {
         let l = dom::el("label", "ol-consent");
         let b = dom::el("input", "");

@@ -58,6 +58,40 @@ pub struct BotMessage {
     /// Chosen by the bot; a resend with the same id is stored once.
     pub client_id: String,
     pub text: String,
+    /// B3 quick replies: answers the client may pick instead of typing
+    /// (at most [`MAX_QUICK_REPLIES`], each 1–[`MAX_QUICK_REPLY_CHARS`]
+    /// characters); a pick is the client's message with that text.
+    #[serde(default)]
+    pub quick_replies: Vec<String>,
+}
+
+/// Quick replies one message may offer.
+pub const MAX_QUICK_REPLIES: usize = 10;
+/// Characters of one quick reply (a button's label).
+pub const MAX_QUICK_REPLY_CHARS: usize = 40;
+
+/// A message's quick replies as offered: each trimmed, 1–40 characters
+/// without control characters, at most 10, none twice.
+pub fn quick_replies(raw: &[String]) -> Result<Vec<String>, ProtocolError> {
+    let bad = |reason: &str| ProtocolError::invalid_field("quick_replies", reason);
+    if raw.len() > MAX_QUICK_REPLIES {
+        return Err(bad("at most 10"));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for r in raw {
+        let r = r.trim();
+        if r.is_empty()
+            || r.chars().count() > MAX_QUICK_REPLY_CHARS
+            || r.chars().any(char::is_control)
+        {
+            return Err(bad("each 1–40 characters"));
+        }
+        if out.iter().any(|o| o == r) {
+            return Err(bad("each offered once"));
+        }
+        out.push(r.to_owned());
+    }
+    Ok(out)
 }
 
 /// The answer to a bot's action: for a message, the message as stored
@@ -136,6 +170,25 @@ pub fn author_key(bot: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn quick_replies_are_short_distinct_and_few() {
+        let ok = quick_replies(&[" Delivery ".into(), "Returns".into()]).unwrap();
+        assert_eq!(ok, ["Delivery", "Returns"]);
+        assert!(quick_replies(&[]).unwrap().is_empty());
+        for bad in [
+            vec!["".to_owned()],
+            vec!["x".repeat(41)],
+            vec!["a\nb".to_owned()],
+            vec!["Yes".to_owned(), " Yes".to_owned()],
+            (0..11).map(|i| i.to_string()).collect(),
+        ] {
+            let e = quick_replies(&bad).unwrap_err();
+            assert!(e.message.starts_with("quick_replies: "), "{bad:?}: {e:?}");
+        }
+        assert_eq!(quick_replies(&["é".repeat(40)]).unwrap().len(), 1);
+    }
+
     use super::*;
 
     #[test]

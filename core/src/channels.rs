@@ -253,6 +253,34 @@ pub fn inbound(update: &Update) -> Inbound {
     })
 }
 
+/// B3's quick replies as Telegram offers them: a reply keyboard
+/// (`ReplyKeyboardMarkup`, one button a row, hidden once used); a pick
+/// comes back as the client's message with its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyKeyboard {
+    pub keyboard: Vec<Vec<KeyboardButton>>,
+    pub one_time_keyboard: bool,
+    pub resize_keyboard: bool,
+}
+
+/// One button of a [`ReplyKeyboard`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyboardButton {
+    pub text: String,
+}
+
+/// The keyboard of `replies`; none without any.
+pub fn reply_keyboard(replies: &[String]) -> Option<ReplyKeyboard> {
+    (!replies.is_empty()).then(|| ReplyKeyboard {
+        keyboard: replies
+            .iter()
+            .map(|r| vec![KeyboardButton { text: r.clone() }])
+            .collect(),
+        one_time_keyboard: true,
+        resize_keyboard: true,
+    })
+}
+
 /// An operator's answer as the client reads it in Telegram: the bot
 /// speaks, so the operator's shown name leads (none when the line hides
 /// names).
@@ -455,6 +483,20 @@ pub fn unauthorized() -> ProtocolError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quick_replies_are_a_one_time_reply_keyboard_as_telegram_documents_it() {
+        assert_eq!(reply_keyboard(&[]), None);
+        let k = reply_keyboard(&["Delivery".into(), "Returns".into()]).unwrap();
+        assert_eq!(
+            serde_json::to_value(&k).unwrap(),
+            serde_json::json!({
+                "keyboard": [[{"text": "Delivery"}], [{"text": "Returns"}]],
+                "one_time_keyboard": true,
+                "resize_keyboard": true
+            })
+        );
+    }
 
     #[test]
     fn a_check_reads_the_token_the_webhook_and_failing_deliveries() {

@@ -471,6 +471,7 @@ mod tests {
             hidden: false,
             kind: None,
             attachment: None,
+            quick_replies: Vec::new(),
         }];
         let mail = |language, cause| {
             away(
@@ -587,6 +588,7 @@ mod tests {
             hidden: false,
             kind: None,
             attachment: None,
+            quick_replies: Vec::new(),
         }
     }
 

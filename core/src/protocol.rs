@@ -44,6 +44,10 @@ pub struct ChatMessage {
     /// name); its participants ask for a link to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<crate::attachments::Attachment>,
+    /// B3: answers a bot offers with this message; the widget shows them
+    /// as buttons under it while it is the last word.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quick_replies: Vec<String>,
 }
 
 /// `POST /api/v1/visitor/sessions`: start a conversation on a line, or

@@ -167,6 +167,9 @@ pub struct StoreOperatorMessage {
     pub hidden: bool,
     #[serde(default)]
     pub attachment: Option<openline_core::attachments::Attachment>,
+    /// B3: a bot's quick replies (checked by the line).
+    #[serde(default)]
+    pub quick_replies: Vec<String>,
 }
 
 impl Call for StoreOperatorMessage {
@@ -783,6 +786,9 @@ pub struct ChannelSend {
     /// A file to send with `text` as its caption (issue 11.3).
     #[serde(default)]
     pub file: Option<openline_core::attachments::Attachment>,
+    /// B3: a bot's quick replies, as a reply keyboard.
+    #[serde(default)]
+    pub quick_replies: Vec<String>,
 }
 
 impl Call for ChannelSend {

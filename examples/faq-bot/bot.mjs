@@ -20,6 +20,8 @@ export const FAQ = [
 ];
 export const GREETING = "Hi! I'm the FAQ bot. Ask me about delivery, payment or returns, or write \"operator\" to talk to a person.";
 const UNKNOWN = "I don't know that one. Write \"operator\" and a colleague will answer.";
+/** Offered with the greeting as buttons (quick replies); a pick is the client's message. */
+export const TOPICS = ["Delivery", "Payment", "Returns", "Talk to a person"];
 
 /** Whether `header` (`t=…,v1=…`) signs `body` with `key` and is fresh (docs/webhooks.md). */
 export function verify(header, key, body, toleranceS = 300) {
@@ -36,7 +38,8 @@ export function reply(text) {
   if (/operator|human|person/i.test(text)) return { action: "handoff", text: "Passing you to a colleague — one moment." };
   if (/^\s*(bye|goodbye|thanks,? bye)\b/i.test(text)) return { action: "close", text: "Goodbye, and enjoy your tea!" };
   const known = FAQ.find(([words]) => words.test(text));
-  return { text: known ? known[1] : UNKNOWN };
+  // Not understood: the topics again, as buttons.
+  return known ? { text: known[1] } : { text: UNKNOWN, quick_replies: TOPICS };
 }
 
 /**
@@ -60,10 +63,10 @@ export async function startFaqBot({ base, token, port = 0, host = "127.0.0.1" })
   const act = async (event) => {
     const { line, data } = event;
     if (event.type === "dialog.opened") {
-      await call(line, data.dialog, "messages", { client_id: `faq-${event.id}`, text: GREETING });
+      await call(line, data.dialog, "messages", { client_id: `faq-${event.id}`, text: GREETING, quick_replies: TOPICS });
     } else if (event.type === "message.created" && data.message?.author?.kind === "visitor") {
       const r = reply(data.message.text);
-      await call(line, data.dialog, "messages", { client_id: `faq-${event.id}`, text: r.text });
+      await call(line, data.dialog, "messages", { client_id: `faq-${event.id}`, text: r.text, quick_replies: r.quick_replies });
       if (r.action) await call(line, data.dialog, r.action);
     }
   };
@@ -91,7 +94,12 @@ export async function startFaqBot({ base, token, port = 0, host = "127.0.0.1" })
     });
   });
   await new Promise((r) => server.listen(port, host, r));
-  return { url: `http://${host}:${server.address().port}/events`, stats, setToken, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://${host}:${server.address().port}/events`, stats, setToken, close: () =>
+    new Promise((r) => {
+      server.close(r);
+      // Idle keep-alive connections would hold the close for minutes.
+      server.closeAllConnections();
+    }) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -7,8 +7,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, screenshot, startEdge } from "./harness.mjs";
-import { api, consolePage, login, makeLine, until, visitor, visitorSays } from "./client.mjs";
-import { FAQ, GREETING, startFaqBot } from "../../examples/faq-bot/bot.mjs";
+import { api, consolePage, login, makeLine, shopPage, until, visitor, visitorSays } from "./client.mjs";
+import { FAQ, GREETING, TOPICS, startFaqBot } from "../../examples/faq-bot/bot.mjs";
 
 let edge, bot, admin, anna, sveta, made, browser, second;
 before(async () => {
@@ -161,9 +161,54 @@ test("B2/B3: a bot's time runs out and the dialog goes to the queue; a bot may c
   assert.equal((await call("DELETE", `/api/v1/bots/${made.bot.id}`, admin)).status, 404);
 });
 
+test("B3: a bot's quick replies are buttons in the widget; a pick is the client's message, and the buttons go", async () => {
+  // A bot of its own (the first one was removed above).
+  const picker = await startFaqBot({ base: edge.base });
+  const reg = await call("POST", "/api/v1/bots", admin, { name: "FAQ bot", url: picker.url });
+  assert.equal(reg.status, 201, JSON.stringify(reg.body));
+  picker.setToken(reg.body.token);
+  try {
+    await makeLine(edge.base, admin, "botpicks", {
+      mode: "all_at_once",
+      bot: { bot: reg.body.bot.id, first_dialog_only: false, handoff_after_ms: 30 * 60_000 },
+    });
+    browser ??= await launchBrowser();
+    const page = await shopPage(browser.context, edge.base, "botpicks");
+    await page.getByRole("button", { name: "Open chat" }).click();
+    const panel = page.getByRole("dialog");
+    // The greeting and the answer to "Hi" (not understood) both offer the
+    // topics; whichever is the last word shows them.
+    await panel.getByLabel("Message").fill("Hi");
+    await panel.getByLabel("Message").press("Enter");
+    const picks = panel.getByRole("group", { name: "Suggested answers" });
+    await picks.waitFor();
+    assert.deepEqual(await picks.getByRole("button").allTextContents(), TOPICS);
+    await screenshot(page, "widget-quick-replies");
+    await picks.getByRole("button", { name: "Returns" }).click();
+    await panel.locator("li.ol-from-visitor", { hasText: "Returns" }).waitFor();
+    await panel.locator("li.ol-from-operator", { hasText: FAQ[2][1] }).waitFor();
+    assert.equal(await picks.count(), 0, "answered: the buttons are gone");
+    const session = await page.evaluate(() => JSON.parse(localStorage.getItem("openline:botpicks:session")));
+    const messages = (await api(edge.base, "GET", "/api/v1/visitor/messages", { token: session.token })).body.messages;
+    assert.deepEqual(messages.find((m) => m.text === GREETING).quick_replies, TOPICS);
+    assert.ok(messages.some((m) => m.author.kind === "visitor" && m.text === "Returns"));
+    await page.close();
+
+    // What the API refuses: too many, too long, empty, twice.
+    const path = `/api/v1/lines/botpicks/dialogs/${session.dialog}/bot/messages`;
+    for (const quick_replies of [Array.from({ length: 11 }, (_, i) => `t${i}`), ["x".repeat(41)], [" "], ["Yes", "Yes"]]) {
+      const r = await api(edge.base, "POST", path, { headers: { Authorization: `Bearer ${reg.body.token}` }, body: { client_id: `qr-${quick_replies.length}-${quick_replies[0].length}`, text: "Pick one", quick_replies } });
+      assert.equal(r.status, 400, JSON.stringify(quick_replies));
+      assert.match(r.body.error.message, /^quick_replies: /);
+    }
+  } finally {
+    await picker.close();
+  }
+});
+
 test("B3 in the console: an administrator registers a bot, sees its token once, the bot answers on a line, and removing it stops it", async () => {
   second = await startFaqBot({ base: edge.base });
-  browser = await launchBrowser();
+  browser ??= await launchBrowser();
   const p = await consolePage(browser.context, edge.base, "admin");
   await p.getByRole("button", { name: "Administration" }).click();
   await p.getByRole("tab", { name: "Integrations" }).click();

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { startEdge } from "./harness.mjs";
 import { api, login, makeLine, operatorSays, until } from "./client.mjs";
 import { startTelegram, textUpdate, TOKEN } from "../fakes/telegram_api.mjs";
+import { FAQ, GREETING, TOPICS, startFaqBot } from "../../examples/faq-bot/bot.mjs";
 
 let edge, tg, admin, sveta, anna, settings;
 before(async () => {
@@ -206,6 +207,39 @@ test("N2 with files (issue 11.3): a client's photo and document become the messa
   assert.ok(doc.document.bytes.equals(PDF));
   assert.match(doc.caption, /^Anna/);
   assert.ok(sent("sendPhoto").body.photo.bytes.equals(PNG));
+});
+
+test("B3 through Telegram: a bot's quick replies are a one-time reply keyboard; a tap comes back as the client's words", async () => {
+  const faq = await startFaqBot({ base: edge.base });
+  try {
+    const made = await call("POST", "/api/v1/bots", admin, { name: "FAQ bot", url: faq.url });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    faq.setToken(made.body.token);
+    const s = (await call("GET", "/api/v1/lines/tg/settings", admin)).body;
+    const bot = { bot: made.body.bot.id, first_dialog_only: false, handoff_after_ms: 30 * 60_000 };
+    assert.equal((await call("PUT", "/api/v1/lines/tg/settings", admin, { ...s, bot })).status, 200);
+    const secret = tg.webhook.secret_token;
+    assert.equal((await post(textUpdate(90, 88, "Hello"), secret)).status, 200);
+    const greeted = await until(
+      () => tg.calls.find((c) => c.method === "sendMessage" && c.body.chat_id === 88 && c.body.text.endsWith(GREETING)),
+      "the bot's greeting in the chat",
+    ).catch(async (e) => {
+      throw new Error(`${e.message}: sent ${JSON.stringify(tg.sent(88))}, bot ${JSON.stringify(faq.stats)}; ${JSON.stringify(await dialogOf("tg-88"))}`);
+    });
+    assert.deepEqual(greeted.body.reply_markup, {
+      keyboard: TOPICS.map((text) => [{ text }]),
+      one_time_keyboard: true,
+      resize_keyboard: true,
+    });
+    // Tapping a button sends its text, like typing it.
+    assert.equal((await post(textUpdate(91, 88, "Returns"), secret)).status, 200);
+    await until(() => tg.sent(88).some((t) => t.endsWith(FAQ[2][1])), "the bot's answer");
+    const answer = tg.calls.find((c) => c.method === "sendMessage" && c.body.chat_id === 88 && c.body.text.endsWith(FAQ[2][1]));
+    assert.equal(answer.body.reply_markup, undefined, "an answer without replies has no keyboard");
+    assert.equal((await call("PUT", "/api/v1/lines/tg/settings", admin, { ...s, bot: null })).status, 200);
+  } finally {
+    await faq.close();
+  }
 });
 
 test("N2: disconnecting removes the webhook at Telegram; updates are refused after", async () => {

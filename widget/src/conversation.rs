@@ -70,6 +70,8 @@ pub struct Row {
     pub at: Option<i64>,
     /// The file it sends (issue 11.3); its `text` is the file's name.
     pub attachment: Option<Attachment>,
+    /// B3: the answers a bot offers with it.
+    pub quick_replies: Vec<String>,
 }
 
 impl From<ChatMessage> for Row {
@@ -83,6 +85,7 @@ impl From<ChatMessage> for Row {
             delivery: Delivery::Sent,
             at: Some(m.at),
             attachment: m.attachment,
+            quick_replies: m.quick_replies,
         }
     }
 }
@@ -99,6 +102,7 @@ impl Row {
             delivery: Delivery::Sending,
             at: None,
             attachment: None,
+            quick_replies: Vec::new(),
         }
     }
 
@@ -147,6 +151,16 @@ pub fn show_outbox(rows: &mut Vec<Row>, outbox: Vec<SendMessage>) {
         if !rows.iter().any(|row| row.client_id == o.client_id) {
             rows.push(Row::pending(o.client_id, o.text));
         }
+    }
+}
+
+/// B3: the answers on offer — those of the last message, while it is the
+/// last word and not the visitor's (answering, by a pick or in words,
+/// takes them away).
+pub fn offered_replies(rows: &[Row]) -> &[String] {
+    match rows.last() {
+        Some(r) if !matches!(r.author, Author::Visitor) => &r.quick_replies,
+        _ => &[],
     }
 }
 

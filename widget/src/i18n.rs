@@ -20,6 +20,8 @@ pub struct Texts {
     pub not_sent: &'static str,
     /// Issue 11.3: the title of a message's "seen" mark.
     pub seen: &'static str,
+    /// B3: the label of a bot's suggested answers.
+    pub quick_replies: &'static str,
     pub reconnecting: &'static str,
     pub closed_until: &'static str,
     pub closed: &'static str,
@@ -67,6 +69,7 @@ const EN: Texts = Texts {
     ended: "This conversation has ended. Write to us to start a new one.",
     not_sent: "Not sent yet — will retry",
     seen: "Seen",
+    quick_replies: "Suggested answers",
     reconnecting: "Reconnecting…",
     closed_until: "We are offline now and open at {time}. Leave a message and we will answer then.",
     closed: "We are offline now. Leave a message and we will answer later.",
@@ -114,6 +117,7 @@ const RU: Texts = Texts {
     ended: "Разговор завершён. Напишите нам, чтобы начать новый.",
     not_sent: "Ещё не отправлено — повторим",
     seen: "Прочитано",
+    quick_replies: "Варианты ответа",
     reconnecting: "Восстанавливаем связь…",
     closed_until: "Сейчас мы не на связи и откроемся {time}. Оставьте сообщение — мы ответим.",
     closed: "Сейчас мы не на связи. Оставьте сообщение — мы ответим позже.",

@@ -82,6 +82,17 @@ impl FromJson for JsValue {
     }
 }
 
+/// The strings of a JSON array; none for anything else.
+fn strings(value: &JsValue) -> Vec<String> {
+    if !Array::is_array(value) {
+        return Vec::new();
+    }
+    Array::from(value)
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect()
+}
+
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(value: &JsValue) -> Option<Self> {
         if !Array::is_array(value) {
@@ -120,6 +131,7 @@ impl FromJson for ChatMessage {
             hidden: flag(value, "hidden").unwrap_or(false),
             kind: text(value, "kind"),
             attachment: Attachment::from_json(&get(value, "attachment")),
+            quick_replies: strings(&get(value, "quick_replies")),
         })
     }
 }

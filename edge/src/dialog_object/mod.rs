@@ -128,6 +128,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: "ALTER TABLE dialog ADD COLUMN visitor_read INTEGER NOT NULL DEFAULT 0;
               ALTER TABLE dialog ADD COLUMN operator_read INTEGER NOT NULL DEFAULT 0",
     },
+    // B3: a bot's quick replies with its message (JSON array; none: NULL).
+    Migration {
+        name: "0014_quick_replies",
+        sql: "ALTER TABLE messages ADD COLUMN quick_replies TEXT",
+    },
 ];
 
 /// F3: e-mail copies one dialog may send, at most (the copy goes to any
@@ -250,6 +255,7 @@ struct MessageRow {
     hidden: i64,
     kind: Option<String>,
     attachment: Option<String>,
+    quick_replies: Option<String>,
 }
 
 impl MessageRow {
@@ -279,11 +285,24 @@ impl MessageRow {
                 Some(a) => Some(serde_json::from_str(&a).map_err(internal)?),
                 None => None,
             },
+            quick_replies: match self.quick_replies {
+                Some(q) => serde_json::from_str(&q).map_err(internal)?,
+                None => Vec::new(),
+            },
         })
     }
 }
 
-const MESSAGE_COLUMNS: &str = "seq, shown, client_id, author, text, at, hidden, kind, attachment";
+const MESSAGE_COLUMNS: &str =
+    "seq, shown, client_id, author, text, at, hidden, kind, attachment, quick_replies";
+
+/// What a message carries besides its words: a file (issue 11.3), a
+/// bot's quick replies (B3).
+#[derive(Default)]
+struct Extras {
+    attachment: Option<Attachment>,
+    quick_replies: Vec<String>,
+}
 
 /// Issue 11.3: the visitor sends a file the worker checked and stored.
 #[derive(Serialize, Deserialize)]
@@ -462,8 +481,8 @@ impl DialogObject {
                 let sql = self.sql();
                 let blanked = written(
                     &sql,
-                    "UPDATE messages SET text = '', attachment = NULL
-                     WHERE text != '' OR attachment IS NOT NULL",
+                    "UPDATE messages SET text = '', attachment = NULL, quick_replies = NULL
+                     WHERE text != '' OR attachment IS NOT NULL OR quick_replies IS NOT NULL",
                     vec![],
                 )?;
                 // Its files go with its words (issue 11.3).
@@ -765,10 +784,19 @@ impl DialogObject {
         hidden: bool,
         kind: Option<&str>,
     ) -> std::result::Result<Kept, ProtocolError> {
-        self.append_file(key, client_id, author, text, hidden, kind, None)
+        self.append_file(
+            key,
+            client_id,
+            author,
+            text,
+            hidden,
+            kind,
+            Extras::default(),
+        )
     }
 
-    /// [`Self::append`] with the file the message sends, if any.
+    /// [`Self::append`] with the file the message sends and the answers
+    /// it offers, if any.
     #[allow(clippy::too_many_arguments)]
     fn append_file(
         &self,
@@ -778,11 +806,19 @@ impl DialogObject {
         text: &str,
         hidden: bool,
         kind: Option<&str>,
-        attachment: Option<Attachment>,
+        extras: Extras,
     ) -> std::result::Result<Kept, ProtocolError> {
+        let Extras {
+            attachment,
+            quick_replies,
+        } = extras;
         let stored_file = match &attachment {
             Some(a) => Some(serde_json::to_string(a).map_err(internal)?),
             None => None,
+        };
+        let stored_replies = match quick_replies.is_empty() {
+            true => None,
+            false => Some(serde_json::to_string(&quick_replies).map_err(internal)?),
         };
         let sql = self.sql();
         let tail = self.tail()?;
@@ -792,8 +828,8 @@ impl DialogObject {
         let key = key.column();
         let stored = written(
             &sql,
-            "INSERT INTO messages (seq, shown, author_key, client_id, author, text, at, hidden, kind, attachment)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(author_key, client_id) DO NOTHING",
+            "INSERT INTO messages (seq, shown, author_key, client_id, author, text, at, hidden, kind, attachment, quick_replies)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(author_key, client_id) DO NOTHING",
             vec![
                 V::from(seq),
                 V::from(shown),
@@ -805,6 +841,7 @@ impl DialogObject {
                 V::from(i64::from(hidden)),
                 V::from(kind),
                 V::from(stored_file),
+                V::from(stored_replies),
             ],
         )
         .inspect_err(|_| {
@@ -843,6 +880,7 @@ impl DialogObject {
             hidden,
             kind: kind.map(str::to_owned),
             attachment,
+            quick_replies,
         };
         Ok(Kept {
             message,
@@ -900,7 +938,10 @@ impl DialogObject {
             &text,
             false,
             None,
-            attachment,
+            Extras {
+                attachment,
+                ..Extras::default()
+            },
         )?;
         if kept.created {
             // The line hears of the client's message only when the client's
@@ -944,7 +985,10 @@ impl DialogObject {
             &body.text,
             body.hidden,
             None,
-            body.attachment,
+            Extras {
+                attachment: body.attachment,
+                quick_replies: body.quick_replies,
+            },
         )?;
         if kept.created {
             self.to_visitor(&kept);

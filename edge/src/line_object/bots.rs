@@ -36,6 +36,7 @@ impl LineObject {
                     text: text::message_text(&m.text)?,
                     hidden: false,
                     attachment: None,
+                    quick_replies: bots::quick_replies(&m.quick_replies)?,
                 };
                 let stub = rpc::dialog_stub(&self.env, &ask.dialog)?;
                 let stored = rpc::invoke(&stub, &store).await?;

@@ -155,7 +155,8 @@ impl LineObject {
                 let chat = TelegramChat {
                     chat_id: ask.chat_id,
                 };
-                self.to_channel(None, &chat, greeting, None).await;
+                self.to_channel(None, &chat, greeting, None, Vec::new())
+                    .await;
             }
             return Ok(InboundTaken {
                 duplicate: false,
@@ -199,6 +200,7 @@ impl LineObject {
         chat: &TelegramChat,
         text: String,
         file: Option<openline_core::attachments::Attachment>,
+        quick_replies: Vec<String>,
     ) {
         let queued = async {
             let row = self
@@ -211,6 +213,7 @@ impl LineObject {
                 token: row.token,
                 text,
                 file,
+                quick_replies,
             };
             let outbox = rpc::stub(&self.env, "OUTBOX", "outbox")?;
             rpc::invoke_done(&outbox, &send).await

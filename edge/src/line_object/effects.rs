@@ -81,7 +81,8 @@ impl LineObject {
                     openline_core::channels::outgoing_text(store.shown_name.as_deref(), &store.text)
                 }
             };
-            self.to_channel(Some(dialog), chat, text, store.attachment.clone())
+            let replies = store.quick_replies.clone();
+            self.to_channel(Some(dialog), chat, text, store.attachment.clone(), replies)
                 .await;
         }
         self.hook(openline_core::webhooks::message(
@@ -120,6 +121,7 @@ impl LineObject {
             text,
             hidden: send.hidden,
             attachment: send.attachment.clone(),
+            quick_replies: Vec::new(),
         };
         let stub = rpc::dialog_stub(&self.env, &send.dialog)?;
         let stored = rpc::invoke(&stub, &store).await;
@@ -390,7 +392,8 @@ impl LineObject {
                     if let Some(chat) = &stored.channel {
                         if !stored.message.text.is_empty() {
                             let text = stored.message.text.clone();
-                            self.to_channel(Some(&dialog), chat, text, None).await;
+                            self.to_channel(Some(&dialog), chat, text, None, Vec::new())
+                                .await;
                         }
                     }
                 }

@@ -12,7 +12,7 @@ use crate::rpc;
 use crate::sql::{rows, run};
 use crate::telegram;
 use openline_core::attachments::Attachment;
-use openline_core::channels::{send_outcome, SendOutcome};
+use openline_core::channels::{reply_keyboard, send_outcome, ReplyKeyboard, SendOutcome};
 use openline_core::telegram_files;
 use openline_core::ProtocolError;
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,12 @@ pub(super) const FILES_MIGRATION: Migration = Migration {
     sql: "ALTER TABLE channel_sends ADD COLUMN file TEXT",
 };
 
+/// B3: a bot's quick replies with its answer (JSON array; none: NULL).
+pub(super) const REPLIES_MIGRATION: Migration = Migration {
+    name: "0007_channel_quick_replies",
+    sql: "ALTER TABLE channel_sends ADD COLUMN quick_replies TEXT",
+};
+
 const MAX_ATTEMPTS: i64 = 8;
 
 #[derive(Deserialize)]
@@ -47,12 +53,15 @@ struct Due {
     text: String,
     attempts: i64,
     file: Option<String>,
+    quick_replies: Option<String>,
 }
 
 #[derive(Serialize)]
 struct SendMessage<'a> {
     chat_id: i64,
     text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_markup: Option<ReplyKeyboard>,
 }
 
 impl OutboxObject {
@@ -109,8 +118,8 @@ impl OutboxObject {
         let now = clock::real_now();
         run(
             &self.sql(),
-            "INSERT INTO channel_sends (line, dialog, chat_id, token, text, created_at, next_attempt_at, status, file)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+            "INSERT INTO channel_sends (line, dialog, chat_id, token, text, created_at, next_attempt_at, status, file, quick_replies)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
             vec![
                 V::from(ask.line),
                 V::from(ask.dialog),
@@ -122,6 +131,13 @@ impl OutboxObject {
                 V::from(match &ask.file {
                     Some(f) => Some(serde_json::to_string(f).map_err(crate::api::internal)?),
                     None => None,
+                }),
+                V::from(match ask.quick_replies.is_empty() {
+                    true => None,
+                    false => Some(
+                        serde_json::to_string(&ask.quick_replies)
+                            .map_err(crate::api::internal)?,
+                    ),
                 }),
             ],
         )?;
@@ -141,7 +157,7 @@ impl OutboxObject {
         )?;
         let due: Vec<Due> = rows(
             &sql,
-            "SELECT id, line, dialog, chat_id, token, text, attempts, file FROM channel_sends s
+            "SELECT id, line, dialog, chat_id, token, text, attempts, file, quick_replies FROM channel_sends s
              WHERE status = 'queued' AND next_attempt_at <= ?
                AND NOT EXISTS (SELECT 1 FROM channel_sends e WHERE e.status = 'queued' AND e.chat_id = s.chat_id
                                AND e.token = s.token AND e.id < s.id AND e.next_attempt_at > ?)
@@ -157,9 +173,15 @@ impl OutboxObject {
             let (status, answer) = match d.file.as_deref() {
                 Some(file) => self.send_file(&d, file).await,
                 None => {
+                    let replies: Vec<String> = d
+                        .quick_replies
+                        .as_deref()
+                        .and_then(|q| serde_json::from_str(q).ok())
+                        .unwrap_or_default();
                     let body = SendMessage {
                         chat_id: d.chat_id,
                         text: &d.text,
+                        reply_markup: reply_keyboard(&replies),
                     };
                     telegram::call(&self.env, &d.token, "sendMessage", &body).await
                 }

@@ -51,6 +51,7 @@ const MIGRATIONS: &[Migration] = &[
     channels::MIGRATION,
     bots::MIGRATION,
     channels::FILES_MIGRATION,
+    channels::REPLIES_MIGRATION,
 ];
 
 /// The body an e-mail API takes (`POST {to, from, subject, text, html?}`).

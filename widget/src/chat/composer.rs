@@ -156,8 +156,14 @@ fn send(p: &Rc<Panel>) {
     let Some(text) = conversation::trimmed(&p.ui.input.value()) else {
         return;
     };
-    p.engage();
     p.ui.input.set_value("");
+    say(p, text);
+}
+
+/// Sends `text` as the visitor's message (typed, or a bot's quick reply
+/// picked).
+pub(super) fn say(p: &Rc<Panel>, text: String) {
+    p.engage();
     let message = SendMessage {
         client_id: storage::new_client_id(),
         text: text.clone(),

@@ -57,6 +57,27 @@ pub(super) fn show(p: &Rc<Panel>) {
     for (_, node) in shown.drain(n..) {
         node.remove();
     }
+    // B3: the bot's quick replies under its last word; a pick is sent as
+    // the visitor's message.
+    let offered = conversation::offered_replies(&rows);
+    if *p.ui.offered.borrow() != offered {
+        *p.ui.offered.borrow_mut() = offered.to_vec();
+        p.ui.replies.set((!offered.is_empty()).then(|| {
+            let group = dom::el("div", "ol-replies");
+            dom::attr(&group, "role", "group");
+            dom::attr(&group, "aria-label", texts.quick_replies);
+            for answer in offered {
+                let (q, said) = (Rc::clone(p), answer.clone());
+                dom::add(
+                    &group,
+                    &dom::button("ol-reply", answer, move |_| {
+                        super::composer::say(&q, said.clone())
+                    }),
+                );
+            }
+            group
+        }));
+    }
     let ended = conversation::ended(&rows);
     if ended != p.ui.ended.is_set() {
         p.ui.ended.set(ended.then(|| {

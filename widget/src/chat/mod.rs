@@ -89,6 +89,9 @@ struct Ui {
     shown: RefCell<Vec<(Row, Element)>>,
     /// After the rows: "this conversation has ended".
     ended: Slot,
+    /// Under the list: a bot's quick replies (B3), with the ones shown.
+    replies: Slot,
+    offered: RefCell<Vec<String>>,
     queue: Slot,
     typing: Slot,
     rating: rating::Rating,
@@ -133,6 +136,7 @@ impl Panel {
         let body = dom::el("div", "ol-body");
         dom::add(&section, &body);
         let ended = messages::list(&body, config.map(|c| c.greeting.as_str()));
+        let replies = Slot::new(&body);
         let queue = Slot::new(&body);
         let typing = Slot::new(&body);
         let rating = rating::Rating::new(&body, texts);
@@ -185,6 +189,8 @@ impl Panel {
                 operator,
                 shown: RefCell::new(Vec::new()),
                 ended,
+                replies,
+                offered: RefCell::new(Vec::new()),
                 queue,
                 typing,
                 rating,

@@ -13,6 +13,7 @@ fn message(seq: u64, client_id: &str, author: Author, text: &str) -> ChatMessage
         hidden: false,
         kind: None,
         attachment: None,
+        quick_replies: Vec::new(),
     }
 }
 
@@ -491,4 +492,29 @@ fn the_visitors_messages_up_to_the_operators_mark_are_seen_and_only_those() {
     assert_eq!(rows[0].delivery, Delivery::Seen);
     assert_eq!(rows[2].delivery, Delivery::Seen);
     assert_eq!(rows[3].delivery, Delivery::Sending);
+}
+
+#[test]
+fn a_bots_quick_replies_are_on_offer_only_while_its_message_is_the_last_word() {
+    let mut offer = message(2, "b1", operator(Some("FAQ bot")), "What about?");
+    offer.quick_replies = vec!["Delivery".into(), "Returns".into()];
+    let mut rows = Vec::new();
+    merge(&mut rows, message(1, "v1", Author::Visitor, "hello"));
+    assert!(offered_replies(&rows).is_empty());
+    merge(&mut rows, offer);
+    assert_eq!(offered_replies(&rows), ["Delivery", "Returns"]);
+    // The visitor answers (a pick is a message like any other): gone, even
+    // while it is still being sent.
+    rows.push(Row::pending("v2".into(), "Delivery".into()));
+    assert!(offered_replies(&rows).is_empty());
+    merge(&mut rows, message(3, "v2", Author::Visitor, "Delivery"));
+    assert!(offered_replies(&rows).is_empty());
+    merge(
+        &mut rows,
+        message(4, "b2", operator(Some("FAQ bot")), "Two days."),
+    );
+    assert!(
+        offered_replies(&rows).is_empty(),
+        "a later message offers its own"
+    );
 }

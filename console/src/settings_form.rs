@@ -217,7 +217,7 @@ fn Editor(
     }
 }
 
-/// Issue 11.10: the real widget in a frame (`/widget/preview.html`), told
+/// Issue 11.10: the real widget in a frame (`/widget/preview`), told
 /// the settings being edited a moment after each change; it asks the edge
 /// what visitors would get with them. Inert: a picture, not a chat.
 fn preview(ctx: Ctx, form: Form, line: String) -> impl IntoView {
@@ -256,7 +256,7 @@ fn preview(ctx: Ctx, form: Form, line: String) -> impl IntoView {
     view! {
         <aside class="preview" aria-label=move || ctx.t().preview>
             <h3>{move || ctx.t().preview}</h3>
-            <iframe node_ref=frame src="/widget/preview.html" title=move || ctx.t().preview
+            <iframe node_ref=frame src="/widget/preview" title=move || ctx.t().preview
                 inert=true tabindex="-1" on:load=move |_| post()></iframe>
         </aside>
     }

@@ -43,6 +43,11 @@ test("the preview route: administrators only, the visitors' mapping, nothing sto
   assert.equal(bad.body.error.code, "invalid_field");
   assert.equal((await api(edge.base, "POST", path, { token: admin.token, body: "{" })).status, 400);
 
+  // The preview page may be framed by this origin only.
+  const page = await fetch(`${edge.base}/widget/preview`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get("content-security-policy") ?? "", /frame-ancestors 'self'/);
+
 });
 
 test("in the console: sections to jump to, and the widget previewed as it is edited, before saving", async () => {

@@ -80,6 +80,12 @@ test("over the sockets: only an operator in the dialog tells the client, marks o
   await until(() => olgaWs.frames.filter((f) => f.type === "read").length >= 2, "the second receipt");
   await sleep(300);
   assert.deepEqual(olgaWs.frames.filter((f) => f.type === "read").map((f) => f.seq), [2, 3]);
+  // Reading a new hidden note moves the operators' mark, not the visitor's
+  // number: nothing is told (it would show that a note was written).
+  assert.equal((await operatorSays(edge.base, anna, "reads", olga.dialog, "note: VIP client", true)).status, 201);
+  annaWs.send({ type: "read", dialog: olga.dialog, seq: 5 });
+  await sleep(500);
+  assert.deepEqual(olgaWs.frames.filter((f) => f.type === "read").map((f) => f.seq), [2, 3], "a hidden note never shows");
   assert.equal(annaWs.frames.filter((f) => f.type === "error").length, 1, "only the unknown dialog was an error");
 
   // The visitor reads Anna's answer (their 3 = seq 4): Anna hears seq 4;
@@ -100,6 +106,10 @@ test("over the sockets: only an operator in the dialog tells the client, marks o
   assert.equal((await again.next((f) => f.type === "read")).seq, 3);
   again.close();
 
+  // A number past the end is the end, not an error.
+  olgaWs.send({ type: "read", seq: 2 ** 63 + 1 });
+  await sleep(300);
+  assert.equal(olgaWs.frames.filter((f) => f.type === "error").length, 0);
   // Bad frames are refused in words, never stored.
   olgaWs.send({ type: "read", seq: -1 });
   assert.equal((await olgaWs.next((f) => f.type === "error")).error.code, "bad_request");

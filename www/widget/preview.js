@@ -11,7 +11,10 @@
   window.addEventListener("message", function (e) {
     var d = e.data;
     if (e.origin !== location.origin || !Array.isArray(d) || d.length !== 3) return;
-    var next = JSON.stringify({ line: d[0], token: d[1], settings: d[2] });
+    // The settings as the widget needs them: never a secret kept here.
+    var settings = JSON.parse(d[2]);
+    delete settings.identity_secret;
+    var next = JSON.stringify({ line: d[0], token: d[1], settings: JSON.stringify(settings) });
     if (next === stored) return;
     sessionStorage.setItem(KEY, next);
     location.reload();

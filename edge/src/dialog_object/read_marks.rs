@@ -49,7 +49,8 @@ impl DialogObject {
     }
 
     fn number(&self, query: &str, arg: u64) -> Result<u64, ProtocolError> {
-        let arg = i64::try_from(arg).map_err(internal)?;
+        // A number past any message (a client's nonsense) is the end.
+        let arg = i64::try_from(arg).unwrap_or(i64::MAX);
         let r: Vec<Number> = rows(&self.sql(), query, vec![V::from(arg)])?;
         Ok(r.first().and_then(|r| r.n).map_or(0, unsigned))
     }
@@ -111,11 +112,14 @@ impl DialogObject {
     /// An operator of the dialog has seen up to `seq`: the visitor's open
     /// widgets hear it in their numbering, if the mark advances.
     pub(super) fn operator_read(&self, seq: u64) -> Result<(), ProtocolError> {
+        let (_, before) = self.marks()?;
         let Some(mark) = self.advance(Side::Operators, seq)? else {
             return Ok(());
         };
+        // Told only when the visitor's own number moves: a mark moved by a
+        // hidden note alone must not show that one was written.
         let seq = self.shown_upto(mark)?;
-        if seq > 0 {
+        if seq > self.shown_upto(before)? {
             for ws in self.state.get_websockets_with_tag("visitor") {
                 let _ = ws.send(&VisitorEvent::Read { seq });
             }

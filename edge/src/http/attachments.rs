@@ -256,9 +256,12 @@ fn file_url(url: &Url, key: &[u8], id: &str, expires: i64) -> String {
     )
 }
 
-/// F3: links for an e-mail copy to the files among `messages` (file id,
-/// address), each serving for [`attachments::MAIL_LINK_TTL_MS`]; no key
-/// is read when there is no file.
+/// F3: links for an e-mail copy to the files the company sent among
+/// `messages` (file id, address), each serving for
+/// [`attachments::MAIL_LINK_TTL_MS`]; no key is read when there is none.
+/// The visitor's own files are named, never linked: the copy goes to any
+/// address they give, and must not carry their uploads under the
+/// company's name.
 pub(super) async fn mail_links(
     env: &Env,
     url: &Url,
@@ -266,6 +269,7 @@ pub(super) async fn mail_links(
 ) -> R<Vec<(String, String)>> {
     let files: Vec<&str> = messages
         .iter()
+        .filter(|m| m.author != openline_core::protocol::Author::Visitor)
         .filter_map(|m| m.attachment.as_ref().map(|a| a.id.as_str()))
         .collect();
     if files.is_empty() {

@@ -32,11 +32,13 @@ pub fn embed_snippet(origin: &str, line: &str) -> String {
 pub fn Admin(ctx: Ctx) -> impl IntoView {
     let t = move || ctx.t();
     let page = RwSignal::new(Page::Settings);
-    let readonly = move || ctx.role() < Role::Admin;
+    // Only a change of role redraws the page (a saved profile does not).
+    let role = Memo::new(move |_| ctx.role());
+    let readonly = move || role.get() < Role::Admin;
     let tab = move |p: Page, label: fn(&crate::i18n::Texts) -> &'static str| {
         view! {
             <button type="button" role="tab" aria-selected=move || (page.get() == p).to_string()
-                on:click=move |_| page.set(p)>{move || label(t())}</button>
+                on:click=move |_| crate::choose(page, p)>{move || label(t())}</button>
         }
     };
     view! {
@@ -48,7 +50,7 @@ pub fn Admin(ctx: Ctx) -> impl IntoView {
                 {tab(Page::Accounts, |t| t.accounts)}
                 {tab(Page::Lines, |t| t.lines)}
                 {tab(Page::Quick, |t| t.quick_tab)}
-                {move || (ctx.role() >= Role::Admin).then(|| tab(Page::Integrations, |t| t.integrations))}
+                {move || (role.get() >= Role::Admin).then(|| tab(Page::Integrations, |t| t.integrations))}
             </div>
             {move || match (page.get(), ctx.line.get()) {
                 (Page::Settings, Some(line)) => view! { <crate::settings_form::SettingsForm ctx line readonly=readonly() /> }.into_any(),

@@ -147,6 +147,15 @@ impl Ctx {
     }
 }
 
+/// Sets `signal` only when `value` differs: choosing what is already
+/// chosen (the same section, line or tab) must not redraw it and lose
+/// what is being typed there.
+pub fn choose<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|v| *v != value) {
+        signal.set(value);
+    }
+}
+
 /// Mounts the console into the page's `<main id="console">`.
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -198,6 +207,7 @@ fn Console() -> impl IntoView {
     });
     // Only signing in or out redraws the console (a saved profile does not).
     let signed_in = Memo::new(move |_| ctx.auth.with(|a| a.is_some()));
+    let go = move |s: Section| choose(section, s);
     let lang_switch = move || {
         view! {
             <label class="lang" for="lang-picker">{move || ctx.t().language}</label>
@@ -219,19 +229,19 @@ fn Console() -> impl IntoView {
                     <h1>{move || ctx.t().app}</h1>
                     <nav class="sections" aria-label="Sections">
                         <button type="button" aria-pressed=move || (section.get() == Section::Work).to_string()
-                            on:click=move |_| section.set(Section::Work)>{move || ctx.t().work}</button>
+                            on:click=move |_| go(Section::Work)>{move || ctx.t().work}</button>
                         <button type="button" aria-pressed=move || (section.get() == Section::History).to_string()
-                            on:click=move |_| section.set(Section::History)>{move || ctx.t().history_title}</button>
+                            on:click=move |_| go(Section::History)>{move || ctx.t().history_title}</button>
                         <button type="button" aria-pressed=move || (section.get() == Section::Leads).to_string()
-                            on:click=move |_| section.set(Section::Leads)>{move || ctx.t().leads}</button>
+                            on:click=move |_| go(Section::Leads)>{move || ctx.t().leads}</button>
                         {move || (ctx.role() >= Role::Supervisor).then(|| view! {
                             <button type="button" aria-pressed=move || (section.get() == Section::Admin).to_string()
-                                on:click=move |_| section.set(Section::Admin)>{move || ctx.t().admin}</button>
+                                on:click=move |_| go(Section::Admin)>{move || ctx.t().admin}</button>
                         })}
                     </nav>
                     <label class="line-picker" for="line-picker">{move || ctx.t().line}</label>
                         <select id="line-picker" prop:value=move || ctx.line.get().unwrap_or_default()
-                            on:change=move |ev| ctx.line.set(Some(event_target_value(&ev)))>
+                            on:change=move |ev| choose(ctx.line, Some(event_target_value(&ev)))>
                             <For each=move || ctx.lines.get() key=|l| l.id.clone() let:l>
                                 <option value=l.id.clone()>{format!("{} ({})", l.name, l.id)}</option>
                             </For>
@@ -239,7 +249,7 @@ fn Console() -> impl IntoView {
                     {lang_switch()}
                     <button type="button" class="me" aria-pressed=move || (section.get() == Section::Profile).to_string()
                         title=move || ctx.t().profile
-                        on:click=move |_| section.set(Section::Profile)>
+                        on:click=move |_| go(Section::Profile)>
                         {move || ctx.auth.with(|a| a.as_ref().map(|s| s.account.name.clone())).unwrap_or_default()}
                     </button>
                     <button type="button" on:click=move |_| session::sign_out(ctx)>{move || ctx.t().sign_out}</button>

@@ -91,6 +91,29 @@ test("in the console: sections to jump to, and the widget previewed as it is edi
   await p.close();
 });
 
+// A fix: choosing what was already chosen — the open tab, the selected line,
+// the Administration section — redrew the settings from the server, and
+// what was typed but not yet saved was lost (a flaky test showed it: the
+// tab clicked while the form was loading).
+test("choosing the open tab, the same line or the same section again keeps unsaved edits", async () => {
+  await makeLine(edge.base, admin, "pv3");
+  const p = await consolePage(browser.context, edge.base, "admin");
+  await p.getByRole("button", { name: "Administration" }).click();
+  await p.getByLabel("Line", { exact: true }).selectOption("pv3");
+  const name = p.getByLabel("Line name", { exact: true });
+  await name.fill("Typed, not saved");
+  await p.getByRole("tab", { name: "Line settings" }).click();
+  await p.getByLabel("Line", { exact: true }).selectOption("pv3");
+  await p.getByRole("button", { name: "Administration" }).click();
+  // Give a redraw its chance before looking.
+  await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  assert.equal(await name.inputValue(), "Typed, not saved");
+  await p.getByRole("button", { name: "Save" }).click();
+  await p.getByText("Saved.").waitFor();
+  assert.equal((await api(edge.base, "GET", "/api/v1/lines/pv3/settings", { token: admin.token })).body.name, "Typed, not saved");
+  await p.close();
+});
+
 // Last in this file: the flood spends the administrator's previews for a while.
 test("previews are limited per administrator like other inputs (60 per 10 s)", async () => {
   const saved = (await api(edge.base, "GET", "/api/v1/lines/pv/settings", { token: admin.token })).body;

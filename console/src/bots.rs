@@ -35,6 +35,7 @@ pub fn Bots(ctx: Ctx) -> impl IntoView {
         let draft = BotDraft {
             name: get("name"),
             url: get("url").trim().to_owned(),
+            avatar: Some(get("avatar")).filter(|a| !a.trim().is_empty()),
         };
         let auth = ctx.token();
         spawn_local(async move {
@@ -106,7 +107,11 @@ fn rows(t: &Texts, bots: &[Bot]) -> String {
     );
     for b in bots {
         out += &format!(
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td><button type=\"button\" data-id=\"{}\">{}</button></td></tr>",
+            "<tr><td>{}{}</td><td><code>{}</code></td><td>{}</td><td><button type=\"button\" data-id=\"{}\">{}</button></td></tr>",
+            b.avatar.as_deref().map_or(String::new(), |a| format!(
+                "<img class=\"avatar\" src=\"{}\" alt=\"\" width=\"24\" height=\"24\"> ",
+                escape_html(a)
+            )),
             escape_html(&b.name),
             escape_html(&b.id),
             escape_html(&b.url),
@@ -121,7 +126,8 @@ fn form(t: &Texts) -> String {
     format!(
         "<label>{} <input name=\"name\" required maxlength=\"60\"></label> \
          <label>{} <input name=\"url\" type=\"url\" required placeholder=\"https://\"></label> \
+         <label>{} <input name=\"avatar\" placeholder=\"https://\"></label> \
          <button type=\"submit\">{}</button>",
-        t.bot_name, t.webhook_url, t.bot_add
+        t.bot_name, t.webhook_url, t.bot_avatar, t.bot_add
     )
 }

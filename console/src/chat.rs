@@ -227,6 +227,7 @@ fn MessageRow(desk: DeskState, m: ChatMessage, seen_row: Memo<Option<u64>>) -> i
         _ => m.text.clone(),
     };
     let text = StoredValue::new(m.text.clone());
+    let t_now = ctx.t_untracked();
     let seq = m.seq;
     // What an operator wrote is what one reuses; the client's words, the
     // line's own lines and files are not quick answers.
@@ -255,6 +256,10 @@ fn MessageRow(desk: DeskState, m: ChatMessage, seen_row: Memo<Option<u64>>) -> i
             </div>
             {m.attachment.clone().map(|file| view! { <p class="text"><crate::files::FileLink desk file /></p> })}
             {m.attachment.as_ref().is_none_or(|a| a.name != m.text).then(|| view! { <p class="text">{shown}</p> })}
+            // B3: what a bot offered the client to pick, as they saw it.
+            {(!m.quick_replies.is_empty()).then(|| view! {
+                <p class="offered">{format!("{}: {}", t_now.offered_replies, m.quick_replies.join(" · "))}</p>
+            })}
             {saveable.then(|| view! {
                 <button type="button" class="link save-quick" on:click=save>{move || t().save_as_quick}</button>
             })}

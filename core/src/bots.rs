@@ -20,6 +20,23 @@ pub struct BotDraft {
     pub name: String,
     /// Where its events are POSTed (`https://`).
     pub url: String,
+    /// Its picture beside its messages in the widget: an `https://`
+    /// address (the site owner's own image), as a replacement card's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+}
+
+/// `PATCH /api/v1/bots/{bot}`: what changes (absent: unchanged; an empty
+/// `avatar`: none, initials again). The token stays.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BotPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub avatar: Option<String>,
 }
 
 /// A bot as listed: never its token.
@@ -30,7 +47,21 @@ pub struct Bot {
     pub id: String,
     pub name: String,
     pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
     pub created_at: Millis,
+}
+
+impl Bot {
+    /// How the widget shows the bot while it holds a dialog: its name and
+    /// picture, like an operator's card.
+    pub fn card(&self) -> crate::operator::OperatorCard {
+        crate::operator::OperatorCard {
+            name: self.name.clone(),
+            avatar: self.avatar.clone(),
+            position: None,
+        }
+    }
 }
 
 /// The answer to a registration: the bot's token, shown this once. It
@@ -115,6 +146,17 @@ pub fn check_name(name: &str) -> Result<String, ProtocolError> {
     Ok(n.to_owned())
 }
 
+/// A bot's picture: `None` for none (an empty text removes it), else a
+/// web address the widget may show (`settings::check_avatar`).
+pub fn check_avatar(avatar: Option<&str>) -> Result<Option<String>, ProtocolError> {
+    match avatar.map(str::trim).filter(|a| !a.is_empty()) {
+        None => Ok(None),
+        Some(a) => crate::settings::check_avatar("avatar", a)
+            .map(|()| Some(a.to_owned()))
+            .map_err(|e| ProtocolError::invalid_field(e.field, &e.reason)),
+    }
+}
+
 /// A bot's token: `<bot id>.<secret>`; its two parts.
 pub fn split_token(token: &str) -> Result<(&str, &str), ProtocolError> {
     token
@@ -170,6 +212,29 @@ pub fn author_key(bot: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_bots_avatar_is_a_web_address_or_none() {
+        assert_eq!(check_avatar(None).unwrap(), None);
+        assert_eq!(check_avatar(Some("  ")).unwrap(), None, "empty: removed");
+        assert_eq!(
+            check_avatar(Some(" https://shop.example/bot.png "))
+                .unwrap()
+                .as_deref(),
+            Some("https://shop.example/bot.png")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "http://shop.example/a.png",
+            "//evil.example/a.png",
+        ] {
+            let e = check_avatar(Some(bad)).unwrap_err();
+            assert_eq!(e.code, crate::ErrorCode::InvalidField, "{bad}");
+            assert!(e.message.starts_with("avatar:"), "{}", e.message);
+        }
+        let long = format!("https://shop.example/{}", "a".repeat(500));
+        assert!(check_avatar(Some(&long)).is_err());
+    }
 
     #[test]
     fn quick_replies_are_short_distinct_and_few() {

@@ -281,6 +281,31 @@ pub fn reply_keyboard(replies: &[String]) -> Option<ReplyKeyboard> {
     })
 }
 
+/// What a message to a Telegram chat carries besides its text: the quick
+/// replies' keyboard, or the order to take away the one an earlier
+/// message left (a one-time keyboard only hides once used; it stays a tap
+/// away, offering answers to a question the conversation has left).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ReplyMarkup {
+    Keyboard(ReplyKeyboard),
+    /// `ReplyKeyboardRemove`: `{"remove_keyboard": true}`.
+    Remove {
+        remove_keyboard: bool,
+    },
+}
+
+/// The markup of a message offering `replies`, when the chat's last
+/// keyboard was `keyboard_left` there (offered and not yet taken away).
+pub fn reply_markup(replies: &[String], keyboard_left: bool) -> Option<ReplyMarkup> {
+    match reply_keyboard(replies) {
+        Some(k) => Some(ReplyMarkup::Keyboard(k)),
+        None => keyboard_left.then_some(ReplyMarkup::Remove {
+            remove_keyboard: true,
+        }),
+    }
+}
+
 /// An operator's answer as the client reads it in Telegram: the bot
 /// speaks, so the operator's shown name leads (none when the line hides
 /// names).
@@ -495,6 +520,20 @@ mod tests {
                 "one_time_keyboard": true,
                 "resize_keyboard": true
             })
+        );
+    }
+
+    #[test]
+    fn the_next_message_takes_a_left_keyboard_away_once() {
+        assert_eq!(reply_markup(&[], false), None);
+        assert_eq!(
+            serde_json::to_value(reply_markup(&[], true)).unwrap(),
+            serde_json::json!({"remove_keyboard": true})
+        );
+        let offered = reply_markup(&["Yes".into()], true).unwrap();
+        assert_eq!(
+            serde_json::to_value(offered).unwrap()["keyboard"][0][0]["text"],
+            "Yes"
         );
     }
 

@@ -621,14 +621,8 @@ impl LineSettings {
             if name.trim().is_empty() || name.chars().count() > 100 {
                 return Err(bad("presentation.name", "1–100 characters"));
             }
-            // Shown as an image on every host page: a web address only.
-            if avatar.as_deref().is_some_and(|a| {
-                !(a.starts_with("https://") || a.starts_with('/')) || a.len() > 500
-            }) {
-                return Err(bad(
-                    "presentation.avatar",
-                    "an https:// address or a path starting with /, up to 500 characters",
-                ));
+            if let Some(a) = avatar {
+                check_avatar("presentation.avatar", a)?;
             }
         }
         if let Some(c) = &self.consent {
@@ -681,6 +675,21 @@ impl LineSettings {
             _ => &self.name,
         }
     }
+}
+
+/// A picture shown on every host page (a replacement card's, a bot's): a
+/// web address only — `https://` or a path of the edge — up to 500
+/// characters.
+pub fn check_avatar(field: &'static str, avatar: &str) -> Result<(), SettingsError> {
+    if (avatar.starts_with("https://") || (avatar.starts_with('/') && !avatar.starts_with("//")))
+        && avatar.len() <= 500
+    {
+        return Ok(());
+    }
+    Err(bad(
+        field,
+        "an https:// address or a path starting with /, up to 500 characters",
+    ))
 }
 
 #[cfg(test)]
@@ -938,5 +947,8 @@ mod tests {
         assert!(s.validate().is_ok());
         s.presentation = with("/assets/tea.png");
         assert!(s.validate().is_ok());
+        // `//host/…` is another site's address, not a path of the edge.
+        s.presentation = with("//evil.example/x.png");
+        assert_eq!(field_of(&s), "presentation.avatar");
     }
 }

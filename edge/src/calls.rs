@@ -872,6 +872,22 @@ pub struct BotName {
     pub name: String,
 }
 
+/// A bot's name, address or picture changed (`None`: unchanged; an empty
+/// picture removes it — JSON cannot tell `Some(None)` from `None`); the
+/// answer is the bot as it is now.
+#[derive(Serialize, Deserialize)]
+pub struct UpdateBot {
+    pub id: String,
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub avatar: Option<String>,
+}
+
+impl Call for UpdateBot {
+    const PATH: &'static str = "/bots/update";
+    type Reply = openline_core::bots::Bot;
+}
+
 impl Call for CheckBot {
     const PATH: &'static str = "/bots/check";
     type Reply = BotName;

@@ -39,14 +39,41 @@ test("B3: only administrators register bots; the token is shown once and never l
     assert.equal(r.status, 400);
     assert.match(r.body.error.message, field);
   }
-  const r = await call("POST", "/api/v1/bots", admin, { name: "FAQ bot", url: bot.url });
+  // A picture is a web address the widget may show, nothing else.
+  for (const avatar of ["javascript:alert(1)", "//evil.example/a.png", "http://shop.example/a.png"]) {
+    const r = await call("POST", "/api/v1/bots", admin, { name: "FAQ bot", url: bot.url, avatar });
+    assert.equal(r.status, 400, avatar);
+    assert.match(r.body.error.message, /^avatar: /);
+  }
+  assert.deepEqual((await call("GET", "/api/v1/bots", admin)).body.bots, [], "nothing refused was kept");
+  const r = await call("POST", "/api/v1/bots", admin, { name: "FAQ bot", url: bot.url, avatar: "https://shop.example/faq.png" });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   made = r.body;
   assert.match(made.token, /^bot_[0-9a-f]{16}\.[0-9a-f]{64}$/);
   bot.setToken(made.token);
   const listed = await call("GET", "/api/v1/bots", admin);
-  assert.deepEqual(listed.body.bots.map((b) => [b.id, b.name]), [[made.bot.id, "FAQ bot"]]);
+  assert.deepEqual(listed.body.bots.map((b) => [b.id, b.name, b.avatar]), [[made.bot.id, "FAQ bot", "https://shop.example/faq.png"]]);
   assert.ok(!JSON.stringify(listed.body).includes(made.token.split(".")[1]));
+
+  // Changing a bot: administrators only; what is refused changes nothing.
+  const path = `/api/v1/bots/${made.bot.id}`;
+  assert.equal((await call("PATCH", path, anna, { name: "Mine" })).status, 403);
+  assert.equal((await call("PATCH", path, null, { name: "Mine" })).status, 401);
+  assert.equal((await call("PATCH", "/api/v1/bots/bot_0000000000000000", admin, { name: "Mine" })).status, 404);
+  const empty = await call("PATCH", path, admin, {});
+  assert.equal(empty.status, 400, "a change of nothing is not a change");
+  for (const [body, field] of [[{ avatar: "javascript:x" }, /^avatar: /], [{ name: " " }, /^name: /], [{ url: "ftp://x" }, /^url/]]) {
+    const bad = await call("PATCH", path, admin, body);
+    assert.equal(bad.status, 400, JSON.stringify(body));
+    assert.match(bad.body.error.message, field);
+  }
+  const renamed = await call("PATCH", path, admin, { name: "Tea FAQ", avatar: "" });
+  assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+  assert.deepEqual([renamed.body.name, renamed.body.avatar, renamed.body.url], ["Tea FAQ", undefined, bot.url]);
+  assert.equal((await call("PATCH", path, admin, { name: "FAQ bot" })).body.name, "FAQ bot");
+  const after = (await call("GET", "/api/v1/bots", admin)).body.bots;
+  assert.deepEqual(after.map((b) => [b.name, b.avatar]), [["FAQ bot", undefined]]);
+  assert.ok(!JSON.stringify(renamed.body).includes(made.token.split(".")[1]), "the token is never shown again");
 });
 
 test("B1: a line's settings may name only a registered bot", async () => {
@@ -164,7 +191,7 @@ test("B2/B3: a bot's time runs out and the dialog goes to the queue; a bot may c
 test("B3: a bot's quick replies are buttons in the widget; a pick is the client's message, and the buttons go", async () => {
   // A bot of its own (the first one was removed above).
   const picker = await startFaqBot({ base: edge.base });
-  const reg = await call("POST", "/api/v1/bots", admin, { name: "FAQ bot", url: picker.url });
+  const reg = await call("POST", "/api/v1/bots", admin, { name: "FAQ bot", url: picker.url, avatar: "/assets/faq-bot.svg" });
   assert.equal(reg.status, 201, JSON.stringify(reg.body));
   picker.setToken(reg.body.token);
   try {
@@ -183,6 +210,13 @@ test("B3: a bot's quick replies are buttons in the widget; a pick is the client'
     const picks = panel.getByRole("group", { name: "Suggested answers" });
     await picks.waitFor();
     assert.deepEqual(await picks.getByRole("button").allTextContents(), TOPICS);
+    // The bot is shown like an operator: its name and its picture.
+    const card = panel.locator(".ol-operator");
+    await card.getByText("FAQ bot").waitFor();
+    const avatar = card.locator("img.ol-avatar");
+    await avatar.waitFor();
+    assert.equal(await avatar.getAttribute("src"), `${edge.base}/assets/faq-bot.svg`);
+    await until(() => avatar.evaluate((i) => i.complete && i.naturalWidth > 0), "the bot's picture loaded");
     await screenshot(page, "widget-quick-replies");
     await picks.getByRole("button", { name: "Returns" }).click();
     await panel.locator("li.ol-from-visitor", { hasText: "Returns" }).waitFor();
@@ -215,6 +249,7 @@ test("B3 in the console: an administrator registers a bot, sees its token once, 
   const section = p.locator("section.bots");
   await section.getByLabel("Name shown to clients").fill("Tea helper");
   await section.getByLabel("Address").fill(second.url);
+  await section.getByLabel(/^Picture/).fill("/assets/faq-bot.svg");
   await section.getByRole("button", { name: "Register a bot" }).click();
   const token = await section.locator(".secret code").textContent();
   assert.match(token, /^bot_[0-9a-f]{16}\.[0-9a-f]{64}$/);
@@ -222,6 +257,7 @@ test("B3 in the console: an administrator registers a bot, sees its token once, 
   const row = section.locator("tr", { hasText: "Tea helper" });
   const id = (await row.locator("code").textContent()).trim();
   assert.equal(id, token.split(".")[0]);
+  assert.equal(await row.locator("img").getAttribute("src"), "/assets/faq-bot.svg");
   assert.ok(!(await section.locator("table").innerText()).includes(token.split(".")[1]), "the secret is not listed");
   await screenshot(p, "bots-console");
 
@@ -229,6 +265,18 @@ test("B3 in the console: an administrator registers a bot, sees its token once, 
   const v = await visitor(edge.base, "botconsole");
   assert.equal((await visitorSays(edge.base, v, "Do you take PayPal?")).status, 201);
   await until(async () => (await said(v)).some((m) => m.text === FAQ[1][1] && m.author.name === "Tea helper"), "the bot's answer under its name");
+
+  // The line's people read the bot's part, with what it offered to pick.
+  await p.reload();
+  await p.getByLabel("Line", { exact: true }).selectOption("botconsole");
+  await p.getByRole("tab", { name: /^All/ }).click();
+  await p.locator(`tr[data-dialog="${v.dialog}"]`).getByRole("button", { name: /^Open dialog/ }).click();
+  const greeting = p.locator(".msg.from-operator", { hasText: GREETING });
+  await greeting.locator(".offered").waitFor();
+  assert.equal((await greeting.locator(".offered").textContent()).trim(), `Offered to pick: ${TOPICS.join(" · ")}`);
+  assert.equal(await p.locator(".msg.from-operator", { hasText: FAQ[1][1] }).locator(".offered").count(), 0, "an answer without replies offers nothing");
+  await p.getByRole("button", { name: "Administration" }).click();
+  await p.getByRole("tab", { name: "Integrations" }).click();
 
   await unname("botconsole");
   p.once("dialog", (d) => d.accept());

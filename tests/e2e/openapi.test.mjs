@@ -273,6 +273,7 @@ test("every operation succeeds once in a real conversation, and each success is 
   // every new dialog; it writes, closes one, hands another over.
   const robot = await call("POST", "/api/v1/bots", {}, { ...A, body: { name: "OA bot", url: "http://127.0.0.1:9/bot" }, want: 201 });
   await call("GET", "/api/v1/bots", {}, { ...A, want: 200 });
+  await call("PATCH", "/api/v1/bots/{id}", { id: robot.bot.id }, { ...A, body: { avatar: "/assets/faq-bot.svg" }, want: 200 });
   const botLine = await call("POST", "/api/v1/lines", {}, { ...A, body: { id: "oa-bot", name: "OA bot line" }, want: 201 });
   botLine.bot = { bot: robot.bot.id, first_dialog_only: false, handoff_after_ms: 3_600_000 };
   await call("PUT", "/api/v1/lines/{line}/settings", { line: "oa-bot" }, { ...A, body: botLine, want: 200 });

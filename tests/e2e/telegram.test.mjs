@@ -235,7 +235,14 @@ test("B3 through Telegram: a bot's quick replies are a one-time reply keyboard; 
     assert.equal((await post(textUpdate(91, 88, "Returns"), secret)).status, 200);
     await until(() => tg.sent(88).some((t) => t.endsWith(FAQ[2][1])), "the bot's answer");
     const answer = tg.calls.find((c) => c.method === "sendMessage" && c.body.chat_id === 88 && c.body.text.endsWith(FAQ[2][1]));
-    assert.equal(answer.body.reply_markup, undefined, "an answer without replies has no keyboard");
+    // The answer takes the keyboard away (a one-time keyboard only hides:
+    // it would stay a tap away, offering answers to a question now left).
+    assert.deepEqual(answer.body.reply_markup, { remove_keyboard: true });
+    // Once taken away, later answers carry nothing.
+    assert.equal((await post(textUpdate(92, 88, "And shipping?"), secret)).status, 200);
+    await until(() => tg.sent(88).some((t) => t.endsWith(FAQ[0][1])), "the bot's next answer");
+    const next = tg.calls.find((c) => c.method === "sendMessage" && c.body.chat_id === 88 && c.body.text.endsWith(FAQ[0][1]));
+    assert.equal(next.body.reply_markup, undefined, "no keyboard left to take away");
     assert.equal((await call("PUT", "/api/v1/lines/tg/settings", admin, { ...s, bot: null })).status, 200);
   } finally {
     await faq.close();

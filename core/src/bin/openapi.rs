@@ -110,6 +110,7 @@ fn schemas() -> Map<String, Value> {
     // Chat bots (B1–B3).
     add::<openline_core::bots::BotDraft>(&mut g);
     add::<openline_core::bots::Bot>(&mut g);
+    add::<openline_core::bots::BotPatch>(&mut g);
     add::<openline_core::bots::BotSaved>(&mut g);
     add::<openline_core::bots::BotList>(&mut g);
     add::<openline_core::bots::BotMessage>(&mut g);

@@ -4,11 +4,11 @@
 
 use crate::accounts_object::LineEntry;
 use crate::api::{read_body, ApiResult};
-use crate::calls::{BotAct, BotAction, CheckBot, CreateBot, DeleteBot, ListBots};
+use crate::calls::{BotAct, BotAction, CheckBot, CreateBot, DeleteBot, ListBots, UpdateBot};
 use crate::clock;
 use crate::limits;
 use crate::rpc::{call_json, forward, invoke, invoke_done, stub};
-use openline_core::bots::{check_name, split_token, BotDraft, BotMessage};
+use openline_core::bots::{check_avatar, check_name, split_token, BotDraft, BotMessage, BotPatch};
 use openline_core::protocol::Role;
 use openline_core::webhooks::check_url;
 use openline_core::{text, ErrorCode, ProtocolError};
@@ -34,9 +34,44 @@ pub(super) async fn create(env: &Env, req: &mut Request, url: &Url) -> ApiResult
     let draft = BotDraft {
         name: check_name(&draft.name)?,
         url: draft.url.trim().to_owned(),
+        avatar: check_avatar(draft.avatar.as_deref())?,
     };
     check_url(&draft.url, clock::dev(env))?;
     forward(&outbox(env)?, &CreateBot { draft, by: me.id }).await
+}
+
+/// `PATCH /api/v1/bots/{id}` (administrators): its name, address or
+/// picture; the token stays. Dialogs it already holds keep the card they
+/// were shown; new ones show the new.
+pub(super) async fn update(env: &Env, req: &mut Request, url: &Url, id: &str) -> ApiResult {
+    require(env, req.headers(), url, Role::Admin).await?;
+    let id = text::identifier("bot", id)?;
+    let patch: BotPatch = read_body(req).await?;
+    if patch == BotPatch::default() {
+        return Err(ProtocolError::new(
+            ErrorCode::BadRequest,
+            "nothing to change: give name, url or avatar",
+        ));
+    }
+    let url = match patch.url {
+        Some(u) => {
+            let u = u.trim().to_owned();
+            check_url(&u, clock::dev(env))?;
+            Some(u)
+        }
+        None => None,
+    };
+    let ask = UpdateBot {
+        id,
+        name: patch.name.as_deref().map(check_name).transpose()?,
+        url,
+        avatar: patch
+            .avatar
+            .as_deref()
+            .map(|a| check_avatar(Some(a)).map(Option::unwrap_or_default))
+            .transpose()?,
+    };
+    forward(&outbox(env)?, &ask).await
 }
 
 /// `DELETE /api/v1/bots/{id}` (administrators).

@@ -226,6 +226,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         (Method::Get, ["bots"]) => Box::pin(bots::list(env, &mut req, &url)),
         (Method::Post, ["bots"]) => Box::pin(bots::create(env, &mut req, &url)),
         (Method::Delete, ["bots", id]) => Box::pin(bots::delete(env, &mut req, &url, id)),
+        (Method::Patch, ["bots", id]) => Box::pin(bots::update(env, &mut req, &url, id)),
         (Method::Get, ["webhooks"]) => Box::pin(webhooks::list(env, &mut req, &url)),
         (Method::Post, ["webhooks"]) => Box::pin(webhooks::create(env, &mut req, &url)),
         (Method::Patch, ["webhooks", id]) => Box::pin(webhooks::change(env, &mut req, &url, id)),

@@ -6,7 +6,7 @@
 use super::LineObject;
 use crate::api::internal;
 use crate::calls::{
-    Ended, LineEvent, MoveToLine, OperatorSend, PresentOperator, Relay, StoreNotice,
+    Ended, LineEvent, ListBots, MoveToLine, OperatorSend, PresentOperator, Relay, StoreNotice,
     StoreOperatorMessage, Stored,
 };
 use crate::clock;
@@ -457,7 +457,19 @@ impl LineObject {
                 rpc::invoke(&stub, &MoveToLine { line }).await?;
             }
             Effect::ClientsMerged { from, into } => self.merge_records(&from, &into)?,
-            Effect::BotTakes { .. } | Effect::Opened { .. } | Effect::KpiMissed { .. } => {}
+            // B3: while the bot holds the dialog the widget shows it as it
+            // would an operator — its name and picture. Best effort, as
+            // for an operator: its messages carry its name either way.
+            Effect::BotTakes { dialog, bot } => {
+                let outbox = rpc::stub(&self.env, "OUTBOX", "outbox")?;
+                let bots = rpc::invoke(&outbox, &ListBots {}).await?;
+                let card = bots.bots.iter().find(|b| b.id == bot).map(|b| b.card());
+                let stub = rpc::dialog_stub(&self.env, &dialog)?;
+                if let Err(e) = rpc::invoke_done(&stub, &PresentOperator(card)).await {
+                    crate::logs::error("line", "bot_card_failed", None, Some(&dialog), &e.message);
+                }
+            }
+            Effect::Opened { .. } | Effect::KpiMissed { .. } => {}
         }
         Ok(())
     }

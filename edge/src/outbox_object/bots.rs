@@ -5,7 +5,7 @@
 
 use super::OutboxObject;
 use crate::api::internal;
-use crate::calls::{BotName, CheckBot, CreateBot, Done};
+use crate::calls::{BotName, CheckBot, CreateBot, Done, UpdateBot};
 use crate::clock;
 use crate::ids::{self, constant_time_eq};
 use crate::migrations::Migration;
@@ -23,11 +23,20 @@ pub(super) const MIGRATION: Migration = Migration {
             created_at INTEGER NOT NULL, created_by TEXT NOT NULL)",
 };
 
+/// B3: the bot's picture (an address; none: NULL).
+pub(super) const AVATAR_MIGRATION: Migration = Migration {
+    name: "0008_bot_avatar",
+    sql: "ALTER TABLE bots ADD COLUMN avatar TEXT",
+};
+
+const BOT_COLUMNS: &str = "id, name, url, avatar, created_at";
+
 #[derive(Deserialize)]
 struct BotRow {
     id: String,
     name: String,
     url: String,
+    avatar: Option<String>,
     created_at: i64,
 }
 
@@ -37,9 +46,14 @@ impl BotRow {
             id: self.id,
             name: self.name,
             url: self.url,
+            avatar: self.avatar,
             created_at: self.created_at,
         }
     }
+}
+
+fn no_bot(id: &str) -> ProtocolError {
+    ProtocolError::new(ErrorCode::NotFound, format!("no bot '{id}'"))
 }
 
 fn unauthorized() -> ProtocolError {
@@ -53,11 +67,12 @@ impl OutboxObject {
         let now = clock::real_now();
         run(
             &self.sql(),
-            "INSERT INTO bots (id, name, url, secret, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO bots (id, name, url, avatar, secret, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
             vec![
                 V::from(id.as_str()),
                 V::from(ask.draft.name.as_str()),
                 V::from(ask.draft.url.as_str()),
+                ask.draft.avatar.as_deref().map_or(V::Null, V::from),
                 V::from(secret.as_str()),
                 V::from(now),
                 V::from(ask.by),
@@ -69,6 +84,7 @@ impl OutboxObject {
                 id,
                 name: ask.draft.name,
                 url: ask.draft.url,
+                avatar: ask.draft.avatar,
                 created_at: now,
             },
         })
@@ -77,7 +93,7 @@ impl OutboxObject {
     pub(super) fn list_bots(&self) -> R<BotList> {
         let all: Vec<BotRow> = rows(
             &self.sql(),
-            "SELECT id, name, url, created_at FROM bots ORDER BY created_at",
+            &format!("SELECT {BOT_COLUMNS} FROM bots ORDER BY created_at"),
             vec![],
         )?;
         Ok(BotList {
@@ -85,13 +101,46 @@ impl OutboxObject {
         })
     }
 
+    /// A bot's name, address or picture changed (each checked by the
+    /// worker); 404 for an unknown bot.
+    pub(super) fn update_bot(&self, ask: UpdateBot) -> R<Bot> {
+        let sql = self.sql();
+        let found: Vec<BotRow> = rows(
+            &sql,
+            &format!("SELECT {BOT_COLUMNS} FROM bots WHERE id = ?"),
+            vec![V::from(ask.id.as_str())],
+        )?;
+        let mut bot = found
+            .into_iter()
+            .next()
+            .ok_or_else(|| no_bot(&ask.id))?
+            .bot();
+        if let Some(name) = ask.name {
+            bot.name = name;
+        }
+        if let Some(url) = ask.url {
+            bot.url = url;
+        }
+        if let Some(avatar) = ask.avatar {
+            bot.avatar = Some(avatar).filter(|a| !a.is_empty());
+        }
+        run(
+            &sql,
+            "UPDATE bots SET name = ?, url = ?, avatar = ? WHERE id = ?",
+            vec![
+                V::from(bot.name.as_str()),
+                V::from(bot.url.as_str()),
+                bot.avatar.as_deref().map_or(V::Null, V::from),
+                V::from(bot.id.as_str()),
+            ],
+        )?;
+        Ok(bot)
+    }
+
     pub(super) fn delete_bot(&self, id: &str) -> R<Done> {
         let sql = self.sql();
         if written(&sql, "DELETE FROM bots WHERE id = ?", vec![V::from(id)])? == 0 {
-            return Err(ProtocolError::new(
-                ErrorCode::NotFound,
-                format!("no bot '{id}'"),
-            ));
+            return Err(no_bot(id));
         }
         run(
             &sql,

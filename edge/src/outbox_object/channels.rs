@@ -12,7 +12,7 @@ use crate::rpc;
 use crate::sql::{rows, run};
 use crate::telegram;
 use openline_core::attachments::Attachment;
-use openline_core::channels::{reply_keyboard, send_outcome, ReplyKeyboard, SendOutcome};
+use openline_core::channels::{reply_markup, send_outcome, ReplyMarkup, SendOutcome};
 use openline_core::telegram_files;
 use openline_core::ProtocolError;
 use serde::{Deserialize, Serialize};
@@ -61,7 +61,7 @@ struct SendMessage<'a> {
     chat_id: i64,
     text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    reply_markup: Option<ReplyKeyboard>,
+    reply_markup: Option<ReplyMarkup>,
 }
 
 impl OutboxObject {
@@ -116,8 +116,19 @@ impl OutboxObject {
 
     pub(super) async fn queue_channel(&self, ask: ChannelSend) -> R<Done> {
         let now = clock::real_now();
+        let sql = self.sql();
+        // `quick_replies`: NULL for none, a JSON array for a keyboard, `[]`
+        // for a text that takes away the keyboard the chat's last offer
+        // left (`reply_markup`); a file leaves it as it is.
+        let replies = if !ask.quick_replies.is_empty() {
+            Some(serde_json::to_string(&ask.quick_replies).map_err(crate::api::internal)?)
+        } else if ask.file.is_none() && self.keyboard_left(ask.chat_id, &ask.token)? {
+            Some("[]".to_owned())
+        } else {
+            None
+        };
         run(
-            &self.sql(),
+            &sql,
             "INSERT INTO channel_sends (line, dialog, chat_id, token, text, created_at, next_attempt_at, status, file, quick_replies)
              VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
             vec![
@@ -132,17 +143,27 @@ impl OutboxObject {
                     Some(f) => Some(serde_json::to_string(f).map_err(crate::api::internal)?),
                     None => None,
                 }),
-                V::from(match ask.quick_replies.is_empty() {
-                    true => None,
-                    false => Some(
-                        serde_json::to_string(&ask.quick_replies)
-                            .map_err(crate::api::internal)?,
-                    ),
-                }),
+                V::from(replies),
             ],
         )?;
         self.arm().await?;
         Ok(Done {})
+    }
+
+    /// Whether the chat's last keyboard is still there: the latest message
+    /// that offered one or took one away offered one.
+    fn keyboard_left(&self, chat_id: i64, token: &str) -> R<bool> {
+        #[derive(Deserialize)]
+        struct Last {
+            quick_replies: String,
+        }
+        let last: Vec<Last> = rows(
+            &self.sql(),
+            "SELECT quick_replies FROM channel_sends WHERE chat_id = ? AND token = ? AND quick_replies IS NOT NULL
+             ORDER BY id DESC LIMIT 1",
+            vec![V::from(chat_id), V::from(token)],
+        )?;
+        Ok(last.first().is_some_and(|l| l.quick_replies != "[]"))
     }
 
     /// Sends what is due, oldest first; a chat whose message must wait holds
@@ -181,7 +202,7 @@ impl OutboxObject {
                     let body = SendMessage {
                         chat_id: d.chat_id,
                         text: &d.text,
-                        reply_markup: reply_keyboard(&replies),
+                        reply_markup: reply_markup(&replies, d.quick_replies.is_some()),
                     };
                     telegram::call(&self.env, &d.token, "sendMessage", &body).await
                 }

@@ -17,6 +17,7 @@ use crate::calls::Call;
 use crate::calls::{
     ChangeWebhook, ChannelSend, CheckBot, CreateBot, CreateWebhook, DeleteBot, DeleteWebhook,
     HookKindsOf, ListBots, ListDeliveries, ListWebhooks, Publish, ShowWebhook, TestWebhook,
+    UpdateBot,
 };
 use crate::clock;
 use crate::migrations::{self, Migration, Schema};
@@ -52,6 +53,7 @@ const MIGRATIONS: &[Migration] = &[
     bots::MIGRATION,
     channels::FILES_MIGRATION,
     channels::REPLIES_MIGRATION,
+    bots::AVATAR_MIGRATION,
 ];
 
 /// The body an e-mail API takes (`POST {to, from, subject, text, html?}`).
@@ -194,6 +196,7 @@ impl OutboxObject {
                 json(200, &self.delete_bot(&ask.id)?)
             }
             (Method::Post, CheckBot::PATH) => json(200, &self.check_bot(&parse_json(&body)?)?),
+            (Method::Post, UpdateBot::PATH) => json(200, &self.update_bot(parse_json(&body)?)?),
             (Method::Post, ChannelSend::PATH) => {
                 json(200, &self.queue_channel(parse_json(&body)?).await?)
             }

@@ -681,7 +681,14 @@ impl LineSettings {
 /// web address only — `https://` or a path of the edge — up to 500
 /// characters.
 pub fn check_avatar(field: &'static str, avatar: &str) -> Result<(), SettingsError> {
-    if (avatar.starts_with("https://") || (avatar.starts_with('/') && !avatar.starts_with("//")))
+    // Browsers read `\` as `/` and drop tabs and line breaks: `/\host`
+    // would be another site's address too.
+    let plain = !avatar
+        .chars()
+        .any(|c| c == '\\' || c.is_whitespace() || c.is_control());
+    if plain
+        && (avatar.starts_with("https://")
+            || (avatar.starts_with('/') && !avatar.starts_with("//")))
         && avatar.len() <= 500
     {
         return Ok(());
@@ -950,5 +957,13 @@ mod tests {
         // `//host/…` is another site's address, not a path of the edge.
         s.presentation = with("//evil.example/x.png");
         assert_eq!(field_of(&s), "presentation.avatar");
+        for sly in [
+            "/\\evil.example/x.png",
+            "/\t/evil.example/x.png",
+            "https://a.example/a b.png",
+        ] {
+            s.presentation = with(sly);
+            assert_eq!(field_of(&s), "presentation.avatar", "{sly:?}");
+        }
     }
 }

@@ -13,7 +13,7 @@ use crate::clock;
 use crate::rpc;
 use crate::sql::run;
 use openline_core::conversation::{Conversation, Delivery, Recipient, Sender};
-use openline_core::line::{DialogState, Effect, Event, TransferTarget};
+use openline_core::line::{DialogState, Effect, Event, Status, TransferTarget};
 use openline_core::protocol::frames::OperatorEvent;
 use openline_core::protocol::ChatMessage;
 use openline_core::replies::LineEntry;
@@ -463,6 +463,14 @@ impl LineObject {
             Effect::BotTakes { dialog, bot } => {
                 let outbox = rpc::stub(&self.env, "OUTBOX", "outbox")?;
                 let bots = rpc::invoke(&outbox, &ListBots {}).await?;
+                // Handed over meanwhile: the operator's card is the one.
+                let still = self.line.borrow().as_ref().is_some_and(|(_, l)| {
+                    l.dialog(&dialog)
+                        .is_some_and(|d| d.status == (Status::WithBot { bot: bot.clone() }))
+                });
+                if !still {
+                    return Ok(());
+                }
                 let card = bots.bots.iter().find(|b| b.id == bot).map(|b| b.card());
                 let stub = rpc::dialog_stub(&self.env, &dialog)?;
                 if let Err(e) = rpc::invoke_done(&stub, &PresentOperator(card)).await {

@@ -41,6 +41,13 @@ pub(super) const REPLIES_MIGRATION: Migration = Migration {
     sql: "ALTER TABLE channel_sends ADD COLUMN quick_replies TEXT",
 };
 
+/// Whether a chat's keyboard is left (`keyboard_left`) is asked on every
+/// send: by chat, not by reading the week's sends.
+pub(super) const CHAT_INDEX_MIGRATION: Migration = Migration {
+    name: "0009_channel_sends_by_chat",
+    sql: "CREATE INDEX channel_sends_by_chat ON channel_sends (token, chat_id, id)",
+};
+
 const MAX_ATTEMPTS: i64 = 8;
 
 #[derive(Deserialize)]
@@ -159,9 +166,10 @@ impl OutboxObject {
         }
         let last: Vec<Last> = rows(
             &self.sql(),
-            "SELECT quick_replies FROM channel_sends WHERE chat_id = ? AND token = ? AND quick_replies IS NOT NULL
+            "SELECT quick_replies FROM channel_sends WHERE token = ? AND chat_id = ? AND quick_replies IS NOT NULL
+               AND status != 'failed'
              ORDER BY id DESC LIMIT 1",
-            vec![V::from(chat_id), V::from(token)],
+            vec![V::from(token), V::from(chat_id)],
         )?;
         Ok(last.first().is_some_and(|l| l.quick_replies != "[]"))
     }

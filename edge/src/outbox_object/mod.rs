@@ -54,6 +54,7 @@ const MIGRATIONS: &[Migration] = &[
     channels::FILES_MIGRATION,
     channels::REPLIES_MIGRATION,
     bots::AVATAR_MIGRATION,
+    channels::CHAT_INDEX_MIGRATION,
 ];
 
 /// The body an e-mail API takes (`POST {to, from, subject, text, html?}`).

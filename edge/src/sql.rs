@@ -25,6 +25,14 @@ pub fn run(
     sql.exec(query, params).map(|_| ()).map_err(internal)
 }
 
+/// A list kept as a JSON column: NULL when empty (what most rows hold).
+pub fn json_list(items: &[String]) -> Result<Option<String>, ProtocolError> {
+    match items.is_empty() {
+        true => Ok(None),
+        false => serde_json::to_string(items).map(Some).map_err(internal),
+    }
+}
+
 /// Runs a statement and says how many rows it wrote (0: it changed
 /// nothing, which a caller reports rather than answering as if it had).
 pub fn written(

@@ -816,10 +816,7 @@ impl DialogObject {
             Some(a) => Some(serde_json::to_string(a).map_err(internal)?),
             None => None,
         };
-        let stored_replies = match quick_replies.is_empty() {
-            true => None,
-            false => Some(serde_json::to_string(&quick_replies).map_err(internal)?),
-        };
+        let stored_replies = crate::sql::json_list(&quick_replies)?;
         let sql = self.sql();
         let tail = self.tail()?;
         let seq = tail.seq + 1;

@@ -63,9 +63,9 @@ impl DialogObject {
         )
     }
 
-    /// Moves `side`'s mark to `claimed` if the core's rule lets it (the
-    /// new mark), storing it.
-    fn advance(&self, side: Side, claimed: u64) -> Result<Option<u64>, ProtocolError> {
+    /// Moves `side`'s mark to `claimed` if the core's rule lets it,
+    /// storing it: (the mark before, the new mark).
+    fn advance(&self, side: Side, claimed: u64) -> Result<Option<(u64, u64)>, ProtocolError> {
         let last = unsigned(self.tail()?.seq);
         let (visitor, operators) = self.marks()?;
         let (stored, column) = match side {
@@ -80,7 +80,7 @@ impl DialogObject {
             &format!("UPDATE dialog SET {column} = ? WHERE id = 1"),
             vec![V::from(i64::try_from(mark).map_err(internal)?)],
         )?;
-        Ok(Some(mark))
+        Ok(Some((stored, mark)))
     }
 
     /// The other side's mark for a history read, in its reader's numbering.
@@ -99,7 +99,7 @@ impl DialogObject {
             "SELECT seq AS n FROM messages WHERE shown <= ? ORDER BY shown DESC LIMIT 1",
             shown,
         )?;
-        let Some(mark) = self.advance(Side::Visitor, seq)? else {
+        let Some((_, mark)) = self.advance(Side::Visitor, seq)? else {
             return Ok(());
         };
         self.relay(Relay {
@@ -112,8 +112,7 @@ impl DialogObject {
     /// An operator of the dialog has seen up to `seq`: the visitor's open
     /// widgets hear it in their numbering, if the mark advances.
     pub(super) fn operator_read(&self, seq: u64) -> Result<(), ProtocolError> {
-        let (_, before) = self.marks()?;
-        let Some(mark) = self.advance(Side::Operators, seq)? else {
+        let Some((before, mark)) = self.advance(Side::Operators, seq)? else {
             return Ok(());
         };
         // Told only when the visitor's own number moves: a mark moved by a

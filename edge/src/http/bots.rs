@@ -33,11 +33,17 @@ pub(super) async fn create(env: &Env, req: &mut Request, url: &Url) -> ApiResult
     let draft: BotDraft = read_body(req).await?;
     let draft = BotDraft {
         name: check_name(&draft.name)?,
-        url: draft.url.trim().to_owned(),
+        url: events_url(env, &draft.url)?,
         avatar: check_avatar(draft.avatar.as_deref())?,
     };
-    check_url(&draft.url, clock::dev(env))?;
     forward(&outbox(env)?, &CreateBot { draft, by: me.id }).await
+}
+
+/// Where a bot's events go, trimmed and checked as a webhook's address.
+fn events_url(env: &Env, url: &str) -> Result<String, ProtocolError> {
+    let url = url.trim();
+    check_url(url, clock::dev(env))?;
+    Ok(url.to_owned())
 }
 
 /// `PATCH /api/v1/bots/{id}` (administrators): its name, address or
@@ -53,18 +59,14 @@ pub(super) async fn update(env: &Env, req: &mut Request, url: &Url, id: &str) ->
             "nothing to change: give name, url or avatar",
         ));
     }
-    let url = match patch.url {
-        Some(u) => {
-            let u = u.trim().to_owned();
-            check_url(&u, clock::dev(env))?;
-            Some(u)
-        }
-        None => None,
-    };
     let ask = UpdateBot {
         id,
         name: patch.name.as_deref().map(check_name).transpose()?,
-        url,
+        url: patch
+            .url
+            .as_deref()
+            .map(|u| events_url(env, u))
+            .transpose()?,
         avatar: patch
             .avatar
             .as_deref()

@@ -128,7 +128,7 @@ impl OutboxObject {
         // for a text that takes away the keyboard the chat's last offer
         // left (`reply_markup`); a file leaves it as it is.
         let replies = if !ask.quick_replies.is_empty() {
-            Some(serde_json::to_string(&ask.quick_replies).map_err(crate::api::internal)?)
+            crate::sql::json_list(&ask.quick_replies)?
         } else if ask.file.is_none() && self.keyboard_left(ask.chat_id, &ask.token)? {
             Some("[]".to_owned())
         } else {

@@ -7,6 +7,7 @@
 //! what an operator's answer looks like there, and what Telegram's answers
 //! to a send mean (retry, give up, tell the operator).
 
+use crate::settings::{ContactField, LineSettings};
 use crate::{ErrorCode, ProtocolError};
 use serde::{Deserialize, Serialize};
 
@@ -106,6 +107,22 @@ pub struct Message {
     pub sticker: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     pub voice: Option<serde::de::IgnoredAny>,
+    /// A contact card: the client's own when they tapped "Share my phone
+    /// number" (its `user_id` is theirs), or someone else's.
+    #[serde(default)]
+    pub contact: Option<SharedContact>,
+}
+
+/// Telegram's `Contact`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SharedContact {
+    #[serde(default)]
+    pub phone_number: String,
+    #[serde(default)]
+    pub first_name: String,
+    /// The Telegram user the card is of, when they have an account.
+    #[serde(default)]
+    pub user_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -117,6 +134,8 @@ pub struct Chat {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct User {
+    #[serde(default)]
+    pub id: i64,
     #[serde(default)]
     pub first_name: String,
     #[serde(default)]
@@ -143,7 +162,7 @@ pub struct PhotoSize {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
     /// The client wrote: a message for their dialog.
-    Says(Said),
+    Says(Box<Said>),
     /// `/start`: the client opened the bot; they get the line's greeting,
     /// and a dialog begins only when they write.
     Start { chat_id: i64 },
@@ -160,6 +179,10 @@ pub struct Said {
     /// The Telegram name (first and last), for the client's card.
     pub name: Option<String>,
     pub username: Option<String>,
+    /// The phone number Telegram vouches for: the client shared their own
+    /// contact (C1 then proposes the line's clients who left it as the same
+    /// person, whatever channel they wrote from).
+    pub phone: Option<String>,
     /// The words, or what was sent in their place.
     pub text: String,
     /// What the channel carried that the console cannot show yet
@@ -173,9 +196,28 @@ pub struct Said {
     pub file: Option<crate::telegram_files::TelegramFile>,
 }
 
+/// How a Telegram chat's client id begins.
+const TELEGRAM_CLIENT: &str = "tg-";
+
 /// The line's client id of a Telegram chat.
 pub fn client_of(chat_id: i64) -> String {
-    format!("tg-{}", chat_id.unsigned_abs())
+    format!("{TELEGRAM_CLIENT}{}", chat_id.unsigned_abs())
+}
+
+/// Whether a client is a channel's (its chat keeps writing under this id).
+pub fn is_channel_client(client: &str) -> bool {
+    client.starts_with(TELEGRAM_CLIENT)
+}
+
+/// A number as Telegram gives it ("79991234567", "+7 999…") written
+/// the one way the card shows it; None when it holds no digits.
+fn international(phone: &str) -> Option<String> {
+    let digits: String = phone
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(20)
+        .collect();
+    (!digits.is_empty()).then(|| format!("+{digits}"))
 }
 
 /// Reads an update: private chats only; text, or a caption, or a note of
@@ -196,6 +238,26 @@ pub fn inbound(update: &Update) -> Inbound {
     if words.is_some_and(|t| t == "/start" || t.starts_with("/start ")) {
         return Inbound::Start { chat_id: m.chat.id };
     }
+    let from = m.from.as_ref();
+    // A contact card is the client's own only when Telegram says it is
+    // theirs; someone else's number is words in the transcript, no more.
+    let contact = m
+        .contact
+        .as_ref()
+        .filter(|c| !c.phone_number.trim().is_empty());
+    let phone = contact
+        .filter(|c| from.is_some_and(|u| u.id != 0 && c.user_id == Some(u.id)))
+        .and_then(|c| international(&c.phone_number));
+    let words = match (contact, &phone) {
+        (_, Some(p)) => Some(format!("[phone] {p}")),
+        (Some(c), None) => Some(format!(
+            "[contact: {} {}]",
+            c.first_name.trim(),
+            c.phone_number.trim()
+        )),
+        (None, None) => words.map(str::to_owned),
+    };
+    let words = words.as_deref();
     let unsupported = if m.photo.is_some() {
         Some("photo")
     } else if m.document.is_some() {
@@ -220,7 +282,6 @@ pub fn inbound(update: &Update) -> Inbound {
         (None, None) => return Inbound::Ignored,
     };
     let text: String = text.chars().take(crate::text::MAX_MESSAGE_CHARS).collect();
-    let from = m.from.as_ref();
     let name = from
         .map(|u| match &u.last_name {
             Some(l) => format!("{} {l}", u.first_name),
@@ -241,16 +302,17 @@ pub fn inbound(update: &Update) -> Inbound {
         (None, None) => None,
     }
     .filter(|f| !f.file_id.is_empty());
-    Inbound::Says(Said {
+    Inbound::Says(Box::new(Said {
         chat_id: m.chat.id,
         client: client_of(m.chat.id),
         name,
         username: from.and_then(|u| u.username.clone()),
+        phone,
         text,
         unsupported,
         caption: words.map(|w| w.chars().take(crate::text::MAX_MESSAGE_CHARS).collect()),
         file,
-    })
+    }))
 }
 
 /// B3's quick replies as Telegram offers them: a reply keyboard
@@ -267,14 +329,23 @@ pub struct ReplyKeyboard {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyboardButton {
     pub text: String,
+    /// Telegram sends the client's own contact when they tap it (C1).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub request_contact: bool,
 }
 
-/// The keyboard of `replies`; none without any.
-pub fn reply_keyboard(replies: &[String]) -> Option<ReplyKeyboard> {
+/// The keyboard of `replies`; none without any. With `ask_phone` its
+/// buttons send the client's contact instead of their text.
+pub fn reply_keyboard(replies: &[String], ask_phone: bool) -> Option<ReplyKeyboard> {
     (!replies.is_empty()).then(|| ReplyKeyboard {
         keyboard: replies
             .iter()
-            .map(|r| vec![KeyboardButton { text: r.clone() }])
+            .map(|r| {
+                vec![KeyboardButton {
+                    text: r.clone(),
+                    request_contact: ask_phone,
+                }]
+            })
             .collect(),
         one_time_keyboard: true,
         resize_keyboard: true,
@@ -297,13 +368,61 @@ pub enum ReplyMarkup {
 
 /// The markup of a message offering `replies`, when the chat's last
 /// keyboard was `keyboard_left` there (offered and not yet taken away).
-pub fn reply_markup(replies: &[String], keyboard_left: bool) -> Option<ReplyMarkup> {
-    match reply_keyboard(replies) {
+pub fn reply_markup(
+    replies: &[String],
+    keyboard_left: bool,
+    ask_phone: bool,
+) -> Option<ReplyMarkup> {
+    match reply_keyboard(replies, ask_phone) {
         Some(k) => Some(ReplyMarkup::Keyboard(k)),
         None => keyboard_left.then_some(ReplyMarkup::Remove {
             remove_keyboard: true,
         }),
     }
+}
+
+/// What `/start` answers: the line's greeting, and when the line asks a
+/// new client for a phone number after it (F2/F5) the channel's form —
+/// the form's invitation and Telegram's "Share my phone number" button
+/// (one tap; the contact comes back as [`Said::phone`]). `phone_known`:
+/// the client's card has one, so nothing is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartReply {
+    pub text: String,
+    /// The button's label, in the line's language.
+    pub ask_phone: Option<String>,
+}
+
+/// See [`StartReply`]; None when there is nothing to say.
+pub fn start_reply(settings: &LineSettings, phone_known: bool) -> Option<StartReply> {
+    let form = settings
+        .form_cases()
+        .after_greeting
+        .filter(|f| !phone_known && f.fields.contains(&ContactField::Phone));
+    let ru = settings.language == "ru";
+    let mut text = settings.widget.greeting.trim().to_owned();
+    if let Some(f) = &form {
+        let invitation = match f.text.trim() {
+            "" if text.is_empty() && ru => {
+                "Оставьте номер телефона, чтобы мы могли связаться с вами."
+            }
+            "" if text.is_empty() => "Leave your phone number so that we can reach you.",
+            t => t,
+        };
+        if !text.is_empty() && !invitation.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(invitation);
+    }
+    let ask_phone = form.map(|_| {
+        if ru {
+            "Поделиться номером телефона"
+        } else {
+            "Share my phone number"
+        }
+        .to_owned()
+    });
+    (!text.is_empty()).then_some(StartReply { text, ask_phone })
 }
 
 /// An operator's answer as the client reads it in Telegram: the bot
@@ -511,8 +630,8 @@ mod tests {
 
     #[test]
     fn quick_replies_are_a_one_time_reply_keyboard_as_telegram_documents_it() {
-        assert_eq!(reply_keyboard(&[]), None);
-        let k = reply_keyboard(&["Delivery".into(), "Returns".into()]).unwrap();
+        assert_eq!(reply_keyboard(&[], false), None);
+        let k = reply_keyboard(&["Delivery".into(), "Returns".into()], false).unwrap();
         assert_eq!(
             serde_json::to_value(&k).unwrap(),
             serde_json::json!({
@@ -525,12 +644,12 @@ mod tests {
 
     #[test]
     fn the_next_message_takes_a_left_keyboard_away_once() {
-        assert_eq!(reply_markup(&[], false), None);
+        assert_eq!(reply_markup(&[], false, false), None);
         assert_eq!(
-            serde_json::to_value(reply_markup(&[], true)).unwrap(),
+            serde_json::to_value(reply_markup(&[], true, false)).unwrap(),
             serde_json::json!({"remove_keyboard": true})
         );
-        let offered = reply_markup(&["Yes".into()], true).unwrap();
+        let offered = reply_markup(&["Yes".into()], true, false).unwrap();
         assert_eq!(
             serde_json::to_value(offered).unwrap()["keyboard"][0][0]["text"],
             "Yes"
@@ -597,16 +716,94 @@ mod tests {
         );
         assert_eq!(
             inbound(&u),
-            Inbound::Says(Said {
+            Inbound::Says(Box::new(Said {
                 chat_id: 42,
                 client: "tg-42".into(),
                 name: Some("Olga Petrova".into()),
                 username: Some("olgap".into()),
+                phone: None,
                 text: "Hello".into(),
                 unsupported: None,
                 caption: Some("Hello".into()),
                 file: None,
-            })
+            }))
+        );
+    }
+
+    #[test]
+    fn a_shared_contact_is_the_clients_phone_only_when_it_is_their_own() {
+        let shared = |user_id: &str, phone: &str| {
+            let u = update(&format!(
+                r#"{{"update_id":8,"message":{{"chat":{{"id":42,"type":"private"}},
+                    "from":{{"id":42,"first_name":"Olga"}},
+                    "contact":{{"phone_number":"{phone}","first_name":"Olga"{user_id}}}}}}}"#
+            ));
+            match inbound(&u) {
+                Inbound::Says(s) => (s.phone, s.text),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            shared(r#","user_id":42"#, "79991234567"),
+            (Some("+79991234567".into()), "[phone] +79991234567".into())
+        );
+        assert_eq!(
+            shared(r#","user_id":42"#, "+7 (999) 123-45-67")
+                .0
+                .as_deref(),
+            Some("+79991234567")
+        );
+        assert_eq!(
+            shared(r#","user_id":7"#, "+15550100"),
+            (None, "[contact: Olga +15550100]".into()),
+            "someone else's card is words, not the client's phone"
+        );
+        assert_eq!(shared("", "+15550100").0, None, "a card without its user");
+    }
+
+    #[test]
+    fn start_greets_and_asks_for_a_phone_when_the_line_asks_for_one() {
+        let mut s = LineSettings::new("Tea");
+        s.widget.greeting = "Hello!".into();
+        s.widget.contact_request_after_s = Some(15);
+        let asked = start_reply(&s, false).unwrap();
+        assert_eq!(asked.text, "Hello!");
+        assert_eq!(asked.ask_phone.as_deref(), Some("Share my phone number"));
+        assert_eq!(
+            start_reply(&s, true).unwrap().ask_phone,
+            None,
+            "known already"
+        );
+        let mut forms = s.form_cases();
+        forms.after_greeting = Some(crate::settings::FormCase {
+            text: "Your number, please".into(),
+            fields: vec![ContactField::Email],
+        });
+        s.widget.forms = Some(forms.clone());
+        assert_eq!(
+            start_reply(&s, false).unwrap().ask_phone,
+            None,
+            "no phone asked"
+        );
+        forms
+            .after_greeting
+            .as_mut()
+            .unwrap()
+            .fields
+            .push(ContactField::Phone);
+        s.widget.forms = Some(forms);
+        s.language = "ru".into();
+        let ru = start_reply(&s, false).unwrap();
+        assert_eq!(ru.text, "Hello!\n\nYour number, please");
+        assert_eq!(ru.ask_phone.as_deref(), Some("Поделиться номером телефона"));
+        s.widget.greeting = " ".into();
+        s.widget.contact_request_after_s = None;
+        s.widget.forms = None;
+        assert_eq!(start_reply(&s, false), None, "nothing to say");
+        let markup = reply_markup(&["Share".into()], false, true).unwrap();
+        assert_eq!(
+            serde_json::to_value(markup).unwrap()["keyboard"][0][0],
+            serde_json::json!({"text": "Share", "request_contact": true})
         );
     }
 

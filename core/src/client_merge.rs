@@ -64,12 +64,20 @@ pub fn likeness(a: &Contacts, b: &Contacts) -> Option<Likeness> {
     (Some(p) == phone(b)).then_some(Likeness::Phone)
 }
 
+/// An identity something proves and keeps writing under: a verified user
+/// of the site, or a channel's client (a Telegram chat's messages always
+/// come as its `tg-…` client). Merged away, it would come back as a new
+/// client with the next message.
+fn proven(client: &str) -> bool {
+    client.starts_with(VERIFIED_PREFIX) || crate::channels::is_channel_client(client)
+}
+
 /// Who may merge two clients: an operator those proposed as one person
 /// (`likeness` is some), a supervisor any two. Then which id stays:
-/// a verified user's over an anonymous visitor's (the proof of identity
-/// stays with the person), else the card's the merge was asked from. Two
-/// verified users are two people by proof and never merge.
-/// Returns `(from, into)`.
+/// a proven one (a verified user's, a channel's) over an anonymous
+/// visitor's (the proof of identity stays with the person), else the
+/// card's the merge was asked from. Two proven identities stay two: they
+/// never merge. Returns `(from, into)`.
 pub fn merge_order(
     client: &str,
     with: &str,
@@ -88,11 +96,10 @@ pub fn merge_order(
             "these clients left no common e-mail or phone: only a supervisor merges them",
         ));
     }
-    let verified = |c: &str| c.starts_with(VERIFIED_PREFIX);
-    match (verified(client), verified(with)) {
+    match (proven(client), proven(with)) {
         (true, true) => Err(ProtocolError::new(
             ErrorCode::Conflict,
-            "both clients are verified users of the site, so two people: they are not merged",
+            "both clients have an identity the site's login or a channel proves: they stay two and are not merged",
         )),
         (false, true) => Ok((client.to_owned(), with.to_owned())),
         _ => Ok((with.to_owned(), client.to_owned())),

@@ -1913,6 +1913,26 @@ fn c1_clients_who_left_the_same_email_or_phone_are_proposed_and_merged_by_the_ru
             .http_status(),
         409
     );
+    // A Telegram client keeps its id (its chat writes under it); with a
+    // verified user or another chat, two identities: not merged.
+    assert_eq!(
+        merge_order("tg-7", "v1", mail, false).unwrap(),
+        ("v1".into(), "tg-7".into())
+    );
+    assert_eq!(
+        merge_order("v1", "tg-7", mail, false).unwrap(),
+        ("v1".into(), "tg-7".into())
+    );
+    for (a, b) in [("tg-7", "u1"), ("u1", "tg-7"), ("tg-7", "tg-8")] {
+        assert_eq!(
+            merge_order(a, b, mail, true)
+                .unwrap_err()
+                .code
+                .http_status(),
+            409,
+            "{a} with {b}"
+        );
+    }
     assert_eq!(
         merge_order("v1", "v1", mail, true)
             .unwrap_err()

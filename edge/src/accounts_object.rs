@@ -116,8 +116,7 @@ impl Row {
             id: self.id.clone(),
             login: self.login.clone(),
             name: self.name.clone(),
-            role: serde_json::from_value(serde_json::Value::String(self.role.clone()))
-                .unwrap_or(Role::Operator),
+            role: role_of(&self.role),
             dismissed: self.dismissed != 0,
             vacations: serde_json::from_str(&self.vacations).unwrap_or_default(),
             avatar: self.avatar.clone(),
@@ -125,6 +124,15 @@ impl Row {
             email: self.email.clone(),
         }
     }
+}
+
+/// A stored role's name read back (an unknown one is the least role), by
+/// a match: `serde_json::Value` would link its whole reader for it.
+fn role_of(name: &str) -> Role {
+    [Role::Admin, Role::Supervisor]
+        .into_iter()
+        .find(|r| role_name(*r) == name)
+        .unwrap_or(Role::Operator)
 }
 
 fn role_name(role: Role) -> &'static str {

@@ -747,6 +747,9 @@ pub struct ChannelInbound {
     pub client: Option<String>,
     /// Their Telegram name and @username, for the card.
     pub name: Option<String>,
+    /// The phone number they shared as their own contact (C1).
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 /// The answer to [`ChannelInbound`].
@@ -789,6 +792,9 @@ pub struct ChannelSend {
     /// B3: a bot's quick replies, as a reply keyboard.
     #[serde(default)]
     pub quick_replies: Vec<String>,
+    /// C1: the one quick reply is Telegram's "share my phone number" button.
+    #[serde(default)]
+    pub ask_phone: bool,
 }
 
 impl Call for ChannelSend {

@@ -41,6 +41,9 @@ pub fn written(
     params: Vec<SqlStorageValue>,
 ) -> Result<usize, ProtocolError> {
     sql.exec(query, params)
-        .and_then(|c| c.to_array::<serde_json::Value>().map(|_| c.rows_written()))
+        .and_then(|c| {
+            c.to_array::<serde::de::IgnoredAny>()
+                .map(|_| c.rows_written())
+        })
         .map_err(internal)
 }

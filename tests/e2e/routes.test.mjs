@@ -192,6 +192,53 @@ test("the visitor socket is rate-limited like HTTP: a flood of messages is refus
   vs.close();
 });
 
+test("every change is rate-limited per session, administration included: past 600 a minute the session is refused and nothing more changes; another session goes on", async () => {
+  const flood = await login(edge.base, "admin");
+  // The local limiter counts in windows of the clock's minute: start early in one.
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 40_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 200));
+  const statuses = [];
+  for (let i = 0; i < 700 && !statuses.includes(429); i += 50) {
+    const batch = await Promise.all(
+      Array.from({ length: 50 }, () => api(edge.base, "POST", "/api/v1/no-such-route", { token: flood.token, body: {} })),
+    );
+    statuses.push(...batch.map((r) => r.status));
+  }
+  assert.equal(statuses.filter((s) => s === 404).length, 600, "600 changes go through to their route");
+  assert.ok(statuses.includes(429), "then the session is refused");
+  const line = await api(edge.base, "POST", "/api/v1/lines", { token: flood.token, body: { id: "flooded", name: "Flooded" } });
+  assert.equal(line.status, 429, JSON.stringify(line.body));
+  assert.equal(line.body.error.code, "rate_limited");
+  const lines = await api(edge.base, "GET", "/api/v1/lines", { token: flood.token });
+  assert.equal(lines.status, 200, "reads go on");
+  assert.ok(!lines.body.some((l) => l.id === "flooded"), "the refused change made nothing");
+  const other = await api(edge.base, "POST", "/api/v1/lines", { token: admin.token, body: { id: "flooded", name: "Flooded" } });
+  assert.equal(other.status, 201, JSON.stringify(other.body));
+
+  // A console's socket counts the same way, per operator (one of its own,
+  // so that nobody else's console is held up).
+  const made = await api(edge.base, "POST", "/api/v1/accounts", {
+    token: admin.token,
+    body: { login: "flo", name: "Flo", role: "operator", password: "flo-password" },
+  });
+  assert.equal(made.status, 201);
+  await makeLine(edge.base, admin, "floodws", { queueLogins: ["flo"] });
+  const floLogin = await api(edge.base, "POST", "/api/v1/auth/login", { body: { login: "flo", password: "flo-password" } });
+  const fs = await operatorSocket(edge.base, "floodws", { token: floLogin.body.token });
+  const v = await visitor(edge.base, "floodws");
+  assert.equal((await visitorSays(edge.base, v, "Hello?")).status, 201);
+  await fs.next((f) => f.type === "offer" && f.dialog === v.dialog);
+  const intoMinute2 = Date.now() % 60_000;
+  if (intoMinute2 > 40_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute2 + 200));
+  for (let i = 0; i < 600; i++) fs.send({ type: "typing", dialog: v.dialog });
+  fs.send({ type: "accept", dialog: v.dialog });
+  const refused = await fs.next((f) => f.type === "error" && f.error.code === "rate_limited", 30_000);
+  assert.match(refused.error.message, /too many changes from this console/);
+  const list = (await api(edge.base, "GET", "/api/v1/lines/floodws/dialogs", { token: admin.token })).body.dialogs;
+  assert.equal(list.find((d) => d.id === v.dialog).status.state, "offered", "the refused accept changed nothing");
+  fs.close();
+});
+
 test("the last administrator cannot lock everyone out: no self-dismissal or self-demotion, and the last one stays", async () => {
   const own = await api(edge.base, "PATCH", `/api/v1/accounts/${admin.id}`, { token: admin.token, body: { dismissed: true } });
   assert.equal(own.status, 403);

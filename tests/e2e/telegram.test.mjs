@@ -8,7 +8,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startEdge } from "./harness.mjs";
-import { api, login, makeLine, operatorSays, until } from "./client.mjs";
+import { api, login, makeLine, operatorSays, until, visitor, visitorSays } from "./client.mjs";
 import { startTelegram, textUpdate, TOKEN } from "../fakes/telegram_api.mjs";
 import { FAQ, GREETING, TOPICS, startFaqBot } from "../../examples/faq-bot/bot.mjs";
 
@@ -247,6 +247,65 @@ test("B3 through Telegram: a bot's quick replies are a one-time reply keyboard; 
   } finally {
     await faq.close();
   }
+});
+
+test("C1 through Telegram: /start asks for the phone with Telegram's button when the line asks for one; the client's own shared contact is their phone, and a widget visitor who left it is proposed as the same person", async () => {
+  const secret = tg.webhook.secret_token;
+  // The line asks for contacts after the greeting (F2), the phone among them.
+  const s = (await call("GET", "/api/v1/lines/tg/settings", admin)).body;
+  assert.ok(s.widget.contact_request_after_s != null, "the default line asks after the greeting");
+  assert.equal((await post(textUpdate(70, 61, "/start", { first_name: "Ivan" }), secret)).status, 200);
+  const asked = await until(
+    () => tg.calls.find((c) => c.method === "sendMessage" && c.body.chat_id === 61),
+    "the greeting to Ivan",
+  );
+  assert.equal(asked.body.text, s.widget.greeting);
+  assert.deepEqual(asked.body.reply_markup, {
+    keyboard: [[{ text: "Share my phone number", request_contact: true }]],
+    one_time_keyboard: true,
+    resize_keyboard: true,
+  });
+
+  // A widget visitor of the line left a phone, spelt their way.
+  const v = await visitor(edge.base, "tg");
+  assert.equal((await visitorSays(edge.base, v, "Do you ship to Porto?")).status, 201);
+  assert.equal((await api(edge.base, "POST", "/api/v1/visitor/contacts", { token: v.token, body: { name: "Ivan", phone: "+351 912-345-678" } })).status, 200);
+
+  // Someone else's card is only words in the transcript.
+  const other = textUpdate(71, 61, undefined, { first_name: "Ivan" });
+  delete other.message.text;
+  other.message.contact = { phone_number: "15550100", first_name: "Mum", user_id: 5 };
+  assert.equal((await post(other, secret)).status, 200);
+  await until(async () => await dialogOf("tg-61"), "Ivan's dialog");
+  const d = (await dialogOf("tg-61")).id;
+  const mine = textUpdate(72, 61, undefined, { first_name: "Ivan" });
+  delete mine.message.text;
+  mine.message.contact = { phone_number: "351912345678", first_name: "Ivan", user_id: 61 };
+  assert.equal((await post(mine, secret)).status, 200);
+  await until(async () => (await messages(d)).length >= 2, "both cards in the transcript");
+  assert.deepEqual(
+    (await messages(d)).map((m) => m.text),
+    ["[contact: Mum 15550100]", "[phone] +351912345678"],
+  );
+  const card = (await call("GET", "/api/v1/lines/tg/clients/tg-61", anna)).body;
+  assert.deepEqual(card.contacts, { name: "Ivan", email: null, phone: "+351912345678" }, "their own number only");
+  assert.deepEqual(card.similar.map((x) => [x.client, x.by]), [[v.client, "phone"]], "the widget visitor with the same number");
+  // Merged from the visitor's card, the Telegram client stays (its chat
+  // keeps writing as tg-61).
+  const merged = await call("POST", `/api/v1/lines/tg/clients/${v.client}/merge`, anna, { with: "tg-61" });
+  assert.equal(merged.status, 200, JSON.stringify(merged.body));
+  assert.deepEqual(merged.body, { client: "tg-61", merged: v.client });
+  const joined = (await call("GET", "/api/v1/lines/tg/clients/tg-61", anna)).body;
+  assert.equal(joined.dialogs.length, 2, "the Telegram chat and the widget's, on one card");
+
+  // Known now: the next /start greets without asking.
+  const before = tg.calls.length;
+  assert.equal((await post(textUpdate(73, 61, "/start", { first_name: "Ivan" }), secret)).status, 200);
+  const again = await until(
+    () => tg.calls.slice(before).find((c) => c.method === "sendMessage" && c.body.chat_id === 61),
+    "the second greeting",
+  );
+  assert.equal(again.body.reply_markup?.keyboard, undefined, "no phone asked of a client whose phone is known");
 });
 
 test("N2: disconnecting removes the webhook at Telegram; updates are refused after", async () => {

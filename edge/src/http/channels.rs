@@ -177,6 +177,7 @@ pub(super) async fn updates(env: &Env, req: &mut Request, line: &str) -> ApiResu
             (None, Some(u)) => Some(format!("@{u}")),
             (None, None) => None,
         }),
+        phone: said.as_ref().and_then(|s| s.phone.clone()),
     };
     let taken = invoke(&stub(env, "LINES", line)?, &ask).await?;
     let Some(said) = said.filter(|_| !taken.duplicate) else {

@@ -81,7 +81,7 @@ pub(super) async fn password_cost(env: &Env, req: &mut Request, url: &Url) -> Ap
         None => "/password-cost".to_owned(),
     };
     let body = match req.method() {
-        Method::Put => Some(read_body::<serde_json::Value>(req).await?),
+        Method::Put => Some(read_body::<openline_core::replies::PasswordCost>(req).await?),
         _ => None,
     };
     call(&accounts(env)?, req.method(), &path, body.as_ref(), &[]).await

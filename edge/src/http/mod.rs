@@ -152,6 +152,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
     let Some(rest) = seg.strip_prefix(&["api", "v1"]) else {
         return Err(not_found("not found"));
     };
+    count_change(env, &req, &method, rest).await?;
     // Each route's future is boxed: one small dispatch instead of one
     // state machine holding every handler's (172 KB of wasm, issue 9).
     let handler: Handler<'_> = match (method, rest) {
@@ -372,6 +373,26 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
         }
     };
     handler.await
+}
+
+/// Every change a console session, a bot or an external system asks for
+/// is counted per credential under `CHANGE_LIMITER`, whatever the route,
+/// before anything is read: a stolen or runaway session cannot flood the
+/// objects. Visitors' changes are counted per dialog and kind instead
+/// (`limits::visitor`), Telegram's per line; reads are not counted.
+async fn count_change(env: &Env, req: &Request, method: &Method, rest: &[&str]) -> R<()> {
+    if matches!(method, Method::Get | Method::Head) || rest.first() == Some(&"visitor") {
+        return Ok(());
+    }
+    let headers = req.headers();
+    let credential = crate::api::bearer(headers)
+        .or_else(|| headers.get("X-Api-Key").ok().flatten())
+        .filter(|c| !c.is_empty());
+    let Some(credential) = credential else {
+        return Ok(());
+    };
+    let key = crate::ids::token_hash(&credential);
+    crate::limits::check(env, "CHANGE_LIMITER", key, "changes with this session").await
 }
 
 /// A route's handler, started.

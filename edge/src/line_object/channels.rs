@@ -13,7 +13,9 @@ use crate::clock;
 use crate::ids::constant_time_eq;
 use crate::rpc;
 use crate::sql::{rows, run, written};
-use openline_core::channels::{self, ChannelInfo, ChannelKind, ChannelList, TelegramChat};
+use openline_core::channels::{
+    self, client_of, start_reply, ChannelInfo, ChannelKind, ChannelList, TelegramChat,
+};
 use openline_core::conversation::Sender;
 use openline_core::line::Status;
 use openline_core::{ErrorCode, ProtocolError};
@@ -145,17 +147,20 @@ impl LineObject {
             });
         }
         if ask.start {
-            let greeting = {
+            let phone_known = self.contacts_of(&client_of(ask.chat_id))?.phone.is_some();
+            let reply = {
                 self.load()?;
                 let guard = self.line.borrow();
                 let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-                line.settings().widget.greeting.clone()
+                start_reply(line.settings(), phone_known)
             };
-            if !greeting.trim().is_empty() {
+            if let Some(reply) = reply {
                 let chat = TelegramChat {
                     chat_id: ask.chat_id,
                 };
-                self.to_channel(None, &chat, greeting, None, Vec::new())
+                let ask_phone = reply.ask_phone.is_some();
+                let button = reply.ask_phone.into_iter().collect();
+                self.to_channel(None, &chat, reply.text, None, (button, ask_phone))
                     .await;
             }
             return Ok(InboundTaken {
@@ -169,13 +174,20 @@ impl LineObject {
                 dialog: None,
             });
         };
-        // The client's card: their Telegram name, unless one is stored.
-        if let Some(name) = ask.name {
+        // The client's card: their Telegram name, unless one is stored; the
+        // phone they shared as theirs (C1 proposes merges by it).
+        if ask.name.is_some() || ask.phone.is_some() {
             run(
                 &sql,
-                "INSERT INTO client_contacts (client, name, updated_at) VALUES (?, ?, ?)
-                 ON CONFLICT(client) DO UPDATE SET name = COALESCE(name, excluded.name)",
-                vec![V::from(client.as_str()), V::from(name), V::from(now)],
+                "INSERT INTO client_contacts (client, name, phone, updated_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT(client) DO UPDATE SET name = COALESCE(name, excluded.name),
+                   phone = COALESCE(excluded.phone, phone), updated_at = excluded.updated_at",
+                vec![
+                    V::from(client.as_str()),
+                    V::from(ask.name),
+                    V::from(ask.phone),
+                    V::from(now),
+                ],
             )?;
         }
         self.load()?;
@@ -194,13 +206,15 @@ impl LineObject {
 
     /// Sends a text to the client's chat through the outbox (which retries
     /// and honours Telegram's `retry_after`); a failure to queue is logged.
+    /// The keyboard: quick replies, and whether its button asks for the
+    /// client's phone instead.
     pub(super) async fn to_channel(
         &self,
         dialog: Option<&str>,
         chat: &TelegramChat,
         text: String,
         file: Option<openline_core::attachments::Attachment>,
-        quick_replies: Vec<String>,
+        (quick_replies, ask_phone): (Vec<String>, bool),
     ) {
         let queued = async {
             let row = self
@@ -214,6 +228,7 @@ impl LineObject {
                 text,
                 file,
                 quick_replies,
+                ask_phone,
             };
             let outbox = rpc::stub(&self.env, "OUTBOX", "outbox")?;
             rpc::invoke_done(&outbox, &send).await

@@ -82,8 +82,14 @@ impl LineObject {
                 }
             };
             let replies = store.quick_replies.clone();
-            self.to_channel(Some(dialog), chat, text, store.attachment.clone(), replies)
-                .await;
+            self.to_channel(
+                Some(dialog),
+                chat,
+                text,
+                store.attachment.clone(),
+                (replies, false),
+            )
+            .await;
         }
         self.hook(openline_core::webhooks::message(
             dialog,
@@ -392,7 +398,7 @@ impl LineObject {
                     if let Some(chat) = &stored.channel {
                         if !stored.message.text.is_empty() {
                             let text = stored.message.text.clone();
-                            self.to_channel(Some(&dialog), chat, text, None, Vec::new())
+                            self.to_channel(Some(&dialog), chat, text, None, (Vec::new(), false))
                                 .await;
                         }
                     }

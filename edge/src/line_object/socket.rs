@@ -28,6 +28,21 @@ impl LineObject {
             .deserialize_attachment::<String>()
             .map_err(internal)?
             .ok_or_else(|| ProtocolError::new(ErrorCode::Unauthorized, "unknown socket"))?;
+        // What a console changes over its socket is counted per operator
+        // like a session's changes over HTTP (`CHANGE_LIMITER`); pings
+        // and read receipts (their own count) are not.
+        if !matches!(
+            frame,
+            OperatorFrame::Ping | OperatorFrame::Hello { .. } | OperatorFrame::Read { .. }
+        ) {
+            crate::limits::check(
+                &self.env,
+                "CHANGE_LIMITER",
+                format!("op:{operator}"),
+                "changes from this console",
+            )
+            .await?;
+        }
         let op = operator.clone();
         let event = match frame {
             OperatorFrame::Ping => {

@@ -48,6 +48,13 @@ pub(super) const CHAT_INDEX_MIGRATION: Migration = Migration {
     sql: "CREATE INDEX channel_sends_by_chat ON channel_sends (token, chat_id, id)",
 };
 
+/// C1: a keyboard whose one button asks for the client's phone number
+/// (`request_contact`); 0 for quick replies.
+pub(super) const ASK_PHONE_MIGRATION: Migration = Migration {
+    name: "0010_channel_ask_phone",
+    sql: "ALTER TABLE channel_sends ADD COLUMN ask_phone INTEGER NOT NULL DEFAULT 0",
+};
+
 const MAX_ATTEMPTS: i64 = 8;
 
 #[derive(Deserialize)]
@@ -61,6 +68,7 @@ struct Due {
     attempts: i64,
     file: Option<String>,
     quick_replies: Option<String>,
+    ask_phone: i64,
 }
 
 #[derive(Serialize)]
@@ -136,8 +144,8 @@ impl OutboxObject {
         };
         run(
             &sql,
-            "INSERT INTO channel_sends (line, dialog, chat_id, token, text, created_at, next_attempt_at, status, file, quick_replies)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+            "INSERT INTO channel_sends (line, dialog, chat_id, token, text, created_at, next_attempt_at, status, file, quick_replies, ask_phone)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
             vec![
                 V::from(ask.line),
                 V::from(ask.dialog),
@@ -151,6 +159,7 @@ impl OutboxObject {
                     None => None,
                 }),
                 V::from(replies),
+                V::from(i64::from(ask.ask_phone)),
             ],
         )?;
         self.arm().await?;
@@ -186,7 +195,7 @@ impl OutboxObject {
         )?;
         let due: Vec<Due> = rows(
             &sql,
-            "SELECT id, line, dialog, chat_id, token, text, attempts, file, quick_replies FROM channel_sends s
+            "SELECT id, line, dialog, chat_id, token, text, attempts, file, quick_replies, ask_phone FROM channel_sends s
              WHERE status = 'queued' AND next_attempt_at <= ?
                AND NOT EXISTS (SELECT 1 FROM channel_sends e WHERE e.status = 'queued' AND e.chat_id = s.chat_id
                                AND e.token = s.token AND e.id < s.id AND e.next_attempt_at > ?)
@@ -210,7 +219,11 @@ impl OutboxObject {
                     let body = SendMessage {
                         chat_id: d.chat_id,
                         text: &d.text,
-                        reply_markup: reply_markup(&replies, d.quick_replies.is_some()),
+                        reply_markup: reply_markup(
+                            &replies,
+                            d.quick_replies.is_some(),
+                            d.ask_phone != 0,
+                        ),
                     };
                     telegram::call(&self.env, &d.token, "sendMessage", &body).await
                 }

@@ -55,6 +55,7 @@ const MIGRATIONS: &[Migration] = &[
     channels::REPLIES_MIGRATION,
     bots::AVATAR_MIGRATION,
     channels::CHAT_INDEX_MIGRATION,
+    channels::ASK_PHONE_MIGRATION,
 ];
 
 /// The body an e-mail API takes (`POST {to, from, subject, text, html?}`).

@@ -113,13 +113,13 @@ fn Lines(ctx: Ctx, readonly: bool) -> impl IntoView {
     };
     let copied = RwSignal::new(None::<String>);
     let create = move || {
-        let body = serde_json::json!({
-            "id": new_id.get_untracked().trim(),
-            "name": new_name.get_untracked().trim(),
-        });
+        let body = openline_core::requests::NewLine {
+            id: new_id.get_untracked().trim().to_owned(),
+            name: new_name.get_untracked().trim().to_owned(),
+        };
         let token = ctx.token();
         spawn_local(async move {
-            let r: Result<serde_json::Value, ApiError> =
+            let r: Result<api::Ignored, ApiError> =
                 api::send("POST", "/api/v1/lines", &token, &body).await;
             match r {
                 Ok(_) => {
@@ -139,7 +139,7 @@ fn Lines(ctx: Ctx, readonly: bool) -> impl IntoView {
         let token = ctx.token();
         spawn_local(async move {
             let path = format!("/api/v1/lines/{}", api::encode(&id));
-            let r: Result<serde_json::Value, ApiError> =
+            let r: Result<api::Ignored, ApiError> =
                 api::call::<(), _>("DELETE", &path, Some(&token), None).await;
             match r {
                 Ok(_) => ctx.reload_lines(),

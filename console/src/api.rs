@@ -208,3 +208,20 @@ pub fn name_in(names: &[(String, String)], id: &str) -> String {
         .find(|(i, _)| i == id)
         .map_or_else(|| crate::format::short(id), |(_, n)| n.clone())
 }
+
+/// An answer read only for whether it came: its body is skipped unread
+/// (no `serde_json::Value` in the console: its reader and writer weigh
+/// kilobytes).
+pub type Ignored = serde::de::IgnoredAny;
+
+/// The body of an action that needs none: `{}`.
+#[derive(Serialize)]
+pub struct NoBody {}
+
+/// See [`NoBody`].
+pub const NO_BODY: NoBody = NoBody {};
+
+/// A body as JSON text (for calls that take it already written).
+pub fn json<B: Serialize>(body: &B) -> String {
+    serde_json::to_string(body).unwrap_or_default()
+}

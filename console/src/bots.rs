@@ -66,7 +66,7 @@ pub fn Bots(ctx: Ctx) -> impl IntoView {
         let auth = ctx.token();
         let path = format!("/api/v1/bots/{}", api::encode(&id));
         spawn_local(async move {
-            let r: Result<serde_json::Value, ApiError> =
+            let r: Result<api::Ignored, ApiError> =
                 api::call::<(), _>("DELETE", &path, Some(&auth), None).await;
             match r {
                 Ok(_) => {

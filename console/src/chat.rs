@@ -9,7 +9,8 @@ use crate::state::{offered_to, state_label, state_name, DeskState};
 use crate::{format, quick_answers};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use openline_core::line::{Dialog, Rating, Status};
+use openline_core::channels::ChannelKind;
+use openline_core::line::{Dialog, Rating, Status, TransferTarget};
 use openline_core::protocol::{Author, ChatMessage, Role};
 
 /// What the signed-in operator may do with the dialog now.
@@ -104,7 +105,7 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
     let accept = move |_| {
         spawn_local(async move {
             if desk
-                .act(&id.get_value(), "accept", serde_json::json!({}))
+                .act(&id.get_value(), "accept", api::json(&api::NO_BODY))
                 .await
             {
                 desk.catch_up();
@@ -113,7 +114,7 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
     };
     let close = move |_| {
         spawn_local(async move {
-            desk.act(&id.get_value(), "close", serde_json::json!({}))
+            desk.act(&id.get_value(), "close", api::json(&api::NO_BODY))
                 .await;
         });
     };
@@ -121,8 +122,8 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
     let make_lead = move |_| {
         spawn_local(async move {
             let path = desk.path(&format!("/dialogs/{}/lead", api::encode(&id.get_value())));
-            let r: Result<serde_json::Value, ApiError> =
-                api::send("POST", &path, &desk.ctx.token(), &serde_json::json!({})).await;
+            let r: Result<api::Ignored, ApiError> =
+                api::send("POST", &path, &desk.ctx.token(), &api::NO_BODY).await;
             let t = desk.ctx.t_untracked();
             let said = match r {
                 Ok(_) => t.lead_made.to_owned(),
@@ -137,7 +138,7 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
     };
     let leave = move |_| {
         spawn_local(async move {
-            desk.act(&id.get_value(), "leave", serde_json::json!({}))
+            desk.act(&id.get_value(), "leave", api::json(&api::NO_BODY))
                 .await;
         });
     };
@@ -156,6 +157,10 @@ pub fn ChatView(desk: DeskState, dialog: String) -> impl IntoView {
                 <span class="state" data-state=move || record.get().map(|d| state_name(&d.status)).unwrap_or_default()>
                     {move || record.get().map(|d| state_label(t(), &d.status)).unwrap_or_default()}
                 </span>
+                // L4: what the client's channel does not carry.
+                {move || record.get().filter(|d| d.channel == ChannelKind::Telegram).map(|_| view! {
+                    <p class="channel-note">{move || t().telegram_limits}</p>
+                })}
                 {move || record.get().and_then(|d| d.client_rating).map(|r| view! {
                     <span class="rating rating-client">{move || t().client_rating}": "{stars(&r)}</span>
                 })}
@@ -235,8 +240,11 @@ fn MessageRow(desk: DeskState, m: ChatMessage, seen_row: Memo<Option<u64>>) -> i
     let save = move |_| {
         let token = ctx.token();
         spawn_local(async move {
-            let body = serde_json::json!({ "group": "", "title": "", "text": text.get_value() });
-            let r: Result<serde_json::Value, ApiError> =
+            let body = openline_core::quick_answers::QuickAnswerInput {
+                text: text.get_value(),
+                ..Default::default()
+            };
+            let r: Result<api::Ignored, ApiError> =
                 api::send("POST", &desk.path("/quick-answers"), &token, &body).await;
             match r {
                 Ok(_) => {
@@ -354,20 +362,22 @@ fn TransferForm(desk: DeskState, dialog: String) -> impl IntoView {
         spawn_local(async move {
             let d = dialog.get_value();
             if !note.is_empty() {
-                let body = serde_json::json!({
-                    "client_id": format::client_id(),
-                    "text": format!("{}: {note}", ctx.t_untracked().transfer_comment),
-                    "hidden": true,
-                });
+                let body = openline_core::requests::OperatorMessageRequest {
+                    client_id: format::client_id(),
+                    text: format!("{}: {note}", ctx.t_untracked().transfer_comment),
+                    hidden: true,
+                };
                 let path = desk.path(&format!("/dialogs/{}/messages", api::encode(&d)));
-                if let Err(e) =
-                    api::send::<_, serde_json::Value>("POST", &path, &token, &body).await
-                {
+                if let Err(e) = api::send::<_, api::Ignored>("POST", &path, &token, &body).await {
                     desk.show_error(&e);
                     return;
                 }
             }
-            let body = serde_json::json!({ "to": { "kind": kind, "id": to } });
+            let to = match kind.as_str() {
+                "line" => TransferTarget::Line(to),
+                _ => TransferTarget::Operator(to),
+            };
+            let body = api::json(&openline_core::requests::TransferRequest { to });
             if desk.act(&d, "transfer", body).await {
                 comment.set(String::new());
                 desk.catch_up();
@@ -417,7 +427,7 @@ fn InviteForm(desk: DeskState, dialog: String) -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            let body = serde_json::json!({ "operator": operator });
+            let body = api::json(&openline_core::requests::InviteRequest { operator });
             desk.act(&dialog.get_value(), "invite", body).await;
         });
     };
@@ -451,8 +461,8 @@ fn RatingForm(desk: DeskState, dialog: String) -> impl IntoView {
         };
         let c = comment.get_untracked().trim().to_owned();
         spawn_local(async move {
-            let body =
-                serde_json::json!({ "score": score, "comment": (!c.is_empty()).then_some(c) });
+            let comment = (!c.is_empty()).then_some(c);
+            let body = api::json(&openline_core::requests::RateDialog { score, comment });
             desk.act(&dialog.get_value(), "rating", body).await;
         });
     };

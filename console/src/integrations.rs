@@ -110,7 +110,7 @@ pub fn Integrations(ctx: Ctx) -> impl IntoView {
                     log.set(Some(r.map(|l| deliveries(t, &l)).map_err(|e| ctx.fail(&e))));
                 }
                 "delete" => {
-                    let r: Result<serde_json::Value, ApiError> =
+                    let r: Result<api::Ignored, ApiError> =
                         api::call::<(), _>("DELETE", &path, Some(&token), None).await;
                     match r {
                         Ok(_) => reload(),
@@ -199,7 +199,7 @@ fn Channels(ctx: Ctx, line: String) -> impl IntoView {
         };
         let p = format!("{}/telegram", path.get_value());
         spawn_local(async move {
-            let r: Result<serde_json::Value, ApiError> = if connect {
+            let r: Result<api::Ignored, ApiError> = if connect {
                 api::send("PUT", &p, &auth, &body).await
             } else {
                 api::call::<(), _>("DELETE", &p, Some(&auth), None).await

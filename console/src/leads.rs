@@ -61,10 +61,9 @@ pub fn Leads(ctx: Ctx, line: String) -> impl IntoView {
         let token = ctx.token();
         let path = format!("{}/leads/{}", base.get_value(), api::encode(&lead));
         spawn_local(async move {
-            let body = serde_json::json!({ "status": status });
+            let body = StatusPatch { status };
             // The answer's lead is read again with the list.
-            let r: Result<serde_json::Value, ApiError> =
-                api::send("PATCH", &path, &token, &body).await;
+            let r: Result<api::Ignored, ApiError> = api::send("PATCH", &path, &token, &body).await;
             said.set(Some(match r {
                 Ok(_) => ctx.t_untracked().lead_saved.to_owned(),
                 Err(e) => ctx.fail(&e),
@@ -176,4 +175,10 @@ pub(crate) fn target_data(ev: &leptos::ev::Event, name: &str) -> Option<String> 
         .dyn_into::<web_sys::Element>()
         .ok()?
         .get_attribute(name)
+}
+
+/// `PATCH …/leads/{lead}` with a new status (its wire name).
+#[derive(serde::Serialize)]
+struct StatusPatch {
+    status: String,
 }

@@ -100,10 +100,9 @@ pub fn QueueEditor(form: Form, accounts: RwSignal<Vec<Account>>, line: String) -
                 api::encode(&line.get_value()),
                 api::encode(&id)
             );
-            let body = serde_json::json!({ "members": members });
             let members_saved = members.clone();
-            let r: Result<serde_json::Value, ApiError> =
-                api::send("PUT", &path, &token, &body).await;
+            let body = openline_core::requests::DepartmentMembers { members };
+            let r: Result<api::Ignored, ApiError> = api::send("PUT", &path, &token, &body).await;
             match r {
                 Ok(_) => {
                     departments.update(|all| {

@@ -108,8 +108,11 @@ pub fn QuickPanel(desk: DeskState) -> impl IntoView {
         }
         let token = ctx.token();
         spawn_local(async move {
-            let body = serde_json::json!({ "group": "", "title": "", "text": text });
-            let r: Result<serde_json::Value, ApiError> =
+            let body = openline_core::quick_answers::QuickAnswerInput {
+                text,
+                ..Default::default()
+            };
+            let r: Result<api::Ignored, ApiError> =
                 api::send("POST", &desk.path("/quick-answers"), &token, &body).await;
             match r {
                 Ok(_) => {

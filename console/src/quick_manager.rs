@@ -139,7 +139,7 @@ pub fn QuickManager(ctx: Ctx, line: String, readonly: bool) -> impl IntoView {
         let token = ctx.token();
         spawn_local(async move {
             let p = path(&format!("/quick-answers/{}", api::encode(&id)));
-            let r = api::call::<(), serde_json::Value>("DELETE", &p, Some(&token), None).await;
+            let r = api::call::<(), api::Ignored>("DELETE", &p, Some(&token), None).await;
             done(r.map(|_| ctx.t_untracked().deleted.to_owned()));
         });
     };
@@ -157,7 +157,7 @@ pub fn QuickManager(ctx: Ctx, line: String, readonly: bool) -> impl IntoView {
         let token = ctx.token();
         spawn_local(async move {
             let p = path(&format!("/quick-answer-groups/{}", api::encode(&group)));
-            let body = serde_json::json!({ "name": name, "shared": shared });
+            let body = openline_core::requests::GroupRename { name, shared };
             let r = api::send::<_, QuickAnswersChanged>("PUT", &p, &token, &body).await;
             done(r.map(|c| format!("{} ({})", ctx.t_untracked().saved, c.changed)));
         });
@@ -199,7 +199,7 @@ pub fn QuickManager(ctx: Ctx, line: String, readonly: bool) -> impl IntoView {
                     return;
                 }
             };
-            let body = serde_json::json!({ "items": items });
+            let body = openline_core::requests::QuickAnswerCreate::Many { items };
             let r = api::send::<_, QuickAnswerList>("POST", &path("/quick-answers"), &token, &body)
                 .await;
             done(r.map(|l| {

@@ -37,8 +37,7 @@ pub fn sign_out(ctx: Ctx) {
     ctx.auth.set(None);
     spawn_local(async move {
         let _ =
-            api::call::<(), serde_json::Value>("POST", "/api/v1/auth/logout", Some(&token), None)
-                .await;
+            api::call::<(), api::Ignored>("POST", "/api/v1/auth/logout", Some(&token), None).await;
     });
 }
 

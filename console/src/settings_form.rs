@@ -56,7 +56,9 @@ fn wire<T: serde::Serialize>(v: &T) -> String {
 
 /// The value a wire name stands for, if it is one.
 fn parse_wire<T: serde::de::DeserializeOwned>(name: String) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(name)).ok()
+    serde_json::to_string(&name)
+        .ok()
+        .and_then(|quoted| serde_json::from_str(&quoted).ok())
 }
 
 fn presentation_mode(s: &LineSettings) -> String {
@@ -131,9 +133,15 @@ fn Editor(
     };
     let status = RwSignal::new(None::<(bool, String)>);
     let busy = RwSignal::new(false);
+    // Issue 11.10: each section as last saved, to say what a save changed.
+    let last_saved = StoredValue::new(form.s.get_untracked());
     let path = StoredValue::new(format!("/api/v1/lines/{}/settings", api::encode(&line)));
     let save = move || {
         let mut s = form.s.get_untracked();
+        let Some(changed) = last_saved.with_value(|last| changed_sections(last, &s)) else {
+            status.set(Some((true, ctx.t_untracked().nothing_to_save.into())));
+            return;
+        };
         // A1: every edit of the consent text is a new version.
         let before = consent_before.get_value();
         if let Some(c) = &mut s.consent {
@@ -153,11 +161,21 @@ fn Editor(
             busy.set(false);
             match r {
                 Ok(saved) => {
+                    last_saved.set_value(saved.settings.clone());
                     consent_before.set_value(saved.settings.consent.clone());
                     form.secret_set.set(saved.identity_secret_set);
                     form.s.set(saved.settings);
                     form.error.set(None);
-                    status.set(Some((true, ctx.t_untracked().saved.into())));
+                    let t = ctx.t_untracked();
+                    let names = sections(t);
+                    let said = match changed.is_empty() {
+                        true => t.saved.to_owned(),
+                        false => {
+                            let changed: Vec<&str> = changed.iter().map(|&i| names[i].1).collect();
+                            format!("{} {} {}.", t.saved, t.changed_sections, changed.join(", "))
+                        }
+                    };
+                    status.set(Some((true, said)));
                     ctx.reload_lines();
                 }
                 Err(e) => {
@@ -169,16 +187,7 @@ fn Editor(
     };
     // Issue 11.10: the sections, one link each; and beside them the
     // widget as these settings would make it, updated as they change.
-    let sections = [
-        ("s-general", t().general),
-        ("s-routing", t().routing),
-        ("s-hours", t().hours),
-        ("s-widget", t().widget),
-        ("s-automation", t().automation),
-        ("s-kpis", t().kpis),
-        ("s-presentation", t().presentation),
-        ("s-bot", t().bot),
-    ];
+    let sections = sections(t());
     let preview = (!readonly).then(|| preview(ctx, form, line.clone()));
     view! {
         <div class="settings-layout">
@@ -215,6 +224,91 @@ fn Editor(
         {preview}
         </div>
     }
+}
+
+/// How many sections the form has.
+const SECTIONS: usize = 8;
+
+/// The form's sections (their anchors and names), in order.
+fn sections(t: &crate::i18n::Texts) -> [(&'static str, &'static str); SECTIONS] {
+    [
+        ("s-general", t.general),
+        ("s-routing", t.routing),
+        ("s-hours", t.hours),
+        ("s-widget", t.widget),
+        ("s-automation", t.automation),
+        ("s-kpis", t.kpis),
+        ("s-presentation", t.presentation),
+        ("s-bot", t.bot),
+    ]
+}
+
+/// The sections (indexes in [`sections`]) whose settings differ, in
+/// order; None when nothing does.
+fn changed_sections(a: &LineSettings, b: &LineSettings) -> Option<Vec<usize>> {
+    let differs = [
+        (
+            &a.name,
+            a.active,
+            &a.language,
+            &a.allowed_origins,
+            &a.identity_secret,
+        ) != (
+            &b.name,
+            b.active,
+            &b.language,
+            &b.allowed_origins,
+            &b.identity_secret,
+        ),
+        (
+            &a.queue,
+            a.mode,
+            a.leads,
+            a.retention_days,
+            a.pass_after_ms,
+            a.check_availability,
+        ) != (
+            &b.queue,
+            b.mode,
+            b.leads,
+            b.retention_days,
+            b.pass_after_ms,
+            b.check_availability,
+        ) || (
+            a.work_time_tracking,
+            a.return_to_previous_operator,
+            &a.concurrency_limit,
+            a.unclosed_limit,
+        ) != (
+            b.work_time_tracking,
+            b.return_to_previous_operator,
+            &b.concurrency_limit,
+            b.unclosed_limit,
+        ),
+        a.hours != b.hours,
+        (&a.widget, &a.consent, &a.attachments) != (&b.widget, &b.consent, &b.attachments),
+        (
+            &a.auto_close,
+            &a.away_notice,
+            &a.close_message,
+            a.rating_wait_ms,
+            a.ask_rating,
+            a.close_on_rating,
+        ) != (
+            &b.auto_close,
+            &b.away_notice,
+            &b.close_message,
+            b.rating_wait_ms,
+            b.ask_rating,
+            b.close_on_rating,
+        ),
+        (&a.first_answer_kpi, &a.answer_kpi) != (&b.first_answer_kpi, &b.answer_kpi),
+        a.presentation != b.presentation,
+        a.bot != b.bot,
+    ];
+    let changed: Vec<usize> = (0..SECTIONS).filter(|&i| differs[i]).collect();
+    // A setting in no section (none today) still counts as a change.
+    (!changed.is_empty() || a != b).then_some(changed)
 }
 
 /// Issue 11.10: the real widget in a frame (`/widget/preview`), told

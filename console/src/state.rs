@@ -141,7 +141,7 @@ impl DeskState {
         };
         spawn_local(async move {
             let r: Result<Acknowledged, ApiError> =
-                api::send("POST", &path, &token, &serde_json::json!({})).await;
+                api::send("POST", &path, &token, &api::NO_BODY).await;
             match r {
                 Ok(_) => self.reload_notifications(),
                 Err(e) => self.show_error(&e),
@@ -247,11 +247,13 @@ impl DeskState {
         self.notice.set(Some(text.into()));
     }
 
-    /// Posts a dialog action (`accept`, `close`, `transfer`…) and refreshes.
-    pub async fn act(self, dialog: &str, action: &str, body: serde_json::Value) -> bool {
+    /// Posts a dialog action (`accept`, `close`, `transfer`…) with its body
+    /// as JSON text (one function whatever the body) and refreshes.
+    pub async fn act(self, dialog: &str, action: &str, body: String) -> bool {
         let path = self.path(&format!("/dialogs/{}/{action}", api::encode(dialog)));
-        let r: Result<serde_json::Value, ApiError> =
-            api::send("POST", &path, &self.ctx.token(), &body).await;
+        let body = Some((wasm_bindgen::JsValue::from_str(&body), "application/json"));
+        let r: Result<api::Ignored, ApiError> =
+            api::call_raw("POST", &path, Some(&self.ctx.token()), body).await;
         self.refresh();
         match r {
             Ok(_) => {
@@ -316,11 +318,11 @@ impl DeskState {
         let token = self.ctx.token();
         spawn_local(async move {
             let path = self.path(&format!("/dialogs/{}/messages", api::encode(&p.dialog)));
-            let body = serde_json::json!({
-                "client_id": p.client_id,
-                "text": p.text,
-                "hidden": p.hidden,
-            });
+            let body = openline_core::requests::OperatorMessageRequest {
+                client_id: p.client_id.clone(),
+                text: p.text.clone(),
+                hidden: p.hidden,
+            };
             match api::send::<_, ChatMessage>("POST", &path, &token, &body).await {
                 Ok(m) => self.confirmed(&p.dialog, m),
                 Err(ApiError::Api {
@@ -553,8 +555,8 @@ impl DeskState {
     pub(crate) fn set_presence(self, presence: Presence) {
         let token = self.ctx.token();
         spawn_local(async move {
-            let body = serde_json::json!({ "presence": presence });
-            let r: Result<serde_json::Value, ApiError> =
+            let body = openline_core::requests::PresenceUpdate { presence };
+            let r: Result<api::Ignored, ApiError> =
                 api::send("POST", &self.path("/presence"), &token, &body).await;
             if let Err(e) = r {
                 self.show_error(&e);
@@ -566,8 +568,8 @@ impl DeskState {
     pub(crate) fn set_working_day(self, started: bool) {
         let token = self.ctx.token();
         spawn_local(async move {
-            let body = serde_json::json!({ "started": started });
-            let r: Result<serde_json::Value, ApiError> =
+            let body = openline_core::requests::WorkingDayUpdate { started };
+            let r: Result<api::Ignored, ApiError> =
                 api::send("POST", &self.path("/working-day"), &token, &body).await;
             if let Err(e) = r {
                 self.show_error(&e);

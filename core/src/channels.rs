@@ -21,6 +21,15 @@ pub enum ChannelKind {
     Telegram,
 }
 
+impl ChannelKind {
+    /// Whether the line can write to the client through it after the
+    /// conversation (C3: a lead needs a way to answer): a messenger's chat
+    /// stays; a widget's visitor may never come back.
+    pub fn answers_back(self) -> bool {
+        self != ChannelKind::Widget
+    }
+}
+
 /// The Telegram chat a dialog talks to (kept by the dialog).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -425,6 +434,32 @@ pub fn start_reply(settings: &LineSettings, phone_known: bool) -> Option<StartRe
     (!text.is_empty()).then_some(StartReply { text, ask_phone })
 }
 
+/// R1 in a chat: the rating request as the client gets it — the question
+/// in the line's language and a one-time keyboard of the scores, best
+/// first ("5 ★★★★★" … "1 ★"); a tap comes back as its words, read by
+/// [`rating_of`]. (The widget draws stars; a messenger has buttons.)
+pub fn rating_request(language: &str) -> (String, Vec<String>) {
+    let question = match language {
+        "ru" => "Пожалуйста, оцените разговор:",
+        _ => "How would you rate this conversation?",
+    };
+    let buttons = (1..=5usize)
+        .rev()
+        .map(|s| format!("{s} {}", "★".repeat(s)))
+        .collect();
+    (question.to_owned(), buttons)
+}
+
+/// The score in a client's words while a rating is asked: a button of
+/// [`rating_request`] or a bare digit from 1 to 5; None for anything else
+/// (which stays a message).
+pub fn rating_of(text: &str) -> Option<u8> {
+    let text = text.trim();
+    let score = text.chars().next()?.to_digit(10)?;
+    let stars = text.get(1..)?.trim();
+    ((1..=5).contains(&score) && stars.chars().all(|c| c == '★')).then_some(score as u8)
+}
+
 /// An operator's answer as the client reads it in Telegram: the bot
 /// speaks, so the operator's shown name leads (none when the line hides
 /// names).
@@ -759,6 +794,22 @@ mod tests {
             "someone else's card is words, not the client's phone"
         );
         assert_eq!(shared("", "+15550100").0, None, "a card without its user");
+    }
+
+    #[test]
+    fn a_rating_is_asked_with_buttons_and_read_from_a_tap_or_a_digit() {
+        let (question, buttons) = rating_request("en");
+        assert_eq!(question, "How would you rate this conversation?");
+        assert_eq!(buttons.first().map(String::as_str), Some("5 ★★★★★"));
+        assert_eq!(buttons.last().map(String::as_str), Some("1 ★"));
+        for (i, b) in buttons.iter().enumerate() {
+            assert_eq!(rating_of(b), Some(5 - i as u8));
+        }
+        assert_eq!(rating_of(" 4 "), Some(4));
+        for not in ["", "0", "6 ★", "5 stars", "55", "★★★★★", "5★ thanks"] {
+            assert_eq!(rating_of(not), None, "{not:?}");
+        }
+        assert_eq!(rating_request("ru").0, "Пожалуйста, оцените разговор:");
     }
 
     #[test]

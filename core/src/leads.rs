@@ -78,8 +78,9 @@ pub struct Lead {
     pub client: String,
     /// The client's name and contacts as they were left in the chat.
     pub contacts: Contacts,
-    /// C4: the channel the client wrote from (`widget`).
-    pub channel: String,
+    /// C4: the channel the client wrote from (`widget`, `telegram`).
+    #[serde(default)]
+    pub channel: crate::channels::ChannelKind,
     /// C4: the page the client was on when the chat began.
     #[serde(default)]
     pub page: Option<String>,
@@ -136,10 +137,14 @@ impl Lead {
                 format!("the client already has an open lead: {}", lead.id),
             ));
         }
+        // C3: a way to answer the client — an e-mail or phone, or a
+        // channel that writes to them (a Telegram chat).
+        let channel = source.dialog.channel;
         let contacts = source
             .contacts
             .map(Contacts::normalized)
-            .filter(|c| c.email.is_some() || c.phone.is_some())
+            .or_else(|| channel.answers_back().then(Contacts::default))
+            .filter(|c| channel.answers_back() || c.email.is_some() || c.phone.is_some())
             .ok_or_else(|| {
                 ProtocolError::new(
                     ErrorCode::NoContact,
@@ -152,7 +157,7 @@ impl Lead {
             dialog: source.dialog.id.clone(),
             client: source.dialog.client.clone(),
             contacts,
-            channel: "widget".to_owned(),
+            channel,
             page: source.page.map(str::to_owned),
             status: LeadStatus::New,
             // C5: the chat's operator; else whoever made it.
@@ -302,8 +307,8 @@ mod tests {
         assert_eq!(lead.contacts.name.as_deref(), Some("Olga"));
         assert_eq!(lead.contacts.phone, None, "a blank phone is none");
         assert_eq!(
-            (lead.status, lead.channel.as_str()),
-            (LeadStatus::New, "widget")
+            (lead.status, lead.channel),
+            (LeadStatus::New, crate::channels::ChannelKind::Widget)
         );
         assert_eq!(lead.page.as_deref(), Some("https://shop.example/teas"));
         let auto = Lead::from_chat(
@@ -339,6 +344,20 @@ mod tests {
             )
             .unwrap_err();
             assert_eq!(e.code, ErrorCode::NoContact);
+        }
+        // A Telegram client can be answered in their chat, contacts or not.
+        let mut chat = dialog(Some("anna"));
+        chat.channel = crate::channels::ChannelKind::Telegram;
+        for c in [None, Some(&name_only)] {
+            let lead = Lead::from_chat(
+                LeadMode::Auto,
+                source(&chat, c, Some("anna")),
+                None,
+                "t".into(),
+                0,
+            )
+            .unwrap();
+            assert_eq!(lead.channel, crate::channels::ChannelKind::Telegram);
         }
         let c = email();
         let first = Lead::from_chat(

@@ -102,6 +102,10 @@ pub struct HookData {
     pub dialog: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
+    /// Where the client writes from (`widget`, `telegram`; L4): every
+    /// event about a dialog says it, so a CRM treats channels alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<crate::channels::ChannelKind>,
     /// The operator the event is about (who took, closed, missed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<String>,
@@ -143,10 +147,10 @@ pub struct HookEvent {
 
 /// The events a line step's effects amount to, in order.
 pub fn from_effects(line: &Line, fx: &[Effect]) -> Vec<(HookKind, HookData)> {
-    let client = |dialog: &str| line.dialog(dialog).map(|d| d.client.clone());
     let about = |dialog: &str| HookData {
         dialog: Some(dialog.to_owned()),
-        client: client(dialog),
+        client: line.dialog(dialog).map(|d| d.client.clone()),
+        channel: line.dialog(dialog).map(|d| d.channel),
         ..HookData::default()
     };
     let mut out: Vec<(HookKind, HookData)> = Vec::new();
@@ -155,9 +159,8 @@ pub fn from_effects(line: &Line, fx: &[Effect]) -> Vec<(HookKind, HookData)> {
             Effect::Opened { dialog, client } => out.push((
                 HookKind::DialogOpened,
                 HookData {
-                    dialog: Some(dialog.clone()),
                     client: Some(client.clone()),
-                    ..HookData::default()
+                    ..about(dialog)
                 },
             )),
             Effect::StatusChanged {
@@ -214,17 +217,15 @@ pub fn from_effects(line: &Line, fx: &[Effect]) -> Vec<(HookKind, HookData)> {
 
 /// `message.created` for a stored message, unless it is a note hidden
 /// from the client (Q11) or a system line.
-pub fn message(
-    dialog: &str,
-    client: Option<String>,
-    m: &ChatMessage,
-) -> Option<(HookKind, HookData)> {
+pub fn message(line: &Line, dialog: &str, m: &ChatMessage) -> Option<(HookKind, HookData)> {
     (!m.hidden && m.kind.is_none()).then(|| {
+        let d = line.dialog(dialog);
         (
             HookKind::MessageCreated,
             HookData {
                 dialog: Some(dialog.to_owned()),
-                client,
+                client: d.map(|d| d.client.clone()),
+                channel: d.map(|d| d.channel),
                 message: Some(m.clone()),
                 ..HookData::default()
             },

@@ -25,6 +25,11 @@ fn a_dialog_is_heard_of_when_opened_taken_rated_and_closed() {
     assert_eq!(hooks[0].0, HookKind::DialogOpened);
     assert_eq!(hooks[0].1.dialog.as_deref(), Some("d1"));
     assert_eq!(hooks[0].1.client.as_deref(), Some("c1"));
+    assert_eq!(
+        hooks[0].1.channel,
+        Some(openline_core::channels::ChannelKind::Widget),
+        "every dialog event says where the client writes from"
+    );
 
     let fx = sim.accept("d1", "anna");
     let hooks = from_effects(&sim.line, &fx);

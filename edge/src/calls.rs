@@ -750,13 +750,18 @@ pub struct ChannelInbound {
     /// The phone number they shared as their own contact (C1).
     #[serde(default)]
     pub phone: Option<String>,
+    /// The score their words give, should the line be asking them for a
+    /// rating (R1 through the chat's buttons).
+    #[serde(default)]
+    pub rating: Option<u8>,
 }
 
 /// The answer to [`ChannelInbound`].
 #[derive(Serialize, Deserialize)]
 pub struct InboundTaken {
-    /// Taken before: nothing more to do.
-    pub duplicate: bool,
+    /// Nothing more to do: taken before, or answered by the line itself
+    /// (`/start`, a rating).
+    pub done: bool,
     /// The client's dialog that is not finished, if any.
     pub dialog: Option<String>,
 }

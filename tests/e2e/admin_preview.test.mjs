@@ -114,6 +114,33 @@ test("choosing the open tab, the same line or the same section again keeps unsav
   await p.close();
 });
 
+// Issue 11.10: a save says which sections it changed; with nothing changed
+// it says so and sends nothing.
+test("saving says which sections changed, and a save with nothing changed sends nothing", async () => {
+  await makeLine(edge.base, admin, "pv4");
+  const p = await consolePage(browser.context, edge.base, "admin");
+  const puts = [];
+  p.on("request", (r) => r.method() === "PUT" && r.url().endsWith("/lines/pv4/settings") && puts.push(r.url()));
+  await p.getByRole("button", { name: "Administration" }).click();
+  await p.getByLabel("Line", { exact: true }).selectOption("pv4");
+  const status = p.locator("form.settings .save-bar [role=status]");
+  await p.getByRole("button", { name: "Save" }).click();
+  await status.filter({ hasText: "Nothing to save" }).waitFor();
+  assert.equal(puts.length, 0, "nothing sent");
+  await p.getByLabel("Line name", { exact: true }).fill("Renamed line");
+  await p.getByLabel("Greeting", { exact: true }).fill("Hello from the changed greeting");
+  await p.getByRole("button", { name: "Save" }).click();
+  await status.filter({ hasText: "Saved. Changed: General, Widget." }).waitFor();
+  assert.equal(puts.length, 1);
+  const saved = (await api(edge.base, "GET", "/api/v1/lines/pv4/settings", { token: admin.token })).body;
+  assert.equal(saved.name, "Renamed line");
+  assert.equal(saved.widget.greeting, "Hello from the changed greeting");
+  await p.getByRole("button", { name: "Save" }).click();
+  await status.filter({ hasText: "Nothing to save" }).waitFor();
+  assert.equal(puts.length, 1, "saved once");
+  await p.close();
+});
+
 // Last in this file: the flood spends the administrator's previews for a while.
 test("previews are limited per administrator like other inputs (60 per 10 s)", async () => {
   const saved = (await api(edge.base, "GET", "/api/v1/lines/pv/settings", { token: admin.token })).body;

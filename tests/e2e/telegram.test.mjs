@@ -308,6 +308,31 @@ test("C1 through Telegram: /start asks for the phone with Telegram's button when
   assert.equal(again.body.reply_markup?.keyboard, undefined, "no phone asked of a client whose phone is known");
 });
 
+test("R1 through Telegram: closing asks the client to rate with score buttons; a tap rates the dialog and is no message", async () => {
+  const secret = tg.webhook.secret_token;
+  assert.equal((await post(textUpdate(80, 62, "Is the shop open on Sunday?", { first_name: "Pavel" }), secret)).status, 200);
+  await until(async () => await dialogOf("tg-62"), "Pavel's dialog");
+  const d = (await dialogOf("tg-62")).id;
+  assert.equal((await call("POST", `/api/v1/lines/tg/dialogs/${d}/accept`, anna)).status, 200);
+  assert.equal((await operatorSays(edge.base, anna, "tg", d, "Yes, from ten to four.")).status, 201);
+  assert.equal((await call("POST", `/api/v1/lines/tg/dialogs/${d}/close`, anna)).status, 200);
+  const asked = await until(
+    () => tg.calls.find((c) => c.method === "sendMessage" && c.body.chat_id === 62 && c.body.text === "How would you rate this conversation?"),
+    "the rating request in the chat",
+  );
+  assert.deepEqual(asked.body.reply_markup.keyboard.map((row) => row[0].text), ["5 ★★★★★", "4 ★★★★", "3 ★★★", "2 ★★", "1 ★"]);
+  assert.equal(asked.body.reply_markup.one_time_keyboard, true);
+
+  assert.equal((await post(textUpdate(81, 62, "4 ★★★★", { first_name: "Pavel" }), secret)).status, 200);
+  const rated = await until(async () => {
+    const row = await dialogOf("tg-62");
+    return row?.client_rating && row;
+  }, "the rating");
+  assert.equal(rated.client_rating.score, 4);
+  const words = (await messages(d)).filter((m) => m.author.kind === "visitor").map((m) => m.text);
+  assert.deepEqual(words, ["Is the shop open on Sunday?"], "the tap is a rating, not a message");
+});
+
 test("N2: disconnecting removes the webhook at Telegram; updates are refused after", async () => {
   const secret = tg.webhook.secret_token;
   assert.equal((await call("DELETE", "/api/v1/lines/tg/channels/telegram", sveta)).status, 403);
@@ -348,6 +373,12 @@ test("N2 in the console: an administrator connects the line's bot from Integrati
     await p.getByRole("tab", { name: /^All/ }).click();
     await p.locator(`tr[data-dialog="${olga}"] .channel-tag`, { hasText: "Telegram" }).waitFor();
     assert.equal(await p.locator(`tr[data-dialog="${site}"] .channel-tag`).count(), 0);
+    // The chat says what Telegram does not carry; a site chat says nothing.
+    await p.locator(`tr[data-dialog="${olga}"]`).getByRole("button", { name: /^Open dialog/ }).click();
+    await p.locator(".chat-header .channel-note", { hasText: "Telegram chat: the client does not see when you type or read" }).waitFor();
+    await p.locator(`tr[data-dialog="${site}"]`).getByRole("button", { name: /^Open dialog/ }).click();
+    await p.locator(".chat-header h2").waitFor();
+    await p.locator(".chat-header .channel-note").waitFor({ state: "detached" });
     await p.getByRole("button", { name: "Administration" }).click();
     await p.getByRole("tab", { name: "Integrations" }).click();
     await channels.getByRole("button", { name: "Disconnect" }).click();

@@ -98,6 +98,9 @@ test("webhooks: a line's events arrive signed, a failed delivery is retried with
   const assigned = got.find((e) => e.type === "dialog.assigned");
   assert.equal(assigned.data.operator, anna.id);
   assert.equal(assigned.data.client, v.client);
+  assert.equal(got.find((e) => e.type === "dialog.opened").data.channel, "widget", "L4: where the client writes from");
+  assert.equal(assigned.data.channel, "widget");
+  assert.ok(got.filter((e) => e.type === "message.created").every((e) => e.data.channel === "widget"));
   assert.deepEqual(got.find((e) => e.type === "contacts.left").data.contacts, { name: "Olga", email: "olga@example.com", phone: null });
   assert.equal(got.find((e) => e.type === "rating.created").data.rating.score, 5);
   for (const e of got) {

@@ -178,9 +178,10 @@ pub(super) async fn updates(env: &Env, req: &mut Request, line: &str) -> ApiResu
             (None, None) => None,
         }),
         phone: said.as_ref().and_then(|s| s.phone.clone()),
+        rating: said.as_ref().and_then(|s| channels::rating_of(&s.text)),
     };
     let taken = invoke(&stub(env, "LINES", line)?, &ask).await?;
-    let Some(said) = said.filter(|_| !taken.duplicate) else {
+    let Some(said) = said.filter(|_| !taken.done) else {
         return super::ok();
     };
     let dialog = match taken.dialog {

@@ -17,7 +17,7 @@ use openline_core::channels::{
     self, client_of, start_reply, ChannelInfo, ChannelKind, ChannelList, TelegramChat,
 };
 use openline_core::conversation::Sender;
-use openline_core::line::Status;
+use openline_core::line::{Event, Status};
 use openline_core::{ErrorCode, ProtocolError};
 use serde::Deserialize;
 use worker::SqlStorageValue as V;
@@ -142,7 +142,7 @@ impl LineObject {
         )? > 0;
         if !fresh {
             return Ok(InboundTaken {
-                duplicate: true,
+                done: true,
                 dialog: None,
             });
         }
@@ -164,13 +164,13 @@ impl LineObject {
                     .await;
             }
             return Ok(InboundTaken {
-                duplicate: false,
+                done: false,
                 dialog: None,
             });
         }
         let Some(client) = ask.client else {
             return Ok(InboundTaken {
-                duplicate: false,
+                done: false,
                 dialog: None,
             });
         };
@@ -191,15 +191,34 @@ impl LineObject {
             )?;
         }
         self.load()?;
-        let guard = self.line.borrow();
-        let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-        let dialog = line
-            .dialog_for_client(&client)
-            .ok()
-            .filter(|d| !matches!(d.status, Status::Finished { .. }))
-            .map(|d| d.id.clone());
+        let (dialog, rates) = {
+            let guard = self.line.borrow();
+            let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
+            let open = line
+                .dialog_for_client(&client)
+                .ok()
+                .filter(|d| !matches!(d.status, Status::Finished { .. }));
+            let asked = open.is_some_and(|d| matches!(d.status, Status::AwaitingRating { .. }));
+            (open.map(|d| d.id.clone()), asked)
+        };
+        // R1 through the chat: while the rating is asked, a score's button
+        // (or a digit) rates the dialog instead of being a message.
+        if let (Some(score), Some(d), true) = (ask.rating, &dialog, rates) {
+            let now = clock::core_now(&self.env);
+            let event = Event::ClientRating {
+                dialog: d.clone(),
+                score,
+                comment: None,
+            };
+            let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
+            self.apply(fx).await;
+            return Ok(InboundTaken {
+                done: true,
+                dialog: None,
+            });
+        }
         Ok(InboundTaken {
-            duplicate: false,
+            done: false,
             dialog,
         })
     }

@@ -12,8 +12,9 @@ use crate::calls::{
 use crate::clock;
 use crate::rpc;
 use crate::sql::run;
+use openline_core::channels;
 use openline_core::conversation::{Conversation, Delivery, Recipient, Sender};
-use openline_core::line::{DialogState, Effect, Event, Status, TransferTarget};
+use openline_core::line::{ClientNotice, DialogState, Effect, Event, Status, TransferTarget};
 use openline_core::protocol::frames::OperatorEvent;
 use openline_core::protocol::ChatMessage;
 use openline_core::replies::LineEntry;
@@ -91,11 +92,7 @@ impl LineObject {
             )
             .await;
         }
-        self.hook(openline_core::webhooks::message(
-            dialog,
-            self.client_of(dialog),
-            &stored.message,
-        ));
+        self.hook_message(dialog, &stored.message);
         let sender = Sender::Operator(store.operator.clone());
         self.to_consoles(dialog, &sender, &stored.message);
     }
@@ -180,11 +177,7 @@ impl LineObject {
         }
         if let Some(message) = &relay.message {
             self.bot_hears(&relay.dialog, message);
-            self.hook(openline_core::webhooks::message(
-                &relay.dialog,
-                self.client_of(&relay.dialog),
-                message,
-            ));
+            self.hook_message(&relay.dialog, message);
             let sender = if message.author == openline_core::protocol::Author::Visitor {
                 Sender::Client
             } else {
@@ -390,15 +383,20 @@ impl LineObject {
                 }
             }
             Effect::ToClient { dialog, notice } => {
+                let asks_rating = notice == ClientNotice::RatingRequest;
                 let stub = rpc::dialog_stub(&self.env, &dialog)?;
                 let stored = rpc::invoke(&stub, &StoreNotice(notice)).await?;
                 if stored.created {
                     self.to_consoles(&dialog, &Sender::System, &stored.message);
-                    // L4: the line's words (a closing text) reach the chat too.
+                    // L4: the line's words (a closing text) reach the chat
+                    // too, and the rating request as score buttons.
                     if let Some(chat) = &stored.channel {
-                        if !stored.message.text.is_empty() {
-                            let text = stored.message.text.clone();
-                            self.to_channel(Some(&dialog), chat, text, None, (Vec::new(), false))
+                        let (text, buttons) = match asks_rating {
+                            true => channels::rating_request(&self.language()),
+                            false => (stored.message.text.clone(), Vec::new()),
+                        };
+                        if !text.is_empty() {
+                            self.to_channel(Some(&dialog), chat, text, None, (buttons, false))
                                 .await;
                         }
                     }
@@ -494,6 +492,15 @@ impl LineObject {
             .borrow()
             .as_ref()
             .map(|(id, _)| id.clone())
+            .unwrap_or_default()
+    }
+
+    /// The line's language (L6), for what the line itself says.
+    fn language(&self) -> String {
+        self.line
+            .borrow()
+            .as_ref()
+            .map(|(_, line)| line.settings().language.clone())
             .unwrap_or_default()
     }
 }

@@ -9,6 +9,7 @@ use crate::calls::{HookKindsOf, Publish, Published};
 use crate::clock;
 use crate::rpc;
 use openline_core::line::Effect;
+use openline_core::protocol::ChatMessage;
 use openline_core::webhooks::{self, HookData, HookKind};
 
 impl LineObject {
@@ -40,10 +41,16 @@ impl LineObject {
     }
 
     /// The dialog's client, for an event's data.
-    pub(super) fn client_of(&self, dialog: &str) -> Option<String> {
-        let guard = self.line.borrow();
-        let (_, line) = guard.as_ref()?;
-        line.dialog(dialog).map(|d| d.client.clone())
+    /// `message.created` for a stored message (its dialog's client and
+    /// channel from the line), unless the client does not see it.
+    pub(super) fn hook_message(&self, dialog: &str, message: &ChatMessage) {
+        let event = {
+            let guard = self.line.borrow();
+            guard
+                .as_ref()
+                .and_then(|(_, line)| webhooks::message(line, dialog, message))
+        };
+        self.hook(event);
     }
 
     /// The client's latest dialog on this line, for an event's data.

@@ -394,7 +394,9 @@ pub fn reply_markup(
 /// new client for a phone number after it (F2/F5) the channel's form —
 /// the form's invitation and Telegram's "Share my phone number" button
 /// (one tap; the contact comes back as [`Said::phone`]). `phone_known`:
-/// the client's card has one, so nothing is asked.
+/// the client's card has one, so nothing is asked. A line with a consent
+/// text (A1) never asks: a chat cannot show its checkbox, and such a line
+/// keeps no phone without it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StartReply {
     pub text: String,
@@ -404,10 +406,9 @@ pub struct StartReply {
 
 /// See [`StartReply`]; None when there is nothing to say.
 pub fn start_reply(settings: &LineSettings, phone_known: bool) -> Option<StartReply> {
-    let form = settings
-        .form_cases()
-        .after_greeting
-        .filter(|f| !phone_known && f.fields.contains(&ContactField::Phone));
+    let form = settings.form_cases().after_greeting.filter(|f| {
+        !phone_known && settings.consent.is_none() && f.fields.contains(&ContactField::Phone)
+    });
     let ru = settings.language == "ru";
     let mut text = settings.widget.greeting.trim().to_owned();
     if let Some(f) = &form {
@@ -450,14 +451,13 @@ pub fn rating_request(language: &str) -> (String, Vec<String>) {
     (question.to_owned(), buttons)
 }
 
-/// The score in a client's words while a rating is asked: a button of
-/// [`rating_request`] or a bare digit from 1 to 5; None for anything else
-/// (which stays a message).
+/// The score of a client's words when they are exactly a button of
+/// [`rating_request`] ("4 ★★★★"); None for anything else, a bare digit
+/// included (a "2" may well be an answer), which stays a message.
 pub fn rating_of(text: &str) -> Option<u8> {
-    let text = text.trim();
-    let score = text.chars().next()?.to_digit(10)?;
-    let stars = text.get(1..)?.trim();
-    ((1..=5).contains(&score) && stars.chars().all(|c| c == '★')).then_some(score as u8)
+    let (score, stars) = text.trim().split_once(' ')?;
+    let score: u8 = score.parse().ok().filter(|s| (1..=5).contains(s))?;
+    (stars == "★".repeat(usize::from(score))).then_some(score)
 }
 
 /// An operator's answer as the client reads it in Telegram: the bot
@@ -805,8 +805,19 @@ mod tests {
         for (i, b) in buttons.iter().enumerate() {
             assert_eq!(rating_of(b), Some(5 - i as u8));
         }
-        assert_eq!(rating_of(" 4 "), Some(4));
-        for not in ["", "0", "6 ★", "5 stars", "55", "★★★★★", "5★ thanks"] {
+        assert_eq!(rating_of(" 4 ★★★★ "), Some(4));
+        for not in [
+            "",
+            "2",
+            " 4 ",
+            "0",
+            "6 ★★★★★★",
+            "4 ★★",
+            "5 stars",
+            "55",
+            "★★★★★",
+            "5★ thanks",
+        ] {
             assert_eq!(rating_of(not), None, "{not:?}");
         }
         assert_eq!(rating_request("ru").0, "Пожалуйста, оцените разговор:");
@@ -824,6 +835,16 @@ mod tests {
             start_reply(&s, true).unwrap().ask_phone,
             None,
             "known already"
+        );
+        let mut with_consent = s.clone();
+        with_consent.consent = Some(crate::settings::ConsentText {
+            text: "I agree to the processing of my data".into(),
+            version: 1,
+        });
+        assert_eq!(
+            start_reply(&with_consent, false).unwrap().ask_phone,
+            None,
+            "A1: no phone without the consent's checkbox"
         );
         let mut forms = s.form_cases();
         forms.after_greeting = Some(crate::settings::FormCase {

@@ -68,7 +68,7 @@ pub fn likeness(a: &Contacts, b: &Contacts) -> Option<Likeness> {
 /// of the site, or a channel's client (a Telegram chat's messages always
 /// come as its `tg-…` client). Merged away, it would come back as a new
 /// client with the next message.
-fn proven(client: &str) -> bool {
+pub fn proven(client: &str) -> bool {
     client.starts_with(VERIFIED_PREFIX) || crate::channels::is_channel_client(client)
 }
 

@@ -261,7 +261,19 @@ test("B3 in the console: an administrator registers a bot, sees its token once, 
   assert.ok(!(await section.locator("table").innerText()).includes(token.split(".")[1]), "the secret is not listed");
   await screenshot(p, "bots-console");
 
-  await makeLine(edge.base, admin, "botconsole", { bot: { bot: id, first_dialog_only: false, handoff_after_ms: 30 * 60_000 } });
+  // The administrator names the bot in the line's settings.
+  await makeLine(edge.base, admin, "botconsole");
+  await p.reload();
+  await p.getByRole("button", { name: "Administration" }).click();
+  await p.getByLabel("Line", { exact: true }).selectOption("botconsole");
+  await p.getByRole("tab", { name: "Line settings" }).click();
+  await p.getByLabel("A bot answers first").check();
+  await p.getByLabel("Bot id").fill(id);
+  await p.getByLabel("Hand over to the queue after (seconds)").fill("1800");
+  await p.getByRole("button", { name: "Save" }).click();
+  await p.locator("form.settings .save-bar [role=status]", { hasText: "Saved. Changed: Chat bot." }).waitFor();
+  const named = (await api(edge.base, "GET", "/api/v1/lines/botconsole/settings", { token: admin.token })).body.bot;
+  assert.deepEqual(named, { bot: id, first_dialog_only: false, handoff_after_ms: 1_800_000 });
   const v = await visitor(edge.base, "botconsole");
   assert.equal((await visitorSays(edge.base, v, "Do you take PayPal?")).status, 201);
   await until(async () => (await said(v)).some((m) => m.text === FAQ[1][1] && m.author.name === "Tea helper"), "the bot's answer under its name");

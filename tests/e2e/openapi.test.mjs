@@ -22,6 +22,15 @@ after(async () => {
   await tg?.close();
 });
 
+test("every event a webhook may carry is described under the document's webhooks, with its body", () => {
+  const kinds = spec.components.schemas.HookKind.oneOf.map((k) => k.const).sort();
+  assert.deepEqual(Object.keys(spec.webhooks).sort(), kinds);
+  for (const [kind, item] of Object.entries(spec.webhooks)) {
+    assert.equal(item.post.requestBody.content["application/json"].schema.$ref, "#/components/schemas/HookEvent", kind);
+    assert.ok(item.post.parameters.some((h) => h.name === "Openline-Signature"), kind);
+  }
+});
+
 test("every operation of docs/openapi.json exists on the edge", async () => {
   const ops = [];
   for (const [path, item] of Object.entries(spec.paths)) {

@@ -209,11 +209,36 @@ test("every change is rate-limited per session, administration included: past 60
   const line = await api(edge.base, "POST", "/api/v1/lines", { token: flood.token, body: { id: "flooded", name: "Flooded" } });
   assert.equal(line.status, 429, JSON.stringify(line.body));
   assert.equal(line.body.error.code, "rate_limited");
+  // The same session's token in the query string is the same credential.
+  const viaQuery = await api(edge.base, "POST", `/api/v1/lines?token=${flood.token}`, { body: { id: "flooded", name: "Flooded" } });
+  assert.equal(viaQuery.status, 429, JSON.stringify(viaQuery.body));
   const lines = await api(edge.base, "GET", "/api/v1/lines", { token: flood.token });
   assert.equal(lines.status, 200, "reads go on");
   assert.ok(!lines.body.some((l) => l.id === "flooded"), "the refused change made nothing");
+  // Its owner can still end the flooded session.
+  assert.equal((await api(edge.base, "POST", "/api/v1/auth/logout", { token: flood.token })).status, 200);
+  assert.equal((await api(edge.base, "GET", "/api/v1/lines", { token: flood.token })).status, 401);
   const other = await api(edge.base, "POST", "/api/v1/lines", { token: admin.token, body: { id: "flooded", name: "Flooded" } });
   assert.equal(other.status, 201, JSON.stringify(other.body));
+
+  // The API key is counted whatever else the request carries (a new junk
+  // bearer token each time does not make it a new caller).
+  const intoMinute1 = Date.now() % 60_000;
+  if (intoMinute1 > 40_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute1 + 200));
+  const keyed = [];
+  for (let i = 0; i < 700 && !keyed.includes(429); i += 50) {
+    const batch = await Promise.all(
+      Array.from({ length: 50 }, (_, k) =>
+        api(edge.base, "POST", "/api/v1/no-such-route", {
+          headers: { "X-Api-Key": "test-api-key", Authorization: `Bearer junk-${i + k}` },
+          body: {},
+        }),
+      ),
+    );
+    keyed.push(...batch.map((r) => r.status));
+  }
+  assert.ok(keyed.includes(429), "the API key's changes are limited");
+  assert.ok(keyed.filter((s) => s === 404).length <= 600);
 
   // A console's socket counts the same way, per operator (one of its own,
   // so that nobody else's console is held up).

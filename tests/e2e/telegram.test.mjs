@@ -306,6 +306,39 @@ test("C1 through Telegram: /start asks for the phone with Telegram's button when
     "the second greeting",
   );
   assert.equal(again.body.reply_markup?.keyboard, undefined, "no phone asked of a client whose phone is known");
+
+  // Another Telegram user with the same number is not proposed: two chats
+  // are two identities, which never merge.
+  const twin = textUpdate(74, 64, undefined, { first_name: "Ivan" });
+  delete twin.message.text;
+  twin.message.contact = { phone_number: "+351912345678", first_name: "Ivan", user_id: 64 };
+  assert.equal((await post(twin, secret)).status, 200);
+  await until(async () => (await call("GET", "/api/v1/lines/tg/clients/tg-64", anna)).body.contacts?.phone, "the twin's phone");
+  assert.deepEqual((await call("GET", "/api/v1/lines/tg/clients/tg-64", anna)).body.similar, []);
+
+  // A1: a line that asks consent neither asks for the phone nor keeps one.
+  const saved = (await call("GET", "/api/v1/lines/tg/settings", admin)).body;
+  const consent = { version: 1, text: "I agree to the processing of my personal data." };
+  assert.equal((await call("PUT", "/api/v1/lines/tg/settings", admin, { ...saved, consent })).status, 200);
+  try {
+    const before2 = tg.calls.length;
+    assert.equal((await post(textUpdate(75, 65, "/start", { first_name: "Rui" }), secret)).status, 200);
+    const greeted = await until(
+      () => tg.calls.slice(before2).find((c) => c.method === "sendMessage" && c.body.chat_id === 65),
+      "Rui's greeting",
+    );
+    assert.equal(greeted.body.reply_markup?.keyboard, undefined, "no phone asked without the consent's checkbox");
+    const shared = textUpdate(76, 65, undefined, { first_name: "Rui" });
+    delete shared.message.text;
+    shared.message.contact = { phone_number: "351900000001", first_name: "Rui", user_id: 65 };
+    assert.equal((await post(shared, secret)).status, 200);
+    await until(async () => await dialogOf("tg-65"), "Rui's dialog");
+    const rui = (await dialogOf("tg-65")).id;
+    await until(async () => (await messages(rui)).some((m) => m.text === "[phone] +351900000001"), "the shared card as words");
+    assert.equal((await call("GET", "/api/v1/lines/tg/clients/tg-65", anna)).body.contacts.phone, null, "no phone kept without consent");
+  } finally {
+    assert.equal((await call("PUT", "/api/v1/lines/tg/settings", admin, saved)).status, 200);
+  }
 });
 
 test("R1 through Telegram: closing asks the client to rate with score buttons; a tap rates the dialog and is no message", async () => {
@@ -331,6 +364,17 @@ test("R1 through Telegram: closing asks the client to rate with score buttons; a
   assert.equal(rated.client_rating.score, 4);
   const words = (await messages(d)).filter((m) => m.author.kind === "visitor").map((m) => m.text);
   assert.deepEqual(words, ["Is the shop open on Sunday?"], "the tap is a rating, not a message");
+
+  // A second tap once the dialog is closed changes nothing and opens no
+  // new dialog.
+  await until(async () => (await dialogOf("tg-62"))?.status.state === "finished", "closed after the rating");
+  assert.equal((await post(textUpdate(82, 62, "1 ★", { first_name: "Pavel" }), secret)).status, 200);
+  assert.equal((await post(textUpdate(83, 62, "Thanks!", { first_name: "Pavel" }), secret)).status, 200);
+  await until(async () => (await dialogs()).filter((x) => x.client === "tg-62").length === 2, "the thanks opens a new dialog");
+  const pavel = (await dialogs()).filter((x) => x.client === "tg-62");
+  assert.equal(pavel.find((x) => x.id === d).client_rating.score, 4, "rated once");
+  const next = pavel.find((x) => x.id !== d).id;
+  assert.deepEqual((await messages(next)).filter((m) => m.author.kind === "visitor").map((m) => m.text), ["Thanks!"], "the late tap is no message");
 });
 
 test("N2: disconnecting removes the webhook at Telegram; updates are refused after", async () => {

@@ -152,7 +152,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
     let Some(rest) = seg.strip_prefix(&["api", "v1"]) else {
         return Err(not_found("not found"));
     };
-    count_change(env, &req, &method, rest).await?;
+    count_change(env, &req, &url, &method, rest).await?;
     // Each route's future is boxed: one small dispatch instead of one
     // state machine holding every handler's (172 KB of wasm, issue 9).
     let handler: Handler<'_> = match (method, rest) {
@@ -376,23 +376,38 @@ async fn route(mut req: Request, env: &Env) -> ApiResult {
 }
 
 /// Every change a console session, a bot or an external system asks for
-/// is counted per credential under `CHANGE_LIMITER`, whatever the route,
-/// before anything is read: a stolen or runaway session cannot flood the
-/// objects. Visitors' changes are counted per dialog and kind instead
-/// (`limits::visitor`), Telegram's per line; reads are not counted.
-async fn count_change(env: &Env, req: &Request, method: &Method, rest: &[&str]) -> R<()> {
-    if matches!(method, Method::Get | Method::Head) || rest.first() == Some(&"visitor") {
+/// is counted under `CHANGE_LIMITER` per credential it carries — each of
+/// the bearer token, `?token=` and `X-Api-Key`, whichever a route checks —
+/// whatever the route, before anything is read: a stolen or runaway
+/// session cannot flood the objects. Not counted: reads, visitors'
+/// changes (per dialog and kind, `limits::visitor`), Telegram's (per
+/// line), a logout (a flood must not keep its owner from ending it) and
+/// the settings' preview (its own limit; it changes nothing).
+async fn count_change(
+    env: &Env,
+    req: &Request,
+    url: &Url,
+    method: &Method,
+    rest: &[&str],
+) -> R<()> {
+    let exempt = matches!(
+        rest,
+        ["visitor", ..] | ["auth", "logout"] | ["lines", _, "widget", "preview"]
+    );
+    if matches!(method, Method::Get | Method::Head) || exempt {
         return Ok(());
     }
     let headers = req.headers();
-    let credential = crate::api::bearer(headers)
-        .or_else(|| headers.get("X-Api-Key").ok().flatten())
-        .filter(|c| !c.is_empty());
-    let Some(credential) = credential else {
-        return Ok(());
-    };
-    let key = crate::ids::token_hash(&credential);
-    crate::limits::check(env, "CHANGE_LIMITER", key, "changes with this session").await
+    let credentials = [
+        crate::api::bearer(headers),
+        query(url, "token"),
+        headers.get("X-Api-Key").ok().flatten(),
+    ];
+    for credential in credentials.into_iter().flatten().filter(|c| !c.is_empty()) {
+        let key = crate::ids::token_hash(&credential);
+        crate::limits::check(env, "CHANGE_LIMITER", key, "changes with this session").await?;
+    }
+    Ok(())
 }
 
 /// A route's handler, started.

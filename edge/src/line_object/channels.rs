@@ -3,7 +3,7 @@
 //! client's chat through the outbox, and what could not be delivered
 //! shown to the operators.
 
-use super::LineObject;
+use super::{ContactsLeft, LineObject};
 use crate::api::internal;
 use crate::calls::{
     BotToken, ChannelFailed, ChannelInbound, ChannelSend, ConnectChannel, Done, InboundTaken,
@@ -16,6 +16,7 @@ use crate::sql::{rows, run, written};
 use openline_core::channels::{
     self, client_of, start_reply, ChannelInfo, ChannelKind, ChannelList, TelegramChat,
 };
+use openline_core::consent::Contacts;
 use openline_core::conversation::Sender;
 use openline_core::line::{Event, Status};
 use openline_core::{ErrorCode, ProtocolError};
@@ -174,44 +175,73 @@ impl LineObject {
                 dialog: None,
             });
         };
-        // The client's card: their Telegram name, unless one is stored; the
-        // phone they shared as theirs (C1 proposes merges by it).
-        if ask.name.is_some() || ask.phone.is_some() {
+        // The client's card: their Telegram name, unless one is stored.
+        if let Some(name) = ask.name {
             run(
                 &sql,
-                "INSERT INTO client_contacts (client, name, phone, updated_at) VALUES (?, ?, ?, ?)
-                 ON CONFLICT(client) DO UPDATE SET name = COALESCE(name, excluded.name),
-                   phone = COALESCE(excluded.phone, phone), updated_at = excluded.updated_at",
-                vec![
-                    V::from(client.as_str()),
-                    V::from(ask.name),
-                    V::from(ask.phone),
-                    V::from(now),
-                ],
+                "INSERT INTO client_contacts (client, name, updated_at) VALUES (?, ?, ?)
+                 ON CONFLICT(client) DO UPDATE SET name = COALESCE(name, excluded.name)",
+                vec![V::from(client.as_str()), V::from(name), V::from(now)],
             )?;
         }
         self.load()?;
-        let (dialog, rates) = {
+        let (dialog, rate, consent_asked) = {
             let guard = self.line.borrow();
             let (_, line) = guard.as_ref().ok_or_else(|| internal("line not loaded"))?;
-            let open = line
-                .dialog_for_client(&client)
-                .ok()
-                .filter(|d| !matches!(d.status, Status::Finished { .. }));
-            let asked = open.is_some_and(|d| matches!(d.status, Status::AwaitingRating { .. }));
-            (open.map(|d| d.id.clone()), asked)
+            let latest = line.dialog_for_client(&client).ok();
+            let open = latest.filter(|d| !matches!(d.status, Status::Finished { .. }));
+            // The dialog a score's button may rate: asked, or closed
+            // already (the core takes a late rating as the widget's).
+            let rate = latest
+                .filter(|d| {
+                    matches!(
+                        d.status,
+                        Status::AwaitingRating { .. } | Status::Finished { .. }
+                    )
+                })
+                .map(|d| (d.id.clone(), d.client_rating.is_none()));
+            (
+                open.map(|d| d.id.clone()),
+                rate,
+                line.settings().consent.is_some(),
+            )
         };
-        // R1 through the chat: while the rating is asked, a score's button
-        // (or a digit) rates the dialog instead of being a message.
-        if let (Some(score), Some(d), true) = (ask.rating, &dialog, rates) {
-            let now = clock::core_now(&self.env);
-            let event = Event::ClientRating {
-                dialog: d.clone(),
-                score,
-                comment: None,
+        // The phone the client shared as theirs, as contacts left (the
+        // webhook, an automatic lead; C1 proposes merges by it) — unless
+        // the line asks consent (A1), which a chat cannot show.
+        if let Some(phone) = ask.phone.filter(|_| !consent_asked) {
+            let left = ContactsLeft {
+                client: client.clone(),
+                contacts: Contacts {
+                    phone: Some(phone),
+                    ..Contacts::default()
+                },
+                consent: None,
+                form: false,
             };
-            let fx = self.step(|line| Ok(line.handle(now, event)?)).await?;
-            self.apply(fx).await;
+            self.contacts_left(left).await?;
+        }
+        // R1 through the chat: a score's button rates the client's dialog
+        // once, instead of being a message (or opening a new dialog).
+        if let (Some(score), Some((d, unrated))) = (ask.rating, rate) {
+            if unrated {
+                let now = clock::core_now(&self.env);
+                let event = Event::ClientRating {
+                    dialog: d.clone(),
+                    score,
+                    comment: None,
+                };
+                match self.step(|line| Ok(line.handle(now, event)?)).await {
+                    Ok(fx) => self.apply(fx).await,
+                    Err(e) => crate::logs::error(
+                        "line",
+                        "channel_rating_failed",
+                        None,
+                        Some(&d),
+                        &e.message,
+                    ),
+                }
+            }
             return Ok(InboundTaken {
                 done: true,
                 dialog: None,

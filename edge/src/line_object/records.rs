@@ -9,7 +9,9 @@ use crate::api::{internal, json, ApiResult};
 use crate::calls::{ListDialogs, MergeClients, RecordVisit};
 use crate::clock;
 use crate::sql::{rows, run};
-use openline_core::client_merge::{likeness, merge_order, phone_digits, Merged, SimilarClient};
+use openline_core::client_merge::{
+    likeness, merge_order, phone_digits, proven, Merged, SimilarClient,
+};
 use openline_core::consent::Contacts;
 use openline_core::line::Event;
 use openline_core::privacy::AuditAction;
@@ -172,6 +174,10 @@ impl LineObject {
                     email: r.email,
                     phone: r.phone,
                 };
+                // Two proven identities never merge: not proposed.
+                if proven(client) && proven(&r.client) {
+                    return None;
+                }
                 let by = likeness(mine, &contacts)?;
                 Some(SimilarClient {
                     client: r.client,
